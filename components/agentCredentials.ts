@@ -1,0 +1,102 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Registry credentials for a `kubernetes.io/dockerconfigjson` Secret. */
+export interface ImagePullCredentials {
+    /** Registry host, e.g. `images.astronomer.cloud`. */
+    registry: pulumi.Input<string>;
+    /** Registry user (`cli` for Astronomer's registry). */
+    username: pulumi.Input<string>;
+    /** Registry password (an Astro API token); kept secret. */
+    password: pulumi.Input<string>;
+}
+
+/** Args of {@link AgentCredentials}. Each Secret is created only when its value is given. */
+export interface AgentCredentialsArgs {
+    /** Namespace of the Secrets. */
+    namespace: pulumi.Input<string>;
+    /** Agent token → Secret `agentTokenSecretName` with key `token`. */
+    agentToken?: pulumi.Input<string>;
+    /** Name of the agent token Secret. */
+    agentTokenSecretName: string;
+    /** Registry credentials → `kubernetes.io/dockerconfigjson` Secret `imagePullSecretName`. */
+    imagePull?: ImagePullCredentials;
+    /** Name of the image pull Secret. */
+    imagePullSecretName: string;
+    /** OpenLineage API key → Secret `openLineageSecretName` with key `api-key`. */
+    openLineageApiKey?: pulumi.Input<string>;
+    /** Name of the OpenLineage Secret. */
+    openLineageSecretName: string;
+    /** Labels for the Secrets. */
+    labels?: Record<string, string>;
+}
+
+/** The `.dockerconfigjson` document for one registry (the `auth` field is base64 of `user:password`). */
+export function dockerConfigJson(registry: string, username: string, password: string): string {
+    const auth = Buffer.from(`${username}:${password}`).toString("base64");
+    return JSON.stringify({ auths: { [registry]: { username, password, auth } } });
+}
+
+/**
+ * The Secrets the chart reads by name: agent token, image pull, OpenLineage key. Secret values are
+ * wrapped as Pulumi secrets; only the names leave this component.
+ */
+export class AgentCredentials extends pulumi.ComponentResource {
+    public readonly agentTokenSecret?: k8s.core.v1.Secret;
+    public readonly imagePullSecret?: k8s.core.v1.Secret;
+    public readonly openLineageSecret?: k8s.core.v1.Secret;
+    /** Every Secret created, for `dependsOn`. */
+    public readonly secrets: k8s.core.v1.Secret[];
+
+    constructor(name: string, args: AgentCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("astro-agent:index:AgentCredentials", name, {}, opts);
+        const metadata = (secretName: string) => ({
+            name: secretName,
+            namespace: args.namespace,
+            labels: args.labels ?? {},
+        });
+
+        if (args.agentToken !== undefined) {
+            this.agentTokenSecret = new k8s.core.v1.Secret(
+                `${name}-agent-token`,
+                {
+                    metadata: metadata(args.agentTokenSecretName),
+                    type: "Opaque",
+                    stringData: { token: pulumi.secret(args.agentToken) },
+                },
+                { parent: this },
+            );
+        }
+        if (args.imagePull !== undefined) {
+            const { registry, username, password } = args.imagePull;
+            this.imagePullSecret = new k8s.core.v1.Secret(
+                `${name}-image-pull`,
+                {
+                    metadata: metadata(args.imagePullSecretName),
+                    type: "kubernetes.io/dockerconfigjson",
+                    stringData: {
+                        ".dockerconfigjson": pulumi.secret(
+                            pulumi.all([registry, username, password]).apply(([r, u, p]) => dockerConfigJson(r, u, p)),
+                        ),
+                    },
+                },
+                { parent: this },
+            );
+        }
+        if (args.openLineageApiKey !== undefined) {
+            this.openLineageSecret = new k8s.core.v1.Secret(
+                `${name}-openlineage`,
+                {
+                    metadata: metadata(args.openLineageSecretName),
+                    type: "Opaque",
+                    stringData: { "api-key": pulumi.secret(args.openLineageApiKey) },
+                },
+                { parent: this },
+            );
+        }
+        this.secrets = [this.agentTokenSecret, this.imagePullSecret, this.openLineageSecret].filter(
+            (s): s is k8s.core.v1.Secret => s !== undefined,
+        );
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,64 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Args of {@link AgentNamespace}. */
+export interface AgentNamespaceArgs {
+    /** Namespace name. */
+    name: string;
+    /** Create the namespace (true) or adopt an existing one by name (false). Default true. */
+    create?: boolean;
+    /**
+     * Enforce the Pod Security Standard `restricted` (enforce, audit and warn labels). Otherwise the
+     * namespace enforces `baseline` and audits and warns on `restricted`. Ignored when adopting.
+     */
+    restricted?: boolean;
+    /** Pod Security Standards version the labels pin, e.g. `v1.30`. Default `v1.30`. */
+    podSecurityVersion?: string;
+    /** Extra labels for a created namespace. */
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** The Pod Security Standards labels for a namespace. */
+export function podSecurityLabels(restricted: boolean, version: string): Record<string, string> {
+    const enforce = restricted ? "restricted" : "baseline";
+    return {
+        "pod-security.kubernetes.io/enforce": enforce,
+        "pod-security.kubernetes.io/enforce-version": version,
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/audit-version": version,
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/warn-version": version,
+    };
+}
+
+/** The agent's namespace: created with Pod Security Standards labels, or an existing one adopted. */
+export class AgentNamespace extends pulumi.ComponentResource {
+    /** Namespace name; depends on the namespace, so objects placed in it are created after it. */
+    public readonly name: pulumi.Output<string>;
+    /** The namespace object (created, or read when adopted). */
+    public readonly namespace: k8s.core.v1.Namespace;
+
+    constructor(name: string, args: AgentNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("astro-agent:index:AgentNamespace", name, {}, opts);
+        const version = args.podSecurityVersion ?? "v1.30";
+        if (args.create ?? true) {
+            this.namespace = new k8s.core.v1.Namespace(
+                name,
+                {
+                    metadata: {
+                        name: args.name,
+                        labels: pulumi
+                            .output(args.labels ?? {})
+                            .apply((extra) => ({ ...extra, ...podSecurityLabels(args.restricted ?? true, version) })),
+                    },
+                },
+                { parent: this },
+            );
+        } else {
+            // Reading it fails the deployment early (and clearly) when the namespace does not exist.
+            this.namespace = k8s.core.v1.Namespace.get(name, args.name, { parent: this });
+        }
+        this.name = this.namespace.metadata.name;
+        this.registerOutputs({ name: this.name });
+    }
+}

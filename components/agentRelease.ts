@@ -1,0 +1,91 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_CHART_NAME, DEFAULT_CHART_REPO, DEFAULT_CHART_VERSION } from "../config/schema";
+import { mergeValues, type ChartValues } from "./values";
+
+/** Where the chart comes from: a repository (default Astronomer's), an `oci://` reference or a local path. */
+export interface AgentChartSource {
+    /** Chart name, or an `oci://` reference. Default `astro-remote-execution-agent`. */
+    name?: string;
+    /** Exact chart version. Default the version this program was tested with. Ignored for a local path. */
+    version?: string;
+    /** Chart repository URL. Default `https://helm.astronomer.io` (unless `path` or an oci name is used). */
+    repo?: string;
+    /** Local chart directory or archive, for mirrored or air-gapped installs. */
+    path?: string;
+}
+
+/** Args of {@link AgentRelease}. */
+export interface AgentReleaseArgs {
+    /** Helm release name (explicit, so object names are stable). */
+    releaseName: string;
+    /** Namespace; pass the namespace Output so the install waits for it. */
+    namespace: pulumi.Input<string>;
+    /** Chart source. */
+    chart?: AgentChartSource;
+    /** Chart values from `buildChartValues`: names and settings only, never secret values. */
+    values: pulumi.Input<ChartValues>;
+    /** Chart values not modelled by the program, deep-merged last (maps merge, lists replace). */
+    extraValues?: ChartValues;
+    /** Roll back a failed install or upgrade (implies waiting). Default false. */
+    atomic?: boolean;
+    /** Seconds Helm waits for the workloads. Default 600. */
+    timeoutSeconds?: number;
+    /** Do not wait for the workloads. Default false. */
+    skipAwait?: boolean;
+    /** Revisions Helm keeps. Default 10. */
+    maxHistory?: number;
+}
+
+/** The resolved `chart`, `version` and `repositoryOpts` of a chart source. */
+export function chartLocation(source: AgentChartSource = {}): {
+    chart: string;
+    version?: string;
+    repositoryOpts?: { repo: string };
+} {
+    if (source.path !== undefined) {
+        return { chart: source.path };
+    }
+    const name = source.name ?? DEFAULT_CHART_NAME;
+    const version = source.version ?? DEFAULT_CHART_VERSION;
+    if (name.startsWith("oci://")) {
+        return { chart: name, version };
+    }
+    return { chart: name, version, repositoryOpts: { repo: source.repo ?? DEFAULT_CHART_REPO } };
+}
+
+/** The agent chart as a `helm.v3.Release`, with the chart told `createNamespace: false`. */
+export class AgentRelease extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    /** Release name. */
+    public readonly releaseName: pulumi.Output<string>;
+    /** The values Helm is given (secret-free by construction). */
+    public readonly values: pulumi.Output<ChartValues>;
+
+    constructor(name: string, args: AgentReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("astro-agent:index:AgentRelease", name, {}, opts);
+        const location = chartLocation(args.chart);
+        this.values = pulumi.output(args.values).apply((v) => mergeValues(v as ChartValues, args.extraValues ?? {}));
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: args.releaseName,
+                namespace: args.namespace,
+                chart: location.chart,
+                ...(location.version === undefined ? {} : { version: location.version }),
+                ...(location.repositoryOpts === undefined ? {} : { repositoryOpts: location.repositoryOpts }),
+                createNamespace: false,
+                values: this.values,
+                atomic: args.atomic ?? false,
+                cleanupOnFail: args.atomic ?? false,
+                timeout: args.timeoutSeconds ?? 600,
+                skipAwait: args.skipAwait ?? false,
+                maxHistory: args.maxHistory ?? 10,
+            },
+            // The component's own dependsOn (Secrets, ServiceAccounts, backend) must hold for the release itself.
+            { parent: this, ...(opts?.dependsOn === undefined ? {} : { dependsOn: opts.dependsOn }) },
+        );
+        this.releaseName = this.release.name;
+        this.registerOutputs({ releaseName: this.releaseName });
+    }
+}

@@ -1,0 +1,56 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AgentServiceAccountRef } from "./backends/types";
+
+/** Args of {@link AgentServiceAccounts}. */
+export interface AgentServiceAccountsArgs {
+    /** Namespace of the ServiceAccounts. */
+    namespace: pulumi.Input<string>;
+    /** One entry per agent component; identity bindings name exactly these. */
+    serviceAccounts: AgentServiceAccountRef[];
+    /** Annotations the backend asks for (e.g. `eks.amazonaws.com/role-arn`). */
+    annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Labels for every ServiceAccount. */
+    labels?: Record<string, string>;
+}
+
+/** Logical child name for a component key: `worker:default` → `worker-default`. */
+function childSuffix(component: string): string {
+    return component
+        .replace(/:/g, "-")
+        .replace(/([a-z])([A-Z])/g, "$1-$2")
+        .toLowerCase();
+}
+
+/**
+ * One ServiceAccount per agent component (each worker, dag processor, triggerer, Sentinel). The chart
+ * is told `create: false` and these names.
+ */
+export class AgentServiceAccounts extends pulumi.ComponentResource {
+    /** ServiceAccounts by component key (`worker:<name>`, `dagProcessor`, `triggerer`, `sentinel`). */
+    public readonly accounts: Record<string, k8s.core.v1.ServiceAccount>;
+    /** The ServiceAccount names, by component key. */
+    public readonly names: Record<string, string>;
+
+    constructor(name: string, args: AgentServiceAccountsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("astro-agent:index:AgentServiceAccounts", name, {}, opts);
+        this.accounts = {};
+        this.names = {};
+        for (const sa of args.serviceAccounts) {
+            this.accounts[sa.component] = new k8s.core.v1.ServiceAccount(
+                `${name}-${childSuffix(sa.component)}`,
+                {
+                    metadata: {
+                        name: sa.name,
+                        namespace: args.namespace,
+                        labels: { ...(args.labels ?? {}), "astronomer.io/agent-component": childSuffix(sa.component) },
+                        annotations: args.annotations ?? {},
+                    },
+                },
+                { parent: this },
+            );
+            this.names[sa.component] = sa.name;
+        }
+        this.registerOutputs({ names: this.names });
+    }
+}

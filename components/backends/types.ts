@@ -1,0 +1,88 @@
+// The contract every secrets/XCom/identity backend implements (local, external; aws, azure, gcp, vault later).
+import type * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import type { EnvVar, K8sObject } from "../../config/primitives";
+
+/** One agent component that runs under its own ServiceAccount. */
+export interface AgentServiceAccountRef {
+    /** `worker:<name>`, `dagProcessor`, `triggerer` or `sentinel`. */
+    component: string;
+    /** The exact ServiceAccount name, as created by `AgentServiceAccounts`. */
+    name: string;
+}
+
+/** What a backend is told when it creates its resources. */
+export interface BackendContext {
+    /** The top component's name: backends derive their children's names from it. */
+    name: string;
+    /** Parent for the backend's own component; providers flow down from it. */
+    parent: pulumi.Resource;
+    /** The agent namespace (an Output, so resources in it are ordered after it). */
+    namespace: pulumi.Output<string>;
+    /** The namespace name as a plain string (for identity subjects, which must be exact). */
+    namespaceName: string;
+    resourceNamePrefix: string;
+    environment: "dev" | "prod";
+    /** Every ServiceAccount the agent's pods run as; identity bindings must name exactly these. */
+    serviceAccounts: AgentServiceAccountRef[];
+    /** Labels to put on every object the backend creates. */
+    labels: Record<string, string>;
+}
+
+/**
+ * What a backend gives the chart. Everything here ends up in Helm values, so nothing in it may be a
+ * secret: secret material goes into Kubernetes Secrets or the cloud secret store, and only names,
+ * paths and class paths come back.
+ */
+export interface BackendContribution {
+    /** Airflow secrets backend class path (chart value `secretBackend`). */
+    secretBackend: string;
+    /** Secrets backend kwargs, serialised into `AIRFLOW__SECRETS__BACKEND_KWARGS`. */
+    secretBackendKwargs: pulumi.Input<Record<string, unknown>>;
+    /** Airflow XCom backend class path (chart value `xcomBackend`). */
+    xcomBackend: string;
+    /** `AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH`, e.g. `s3://bucket/xcom`. */
+    xcomPath: pulumi.Input<string>;
+    /** Extra `commonEnv` entries (region variables, connection ids…), non-secret. */
+    commonEnv: pulumi.Input<EnvVar>[];
+    /** Annotations for every agent ServiceAccount (e.g. `eks.amazonaws.com/role-arn`). */
+    serviceAccountAnnotations: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Labels for every agent pod (e.g. `azure.workload.identity/use: "true"`). */
+    podLabels: Record<string, string>;
+    /** Volumes added to worker, triggerer and dag processor pods. */
+    volumes: K8sObject[];
+    /** Mounts for those volumes, in the same three components. */
+    volumeMounts: K8sObject[];
+    /** Resources the Helm release must wait for (secrets seeded, bindings in place…). */
+    dependsOn: pulumi.Resource[];
+}
+
+/** A validation problem found by a backend's cross-key check; `path` is relative to the config root. */
+export interface BackendIssue {
+    path: (string | number)[];
+    message: string;
+}
+
+/**
+ * A backend: one folder under `components/backends/`, one schema branch, one create function.
+ * Adding a cloud means adding a folder that exports one of these and listing it in `registry.ts`.
+ */
+export interface AgentBackend<S extends z.ZodType = z.ZodType> {
+    /** The `backend.kind` value that selects it. */
+    kind: string;
+    /** The schema branch for `backend` (must have `kind: z.literal(kind)`). */
+    schema: S;
+    /** One line for the README: what it provisions. */
+    summary: string;
+    /** Cross-key checks needing the whole config (e.g. Git connections the backend must serve). */
+    validate?(backend: z.output<S>, config: BackendValidationView): BackendIssue[];
+    /** Creates the backend's resources and returns what the chart needs. */
+    create(backend: z.output<S>, ctx: BackendContext): BackendContribution;
+}
+
+/** The parts of the parsed config a backend may look at during validation. */
+export interface BackendValidationView {
+    environment: "dev" | "prod";
+    /** Connection ids the DAG bundles need, with the config path that asks for each. */
+    requiredConnections: { connId: string; path: (string | number)[] }[];
+}

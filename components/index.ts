@@ -1,0 +1,12 @@
+// The reusable components of this project; import them into your own Pulumi programs.
+export * from "./agentNamespace";
+export * from "./agentCredentials";
+export * from "./agentServiceAccounts";
+export * from "./agentRelease";
+export * from "./remoteExecutionAgent";
+export * from "./names";
+export * from "./values";
+export * from "./backends/types";
+export { backends, backendSchema, PLANNED_BACKEND_KINDS } from "./backends/registry";
+export { LocalBackend, localBackend } from "./backends/local";
+export { externalBackend } from "./backends/external";

@@ -1,0 +1,52 @@
+// Names of the Kubernetes objects the program creates, derived from config alone (no resources), so
+// the chart values, the identity bindings and the objects themselves can never disagree.
+import type { AgentServiceAccountRef } from "./backends/types";
+
+/** Inputs of {@link agentObjectNames}. */
+export interface NamingInput {
+    resourceNamePrefix: string;
+    workers: readonly { name: string }[];
+    releaseName?: string | undefined;
+}
+
+/** Every name the chart is told about. */
+export interface AgentObjectNames {
+    release: string;
+    agentTokenSecret: string;
+    imagePullSecret: string;
+    openLineageSecret: string;
+    serviceAccounts: {
+        workers: Record<string, string>;
+        dagProcessor: string;
+        triggerer: string;
+        sentinel: string;
+    };
+}
+
+/** Names for a config. The ServiceAccount names equal the chart's own defaults. */
+export function agentObjectNames(input: NamingInput): AgentObjectNames {
+    const p = input.resourceNamePrefix;
+    return {
+        release: input.releaseName ?? p,
+        agentTokenSecret: `${p}-agent-token`,
+        imagePullSecret: `${p}-image-pull`,
+        openLineageSecret: `${p}-openlineage-api-key`,
+        serviceAccounts: {
+            workers: Object.fromEntries(input.workers.map((w) => [w.name, `${p}-worker-${w.name}`])),
+            dagProcessor: `${p}-dag-processor`,
+            triggerer: `${p}-triggerer`,
+            sentinel: `${p}-sentinel`,
+        },
+    };
+}
+
+/** The ServiceAccounts as a flat list, in a stable order (workers in config order, then the rest). */
+export function serviceAccountRefs(names: AgentObjectNames, sentinelEnabled: boolean): AgentServiceAccountRef[] {
+    const sa = names.serviceAccounts;
+    return [
+        ...Object.entries(sa.workers).map(([worker, name]) => ({ component: `worker:${worker}`, name })),
+        { component: "dagProcessor", name: sa.dagProcessor },
+        { component: "triggerer", name: sa.triggerer },
+        ...(sentinelEnabled ? [{ component: "sentinel", name: sa.sentinel }] : []),
+    ];
+}

@@ -1,0 +1,143 @@
+// Generates, from the zod schema alone, the README's config reference and the typed `config:` block of
+// Pulumi.yaml. `npm run docs` writes both; a test fails when either is stale.
+import { z } from "zod";
+import { backends, PLANNED_BACKEND_KINDS } from "../components/backends/registry";
+import { agentConfigSchema } from "./schema";
+
+interface JsonSchema {
+    type?: string | string[];
+    description?: string;
+    default?: unknown;
+    secret?: boolean;
+    enum?: unknown[];
+    const?: unknown;
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+    items?: JsonSchema;
+    additionalProperties?: JsonSchema | boolean;
+    anyOf?: JsonSchema[];
+    oneOf?: JsonSchema[];
+}
+
+/** The stack config as JSON Schema (input side: what users write). */
+export function configJsonSchema(): JsonSchema {
+    return z.toJSONSchema(agentConfigSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+}
+
+interface Row {
+    key: string;
+    type: string;
+    required: boolean;
+    defaultValue: string;
+    description: string;
+}
+
+function typeOf(s: JsonSchema): string {
+    if (s.secret) {
+        return "secret string";
+    }
+    if (s.const !== undefined) {
+        return JSON.stringify(s.const);
+    }
+    if (s.enum) {
+        return s.enum.map((e) => JSON.stringify(e)).join(" \\| ");
+    }
+    if (s.oneOf ?? s.anyOf) {
+        const types = [...new Set((s.oneOf ?? s.anyOf ?? []).map(typeOf))];
+        return types.join(" \\| ");
+    }
+    if (s.type === "array") {
+        return `list of ${s.items ? typeOf(s.items) : "any"}`;
+    }
+    if (s.type === "object" && s.additionalProperties && typeof s.additionalProperties === "object" && !s.properties) {
+        return `map of ${typeOf(s.additionalProperties)}`;
+    }
+    return Array.isArray(s.type) ? s.type.join(" \\| ") : (s.type ?? "any");
+}
+
+function cell(text: string): string {
+    return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function walk(s: JsonSchema, key: string, required: boolean, rows: Row[]): void {
+    rows.push({
+        key,
+        type: typeOf(s),
+        required,
+        defaultValue: s.default === undefined ? "" : `\`${JSON.stringify(s.default)}\``,
+        description: s.description ?? "",
+    });
+    walkChildren(s.type === "array" && s.items ? s.items : s, s.type === "array" ? `${key}[]` : key, rows);
+}
+
+/** Rows for the fields of an object, or of each branch of a tagged union (`backend (kind=local).connections`). */
+function walkChildren(s: JsonSchema, key: string, rows: Row[]): void {
+    for (const v of s.oneOf ?? [s]) {
+        const tag = Object.entries(v.properties ?? {}).find(([, p]) => p.const !== undefined);
+        const label = tag === undefined ? key : `${key} (${tag[0]}=${String(tag[1].const)})`;
+        for (const [k, p] of Object.entries(v.properties ?? {})) {
+            if (p.const === undefined) {
+                walk(p, label === "" ? k : `${label}.${k}`, v.required?.includes(k) ?? false, rows);
+            }
+        }
+    }
+}
+
+/** The config reference as a Markdown table plus the backend list. */
+export function configReferenceMarkdown(): string {
+    const rows: Row[] = [];
+    walkChildren(configJsonSchema(), "", rows);
+    const lines = [
+        "| key | type | required | default | description |",
+        "|---|---|---|---|---|",
+        ...rows.map(
+            (r) =>
+                `| \`${r.key}\` | ${r.type} | ${r.required ? "yes" : ""} | ${cell(r.defaultValue)} | ${cell(r.description)} |`,
+        ),
+        "",
+        "Backends (`backend.kind`):",
+        "",
+        ...backends.map((b) => `- \`${b.kind}\`: ${b.summary}`),
+        `- planned, refused with a clear error for now: ${PLANNED_BACKEND_KINDS.map((k) => `\`${k}\``).join(", ")}`,
+        "",
+        "Secret strings are set with `pulumi config set --secret KEY VALUE` (nested: `--secret --path 'a.b'`).",
+    ];
+    return lines.join("\n");
+}
+
+/** Pulumi project config type of a top-level key. */
+function pulumiType(s: JsonSchema): Record<string, unknown> {
+    if (s.secret) {
+        return { type: "string" };
+    }
+    const t = s.oneOf ? "object" : Array.isArray(s.type) ? s.type[0] : s.type;
+    if (t === "array") {
+        return { type: "array", items: { type: s.items?.type === "string" ? "string" : "object" } };
+    }
+    if (t === "number") {
+        return { type: "integer" };
+    }
+    return { type: t ?? "string" };
+}
+
+/**
+ * The `config:` block of Pulumi.yaml: every key that is required or has a default. Optional keys
+ * without a default (token and pull-secret alternatives) are not declared, because the CLI treats a
+ * declared key without a default as required.
+ */
+export function pulumiProjectConfig(): Record<string, Record<string, unknown>> {
+    const schema = configJsonSchema();
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [key, p] of Object.entries(schema.properties ?? {})) {
+        const required = schema.required?.includes(key) ?? false;
+        if (!required && p.default === undefined) {
+            continue;
+        }
+        out[key] = {
+            ...pulumiType(p),
+            description: p.description ?? "",
+            ...(p.default === undefined ? {} : { default: p.default }),
+        };
+    }
+    return out;
+}

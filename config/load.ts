@@ -1,0 +1,135 @@
+// Reads the stack's config, validates all of it at once, and hands back component args in which
+// every secret is a Pulumi secret Output.
+import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { agentConfigSchema, agentConfigShape, CONFIG_KEYS, type AgentConfig } from "./schema";
+import { ConfigValidationError, toProblems, type ConfigProblem } from "./errors";
+import { unknownKeyMessage } from "./primitives";
+
+/** Raw config of one project: the values as the engine hands them over, and which keys are secret. */
+export interface RawStackConfig {
+    project: string;
+    stack: string;
+    /** Values by key without the `project:` prefix; structured values are JSON strings. */
+    values: Record<string, string>;
+    /** Keys (without prefix) whose value, or some part of it, was set with `--secret`. */
+    secretKeys: Set<string>;
+}
+
+/** The raw config of the running program's project, read from the Pulumi runtime. */
+export function readRawConfig(): RawStackConfig {
+    const project = pulumi.getProject();
+    const prefix = `${project}:`;
+    const all = pulumi.runtime.allConfig();
+    const secretKeys = new Set<string>();
+    const values: Record<string, string> = {};
+    for (const [fullKey, value] of Object.entries(all)) {
+        if (!fullKey.startsWith(prefix)) {
+            continue; // provider config such as kubernetes:context
+        }
+        const key = fullKey.slice(prefix.length);
+        values[key] = value;
+        if (isSecretKey(fullKey)) {
+            secretKeys.add(key);
+        }
+    }
+    return { project, stack: pulumi.getStack(), values, secretKeys };
+}
+
+function isSecretKey(fullKey: string): boolean {
+    // `isConfigSecret` is exported by the SDK's config module but marked internal (absent from its
+    // typings); it reads the secret-key list the engine hands the program.
+    const internal = runtimeConfig as unknown as { isConfigSecret: (k: string) => boolean };
+    return internal.isConfigSecret(fullKey);
+}
+
+function parseValue(raw: string): unknown {
+    // Pulumi hands structured values over as JSON; plain strings stay strings, and so do numbers and
+    // booleans unless they parse as JSON scalars (`pulumi config set restricted false` → false).
+    try {
+        return JSON.parse(raw) as unknown;
+    } catch {
+        return raw;
+    }
+}
+
+/** Result of validating a stack's config. */
+export type ConfigResult =
+    | { ok: true; config: AgentConfig; warnings: string[] }
+    | { ok: false; problems: ConfigProblem[]; warnings: string[] };
+
+/** Paths of every secret leaf in a parsed config (they are the secret Outputs the schema produced). */
+export function secretLeafPaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+    if (pulumi.Output.isInstance(value)) {
+        return [path];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap((v, i) => secretLeafPaths(v, [...path, i]));
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => secretLeafPaths(v, [...path, k]));
+    }
+    return [];
+}
+
+/**
+ * Validates raw stack config. Pure apart from reading nothing: it takes the raw values, so it can be
+ * tested directly and reused by the offline renderer.
+ */
+export function validateStackConfig(raw: RawStackConfig): ConfigResult {
+    const warnings: string[] = [];
+    const input: Record<string, unknown> = {};
+    const problems: ConfigProblem[] = [];
+    for (const [key, value] of Object.entries(raw.values)) {
+        if (!CONFIG_KEYS.includes(key)) {
+            problems.push({ key, message: unknownKeyMessage(key, CONFIG_KEYS) });
+            continue;
+        }
+        input[key] = parseValue(value);
+    }
+    // Strings that look like numbers stay strings where the schema wants strings (ids, versions).
+    for (const key of ["resourceNamePrefix", "namespace", "agentTokenSecretName", "imagePullSecretName", "image"]) {
+        if (typeof input[key] === "number" || typeof input[key] === "boolean") {
+            input[key] = raw.values[key];
+        }
+    }
+    const parsed = agentConfigSchema.safeParse(input);
+    if (!parsed.success) {
+        problems.push(...toProblems(parsed.error.issues));
+    }
+    const environment = parsed.success ? parsed.data.environment : input.environment === "dev" ? "dev" : "prod";
+
+    // Secret leaves must have been stored encrypted. Checked key by key, so it is reported even when
+    // other keys are invalid.
+    for (const key of Object.keys(input)) {
+        const one = agentConfigShape[key as keyof typeof agentConfigShape].safeParse(input[key]);
+        if (!one.success || secretLeafPaths(one.data).length === 0 || raw.secretKeys.has(key)) {
+            continue;
+        }
+        const message = `holds a secret in plain text in Pulumi.${raw.stack}.yaml; store it encrypted with 'pulumi config set --secret${key === "agentToken" ? "" : " --path"} ${key}…'`;
+        if (environment === "prod") {
+            problems.push({ key, message: `${message} (refused when environment is 'prod')` });
+        } else {
+            warnings.push(`${key}: ${message} (allowed only because environment is 'dev')`);
+        }
+    }
+    if (problems.length > 0 || !parsed.success) {
+        return { ok: false, problems, warnings };
+    }
+    return { ok: true, config: parsed.data, warnings };
+}
+
+/** Reads and validates the running stack's config; throws a `ConfigValidationError` listing every problem. */
+export function loadStackConfig(raw: RawStackConfig = readRawConfig()): AgentConfig {
+    const result = validateStackConfig(raw);
+    for (const w of result.warnings) {
+        void pulumi.log.warn(w);
+    }
+    if (!result.ok) {
+        throw new ConfigValidationError(
+            result.problems,
+            `Invalid stack config for project '${raw.project}', stack '${raw.stack}' (${result.problems.length} problem${result.problems.length === 1 ? "" : "s"}); nothing was created:`,
+        );
+    }
+    return result.config;
+}

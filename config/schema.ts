@@ -1,0 +1,688 @@
+// The one schema for the stack config: the source of the TypeScript types, of validation (with the
+// messages users see) and of the README's config reference. Key names mirror the chart's values.
+import { z } from "zod";
+import { backendFor, backendSchema } from "../components/backends/registry";
+import type { BackendIssue } from "../components/backends/types";
+import {
+    absolutePath,
+    annotationsSchema,
+    dnsLabel,
+    envVarSchema,
+    imageRef,
+    k8sObject,
+    labelsSchema,
+    namedK8sObject,
+    parseImageRef,
+    resourcesSchema,
+    secretString,
+    strictObject,
+} from "./primitives";
+
+/** Chart pinned by default; override with `chart.version`. */
+export const DEFAULT_CHART_VERSION = "2.3.3";
+export const DEFAULT_CHART_NAME = "astro-remote-execution-agent";
+export const DEFAULT_CHART_REPO = "https://helm.astronomer.io";
+export const ASTRO_REGISTRY = "images.astronomer.cloud";
+export const SENTINEL_REPOSITORY = `${ASTRO_REGISTRY}/baseimages/astro-remote-execution-sentinel`;
+export const DEFAULT_TASK_LOGS_PATH = "/usr/local/airflow/logs";
+export const DEFAULT_OPENLINEAGE_URL = "https://o11y.astronomer.io";
+export const ASTRO_ID_ENV = [
+    "ASTRO_ORGANIZATION_ID",
+    "ASTRO_WORKSPACE_ID",
+    "ASTRO_DEPLOYMENT_ID",
+    "ASTRO_DEPLOYMENT_NAMESPACE",
+] as const;
+/** commonEnv names the program generates; users set the config keys that feed them instead. */
+export const GENERATED_ENV: Record<string, string> = {
+    ASTRO_ORGANIZATION_ID: "astro.organizationId",
+    ASTRO_WORKSPACE_ID: "astro.workspaceId",
+    ASTRO_DEPLOYMENT_ID: "astro.deploymentId",
+    ASTRO_DEPLOYMENT_NAMESPACE: "astro.deploymentNamespace",
+    AIRFLOW__SECRETS__BACKEND: "backend",
+    AIRFLOW__SECRETS__BACKEND_KWARGS: "backend",
+    AIRFLOW__CORE__XCOM_BACKEND: "backend",
+    AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH: "backend",
+    AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_THRESHOLD: "xcom.threshold",
+    AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_COMPRESSION: "xcom.compression",
+    AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST: "dagBundles",
+    HTTP_PROXY: "proxy.httpProxy",
+    HTTPS_PROXY: "proxy.httpsProxy",
+    NO_PROXY: "proxy.noProxy",
+};
+
+const envList = z.array(envVarSchema).default([]);
+const volumes = z.array(namedK8sObject).default([]);
+const volumeMounts = z.array(namedK8sObject.extend({ mountPath: absolutePath })).default([]);
+
+const podPlacement = {
+    nodeSelector: z.record(z.string(), z.string()).optional().describe("Node selector for the pods."),
+    tolerations: z.array(k8sObject).optional().describe("Tolerations for the pods."),
+    affinity: k8sObject.optional().describe("Affinity rules for the pods."),
+};
+
+const hpaSchema = strictObject({
+    enabled: z.boolean().default(true).describe("Create a HorizontalPodAutoscaler for this worker."),
+    minReplicas: z.int().min(1, "must be at least 1").default(1).describe("Lower bound of replicas."),
+    maxReplicas: z.int().min(1, "must be at least 1").default(10).describe("Upper bound of replicas."),
+    metrics: z
+        .array(k8sObject)
+        .default([])
+        .describe("HPA metrics (autoscaling/v2 spec). Resource metrics need matching `resources.requests`."),
+});
+
+const workerSchema = strictObject({
+    name: dnsLabel().describe("Unique worker name; the Deployment is `<resourceNamePrefix>-worker-<name>`."),
+    queues: z
+        .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, "queue names may only contain letters, digits, '_', '.' and '-'"))
+        .min(1, "must list at least one queue")
+        .default(["default"])
+        .describe("Airflow queues this worker serves (chart `queues`, joined with commas)."),
+    replicas: z.int().min(0, "must be 0 or more").default(1).describe("Replicas; ignored when `hpa.enabled`."),
+    syncSlots: z.int().min(1, "must be at least 1").optional().describe("Concurrent tasks per pod."),
+    image: imageRef.optional().describe("Image override for this worker."),
+    resources: resourcesSchema.optional().describe("Container requests and limits."),
+    hpa: hpaSchema.optional().describe("Horizontal Pod Autoscaler."),
+    terminationGracePeriodSeconds: z
+        .int()
+        .min(0, "must be 0 or more")
+        .default(600)
+        .describe("Time running tasks get to finish on shutdown."),
+    env: envList.describe("Worker-only environment variables."),
+    volumes: volumes.describe("Extra volumes."),
+    volumeMounts: volumeMounts.describe("Extra volume mounts."),
+    ...podPlacement,
+});
+export type WorkerConfig = z.output<typeof workerSchema>;
+
+const componentCommon = {
+    image: imageRef.optional().describe("Image override (defaults to the top-level `image`)."),
+    resources: resourcesSchema.optional().describe("Container requests and limits."),
+    env: envList.describe("Environment variables for this component only."),
+    volumes: volumes.describe("Extra volumes."),
+    volumeMounts: volumeMounts.describe("Extra volume mounts."),
+    ...podPlacement,
+};
+
+const triggererSchema = strictObject({
+    replicas: z.int().min(0, "must be 0 or more").default(1).describe("Triggerer replicas."),
+    asyncSlots: z.int().min(1, "must be at least 1").default(1000).describe("Concurrent triggers per pod."),
+    ...componentCommon,
+});
+
+const dagProcessorSchema = strictObject({ ...componentCommon });
+
+const sentinelSchema = strictObject({
+    enabled: z.boolean().default(true).describe("Run Sentinel (health reporting; recommended by Astronomer)."),
+    image: imageRef
+        .optional()
+        .describe(
+            `Sentinel image; default \`${SENTINEL_REPOSITORY}:<agent version>\`, the version read from the agent image tag.`,
+        ),
+    resources: resourcesSchema.optional().describe("Container requests and limits."),
+    env: envList.describe("Sentinel environment variables."),
+});
+
+const loggingSidecarSchema = strictObject({
+    enabled: z.boolean().default(false).describe("Run a log-shipping sidecar in worker and triggerer pods."),
+    name: dnsLabel().default("vector-logging-sidecar").describe("Container name (its ConfigMap is `<name>-cm`)."),
+    image: imageRef.optional().describe("Sidecar image, pinned (for example timberio/vector:0.45.0-debian)."),
+    config: z.string().optional().describe("Vector configuration (YAML)."),
+    resources: resourcesSchema.optional().describe("Container requests and limits."),
+    env: envList.describe("Sidecar environment variables (commonEnv is not passed to it)."),
+});
+
+const openLineageSchema = strictObject({
+    enabled: z.boolean().default(false).describe("Send lineage to Astro Observe."),
+    apiKey: secretString()
+        .optional()
+        .describe("Deployment API token for lineage (secret); stored in a Secret the program creates."),
+    apiKeySecretName: dnsLabel(253).optional().describe("Existing Secret with key `api-key`, instead of `apiKey`."),
+    url: z.url({ error: "must be a URL" }).default(DEFAULT_OPENLINEAGE_URL).describe("OpenLineage endpoint host."),
+    namespace: z.string().optional().describe("OpenLineage namespace; defaults to `astro.deploymentNamespace`."),
+});
+
+const GIT_URL = /^(https?:\/\/\S+|ssh:\/\/\S+|git@[^:\s]+:\S+)$/;
+const bundleName = z.string().regex(/^[A-Za-z0-9_-]+$/, "bundle names may only contain letters, digits, '_' and '-'");
+
+const gitBundleSchema = strictObject({
+    type: z.literal("git"),
+    name: bundleName.describe("Bundle name."),
+    repoUrl: z
+        .string({
+            error: "is required: the Git repository URL (https://…, ssh://… or git@host:org/repo)",
+        })
+        .regex(GIT_URL, "must be an https://, ssh:// or git@host:path repository URL")
+        .describe("Repository URL (`repo_url`)."),
+    trackingRef: z
+        .string({
+            error: "is required: the branch, tag or commit to track (`tracking_ref`), e.g. main",
+        })
+        .min(1, "must not be empty")
+        .describe("Branch, tag or commit to track (`tracking_ref`)."),
+    subdir: z.string().optional().describe("Folder of the DAGs inside the repository."),
+    refreshInterval: z.int().min(1, "must be at least 1 second").optional().describe("Seconds between refreshes."),
+    private: z.boolean().default(false).describe("The repository needs credentials: set `gitConnId`."),
+    gitConnId: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, "connection ids may only contain letters, digits, '_' and '-'")
+        .optional()
+        .describe("Airflow connection with the Git credentials (`git_conn_id`)."),
+});
+
+const localBundleSchema = strictObject({
+    type: z.literal("local"),
+    name: bundleName.describe("Bundle name."),
+    path: absolutePath.default("/dags").describe("Folder the DAGs are read from."),
+    persistentVolumeClaim: dnsLabel(253)
+        .optional()
+        .describe("Existing claim (ReadWriteMany) mounted read-only at `path` in every component."),
+});
+
+const dagBundleSchema = z.discriminatedUnion("type", [gitBundleSchema, localBundleSchema], {
+    error: () => "must be 'git' or 'local'",
+});
+export type DagBundleConfig = z.output<typeof dagBundleSchema>;
+
+/** The complete stack config. Each top-level key is one `pulumi config` key. */
+export const agentConfigShape = {
+    environment: z
+        .enum(["dev", "prod"], { error: "must be 'dev' or 'prod'" })
+        .default("prod")
+        .describe(
+            "`prod` is stricter: no local backend, no plain-text secrets in config, floating image tags refused.",
+        ),
+    resourceNamePrefix: dnsLabel(30).describe("Prefix of every object name (chart `resourceNamePrefix`)."),
+    namespace: dnsLabel().describe("Namespace of the agent (chart `namespace`)."),
+    createNamespace: z
+        .boolean()
+        .default(true)
+        .describe(
+            "Create the namespace with Pulumi (true) or adopt an existing one (false). The chart is always told `false`.",
+        ),
+    restricted: z
+        .boolean()
+        .default(true)
+        .describe(
+            "Pod Security Standard `restricted`: namespace labels, security contexts and writable emptyDir mounts.",
+        ),
+    podSecurityVersion: z
+        .string()
+        .regex(/^v1\.[0-9]+$/, "must be a Kubernetes minor version such as v1.30")
+        .default("v1.30")
+        .describe("Pinned Pod Security Standards version for the namespace labels."),
+    astroDeploymentAPIURL: z
+        .url({
+            protocol: /^https$/,
+            error: "must be an https:// URL (copy it from the values file the Astro UI generates)",
+        })
+        .describe("Orchestration plane API URL of the Deployment (chart `astroDeploymentAPIURL`)."),
+    astro: strictObject({
+        organizationId: z.string({ error: "is required (from the Astro UI values file)" }).min(1, "must not be empty"),
+        workspaceId: z.string({ error: "is required (from the Astro UI values file)" }).min(1, "must not be empty"),
+        deploymentId: z.string({ error: "is required (from the Astro UI values file)" }).min(1, "must not be empty"),
+        deploymentNamespace: z
+            .string({ error: "is required (from the Astro UI values file)" })
+            .min(1, "must not be empty"),
+    }).describe("The four `ASTRO_*` IDs of the Deployment the agent token belongs to (commonEnv)."),
+    agentToken: secretString()
+        .optional()
+        .describe(
+            "Agent token (secret): `pulumi config set --secret agentToken`. Stored in a Secret with key `token`.",
+        ),
+    agentTokenSecretName: dnsLabel(253)
+        .optional()
+        .describe("Existing Secret with key `token` (instead of `agentToken`)."),
+    agentTokenFile: absolutePath.optional().describe("Token file path the agent reads (instead of `agentToken`)."),
+    imagePullCredentials: strictObject({
+        registry: z.string().min(1).default(ASTRO_REGISTRY).describe("Registry host."),
+        username: z.string().min(1).default("cli").describe("Registry user (`cli` for Astronomer's registry)."),
+        password: secretString().describe(
+            "Astro API token (not the agent token): `pulumi config set --secret --path imagePullCredentials.password`.",
+        ),
+    })
+        .optional()
+        .describe("Credentials for a `kubernetes.io/dockerconfigjson` Secret the program creates."),
+    imagePullSecretName: dnsLabel(253).optional().describe("Existing docker-registry Secret (instead of credentials)."),
+    image: imageRef.describe(
+        "Agent image, pinned, e.g. images.astronomer.cloud/baseimages/astro-remote-execution-agent:3.2-5-python-3.14-astro-agent-1.7.1.",
+    ),
+    imagePullPolicy: z.enum(["IfNotPresent", "Always", "Never"]).default("IfNotPresent").describe("Image pull policy."),
+    logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).default("INFO").describe("Agent log level."),
+    chart: strictObject({
+        name: z.string().min(1).default(DEFAULT_CHART_NAME).describe("Chart name, or an `oci://` reference."),
+        version: z
+            .string()
+            .regex(/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/, "must be an exact chart version such as 2.3.3")
+            .optional()
+            .describe(`Pinned chart version (default ${DEFAULT_CHART_VERSION} from the repository).`),
+        repo: z
+            .url({ error: "must be a URL" })
+            .optional()
+            .describe(`Chart repository (default ${DEFAULT_CHART_REPO}).`),
+        path: z
+            .string()
+            .min(1)
+            .optional()
+            .describe("Local chart directory or archive (mirrored or air-gapped installs)."),
+    })
+        .prefault({})
+        .describe("Where the chart comes from."),
+    release: strictObject({
+        name: dnsLabel(53).optional().describe("Helm release name (default `resourceNamePrefix`)."),
+        atomic: z.boolean().default(false).describe("Roll back a failed install or upgrade (implies waiting)."),
+        timeoutSeconds: z.int().min(1).default(600).describe("How long Helm waits for the workloads."),
+        skipAwait: z.boolean().default(false).describe("Do not wait for the workloads to become ready."),
+        maxHistory: z.int().min(1).default(10).describe("Helm release revisions kept."),
+    })
+        .prefault({})
+        .describe("Helm release options."),
+    backend: backendSchema.describe("Secrets and XCom backend; `kind` selects the branch."),
+    xcom: strictObject({
+        threshold: z
+            .int()
+            .min(-1, "must be -1 or more")
+            .default(0)
+            .describe("Bytes above which XCom goes to the store (0 = always)."),
+        compression: z
+            .enum(["snappy", "zip", "gzip", "bz2", "lzma"])
+            .optional()
+            .describe("Compression of stored XComs."),
+    })
+        .prefault({})
+        .describe("XCom object storage settings."),
+    dagBundles: z
+        .array(dagBundleSchema)
+        .min(1, "must list at least one DAG bundle")
+        .describe("DAG bundles, rendered into the chart's `dagBundleConfigList` JSON string."),
+    workers: z
+        .array(workerSchema)
+        .min(1, "must list at least one worker")
+        .default([
+            {
+                name: "default-worker",
+                queues: ["default"],
+                replicas: 1,
+                terminationGracePeriodSeconds: 600,
+                env: [],
+                volumes: [],
+                volumeMounts: [],
+            },
+        ])
+        .describe("Worker Deployments (chart `workers`)."),
+    triggerer: triggererSchema.prefault({}).describe("Triggerer (chart `triggerer`)."),
+    dagProcessor: dagProcessorSchema.prefault({}).describe("DAG processor (chart `dagProcessor`)."),
+    sentinel: sentinelSchema.prefault({}).describe("Sentinel (chart `sentinel`)."),
+    loggingSidecar: loggingSidecarSchema.prefault({}).describe("Logging sidecar (chart `loggingSidecar`)."),
+    openLineage: openLineageSchema.prefault({}).describe("OpenLineage (chart `openLineage`; always rendered in full)."),
+    commonEnv: envList.describe("Extra environment for worker, triggerer and dag processor (chart `commonEnv`)."),
+    proxy: strictObject({
+        httpProxy: z.url().optional().describe("HTTP_PROXY (agent 1.3.2+)."),
+        httpsProxy: z.url().optional().describe("HTTPS_PROXY (agent 1.3.2+)."),
+        noProxy: z.array(z.string().min(1)).default([]).describe("NO_PROXY entries."),
+    })
+        .prefault({})
+        .describe("Outbound proxy settings."),
+    taskLogsPath: absolutePath
+        .default(DEFAULT_TASK_LOGS_PATH)
+        .describe("Folder of task logs (writable mount when restricted)."),
+    labels: labelsSchema.default({}).describe("Labels on every object and pod (chart `labels`)."),
+    annotations: annotationsSchema.default({}).describe("Annotations on every object and pod (chart `annotations`)."),
+    extraValues: z
+        .record(z.string(), z.unknown())
+        .default({})
+        .describe("Chart values not modelled here, deep-merged last (maps merge, lists replace). No secrets."),
+};
+
+/** Chart values that carry secret material inline; never accepted through `extraValues`. */
+const INLINE_SECRET_VALUES: (string | number)[][] = [
+    ["agentToken"],
+    ["imagePullSecretData"],
+    ["openLineage", "apiKey"],
+];
+
+function countSet(...values: unknown[]): number {
+    return values.filter((v) => v !== undefined).length;
+}
+
+/** The agent version in an image tag such as `3.2-5-python-3.14-astro-agent-1.7.1`. */
+export function agentVersionOf(image: string): string | undefined {
+    const tag = parseImageRef(image)?.tag;
+    return tag ? /astro-agent-([0-9]+\.[0-9]+\.[0-9]+)$/.exec(tag)?.[1] : undefined;
+}
+
+/** Longest name the chart derives from a worker: `<prefix>-worker-<name>-hpa`. */
+export function workerObjectName(prefix: string, worker: string): string {
+    return `${prefix}-worker-${worker}`;
+}
+
+function resourceMetricName(metric: Record<string, unknown>): string | undefined {
+    if (metric.type !== "Resource") {
+        return undefined;
+    }
+    const resource = metric.resource as { name?: unknown } | undefined;
+    return typeof resource?.name === "string" ? resource.name : undefined;
+}
+
+/** Runs a cross-key check only when the keys it reads are themselves valid, so every problem is reported at once. */
+function reading(keys: string[]) {
+    return {
+        when: (p: { issues: readonly { path?: PropertyKey[] | undefined }[] }) =>
+            !p.issues.some((i) => keys.includes(String(i.path?.[0]))),
+    };
+}
+
+type Issue = (path: (string | number)[], message: string) => void;
+function reporter(ctx: z.RefinementCtx): Issue {
+    return (path, message) => {
+        ctx.addIssue({ code: "custom", path, message });
+    };
+}
+
+/** Connection ids the DAG bundles need, with the config path asking for each. */
+function requiredConnections(cfg: { dagBundles: DagBundleConfig[] }) {
+    return cfg.dagBundles.flatMap((b, i) =>
+        b.type === "git" && b.gitConnId !== undefined
+            ? [
+                  {
+                      connId: b.gitConnId,
+                      path: ["dagBundles", i, "gitConnId"] as (string | number)[],
+                  },
+              ]
+            : [],
+    );
+}
+
+export const agentConfigSchema = strictObject(agentConfigShape)
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // Exactly one agent-token source.
+            const tokenSources = countSet(cfg.agentToken, cfg.agentTokenSecretName, cfg.agentTokenFile);
+            if (tokenSources !== 1) {
+                issue(
+                    ["agentToken"],
+                    tokenSources === 0
+                        ? "no agent token: set exactly one of agentToken (pulumi config set --secret agentToken <token>), agentTokenSecretName or agentTokenFile"
+                        : "set exactly one of agentToken, agentTokenSecretName and agentTokenFile",
+                );
+            }
+        },
+        reading(["agentToken", "agentTokenSecretName", "agentTokenFile"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // Exactly one image-pull source.
+            const pullSources = countSet(cfg.imagePullCredentials, cfg.imagePullSecretName);
+            if (pullSources !== 1) {
+                issue(
+                    ["imagePullSecretName"],
+                    pullSources === 0
+                        ? "no image pull source: set imagePullCredentials.password (pulumi config set --secret --path imagePullCredentials.password <Astro API token>) or imagePullSecretName"
+                        : "set exactly one of imagePullCredentials and imagePullSecretName",
+                );
+            }
+        },
+        reading(["imagePullCredentials", "imagePullSecretName"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // Workers: unique names, names that fit, HPA bounds and resource requests.
+            const seen = new Map<string, number>();
+            cfg.workers.forEach((w, i) => {
+                const first = seen.get(w.name);
+                if (first !== undefined) {
+                    issue(
+                        ["workers", i, "name"],
+                        `duplicates workers[${first}].name '${w.name}'; worker names must be unique`,
+                    );
+                } else {
+                    seen.set(w.name, i);
+                }
+                const hpaName = `${workerObjectName(cfg.resourceNamePrefix, w.name)}-hpa`;
+                if (hpaName.length > 63) {
+                    issue(
+                        ["workers", i, "name"],
+                        `'${hpaName}' is ${hpaName.length} characters; shorten the worker name or resourceNamePrefix (limit 63)`,
+                    );
+                }
+                if (w.hpa?.enabled) {
+                    if (w.hpa.minReplicas > w.hpa.maxReplicas) {
+                        issue(
+                            ["workers", i, "hpa", "maxReplicas"],
+                            `must be at least hpa.minReplicas (${w.hpa.minReplicas}); raise maxReplicas or lower minReplicas`,
+                        );
+                    }
+                    if (w.hpa.metrics.length === 0) {
+                        issue(
+                            ["workers", i, "hpa", "metrics"],
+                            "must list at least one metric when the HPA is enabled",
+                        );
+                    }
+                    w.hpa.metrics.forEach((m, j) => {
+                        const resource = resourceMetricName(m);
+                        if (resource !== undefined && w.resources?.requests?.[resource] === undefined) {
+                            issue(
+                                ["workers", i, "resources", "requests", resource],
+                                `is required because workers[${i}].hpa.metrics[${j}] scales on ${resource}; set a request`,
+                            );
+                        }
+                    });
+                }
+            });
+        },
+        reading(["workers", "resourceNamePrefix"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // DAG bundles: unique names, private Git needs a connection.
+            const bundleNames = new Map<string, number>();
+            cfg.dagBundles.forEach((b, i) => {
+                const first = bundleNames.get(b.name);
+                if (first !== undefined) {
+                    issue(
+                        ["dagBundles", i, "name"],
+                        `duplicates dagBundles[${first}].name '${b.name}'; bundle names must be unique`,
+                    );
+                } else {
+                    bundleNames.set(b.name, i);
+                }
+                if (b.type === "git") {
+                    if (b.private && b.gitConnId === undefined) {
+                        issue(
+                            ["dagBundles", i, "gitConnId"],
+                            "is required for a private repository: name the Airflow connection holding the Git credentials",
+                        );
+                    }
+                }
+            });
+        },
+        reading(["dagBundles"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            const prod = cfg.environment === "prod";
+            // Images: Sentinel follows the agent version unless pinned itself; prod refuses floating tags.
+            if (cfg.sentinel.enabled && cfg.sentinel.image === undefined && agentVersionOf(cfg.image) === undefined) {
+                issue(
+                    ["sentinel", "image"],
+                    "is required: the agent version cannot be read from `image` (no '-astro-agent-x.y.z' tag); pin the Sentinel image of the same agent version",
+                );
+            }
+            if (prod) {
+                const tag = parseImageRef(cfg.image);
+                if (
+                    tag?.repository.startsWith(ASTRO_REGISTRY) &&
+                    tag.digest === undefined &&
+                    agentVersionOf(cfg.image) === undefined
+                ) {
+                    issue(
+                        ["image"],
+                        "uses a floating tag; in prod pin a fixed '<runtime>-python-<py>-astro-agent-<x.y.z>' tag or a digest",
+                    );
+                }
+            }
+            if (cfg.loggingSidecar.enabled && cfg.loggingSidecar.image === undefined) {
+                issue(
+                    ["loggingSidecar", "image"],
+                    "is required when the logging sidecar is enabled (pin e.g. timberio/vector:0.45.0-debian)",
+                );
+            }
+        },
+        reading(["image", "sentinel", "loggingSidecar", "environment"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // OpenLineage key.
+            if (cfg.openLineage.enabled && countSet(cfg.openLineage.apiKey, cfg.openLineage.apiKeySecretName) !== 1) {
+                issue(
+                    ["openLineage", "apiKey"],
+                    "set exactly one of openLineage.apiKey (pulumi config set --secret --path openLineage.apiKey <token>) and openLineage.apiKeySecretName when OpenLineage is enabled",
+                );
+            }
+            if (!cfg.openLineage.enabled && countSet(cfg.openLineage.apiKey, cfg.openLineage.apiKeySecretName) > 0) {
+                issue(
+                    ["openLineage", "enabled"],
+                    "is false but an API key is configured; set enabled: true or remove the key",
+                );
+            }
+        },
+        reading(["openLineage"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // Chart source.
+            if (cfg.chart.path !== undefined && cfg.chart.repo !== undefined) {
+                issue(["chart", "path"], "set either chart.path (local chart) or chart.repo, not both");
+            }
+            if (cfg.chart.name.startsWith("oci://") && cfg.chart.repo !== undefined) {
+                issue(["chart", "repo"], "must not be set with an oci:// chart name");
+            }
+            if (cfg.chart.path === undefined && cfg.chart.version === undefined && cfg.chart.repo !== undefined) {
+                issue(["chart", "version"], "is required with a custom chart.repo: pin the exact version");
+            }
+            if (cfg.release.atomic && cfg.release.skipAwait) {
+                issue(
+                    ["release", "skipAwait"],
+                    "cannot be true with release.atomic (atomic waits for the workloads); drop one",
+                );
+            }
+        },
+        reading(["chart", "release"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            const prod = cfg.environment === "prod";
+            // commonEnv: unique, and not shadowing what the program generates.
+            const envNames = new Map<string, number>();
+            cfg.commonEnv.forEach((e, i) => {
+                const source = GENERATED_ENV[e.name];
+                if (source !== undefined) {
+                    issue(
+                        ["commonEnv", i, "name"],
+                        `'${e.name}' is generated by this program; set '${source}' instead`,
+                    );
+                }
+                const first = envNames.get(e.name);
+                if (first !== undefined) {
+                    issue(["commonEnv", i, "name"], `duplicates commonEnv[${first}].name '${e.name}'`);
+                } else {
+                    envNames.set(e.name, i);
+                }
+                if (
+                    prod &&
+                    /^AIRFLOW_CONN_/.test(e.name) &&
+                    e.value !== undefined &&
+                    /password|secret|token/i.test(e.value)
+                ) {
+                    issue(
+                        ["commonEnv", i, "value"],
+                        "carries credentials in plain chart values; in prod keep connections in the secrets backend",
+                    );
+                }
+            });
+        },
+        reading(["commonEnv", "environment"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // Restricted mode owns the volumes named tmp and task-logs.
+            if (cfg.restricted) {
+                const reserved = ["tmp", "task-logs"];
+                const components: [string, { volumes: { name: string }[] }][] = [
+                    ...cfg.workers.map((w, i): [string, { volumes: { name: string }[] }] => [`workers.${i}`, w]),
+                    ["triggerer", cfg.triggerer],
+                    ["dagProcessor", cfg.dagProcessor],
+                ];
+                for (const [where, c] of components) {
+                    c.volumes.forEach((v, j) => {
+                        if (reserved.includes(v.name)) {
+                            issue(
+                                [
+                                    ...where.split(".").map((p) => (/^[0-9]+$/.test(p) ? Number(p) : p)),
+                                    "volumes",
+                                    j,
+                                    "name",
+                                ],
+                                `'${v.name}' is created by restricted mode; rename this volume`,
+                            );
+                        }
+                    });
+                }
+            }
+        },
+        reading(["restricted", "workers", "triggerer", "dagProcessor"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // extraValues must not smuggle secrets into Helm values.
+            for (const path of INLINE_SECRET_VALUES) {
+                let node: unknown = cfg.extraValues;
+                for (const p of path) {
+                    node =
+                        node !== null && typeof node === "object"
+                            ? (node as Record<string, unknown>)[p as string]
+                            : undefined;
+                }
+                if (node !== undefined) {
+                    issue(
+                        ["extraValues", ...path],
+                        "would put secret material into Helm values (stored in plain text); use the matching secret config key instead",
+                    );
+                }
+            }
+        },
+        reading(["extraValues"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // The backend's own cross-key checks.
+            const backend = backendFor(cfg.backend.kind);
+            if (backend?.validate) {
+                const issues: BackendIssue[] = backend.validate(cfg.backend, {
+                    environment: cfg.environment,
+                    requiredConnections: requiredConnections(cfg),
+                });
+                for (const found of issues) {
+                    issue(found.path, found.message);
+                }
+            }
+        },
+        reading(["backend", "dagBundles", "environment"]),
+    );
+
+/** Stack config as written (defaults optional): also the args type of `RemoteExecutionAgent`. */
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;
+/** Stack config after validation and defaults. */
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+/** The top-level stack config keys. */
+export const CONFIG_KEYS = Object.keys(agentConfigShape);

@@ -1,0 +1,17 @@
+// The Pulumi program: read and validate the stack config, build the agent, export its outputs.
+import * as pulumi from "@pulumi/pulumi";
+import { RemoteExecutionAgent } from "./components";
+import { loadStackConfig } from "./config/load";
+
+export default function main() {
+    const config = loadStackConfig();
+    const agent = new RemoteExecutionAgent("astro-agent", config);
+    return {
+        namespace: agent.namespace,
+        releaseName: agent.releaseName,
+        serviceAccountNames: agent.serviceAccountNames,
+        chartValues: agent.chartValues,
+        nextSteps: pulumi.interpolate`Check the agent's pods with: kubectl get pods -n ${agent.namespace}
+Then open the Astro UI (Remote Agents tab) and wait for each agent to report Healthy.`,
+    };
+}

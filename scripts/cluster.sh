@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# A throw-away local Kubernetes control plane (etcd + kube-apiserver + kube-controller-manager) on 127.0.0.1 only.
+# No scheduler, no kubelet: Pods are validated/admitted (PodSecurity included) and stored, but stay Pending.
+#
+# Usage:
+#   scripts/cluster.sh up       start (free ports, self-signed certs, static token), write a kubeconfig, wait for /readyz
+#   scripts/cluster.sh env      print `export KUBECONFIG=...`  (eval "$(scripts/cluster.sh env)")
+#   scripts/cluster.sh status   show PIDs, ports, readiness
+#   scripts/cluster.sh down     kill exactly the recorded PIDs and remove the state dir
+#
+# Environment:
+#   ASTRO_CLUSTER_DIR   state dir (default /tmp/astro-cluster-$(id -un)); holds certs, etcd data, logs, PIDs, kubeconfig
+#   ASTRO_CLUSTER_WAIT  seconds to wait for /readyz (default 90)
+#   ASTRO_CLUSTER_NO_CONTROLLER_MANAGER=1   run only etcd + kube-apiserver (namespaces then never finalize on delete)
+# Binaries (etcd, kube-apiserver, kube-controller-manager) are taken from PATH, else from scripts/toolchain.sh's cache.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STATE_DIR="${ASTRO_CLUSTER_DIR:-/tmp/astro-cluster-$(id -un)}"
+WAIT_SECS="${ASTRO_CLUSTER_WAIT:-90}"
+KUBECONFIG_FILE="$STATE_DIR/kubeconfig"
+
+log() { printf '[cluster %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+find_bins() {
+  if ! command -v kube-apiserver >/dev/null 2>&1 || ! command -v etcd >/dev/null 2>&1; then
+    # shellcheck disable=SC1090
+    eval "$("$SCRIPT_DIR/toolchain.sh" --print-env 2>/dev/null)"
+  fi
+  ETCD_BIN="$(command -v etcd)" || die "etcd not found (run scripts/toolchain.sh)"
+  APISERVER_BIN="$(command -v kube-apiserver)" || die "kube-apiserver not found (run scripts/toolchain.sh)"
+  KCM_BIN="$(command -v kube-controller-manager || true)"
+}
+
+# n free TCP ports on 127.0.0.1 (all bound at once so they are distinct, then released).
+free_ports() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+for s in socks: s.close()
+EOF
+}
+
+alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# start NAME LOGFILE CMD...: detached (own session), PID recorded in $STATE_DIR/pids/NAME.pid
+start() {
+  local name="$1" logf="$2"; shift 2
+  setsid "$@" </dev/null >"$logf" 2>&1 &
+  echo $! > "$STATE_DIR/pids/$name.pid"
+  log "started $name (pid $!), log $logf"
+}
+
+gen_certs() {
+  local c="$STATE_DIR/certs"
+  mkdir -p "$c"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$c/ca.key" -out "$c/ca.crt" -days 30 \
+    -subj "/CN=astro-local-ca" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -keyout "$c/apiserver.key" -out "$c/apiserver.csr" \
+    -subj "/CN=kube-apiserver" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.0.0.1\nextendedKeyUsage=serverAuth\n' > "$c/apiserver.ext"
+  openssl x509 -req -in "$c/apiserver.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial \
+    -out "$c/apiserver.crt" -days 30 -extfile "$c/apiserver.ext" >/dev/null 2>&1
+  openssl genrsa -out "$c/sa.key" 2048 >/dev/null 2>&1
+  openssl rsa -in "$c/sa.key" -pubout -out "$c/sa.pub" >/dev/null 2>&1
+  chmod 600 "$c"/*.key
+}
+
+write_kubeconfig() {
+  local port="$1" token="$2"
+  local ca; ca="$(base64 -w0 < "$STATE_DIR/certs/ca.crt")"
+  umask 077
+  cat > "$KUBECONFIG_FILE" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: astro-local
+  cluster:
+    server: https://127.0.0.1:$port
+    certificate-authority-data: $ca
+users:
+- name: astro-admin
+  user:
+    token: $token
+contexts:
+- name: astro-local
+  context:
+    cluster: astro-local
+    user: astro-admin
+    namespace: default
+current-context: astro-local
+EOF
+}
+
+wait_ready() {
+  local port="$1" token="$2" i n=$((WAIT_SECS * 2))
+  for ((i = 0; i < n; i++)); do
+    if curl -fsS --max-time 2 --cacert "$STATE_DIR/certs/ca.crt" -H "Authorization: Bearer $token" \
+      "https://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
+      return 0
+    fi
+    alive "$STATE_DIR/pids/etcd.pid" || { tail -20 "$STATE_DIR/logs/etcd.log" >&2; die "etcd exited"; }
+    alive "$STATE_DIR/pids/kube-apiserver.pid" || { tail -30 "$STATE_DIR/logs/kube-apiserver.log" >&2; die "kube-apiserver exited"; }
+    sleep 0.5
+  done
+  curl -sS --max-time 2 --cacert "$STATE_DIR/certs/ca.crt" -H "Authorization: Bearer $token" \
+    "https://127.0.0.1:$port/readyz?verbose" >&2 || true
+  die "kube-apiserver not ready after ${WAIT_SECS}s (log: $STATE_DIR/logs/kube-apiserver.log)"
+}
+
+cmd_up() {
+  if alive "$STATE_DIR/pids/kube-apiserver.pid"; then
+    log "already running (state dir $STATE_DIR)"; cmd_env; return 0
+  fi
+  [[ ! -e "$STATE_DIR" ]] || die "$STATE_DIR exists but the cluster is not running: run '$0 down' first"
+  find_bins
+  command -v openssl >/dev/null || die "openssl not found"
+  local t0; t0=$(date +%s)
+  mkdir -p "$STATE_DIR"/{pids,logs,etcd}
+  chmod 700 "$STATE_DIR"
+  gen_certs
+  local token; token="$(openssl rand -hex 24)"
+  echo "$token,astro-admin,astro-admin,system:masters" > "$STATE_DIR/tokens.csv"
+  chmod 600 "$STATE_DIR/tokens.csv"
+  local ports etcd_client etcd_peer api_port kcm_port
+  read -r etcd_client etcd_peer api_port kcm_port <<<"$(free_ports 4)"
+  printf 'ETCD_CLIENT_PORT=%s\nETCD_PEER_PORT=%s\nAPISERVER_PORT=%s\nKCM_PORT=%s\n' \
+    "$etcd_client" "$etcd_peer" "$api_port" "$kcm_port" > "$STATE_DIR/ports.env"
+
+  start etcd "$STATE_DIR/logs/etcd.log" "$ETCD_BIN" \
+    --name=astro --data-dir="$STATE_DIR/etcd" --unsafe-no-fsync \
+    --listen-client-urls="http://127.0.0.1:$etcd_client" --advertise-client-urls="http://127.0.0.1:$etcd_client" \
+    --listen-peer-urls="http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls="http://127.0.0.1:$etcd_peer" \
+    --initial-cluster="astro=http://127.0.0.1:$etcd_peer" --listen-metrics-urls="" --log-level=warn
+
+  local c="$STATE_DIR/certs"
+  start kube-apiserver "$STATE_DIR/logs/kube-apiserver.log" "$APISERVER_BIN" \
+    --etcd-servers="http://127.0.0.1:$etcd_client" \
+    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
+    --tls-cert-file="$c/apiserver.crt" --tls-private-key-file="$c/apiserver.key" --client-ca-file="$c/ca.crt" \
+    --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true \
+    --authorization-mode=RBAC --token-auth-file="$STATE_DIR/tokens.csv" \
+    --service-account-issuer=https://kubernetes.default.svc --service-account-key-file="$c/sa.pub" \
+    --service-account-signing-key-file="$c/sa.key" \
+    --endpoint-reconciler-type=none --enable-priority-and-fairness=false
+
+  write_kubeconfig "$api_port" "$token"
+  wait_ready "$api_port" "$token"
+  log "kube-apiserver ready on https://127.0.0.1:$api_port"
+
+  if [[ -n "$KCM_BIN" && -z "${ASTRO_CLUSTER_NO_CONTROLLER_MANAGER:-}" ]]; then
+    # Namespace finalization, Deployment -> ReplicaSet -> Pod creation (so PodSecurity evaluates them), default
+    # ServiceAccounts, garbage collection. No cloud, no node IPAM.
+    start kube-controller-manager "$STATE_DIR/logs/kube-controller-manager.log" "$KCM_BIN" \
+      --kubeconfig="$KUBECONFIG_FILE" --authentication-kubeconfig="$KUBECONFIG_FILE" \
+      --authorization-kubeconfig="$KUBECONFIG_FILE" \
+      --bind-address=127.0.0.1 --secure-port="$kcm_port" --leader-elect=false \
+      --use-service-account-credentials=false \
+      --service-account-private-key-file="$c/sa.key" --root-ca-file="$c/ca.crt" \
+      --cluster-signing-cert-file="$c/ca.crt" --cluster-signing-key-file="$c/ca.key" \
+      --controllers='*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-persistentvolume-attach-detach-controller'
+    # wait (bounded) until the controller-manager has created the default ServiceAccount
+    local i
+    for ((i = 0; i < 60; i++)); do
+      if curl -fsS --max-time 2 --cacert "$c/ca.crt" -H "Authorization: Bearer $token" \
+        "https://127.0.0.1:$api_port/api/v1/namespaces/default/serviceaccounts/default" >/dev/null 2>&1; then
+        break
+      fi
+      alive "$STATE_DIR/pids/kube-controller-manager.pid" ||
+        { tail -30 "$STATE_DIR/logs/kube-controller-manager.log" >&2; die "kube-controller-manager exited"; }
+      sleep 0.5
+    done
+    ((i < 60)) || log "warning: default ServiceAccount not created after 30s"
+  else
+    log "kube-controller-manager not started (namespaces will not finalize on delete)"
+  fi
+  log "up in $(( $(date +%s) - t0 )) s; state dir $STATE_DIR"
+  cmd_env
+}
+
+cmd_env() { echo "export KUBECONFIG=\"$KUBECONFIG_FILE\""; }
+
+cmd_status() {
+  [[ -d "$STATE_DIR" ]] || { echo "not running (no $STATE_DIR)"; return 1; }
+  local f rc=0
+  for f in "$STATE_DIR"/pids/*.pid; do
+    [[ -e "$f" ]] || continue
+    if alive "$f"; then echo "$(basename "$f" .pid): running (pid $(cat "$f"))"; else echo "$(basename "$f" .pid): DEAD"; rc=1; fi
+  done
+  cat "$STATE_DIR/ports.env" 2>/dev/null || true
+  return $rc
+}
+
+cmd_down() {
+  if [[ ! -d "$STATE_DIR" ]]; then log "nothing to stop ($STATE_DIR absent)"; return 0; fi
+  local name f pid i
+  for name in kube-controller-manager kube-apiserver etcd; do
+    f="$STATE_DIR/pids/$name.pid"
+    [[ -f "$f" ]] || continue
+    pid="$(cat "$f")"
+    if kill -0 "$pid" 2>/dev/null; then
+      # only kill it if the PID still belongs to the process we started
+      if [[ "$(cat "/proc/$pid/cmdline" 2>/dev/null | tr '\0' ' ')" == *"$name"* ]]; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+        log "stopped $name (pid $pid)"
+      else
+        log "pid $pid is no longer $name; not touching it"
+      fi
+    fi
+  done
+  rm -rf "$STATE_DIR"
+  log "removed $STATE_DIR"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  env) cmd_env ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|env|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,166 @@
+// Runs the real program under Pulumi's mock runtime: the offline renderer and the unit tests use it.
+// Nothing here talks to an engine, a cloud or a cluster.
+import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+
+/** One resource the program registered, as the engine would have seen it. */
+export interface RecordedResource {
+    type: string;
+    name: string;
+    /** Logical name of the parent (undefined for the stack itself). */
+    parent?: string;
+    /** Type of the parent. */
+    parentType?: string;
+    /** Inputs as the engine receives them; secrets are wrapped as `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
+    inputs: Record<string, unknown>;
+    custom: boolean;
+    /** For `.get()` reads: the id that was read. */
+    readId?: string;
+}
+
+/** The signature key/value the SDK uses to mark a serialized secret. */
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** True for a serialized secret wrapper. */
+export function isSecretWrapper(v: unknown): v is { value: unknown } {
+    return v !== null && typeof v === "object" && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Removes secret wrappers (for reading values that are known not to be secret). */
+export function unwrapSecrets(v: unknown): unknown {
+    if (isSecretWrapper(v)) {
+        return unwrapSecrets(v.value);
+    }
+    if (Array.isArray(v)) {
+        return v.map(unwrapSecrets);
+    }
+    if (v !== null && typeof v === "object") {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+/** Options of {@link runUnderMocks}. */
+export interface MockRunOptions {
+    project: string;
+    stack: string;
+    /** Config values by key without the project prefix (structured values as JSON strings). */
+    config: Record<string, string>;
+    /** Keys (without prefix) set with `--secret`. */
+    secretKeys?: string[];
+    /** Extra fully-qualified config (e.g. `kubernetes:context`). */
+    providerConfig?: Record<string, string>;
+    /** The program: the default export of index.ts, or any function creating resources. */
+    program: () => unknown;
+    /** Receives each registration as it happens (useful when the program fails part-way). */
+    sink?: RecordedResource[];
+}
+
+/** What a mock run produced. */
+export interface MockRunResult {
+    resources: RecordedResource[];
+    /** The program's return value (stack outputs), Outputs intact so secretness can be checked. */
+    outputs: Record<string, unknown>;
+    /** Stack outputs as the engine stored them (serialized; secrets wrapped). */
+    storedOutputs: Record<string, unknown>;
+}
+
+function computedState(type: string, inputs: Record<string, unknown>, id?: string): Record<string, unknown> {
+    if (type === "kubernetes:core/v1:Namespace" && id !== undefined && id !== "") {
+        return { apiVersion: "v1", kind: "Namespace", metadata: { name: id } };
+    }
+    if (type === "kubernetes:helm.sh/v3:Release") {
+        return {
+            ...inputs,
+            status: { name: inputs.name, namespace: inputs.namespace, status: "deployed", revision: 1 },
+        };
+    }
+    return inputs;
+}
+
+/** Runs `program` inside a mock stack and records every registration. */
+export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult> {
+    const resources: RecordedResource[] = opts.sink ?? [];
+    const parents = new Map<string, { name?: string; type?: string }>();
+    const prefixed = Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [`${opts.project}:${k}`, v]));
+    pulumi.runtime.setAllConfig(
+        { ...prefixed, ...(opts.providerConfig ?? {}) },
+        (opts.secretKeys ?? []).map((k) => `${opts.project}:${k}`),
+    );
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                const inputs = args.inputs as Record<string, unknown>;
+                resources.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs,
+                    custom: args.custom ?? false,
+                    ...(args.id === undefined || args.id === "" ? {} : { readId: args.id }),
+                });
+                const id = args.id !== undefined && args.id !== "" ? args.id : `${args.name}-id`;
+                return { id, state: computedState(args.type, inputs, args.id) };
+            },
+            call(args) {
+                throw new Error(`unexpected invoke ${args.token}`);
+            },
+        },
+        opts.project,
+        opts.stack,
+        false,
+    );
+    let outputs: Record<string, unknown> = {};
+    await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((t) => {
+            // `__name` and `__pulumiType` are the SDK's internal fields on every Resource.
+            const parent = t.opts.parent as unknown as { __name?: string; __pulumiType?: string } | undefined;
+            parents.set(`${t.type}::${t.name}`, {
+                ...(parent?.__name === undefined ? {} : { name: parent.__name }),
+                ...(parent?.__pulumiType === undefined ? {} : { type: parent.__pulumiType }),
+            });
+            return undefined;
+        });
+        const result = await Promise.resolve(opts.program());
+        outputs = (result ?? {}) as Record<string, unknown>;
+        return outputs;
+    });
+    // Wait for every outstanding RPC, the stack's own output registration included (exported by the
+    // SDK's settings module, absent from its typings).
+    await (settings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+    for (const r of resources) {
+        const p = parents.get(`${r.type}::${r.name}`);
+        if (p?.name !== undefined) {
+            r.parent = p.name;
+        }
+        if (p?.type !== undefined) {
+            r.parentType = p.type;
+        }
+    }
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        resources: Map<string, { urn: string; state: Record<string, unknown> }>;
+    };
+    const stackEntry = [...monitor.resources.values()].find((e) => e.urn.includes("::pulumi:pulumi:Stack::"));
+    const storedOutputs = stackEntry?.state ?? {};
+    return { resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs, storedOutputs };
+}
+
+/**
+ * Paths at which `needle` occurs in `value` outside any secret wrapper: where a secret would be
+ * stored or shown in plain text. Empty means every occurrence is protected.
+ */
+export function plaintextPaths(value: unknown, needle: string, path = ""): string[] {
+    if (isSecretWrapper(value)) {
+        return [];
+    }
+    if (typeof value === "string") {
+        return value.includes(needle) ? [path === "" ? "(value)" : path] : [];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap((v, i) => plaintextPaths(v, needle, `${path}[${i}]`));
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value).flatMap(([k, v]) => plaintextPaths(v, needle, path === "" ? k : `${path}.${k}`));
+    }
+    return [];
+}

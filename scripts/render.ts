@@ -1,0 +1,86 @@
+// `npm run render -- --stack NAME [--stack-file FILE] [--out FILE]`
+// Evaluates the real program offline (Pulumi mock runtime: no credentials, no cluster) and prints the
+// chart values as YAML, usable as-is with `helm install -f`, followed by the resource plan as YAML
+// comments. With --out the values go to FILE and the plan to stdout. Bad config: errors on stderr, exit 1.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
+import agentProgram from "../index";
+import { isSecretWrapper, runUnderMocks, type RecordedResource } from "./lib/mockRun";
+import { readStackFile } from "./lib/stackFile";
+
+const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+
+function containsSecret(v: unknown): boolean {
+    if (isSecretWrapper(v)) {
+        return true;
+    }
+    if (Array.isArray(v)) {
+        return v.some(containsSecret);
+    }
+    return v !== null && typeof v === "object" && Object.values(v).some(containsSecret);
+}
+
+/** The plan as aligned `type name parent` rows. */
+export function formatPlan(resources: readonly RecordedResource[]): string[] {
+    const rows = resources.map((r) => [r.type + (r.readId === undefined ? "" : " (read)"), r.name, r.parent ?? "-"]);
+    const widths = [0, 1].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
+    return rows.map(
+        (row) => `${(row[0] ?? "").padEnd(widths[0] ?? 0)}  ${(row[1] ?? "").padEnd(widths[1] ?? 0)}  ${row[2] ?? ""}`,
+    );
+}
+
+async function main(): Promise<number> {
+    const { values: args } = parseArgs({
+        options: {
+            stack: { type: "string" },
+            "stack-file": { type: "string" },
+            out: { type: "string" },
+            "project-dir": { type: "string" },
+        },
+        allowPositionals: false,
+    });
+    if (args.stack === undefined) {
+        process.stderr.write("usage: npm run render -- --stack NAME [--stack-file FILE] [--out FILE]\n");
+        return 2;
+    }
+    const projectDir = path.resolve(args["project-dir"] ?? path.join(__dirname, ".."));
+    const stackFile = readStackFile(projectDir, args.stack, args["stack-file"]);
+    let result;
+    try {
+        result = await runUnderMocks({ ...stackFile, program: agentProgram });
+    } catch (err) {
+        process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+        return 1;
+    }
+    const release = result.resources.find((r) => r.type === RELEASE_TYPE);
+    if (release === undefined) {
+        process.stderr.write("the program registered no Helm release\n");
+        return 1;
+    }
+    if (containsSecret(release.inputs.values)) {
+        process.stderr.write("refusing to print: the release values contain a secret\n");
+        return 1;
+    }
+    const valuesYaml = stringify(release.inputs.values, { lineWidth: 0 });
+    const plan = [
+        `# Resource plan for stack '${args.stack}' (${result.resources.length} resources): type, name, parent`,
+        ...formatPlan(result.resources).map((l) => `#   ${l}`),
+    ].join("\n");
+    if (args.out !== undefined) {
+        fs.writeFileSync(args.out, valuesYaml);
+        process.stdout.write(`# values written to ${args.out}\n${plan}\n`);
+    } else {
+        process.stdout.write(`# Chart values for stack '${args.stack}' (helm install -f)\n${valuesYaml}${plan}\n`);
+    }
+    return 0;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+        process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+        process.exit(1);
+    },
+);

@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# Build (from the Go module proxy only) and cache the offline toolchain for Pulumi + a local Kubernetes API server:
+#   pulumi CLI, pulumi-language-nodejs, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager, etcd.
+#
+# Usage:
+#   scripts/toolchain.sh [install]        build what is missing (idempotent; a second run only verifies)
+#   scripts/toolchain.sh install <step>   one step only: pulumi | nodejs | kubernetes-provider | k8s | etcd
+#   scripts/toolchain.sh --print-env      print `export ...` lines (eval "$(scripts/toolchain.sh --print-env)")
+#   scripts/toolchain.sh --versions       print the pinned versions
+#
+# Nothing is written into the repository: binaries live in
+#   ${ASTRO_TOOLCHAIN_CACHE:-$HOME/.cache/astro-agent-toolchain}/<name>-<version>/bin
+# and every build runs in its own scratch wrapper module under that cache (…/<name>-<version>/build).
+# See docs/toolchain-notes.md for why each step looks the way it does.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+CACHE="${ASTRO_TOOLCHAIN_CACHE:-$HOME/.cache/astro-agent-toolchain}"
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Pins
+# ---------------------------------------------------------------------------------------------------------------------
+# Pulumi CLI: tag pkg/v3.248.0 = commit dc7edd58bc13179f81b80983aab4eb7f74a01b41 (matches @pulumi/pulumi 3.248.0, the
+# last SDK that accepts Node 20).
+PULUMI_VERSION="${PULUMI_VERSION:-3.248.0}"
+PULUMI_COMMIT="dc7edd58bc13179f81b80983aab4eb7f74a01b41"
+PULUMI_CLIPBOARD_FORK="github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e"
+
+# Kubernetes provider. The proxy only serves ONE provider/v4 version (it has no tags; every release pseudo-version
+# answers 403): commit f47bc2d6f199 (2026-01-15), see docs/toolchain-notes.md for how it maps to an npm version.
+K8S_PROVIDER_DEFAULT_VERSION="4.25.0"
+K8S_PROVIDER_MODULE="github.com/pulumi/pulumi-kubernetes/provider/v4"
+K8S_PROVIDER_PSEUDO="v4.0.0-20260115033456-f47bc2d6f199"
+
+# Kubernetes (kube-apiserver, kube-controller-manager) and etcd at Kubernetes' own go.mod pin.
+K8S_VERSION="${K8S_VERSION:-1.36.5}"
+
+export GOPROXY="${TOOLCHAIN_GOPROXY:-https://proxy.golang.org}"   # no ",direct": GitHub is unreachable anyway
+export GOSUMDB=off          # sum.golang.org is unreachable from here (connect timeout); the proxy is the only source
+export GOFLAGS=-mod=mod
+export CGO_ENABLED=0
+export GOTOOLCHAIN=local
+export GOMAXPROCS="${TOOLCHAIN_GOMAXPROCS:-2}"
+
+log() { printf '[toolchain %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# The provider version is the npm @pulumi/kubernetes version of the repo (package.json), unless overridden by
+# ASTRO_K8S_PROVIDER_VERSION. Only versions listed in K8S_PROVIDER_BUILDABLE can be built (see above); for any other
+# version the provider step fails instead of building a binary whose version label would be a lie.
+K8S_PROVIDER_BUILDABLE="4.25.0"
+k8s_provider_version() {
+  local v="${ASTRO_K8S_PROVIDER_VERSION:-}"
+  if [[ -z "$v" && -f "$REPO_ROOT/package.json" ]]; then
+    v="$(node -e 'const p=require(process.argv[1]);const d=Object.assign({},p.devDependencies,p.dependencies);process.stdout.write((d["@pulumi/kubernetes"]||"").replace(/^[\^~=v]+/,""))' "$REPO_ROOT/package.json" 2>/dev/null || true)"
+  fi
+  echo "${v:-$K8S_PROVIDER_DEFAULT_VERSION}"
+}
+K8S_PROVIDER_VERSION="$(k8s_provider_version)"
+check_provider_version() {
+  case " $K8S_PROVIDER_BUILDABLE " in
+    *" $K8S_PROVIDER_VERSION "*) return 0 ;;
+  esac
+  log "ERROR: @pulumi/kubernetes $K8S_PROVIDER_VERSION requested (package.json or ASTRO_K8S_PROVIDER_VERSION), but the"
+  log "       Go module proxy serves the provider source only for: $K8S_PROVIDER_BUILDABLE"
+  log "       (release pseudo-versions of $K8S_PROVIDER_MODULE answer 403). Pin \"@pulumi/kubernetes\": \"$K8S_PROVIDER_DEFAULT_VERSION\""
+  log "       in package.json; see docs/toolchain-notes.md."
+  return 1
+}
+
+dir_pulumi()   { echo "$CACHE/pulumi-$PULUMI_VERSION"; }
+dir_nodejs()   { echo "$CACHE/pulumi-language-nodejs-$NODEJS_HOST_SDK_VERSION-patched1"; }
+dir_provider() { echo "$CACHE/pulumi-resource-kubernetes-$K8S_PROVIDER_VERSION"; }
+dir_k8s()      { echo "$CACHE/kubernetes-$K8S_VERSION"; }
+dir_etcd()     { echo "$CACHE/etcd-k8s-$K8S_VERSION"; }   # etcd version is derived from kubernetes' go.mod
+pulumi_home()  { echo "$CACHE/pulumi-home"; }
+
+bin_dirs() { echo "$(dir_pulumi)/bin:$(dir_nodejs)/bin:$(dir_provider)/bin:$(dir_k8s)/bin:$(dir_etcd)/bin"; }
+
+print_env() {
+  check_provider_version 2>&1 | sed 's/^/# /' >&2 || true
+  cat <<EOF
+export PATH="$(bin_dirs):\$PATH"
+export PULUMI_HOME="$(pulumi_home)"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
+export PULUMI_K8S_PROVIDER_VERSION="$K8S_PROVIDER_VERSION"
+EOF
+}
+
+# run_step NAME CMD...: prints the step and its wall time in seconds; records it in $CACHE/timings.log.
+run_step() {
+  local name="$1"; shift
+  local t0 t1
+  t0=$(date +%s)
+  log "step $name: start"
+  "$@"
+  t1=$(date +%s)
+  log "step $name: done in $((t1 - t0)) s"
+  mkdir -p "$CACHE"
+  printf '%s\t%s\t%ss\n' "$(date -u +%FT%TZ)" "$name" "$((t1 - t0))" >> "$CACHE/timings.log"
+}
+
+# A fresh scratch wrapper module in $1/build.
+new_wrapper() {
+  local d="$1/build" name="$2"
+  rm -rf "$d"; mkdir -p "$d"
+  (cd "$d" && go mod init "local/$name" >/dev/null 2>&1)
+  echo "$d"
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 1. Pulumi CLI
+# ---------------------------------------------------------------------------------------------------------------------
+build_pulumi() (
+  local out; out="$(dir_pulumi)"
+  local w; w="$(new_wrapper "$out" pulumi-build)"
+  cd "$w"
+  # pkg/go.mod at v3.248.0 replaces sdk/v3 => ../sdk and atotto/clipboard => a fork; replaces of dependencies are
+  # ignored, so mirror them here.
+  go mod edit -replace="github.com/atotto/clipboard=$PULUMI_CLIPBOARD_FORK"
+  go get -tool "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$PULUMI_VERSION"
+  go get "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
+  mkdir -p "$out/bin.tmp"
+  go build -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+    -o "$out/bin.tmp/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
+)
+verify_pulumi() { "$(dir_pulumi)/bin/pulumi" version 2>/dev/null | grep -qx "v$PULUMI_VERSION"; }
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 2. Node.js language host
+# The proxy serves github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 at NO version (every pseudo-version
+# answers 403). The host lived inside the sdk/v3 module up to sdk/v3 v3.68.0 (package
+# github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs), so that is what we build. The CLI (3.248) falls
+# back for every RPC an old host does not implement (GetRequiredPackages -> GetRequiredPlugins, Handshake, ...), and the
+# program itself runs in @pulumi/pulumi 3.248's own `cmd/run`, so SDK features are those of 3.248.
+# ---------------------------------------------------------------------------------------------------------------------
+NODEJS_HOST_SDK_VERSION="3.68.0"
+build_nodejs() (
+  local out; out="$(dir_nodejs)"
+  local w; w="$(new_wrapper "$out" pulumi-language-nodejs-build)"
+  cd "$w"
+  # sdk/v3 v3.68.0's own go.mod replaces golang.org/x/text => v0.3.6; mirror it (replaces of deps are ignored).
+  go mod edit -replace=golang.org/x/text=golang.org/x/text@v0.3.6
+  go get "github.com/pulumi/pulumi/sdk/v3@v$NODEJS_HOST_SDK_VERSION"
+  local src; src="$(go list -m -f '{{.Dir}}' "github.com/pulumi/pulumi/sdk/v3")/nodejs/cmd/pulumi-language-nodejs"
+  local f
+  for f in main.go proxy.go proxy_unix.go proxy_windows.go; do cp "$src/$f" .; done
+  chmod u+w ./*.go
+  # Patch: hand the engine's real resource-monitor address to the Node program instead of the host's in-process
+  # monitor proxy. The 2023 proxy only forwards the 7 RPCs it knew (RegisterResource, Invoke, ...), whereas
+  # @pulumi/pulumi 3.248 also calls newer ones (transforms, hooks, SignalAndWaitForShutdown, RegisterPackage) that
+  # the engine advertises via SupportsFeature; newer hosts pass the monitor address straight through as well.
+  grep -q 'fmt.Sprintf("127.0.0.1:%d", handle.Port), pipes.directory())' main.go || die "nodejs host: patch target not found"
+  sed -i 's|fmt.Sprintf("127.0.0.1:%d", handle.Port), pipes.directory())|req.GetMonitorAddress(), pipes.directory())|' main.go
+  go mod tidy >/dev/null 2>&1 || true
+  mkdir -p "$out/bin.tmp"
+  go build -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$NODEJS_HOST_SDK_VERSION" \
+    -o "$out/bin.tmp/pulumi-language-nodejs" .
+  rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
+)
+verify_nodejs() { [[ -x "$(dir_nodejs)/bin/pulumi-language-nodejs" ]]; }
+# The engine looks for bundled plugins (language hosts) next to the resolved `pulumi` executable first; found only on
+# PATH, it works but prints "warning: using pulumi-language-nodejs from $PATH" on every run. So link it next to pulumi.
+link_nodejs() {
+  [[ -d "$(dir_pulumi)/bin" && -x "$(dir_nodejs)/bin/pulumi-language-nodejs" ]] || return 0
+  ln -sfn "$(dir_nodejs)/bin/pulumi-language-nodejs" "$(dir_pulumi)/bin/pulumi-language-nodejs"
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 3. Kubernetes provider (provider/v4 pseudo-version; source copied to a writable scratch module)
+# ---------------------------------------------------------------------------------------------------------------------
+K8S_PROVIDER_SDK_VERSION="4.25.0"   # sdk/v4 tag right after the provider commit (the provider imports the Go SDK)
+build_provider() (
+  check_provider_version || exit 1
+  local out; out="$(dir_provider)"
+  rm -rf "$out/build"; mkdir -p "$out/build"
+  cd "$out/build"
+  local dir
+  dir="$(go mod download -json "$K8S_PROVIDER_MODULE@$K8S_PROVIDER_PSEUDO" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -n "$dir" && -d "$dir" ]] || die "provider: go mod download of $K8S_PROVIDER_MODULE@$K8S_PROVIDER_PSEUDO failed"
+  cp -r "$dir" src; chmod -R u+w src; cd src
+  go mod edit -dropreplace=github.com/pulumi/pulumi-kubernetes/sdk/v4
+  go get "github.com/pulumi/pulumi-kubernetes/sdk/v4@v$K8S_PROVIDER_SDK_VERSION"
+  (cd cmd/pulumi-resource-kubernetes && VERSION="$K8S_PROVIDER_VERSION" go run generate.go)
+  mkdir -p "$out/bin.tmp"
+  go build -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_VERSION" \
+    -o "$out/bin.tmp/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes
+  rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
+  rm -rf "$out/build/src"   # the copied source is ~40 MB and not needed any more
+)
+verify_provider() { [[ -x "$(dir_provider)/bin/pulumi-resource-kubernetes" ]] && plugin_installed; }
+
+# Register the provider in the plugin cache of PULUMI_HOME (outside the repo) so the engine finds it by exact version,
+# offline. (The engine would also find it on PATH as an "ambient" plugin, but that skips version matching and prints a
+# warning on every run.)
+plugin_installed() { [[ -x "$(pulumi_home)/plugins/resource-kubernetes-v$K8S_PROVIDER_VERSION/pulumi-resource-kubernetes" ]]; }
+install_plugin() {
+  PULUMI_HOME="$(pulumi_home)" PULUMI_SKIP_UPDATE_CHECK=true \
+    "$(dir_pulumi)/bin/pulumi" plugin install resource kubernetes "$K8S_PROVIDER_VERSION" \
+    --file "$(dir_provider)/bin/pulumi-resource-kubernetes" --reinstall
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 4. kube-apiserver + kube-controller-manager
+# k8s.io/kubernetes requires ~30 staging modules at v0.0.0 and replaces them with ./staging/...; a wrapper module
+# replaces each with its published v0.<minor>.<patch> instead.
+# ---------------------------------------------------------------------------------------------------------------------
+k8s_gomod() { go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p'; }
+k8s_ldflags() {
+  local minor; minor="$(echo "$K8S_VERSION" | cut -d. -f2)"
+  local date; date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  local f="-s -w" p
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    f="$f -X $p.gitVersion=v$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=$date"
+  done
+  echo "$f"
+}
+build_k8s() (
+  local out; out="$(dir_k8s)"
+  local w; w="$(new_wrapper "$out" k8s-build)"
+  cd "$w"
+  local gomod; gomod="$(k8s_gomod)"
+  [[ -f "$gomod" ]] || die "k8s: cannot download k8s.io/kubernetes@v$K8S_VERSION"
+  local stag_ver="v0.$(echo "$K8S_VERSION" | cut -d. -f2-)"
+  local m
+  for m in $(sed -n 's/^[[:space:]]*\(k8s\.io\/[^[:space:]]*\) => \.\/staging\/.*/\1/p' "$gomod"); do
+    case "$m" in k8s.io/sample-*) continue ;; esac   # not needed, and not served by the proxy
+    go mod edit -replace="$m=$m@$stag_ver"
+  done
+  go mod edit -godebug=default=go1.26
+  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION" "k8s.io/kubernetes/cmd/kube-controller-manager@v$K8S_VERSION"
+  mkdir -p "$out/bin.tmp"
+  local ld; ld="$(k8s_ldflags)"
+  go build -trimpath -ldflags "$ld" -o "$out/bin.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+  go build -trimpath -ldflags "$ld" -o "$out/bin.tmp/kube-controller-manager" k8s.io/kubernetes/cmd/kube-controller-manager
+  rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
+)
+verify_k8s() {
+  [[ -x "$(dir_k8s)/bin/kube-apiserver" && -x "$(dir_k8s)/bin/kube-controller-manager" ]] &&
+    "$(dir_k8s)/bin/kube-apiserver" --version 2>/dev/null | grep -q "v$K8S_VERSION"
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 5. etcd at the version k8s.io/kubernetes pins (go.etcd.io/etcd/client/v3 line); own wrapper module.
+# ---------------------------------------------------------------------------------------------------------------------
+etcd_version() {
+  local gomod; gomod="$(cd "$(mktemp -d)" && k8s_gomod)"
+  sed -n 's/^[[:space:]]*go\.etcd\.io\/etcd\/client\/v3 \(v[^[:space:]]*\).*/\1/p' "$gomod" | head -1
+}
+build_etcd() (
+  local out; out="$(dir_etcd)"
+  local ev; ev="$(etcd_version)"
+  [[ -n "$ev" ]] || die "etcd: cannot read the etcd pin from k8s.io/kubernetes@v$K8S_VERSION"
+  log "etcd: kubernetes v$K8S_VERSION pins etcd $ev"
+  local w; w="$(new_wrapper "$out" etcd-build)"
+  cd "$w"
+  go get -tool "go.etcd.io/etcd/server/v3@$ev"
+  mkdir -p "$out/bin.tmp"
+  go build -trimpath -ldflags "-s -w" -o "$out/bin.tmp/etcd" go.etcd.io/etcd/server/v3
+  rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
+  echo "$ev" > "$out/ETCD_VERSION"
+)
+verify_etcd() { [[ -x "$(dir_etcd)/bin/etcd" ]] && "$(dir_etcd)/bin/etcd" --version >/dev/null 2>&1; }
+
+ensure() {
+  local step="$1"
+  if [[ "$step" == provider ]] && [[ -x "$(dir_provider)/bin/pulumi-resource-kubernetes" ]] && ! plugin_installed; then
+    run_step provider-plugin-install install_plugin
+  fi
+  if "verify_$step"; then
+    log "step $step: cached, verified"
+  else
+    run_step "$step" "build_$step"
+    if [[ "$step" == provider ]]; then run_step provider-plugin-install install_plugin; fi
+    "verify_$step" || die "step $step: built but verification failed"
+  fi
+}
+
+main() {
+  case "${1:-install}" in
+    --print-env|env) print_env ;;
+    --versions)
+      echo "pulumi=$PULUMI_VERSION ($PULUMI_COMMIT)"
+      echo "kubernetes-provider=$K8S_PROVIDER_VERSION ($K8S_PROVIDER_MODULE@$K8S_PROVIDER_PSEUDO)"
+      echo "kubernetes=$K8S_VERSION"
+      ;;
+    install)
+      command -v go >/dev/null || die "go not found"
+      local steps=("${@:2}")
+      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s etcd)
+      local t0; t0=$(date +%s)
+      for s in "${steps[@]}"; do ensure "$s"; done
+      link_nodejs
+      log "all done in $(( $(date +%s) - t0 )) s"
+      echo "bin dirs: $(bin_dirs)"
+      print_env
+      ;;
+    *) echo "usage: $0 [install [step...]] | --print-env | --versions" >&2; exit 2 ;;
+  esac
+}
+main "$@"

@@ -1,0 +1,53 @@
+"""Render every stack listed in stacks.txt with `npm run render` and let real Airflow check the values.
+
+Adding a stack to the check = one line in tests/airflow/stacks.txt.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+CHECKER = HERE / "check_values.py"
+
+
+def stacks() -> list[str]:
+    lines = (HERE / "stacks.txt").read_text().splitlines()
+    return [l.split("#", 1)[0].strip() for l in lines if l.split("#", 1)[0].strip()]
+
+
+def _render_available() -> str | None:
+    if shutil.which("npm") is None:
+        return "npm not on PATH"
+    if not (REPO / "node_modules").is_dir():
+        return "node_modules missing (run npm ci)"
+    pkg = json.loads((REPO / "package.json").read_text())
+    if "render" not in pkg.get("scripts", {}):
+        return "package.json has no 'render' script"
+    return None
+
+
+@pytest.mark.parametrize("stack", stacks())
+def test_stack_values_pass_airflow_checks(stack, tmp_path):
+    reason = _render_available()
+    if reason:
+        pytest.skip(reason)
+    out = tmp_path / f"{stack}-values.yaml"
+    render = subprocess.run(
+        ["npm", "run", "-s", "render", "--", "--stack", stack, "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, "CI": "true"},
+    )
+    # the values are checked even if render also complained, so both problems show up
+    assert out.exists() and out.stat().st_size > 0, f"render wrote no values:\n{render.stdout}\n{render.stderr}"
+    check = subprocess.run(
+        [sys.executable, str(CHECKER), "--quiet-pass", str(out)], capture_output=True, text=True, timeout=600
+    )
+    assert check.returncode == 0, f"check_values.py failed for stack {stack}:\n{check.stdout}\n{check.stderr}"
+    assert render.returncode == 0, f"npm run render -- --stack {stack} exited {render.returncode}:\n{render.stderr[-3000:]}"

@@ -1,0 +1,58 @@
+// The README's config reference and Pulumi.yaml's typed config are generated from the schema.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { CONFIG_KEYS } from "../../config/schema";
+import { renderPulumiYaml, renderReadme } from "../../scripts/gen-config-docs";
+
+const ROOT = path.join(__dirname, "..", "..");
+const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
+
+describe("generated docs", () => {
+    it("README config reference is up to date (run npm run docs)", async () => {
+        assert.equal(read("README.md"), await renderReadme(read("README.md")));
+    });
+
+    it("Pulumi.yaml config block is up to date (run npm run docs)", async () => {
+        assert.equal(read("Pulumi.yaml"), await renderPulumiYaml(read("Pulumi.yaml")));
+    });
+
+    it("Pulumi.yaml declares only schema keys, and every required one", () => {
+        const declared = Object.keys((parse(read("Pulumi.yaml")) as { config: Record<string, unknown> }).config);
+        assert.deepEqual(
+            declared.filter((k) => !CONFIG_KEYS.includes(k)),
+            [],
+        );
+        for (const k of [
+            "resourceNamePrefix",
+            "namespace",
+            "astroDeploymentAPIURL",
+            "astro",
+            "image",
+            "backend",
+            "dagBundles",
+        ]) {
+            assert.ok(declared.includes(k), k);
+        }
+    });
+
+    it("documents every top-level key in the README", () => {
+        const readme = read("README.md");
+        for (const k of CONFIG_KEYS) {
+            assert.match(readme, new RegExp(`^\\| \`${k}\` +\\|`, "m"), k);
+        }
+    });
+
+    it("the example stacks only use keys the schema knows", () => {
+        for (const stack of ["dev", "prod"]) {
+            const cfg = (parse(read(`Pulumi.${stack}.yaml`)) as { config: Record<string, unknown> }).config;
+            const keys = Object.keys(cfg).map((k) => k.replace(/^astro-agent:/, ""));
+            assert.deepEqual(
+                keys.filter((k) => !CONFIG_KEYS.includes(k)),
+                [],
+                stack,
+            );
+        }
+    });
+});

@@ -1,0 +1,82 @@
+// `npm run render` as a process: the main job without credentials or a cluster.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+function render(...args: string[]) {
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "render.ts"), ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, PULUMI_CONFIG: undefined, PULUMI_CONFIG_SECRET_KEYS: undefined },
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("render command", function () {
+    this.timeout(60000);
+
+    for (const stack of ["dev", "prod"]) {
+        it(`prints helm-ready values and the plan for --stack ${stack}`, () => {
+            const r = render("--stack", stack);
+            assert.equal(r.code, 0, r.stderr);
+            const values = parse(r.stdout) as Record<string, unknown>;
+            assert.equal(values.createNamespace, false);
+            assert.ok("openLineage" in values && "commonEnv" in values && "workers" in values);
+            assert.match(r.stdout, /# Resource plan for stack '.+' \(\d+ resources\): type, name, parent/);
+            assert.match(r.stdout, /#\s+kubernetes:helm\.sh\/v3:Release\s+astro-agent-release\s+astro-agent-release/);
+            assert.doesNotMatch(r.stdout, /secret-placeholder|not-a-real-token/);
+        });
+    }
+
+    it("writes the values to --out and only the plan to stdout", () => {
+        const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "render-")), "values.yaml");
+        const r = render("--stack", "dev", "--out", out);
+        assert.equal(r.code, 0, r.stderr);
+        const values = parse(fs.readFileSync(out, "utf8")) as Record<string, unknown>;
+        assert.equal(values.resourceNamePrefix, "astro-dev");
+        assert.match(r.stdout, /^# values written to /);
+        assert.doesNotMatch(r.stdout, /resourceNamePrefix:/);
+    });
+
+    it("exits 1 with every validation error on stderr and nothing on stdout", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-bad-"));
+        const bad = path.join(dir, "Pulumi.bad.yaml");
+        fs.writeFileSync(
+            bad,
+            [
+                "config:",
+                "  astro-agent:environment: dev",
+                "  astro-agent:resourceNamePrefix: Bad_Prefix",
+                "  astro-agent:workers:",
+                "    - name: a",
+                "      replics: 2",
+                "",
+            ].join("\n"),
+        );
+        const r = render("--stack", "bad", "--stack-file", bad);
+        assert.equal(r.code, 1);
+        assert.equal(r.stdout, "");
+        assert.match(r.stderr, /^Invalid stack config for project 'astro-agent', stack 'bad'/);
+        for (const key of [
+            "resourceNamePrefix",
+            "workers\\[0\\]\\.replics",
+            "namespace",
+            "image",
+            "agentToken",
+            "backend",
+        ]) {
+            assert.match(r.stderr, new RegExp(`\\n {2}- ${key}: `), `stderr names ${key}`);
+        }
+    });
+
+    it("refuses to run without --stack", () => {
+        const r = render();
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /usage: npm run render -- --stack NAME/);
+    });
+});
