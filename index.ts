@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { RemoteExecutionAgent } from "./components";
 import { loadStackConfig } from "./config/load";
 
-export default function main() {
+/** The program: Pulumi calls the exported function and uses its result as the stack outputs. */
+function main() {
     const config = loadStackConfig();
     const agent = new RemoteExecutionAgent("astro-agent", config);
     return {
@@ -15,3 +16,7 @@ export default function main() {
 Then open the Astro UI (Remote Agents tab) and wait for each agent to report Healthy.`,
     };
 }
+
+// `export =`, not `export default`: Pulumi runs TypeScript programs as CommonJS, where only a
+// function assigned to module.exports is called.
+export = main;

@@ -4,7 +4,7 @@
 #
 # Usage:
 #   scripts/toolchain.sh [install]        build what is missing (idempotent; a second run only verifies)
-#   scripts/toolchain.sh install <step>   one step only: pulumi | nodejs | kubernetes-provider | k8s | etcd
+#   scripts/toolchain.sh install <step>.. only these steps: pulumi | nodejs | provider | k8s | etcd
 #   scripts/toolchain.sh --print-env      print `export ...` lines (eval "$(scripts/toolchain.sh --print-env)")
 #   scripts/toolchain.sh --versions       print the pinned versions
 #
@@ -23,7 +23,7 @@ CACHE="${ASTRO_TOOLCHAIN_CACHE:-$HOME/.cache/astro-agent-toolchain}"
 # ---------------------------------------------------------------------------------------------------------------------
 # Pulumi CLI: tag pkg/v3.248.0 = commit dc7edd58bc13179f81b80983aab4eb7f74a01b41 (matches @pulumi/pulumi 3.248.0, the
 # last SDK that accepts Node 20).
-PULUMI_VERSION="${PULUMI_VERSION:-3.248.0}"
+PULUMI_VERSION="3.248.0"
 PULUMI_COMMIT="dc7edd58bc13179f81b80983aab4eb7f74a01b41"
 PULUMI_CLIPBOARD_FORK="github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e"
 
@@ -34,7 +34,7 @@ K8S_PROVIDER_MODULE="github.com/pulumi/pulumi-kubernetes/provider/v4"
 K8S_PROVIDER_PSEUDO="v4.0.0-20260115033456-f47bc2d6f199"
 
 # Kubernetes (kube-apiserver, kube-controller-manager) and etcd at Kubernetes' own go.mod pin.
-K8S_VERSION="${K8S_VERSION:-1.36.5}"
+K8S_VERSION="1.36.5"
 
 export GOPROXY="${TOOLCHAIN_GOPROXY:-https://proxy.golang.org}"   # no ",direct": GitHub is unreachable anyway
 export GOSUMDB=off          # sum.golang.org is unreachable from here (connect timeout); the proxy is the only source
@@ -76,7 +76,10 @@ dir_k8s()      { echo "$CACHE/kubernetes-$K8S_VERSION"; }
 dir_etcd()     { echo "$CACHE/etcd-k8s-$K8S_VERSION"; }   # etcd version is derived from kubernetes' go.mod
 pulumi_home()  { echo "$CACHE/pulumi-home"; }
 
-bin_dirs() { echo "$(dir_pulumi)/bin:$(dir_nodejs)/bin:$(dir_provider)/bin:$(dir_k8s)/bin:$(dir_etcd)/bin"; }
+# PATH gets pulumi (+ the language host linked next to it), kube-apiserver/kube-controller-manager and etcd.
+# The Kubernetes provider is deliberately NOT on PATH: it is found in $PULUMI_HOME's plugin cache by exact version
+# (an "ambient" PATH copy would win without any version check and print a warning on every run).
+bin_dirs() { echo "$(dir_pulumi)/bin:$(dir_k8s)/bin:$(dir_etcd)/bin"; }
 
 print_env() {
   check_provider_version 2>&1 | sed 's/^/# /' >&2 || true
@@ -296,11 +299,19 @@ main() {
       local steps=("${@:2}")
       [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s etcd)
       local t0; t0=$(date +%s)
-      for s in "${steps[@]}"; do ensure "$s"; done
+      # An unbuildable provider version must not stop the other steps (the local cluster is useful on its own), but
+      # the run still fails at the end. (No `ensure || ...`: that would disable `set -e` inside the build functions.)
+      local s todo=() provider_bad=""
+      for s in "${steps[@]}"; do
+        if [[ "$s" == provider ]] && ! check_provider_version; then provider_bad=1; continue; fi
+        todo+=("$s")
+      done
+      for s in "${todo[@]}"; do ensure "$s"; done
       link_nodejs
       log "all done in $(( $(date +%s) - t0 )) s"
-      echo "bin dirs: $(bin_dirs)"
+      echo "bin dirs: $(bin_dirs) (+ provider $(dir_provider)/bin, language host $(dir_nodejs)/bin)"
       print_env
+      [[ -z "$provider_bad" ]] || die "provider step skipped: @pulumi/kubernetes $K8S_PROVIDER_VERSION cannot be built (see above)"
       ;;
     *) echo "usage: $0 [install [step...]] | --print-env | --versions" >&2; exit 2 ;;
   esac

@@ -1,0 +1,415 @@
+// End to end: the real Pulumi engine (built offline by scripts/toolchain.sh) deploys the real program
+// to a real kube-apiserver (scripts/cluster.sh), with the stand-in chart. Everything is read back
+// from the API server and from the raw state files.
+import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import {
+    LocalCluster,
+    openStack,
+    pulumiEnv,
+    readExample,
+    scratchProject,
+    secure,
+    STAND_IN_CHART,
+    useToolchain,
+    withConfig,
+    writeStackFile,
+    type StackDoc,
+} from "./harness";
+import { Kube } from "./kube";
+
+interface K8sObject {
+    metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    type?: string;
+    data?: Record<string, string>;
+    spec?: Record<string, unknown>;
+    reason?: string;
+    message?: string;
+}
+interface PodSpec {
+    serviceAccountName?: string;
+    securityContext?: Record<string, unknown>;
+    containers: {
+        name: string;
+        securityContext?: Record<string, unknown>;
+        volumeMounts?: { name: string; mountPath: string }[];
+        env?: { name: string; value?: string }[];
+    }[];
+    volumes?: { name: string }[];
+}
+interface Deployment extends K8sObject {
+    spec: { template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } };
+}
+
+/** Every file below `dir`, concatenated: what an attacker with the state backend would see. */
+function readTree(dir: string): string {
+    let out = "";
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, entry.name);
+        out += entry.isDirectory() ? readTree(p) : fs.readFileSync(p, "utf8");
+    }
+    return out;
+}
+
+const DEV_SECRETS = [
+    "dev-agent-token-not-a-real-token",
+    "dev-astro-api-token-not-a-real-token",
+    "hello from the local secrets backend",
+];
+const nonce = crypto.randomBytes(4).toString("hex");
+const RESTRICTED_SECRETS = {
+    token: `e2e-agent-token-${nonce}`,
+    pull: `e2e-astro-api-token-${nonce}`,
+    lineage: `e2e-openlineage-key-${nonce}`,
+};
+
+describe("end to end: real engine, real API server", function () {
+    this.timeout(300_000);
+    let cluster: LocalCluster | undefined;
+    let kube: Kube;
+    let project: { dir: string; stateDir: string };
+    let env: Record<string, string>;
+
+    before(function () {
+        const missing = useToolchain();
+        if (missing !== undefined) {
+            if (process.env.CI === "true") {
+                throw new Error(`e2e toolchain missing in CI: ${missing}`);
+            }
+            console.warn(`skipping e2e: ${missing}`);
+            this.skip();
+        }
+        cluster = LocalCluster.start();
+        kube = new Kube(cluster.kubeconfig);
+        project = scratchProject();
+        env = pulumiEnv(project.stateDir, cluster.kubeconfig);
+    });
+
+    after(() => {
+        cluster?.stop();
+    });
+
+    const ns = (name: string) => `/api/v1/namespaces/${name}`;
+    const deployments = (namespace: string) =>
+        kube.list<Deployment>(`/apis/apps/v1/namespaces/${namespace}/deployments`);
+
+    async function assertGone(namespace: string): Promise<void> {
+        await kube.waitFor(
+            `namespace ${namespace} to be deleted`,
+            async () => (await kube.get(ns(namespace))) === undefined,
+            90,
+        );
+    }
+
+    function assertNoPlaintext(stack: Stack, secrets: string[], label: string) {
+        return async () => {
+            const exported = JSON.stringify(await stack.exportStack());
+            const raw = readTree(project.stateDir);
+            const outputs = JSON.stringify(await stack.outputs());
+            for (const s of secrets) {
+                assert.ok(!exported.includes(s), `${label}: exported state contains a secret`);
+                assert.ok(!raw.includes(s), `${label}: a raw state file contains a secret`);
+                assert.ok(!outputs.includes(s), `${label}: stack outputs contain a secret`);
+            }
+            // The state does hold them, encrypted: secret markers are present.
+            assert.match(exported, /"4dabf18193072939515e22adb298388d"/);
+        };
+    }
+
+    describe("dev stack (local backend, baseline namespace)", () => {
+        const NS = "astro-e2e-dev";
+        let doc: StackDoc;
+        let stack: Stack;
+
+        before(async () => {
+            doc = withConfig(readExample("dev"), {
+                namespace: NS,
+                chart: { path: STAND_IN_CHART },
+                release: { skipAwait: true },
+            });
+            stack = await openStack(project.dir, "e2e-dev", doc, env);
+        });
+
+        it("previews the plan without touching the cluster", async () => {
+            const result = await stack.preview();
+            assert.deepEqual(result.changeSummary, { create: 17 });
+            assert.equal(await kube.get(ns(NS)), undefined);
+        });
+
+        it("up creates the namespace, Secrets, ServiceAccounts, release and Deployments", async () => {
+            const up = await stack.up();
+            assert.equal(up.summary.result, "succeeded");
+
+            const labels = (await kube.get<K8sObject>(ns(NS)))?.metadata.labels ?? {};
+            assert.equal(labels["pod-security.kubernetes.io/enforce"], "baseline");
+            assert.equal(labels["pod-security.kubernetes.io/warn"], "restricted");
+            assert.equal(labels["pod-security.kubernetes.io/enforce-version"], "v1.30");
+
+            const secrets = await kube.list<K8sObject>(`${ns(NS)}/secrets`);
+            const byNameMap = new Map(secrets.map((s) => [s.metadata.name, s]));
+            const byName = (name: string) => byNameMap.get(name);
+            assert.equal(byName("astro-dev-agent-token")?.type, "Opaque");
+            assert.deepEqual(Object.keys(byName("astro-dev-agent-token")?.data ?? {}), ["token"]);
+            assert.equal(
+                Buffer.from(byName("astro-dev-agent-token")?.data?.token ?? "", "base64").toString(),
+                "dev-agent-token-not-a-real-token",
+            );
+            assert.equal(byName("astro-dev-image-pull")?.type, "kubernetes.io/dockerconfigjson");
+            assert.deepEqual(Object.keys(byName("astro-dev-image-pull")?.data ?? {}), [".dockerconfigjson"]);
+            assert.deepEqual(Object.keys(byName("astro-dev-local-secrets")?.data ?? {}).sort(), [
+                "connections.json",
+                "variables.json",
+            ]);
+            assert.ok(byName("sh.helm.release.v1.astro-dev.v1"), "Helm wrote its release Secret");
+
+            const sas = (await kube.list<K8sObject>(`${ns(NS)}/serviceaccounts`)).map((s) => s.metadata.name).sort();
+            for (const sa of [
+                "astro-dev-worker-default-worker",
+                "astro-dev-dag-processor",
+                "astro-dev-triggerer",
+                "astro-dev-sentinel",
+            ]) {
+                assert.ok(sas.includes(sa), `ServiceAccount ${sa}`);
+            }
+
+            const depsMap = new Map((await deployments(NS)).map((d) => [d.metadata.name, d.spec.template.spec]));
+            const deps = (name: string) => depsMap.get(name);
+            assert.deepEqual([...depsMap.keys()].sort(), [
+                "astro-dev-dag-processor",
+                "astro-dev-sentinel",
+                "astro-dev-triggerer",
+                "astro-dev-worker-default-worker",
+            ]);
+            assert.equal(
+                deps("astro-dev-worker-default-worker")?.serviceAccountName,
+                "astro-dev-worker-default-worker",
+            );
+            assert.equal(deps("astro-dev-dag-processor")?.serviceAccountName, "astro-dev-dag-processor");
+            assert.equal(deps("astro-dev-triggerer")?.serviceAccountName, "astro-dev-triggerer");
+            assert.equal(deps("astro-dev-sentinel")?.serviceAccountName, "astro-dev-sentinel");
+            const worker = deps("astro-dev-worker-default-worker");
+            assert.ok(worker);
+            assert.deepEqual(worker.securityContext, { runAsUser: 50000, fsGroup: 50000, runAsNonRoot: true });
+            const mounts = worker.containers
+                .find((c) => c.name !== "vector-logging-sidecar")
+                ?.volumeMounts?.map((m) => m.mountPath);
+            assert.deepEqual(mounts?.filter((m) => m.startsWith("/usr/local/airflow")).sort(), [
+                "/usr/local/airflow/secrets",
+                "/usr/local/airflow/xcom",
+            ]);
+        });
+
+        it("a second preview reports no changes", async () => {
+            await stack.preview({ expectNoChanges: true });
+        });
+
+        it("keeps every secret out of the state files and the outputs", async () => {
+            await assertNoPlaintext(stack, DEV_SECRETS, "dev")();
+        });
+
+        it("adding a worker queue updates the release in place, with no replacement", async () => {
+            writeStackFile(
+                project.dir,
+                "e2e-dev",
+                withConfig(doc, {
+                    workers: [
+                        {
+                            name: "default-worker",
+                            queues: ["default", "reports"],
+                            replicas: 1,
+                            resources: {
+                                requests: { cpu: "500m", memory: "1Gi" },
+                                limits: { cpu: "1", memory: "2Gi" },
+                            },
+                        },
+                    ],
+                }),
+            );
+            const preview = await stack.preview({ diff: true });
+            assert.equal(preview.changeSummary.update, 1);
+            for (const op of ["create", "delete", "replace", "create-replacement", "delete-replaced"] as const) {
+                assert.equal(preview.changeSummary[op] ?? 0, 0, `no ${op}`);
+            }
+            const up = await stack.up();
+            assert.deepEqual(up.summary.resourceChanges?.update, 1);
+            const worker = (await deployments(NS)).find((d) => d.metadata.name === "astro-dev-worker-default-worker");
+            const queues = worker?.spec.template.spec.containers[0]?.env?.find(
+                (e) => e.name === "ASTRO_AGENT_QUEUES",
+            )?.value;
+            assert.equal(queues, "default,reports");
+            assert.ok(
+                await kube.get(`${ns(NS)}/secrets/sh.helm.release.v1.astro-dev.v2`),
+                "release upgraded to revision 2",
+            );
+            await stack.preview({ expectNoChanges: true });
+        });
+
+        it("destroy leaves nothing behind", async () => {
+            await stack.destroy();
+            await assertGone(NS);
+            const state = (await stack.exportStack()) as { deployment: { resources?: unknown[] } };
+            assert.equal(state.deployment.resources?.length ?? 0, 0);
+        });
+    });
+
+    describe("restricted prod-like stack", () => {
+        const NS = "astro-e2e-prod";
+        let stack: Stack;
+
+        before(async () => {
+            const dev = readExample("dev");
+            const prod = readExample("prod");
+            const doc = withConfig(
+                {
+                    ...(dev.encryptionsalt === undefined ? {} : { encryptionsalt: dev.encryptionsalt }),
+                    config: prod.config,
+                },
+                {
+                    namespace: NS,
+                    chart: { path: STAND_IN_CHART },
+                    release: { name: "astro-prod", skipAwait: true },
+                    agentTokenSecretName: undefined,
+                    agentToken: secure(RESTRICTED_SECRETS.token),
+                    imagePullSecretName: undefined,
+                    imagePullCredentials: {
+                        registry: "registry.example.com",
+                        username: "ci",
+                        password: secure(RESTRICTED_SECRETS.pull),
+                    },
+                    openLineage: { enabled: true, apiKey: secure(RESTRICTED_SECRETS.lineage) },
+                },
+            );
+            stack = await openStack(project.dir, "e2e-prod", doc, env);
+            const up = await stack.up();
+            assert.equal(up.summary.result, "succeeded");
+        });
+
+        it("labels the namespace restricted and creates the Secrets", async () => {
+            const namespace = await kube.get<K8sObject>(ns(NS));
+            for (const mode of ["enforce", "audit", "warn"]) {
+                assert.equal(namespace?.metadata.labels?.[`pod-security.kubernetes.io/${mode}`], "restricted");
+            }
+            const names = (await kube.list<K8sObject>(`${ns(NS)}/secrets`)).map((s) => s.metadata.name);
+            for (const s of [
+                "astro-prod-agent-token",
+                "astro-prod-image-pull",
+                "astro-prod-openlineage-api-key",
+                "sh.helm.release.v1.astro-prod.v1",
+            ]) {
+                assert.ok(names.includes(s), s);
+            }
+        });
+
+        it("annotates every ServiceAccount for the backend's identity", async () => {
+            const sas = (await kube.list<K8sObject>(`${ns(NS)}/serviceaccounts`)).filter((s) =>
+                s.metadata.name.startsWith("astro-prod-"),
+            );
+            assert.equal(sas.length, 5);
+            for (const sa of sas) {
+                assert.equal(
+                    sa.metadata.annotations?.["eks.amazonaws.com/role-arn"],
+                    "arn:aws:iam::123456789012:role/astro-prod-agent",
+                );
+            }
+        });
+
+        it("runs every workload with the restricted security contexts and writable mounts", async () => {
+            const deps = await deployments(NS);
+            assert.equal(deps.length, 5);
+            for (const d of deps) {
+                const spec = d.spec.template.spec;
+                assert.deepEqual(spec.securityContext, {
+                    seccompProfile: { type: "RuntimeDefault" },
+                    runAsUser: 50000,
+                    fsGroup: 50000,
+                    runAsNonRoot: true,
+                });
+                for (const c of spec.containers) {
+                    assert.deepEqual(c.securityContext, {
+                        allowPrivilegeEscalation: false,
+                        readOnlyRootFilesystem: true,
+                        capabilities: { drop: ["ALL"] },
+                    });
+                    assert.ok(
+                        c.volumeMounts?.some((m) => m.mountPath === "/tmp"),
+                        `${d.metadata.name}: /tmp is writable`,
+                    );
+                }
+            }
+        });
+
+        it("passes PodSecurity `restricted`: pods are admitted and a dry-run pod draws no warning", async () => {
+            const deps = await deployments(NS);
+            await kube.waitFor(
+                "a pod per Deployment (kube-controller-manager creates them; PodSecurity admits or rejects)",
+                async () => {
+                    const pods = await kube.list<K8sObject>(`${ns(NS)}/pods`);
+                    return deps.every((d) => pods.some((p) => p.metadata.name.startsWith(`${d.metadata.name}-`)));
+                },
+                90,
+            );
+            const failures = (await kube.list<K8sObject>(`${ns(NS)}/events`)).filter(
+                (e) => e.reason === "FailedCreate",
+            );
+            assert.deepEqual(
+                failures.map((e) => e.message),
+                [],
+            );
+            for (const d of deps) {
+                const pod = {
+                    apiVersion: "v1",
+                    kind: "Pod",
+                    metadata: { name: `dry-run-${d.metadata.name}`.slice(0, 63) },
+                    spec: d.spec.template.spec,
+                };
+                const r = await kube.request("POST", `${ns(NS)}/pods?dryRun=All`, pod);
+                assert.equal(r.status, 201, `${d.metadata.name}: ${JSON.stringify(r.body)}`);
+                assert.deepEqual(r.warnings, [], d.metadata.name);
+            }
+        });
+
+        it("a second preview reports no changes", async () => {
+            await stack.preview({ expectNoChanges: true });
+        });
+
+        it("keeps every secret out of the state files and the outputs", async () => {
+            await assertNoPlaintext(stack, Object.values(RESTRICTED_SECRETS), "restricted")();
+        });
+
+        it("destroy leaves nothing behind", async () => {
+            await stack.destroy();
+            await assertGone(NS);
+        });
+    });
+
+    describe("bad config", () => {
+        it("fails preview with the validation message and creates nothing", async () => {
+            const NS = "astro-e2e-bad";
+            const doc = withConfig(readExample("dev"), {
+                namespace: NS,
+                workers: [{ name: "a" }, { name: "a" }],
+                dagBundles: [{ type: "git", name: "dags", repoUrl: "https://github.com/x/y.git" }],
+            });
+            const stack = await openStack(project.dir, "e2e-bad", doc, env);
+            await assert.rejects(stack.preview(), (err: Error) => {
+                assert.match(
+                    err.message,
+                    /Invalid stack config for project 'astro-agent', stack 'e2e-bad' \(2 problems\); nothing was created/,
+                );
+                assert.match(err.message, /workers\[1\]\.name: duplicates workers\[0\]\.name 'a'/);
+                assert.match(err.message, /dagBundles\[0\]\.trackingRef: is required/);
+                return true;
+            });
+            await assert.rejects(stack.up(), /nothing was created/);
+            const state = (await stack.exportStack()) as { deployment: { resources?: { type: string }[] } };
+            assert.deepEqual(
+                (state.deployment.resources ?? []).map((r) => r.type).filter((t) => t !== "pulumi:pulumi:Stack"),
+                [],
+            );
+            assert.equal(await kube.get(ns(NS)), undefined);
+        });
+    });
+});

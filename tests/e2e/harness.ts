@@ -1,0 +1,157 @@
+// Shared setup for the end-to-end suite and the benchmark: the offline toolchain on PATH, a local
+// control plane, a scratch copy of the project, stack files derived from the examples, and Automation
+// API stacks on a local file backend.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { parse, stringify } from "yaml";
+import { encryptValue, keyFromSalt } from "../../scripts/lib/passphrase";
+
+export const ROOT = path.join(__dirname, "..", "..");
+export const STAND_IN_CHART = path.join(ROOT, "tests", "fixtures", "charts", "astro-remote-execution-agent");
+/** The dev example's passphrase (its secure values are placeholders encrypted with an empty one). */
+export const PASSPHRASE = "";
+
+/** Applies `export NAME="value"` lines printed by a script to this process's environment. */
+function applyExports(text: string): void {
+    for (const line of text.split("\n")) {
+        const m = /^export ([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+        if (m?.[1] !== undefined && m[2] !== undefined) {
+            const value = m[2].replace(/^"(.*)"$/, "$1").replace(/^'(.*)'$/, "$1");
+            process.env[m[1]] = value.replace(
+                /\$\{?([A-Z_][A-Z0-9_]*)\}?/g,
+                (_all, name: string) => process.env[name] ?? "",
+            );
+        }
+    }
+}
+
+/**
+ * Puts the offline toolchain (built by scripts/toolchain.sh) on PATH. Returns a reason when it is
+ * missing: callers skip locally and fail in CI, so a missing toolchain never passes silently.
+ */
+export function useToolchain(): string | undefined {
+    let env: string;
+    try {
+        env = execFileSync("bash", [path.join(ROOT, "scripts", "toolchain.sh"), "--print-env"], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+    } catch (err) {
+        return `scripts/toolchain.sh --print-env failed: ${String(err)}`;
+    }
+    applyExports(env);
+    for (const bin of ["pulumi", "pulumi-language-nodejs", "kube-apiserver", "etcd"]) {
+        try {
+            execFileSync("bash", ["-c", `command -v ${bin}`], { stdio: "ignore" });
+        } catch {
+            return `${bin} is not built: run npm run toolchain`;
+        }
+    }
+    return undefined;
+}
+
+/** A running local control plane (scripts/cluster.sh), stopped by `stop()`. */
+export class LocalCluster {
+    readonly dir: string;
+    readonly kubeconfig: string;
+
+    private constructor(dir: string) {
+        this.dir = dir;
+        this.kubeconfig = path.join(dir, "kubeconfig");
+    }
+
+    static start(): LocalCluster {
+        const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "astro-e2e-")), "cluster");
+        execFileSync("bash", [path.join(ROOT, "scripts", "cluster.sh"), "up"], {
+            env: { ...process.env, ASTRO_CLUSTER_DIR: dir },
+            stdio: ["ignore", "ignore", "inherit"],
+        });
+        return new LocalCluster(dir);
+    }
+
+    stop(): void {
+        execFileSync("bash", [path.join(ROOT, "scripts", "cluster.sh"), "down"], {
+            env: { ...process.env, ASTRO_CLUSTER_DIR: this.dir },
+            stdio: ["ignore", "ignore", "inherit"],
+        });
+    }
+}
+
+/**
+ * A scratch copy of the project (sources linked, Pulumi.yaml copied), so stack files and state the
+ * tests write never touch the checkout.
+ */
+export function scratchProject(): { dir: string; stateDir: string } {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), "astro-e2e-project-"));
+    const dir = path.join(base, "project");
+    fs.mkdirSync(dir);
+    for (const entry of ["index.ts", "components", "config", "node_modules", "package.json", "tsconfig.json"]) {
+        fs.symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
+    }
+    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    const stateDir = path.join(base, "state");
+    fs.mkdirSync(stateDir);
+    return { dir, stateDir };
+}
+
+/** A stack file doc: `encryptionsalt` and `config` with `astro-agent:`-prefixed keys. */
+export interface StackDoc {
+    encryptionsalt?: string;
+    config: Record<string, unknown>;
+}
+
+export function readExample(stack: "dev" | "prod"): StackDoc {
+    return parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as StackDoc;
+}
+
+/** Encrypts a value for a stack file that uses the dev example's salt and passphrase. */
+export function secure(plaintext: string): { secure: string } {
+    const salt = readExample("dev").encryptionsalt;
+    if (salt === undefined) {
+        throw new Error("Pulumi.dev.yaml has no encryptionsalt");
+    }
+    return { secure: encryptValue(keyFromSalt(PASSPHRASE, salt), plaintext) };
+}
+
+/** Environment every Pulumi command of a test run gets. */
+export function pulumiEnv(stateDir: string, kubeconfig: string): Record<string, string> {
+    return {
+        PULUMI_BACKEND_URL: `file://${stateDir}`,
+        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+        PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        KUBECONFIG: kubeconfig,
+    };
+}
+
+/** Writes Pulumi.<stack>.yaml into the scratch project and opens the stack with the Automation API. */
+export async function openStack(
+    projectDir: string,
+    stackName: string,
+    doc: StackDoc,
+    env: Record<string, string>,
+): Promise<Stack> {
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: projectDir }, { envVars: env });
+    // Written after `stack init`, which writes a fresh encryptionsalt: the doc's salt must win so its
+    // secure values decrypt.
+    writeStackFile(projectDir, stackName, doc);
+    return stack;
+}
+
+/** (Re)writes Pulumi.<stack>.yaml in the scratch project. */
+export function writeStackFile(projectDir: string, stackName: string, doc: StackDoc): void {
+    fs.writeFileSync(path.join(projectDir, `Pulumi.${stackName}.yaml`), stringify(doc));
+}
+
+/** Sets one top-level config key in a stack doc (structured values stay YAML structures). */
+export function withConfig(doc: StackDoc, values: Record<string, unknown>): StackDoc {
+    const overrides = Object.fromEntries(Object.entries(values).map(([k, v]) => [`astro-agent:${k}`, v]));
+    const config = Object.fromEntries(
+        Object.entries({ ...doc.config, ...overrides }).filter(([, v]) => v !== undefined),
+    );
+    return { ...doc, config };
+}
