@@ -10,3 +10,5 @@ export * from "./backends/types";
 export { backends, backendSchema, PLANNED_BACKEND_KINDS } from "./backends/registry";
 export { LocalBackend, localBackend } from "./backends/local";
 export { externalBackend } from "./backends/external";
+export { AwsBackend, awsBackend, type AwsBackendConfig } from "./backends/aws";
+export * from "./backends/aws/policies";

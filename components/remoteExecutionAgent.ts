@@ -128,6 +128,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 xcomBackend: backend.xcomBackend,
                 xcomPath: backend.xcomPath,
                 commonEnv: backend.commonEnv,
+                serviceAccountAnnotations: backend.serviceAccountAnnotations,
                 podLabels: backend.podLabels,
                 volumes: backend.volumes,
                 volumeMounts: backend.volumeMounts,

@@ -20,6 +20,8 @@ export interface ResolvedBackend {
     xcomBackend: string;
     xcomPath: string;
     commonEnv: EnvVar[];
+    /** Annotations of every agent ServiceAccount (also given to the chart as `serviceAccount.annotations`). */
+    serviceAccountAnnotations: Record<string, string>;
     podLabels: Record<string, string>;
     volumes: K8sObject[];
     volumeMounts: K8sObject[];
@@ -207,6 +209,7 @@ export function buildChartValues(cfg: AgentConfig, names: AgentObjectNames, back
         podSecurityContext: cfg.restricted ? RESTRICTED_POD_SECURITY_CONTEXT : DEFAULT_POD_SECURITY_CONTEXT,
         containerSecurityContext: cfg.restricted ? RESTRICTED_CONTAINER_SECURITY_CONTEXT : undefined,
         serviceAccount: {
+            annotations: backend.serviceAccountAnnotations,
             workers: { create: false },
             dagProcessor: { create: false, name: names.serviceAccounts.dagProcessor },
             triggerer: { create: false, name: names.serviceAccounts.triggerer },

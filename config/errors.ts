@@ -49,7 +49,11 @@ export function toProblems(issues: readonly z.core.$ZodIssue[], prefix: Property
                     message: messages[i] ?? `unknown key '${key}'`,
                 }),
             );
-        } else if (issue.code === "invalid_union" && issue.errors.length > 0 && issue.path.length >= 0) {
+        } else if (issue.code === "invalid_key") {
+            // A record key that fails its own schema: report why, at the key's path.
+            const reason = issue.issues.map((i) => i.message).join("; ");
+            problems.push({ key: formatPath([...prefix, ...issue.path]), message: reason || issue.message });
+        } else if (issue.code === "invalid_union" && issue.errors.length > 0) {
             // Non-discriminated unions: report the branch that got furthest (most specific paths).
             const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
             problems.push(...toProblems(best, [...prefix, ...issue.path]));

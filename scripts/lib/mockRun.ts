@@ -16,6 +16,11 @@ export interface RecordedResource {
     custom: boolean;
     /** For `.get()` reads: the id that was read. */
     readId?: string;
+    /** Resource options the engine would honour on delete. */
+    retainOnDelete?: boolean;
+    protect?: boolean;
+    /** The provider reference (`urn::id`) the resource is managed by, when not the default. */
+    provider?: string;
 }
 
 /** The signature key/value the SDK uses to mark a serialized secret. */
@@ -66,23 +71,90 @@ export interface MockRunResult {
     storedOutputs: Record<string, unknown>;
 }
 
-function computedState(type: string, inputs: Record<string, unknown>, id?: string): Record<string, unknown> {
-    if (type === "kubernetes:core/v1:Namespace" && id !== undefined && id !== "") {
-        return { apiVersion: "v1", kind: "Namespace", metadata: { name: id } };
+/** Account id the mock runtime answers with (renders show it in ARNs: it is a placeholder). */
+export const MOCK_ACCOUNT_ID = "123456789012";
+
+/** Outputs a real provider would compute, for the types the program uses. */
+function computedState(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    id?: string,
+): Record<string, unknown> {
+    const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
+    switch (type) {
+        case "kubernetes:core/v1:Namespace":
+            return id !== undefined && id !== ""
+                ? { apiVersion: "v1", kind: "Namespace", metadata: { name: id } }
+                : inputs;
+        case "kubernetes:helm.sh/v3:Release":
+            return {
+                ...inputs,
+                status: { name: inputs.name, namespace: inputs.namespace, status: "deployed", revision: 1 },
+            };
+        case "aws:iam/role:Role": {
+            const roleName = str(inputs.name, name);
+            return { ...inputs, name: roleName, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${roleName}` };
+        }
+        case "aws:s3/bucket:Bucket": {
+            const bucket = str(inputs.bucket, name);
+            return { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}` };
+        }
+        case "aws:kms/key:Key":
+            return { ...inputs, keyId: `${name}-id`, arn: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/${name}-id` };
+        case "aws:secretsmanager/secret:Secret":
+            return {
+                ...inputs,
+                arn: `arn:aws:secretsmanager:eu-west-1:${MOCK_ACCOUNT_ID}:secret:${str(inputs.name, name)}-AbCdEf`,
+            };
+        default:
+            return inputs;
     }
-    if (type === "kubernetes:helm.sh/v3:Release") {
-        return {
-            ...inputs,
-            status: { name: inputs.name, namespace: inputs.namespace, status: "deployed", revision: 1 },
-        };
+}
+
+/** Invoke answers for the lookups the program makes (placeholders: nothing is looked up for real). */
+export function mockInvoke(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+    switch (token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                accountId: MOCK_ACCOUNT_ID,
+                arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/render`,
+                userId: "AIDAMOCK",
+                id: MOCK_ACCOUNT_ID,
+            };
+        case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+        case "aws:eks/getCluster:getCluster": {
+            const region = typeof inputs.region === "string" ? inputs.region : "eu-west-1";
+            return {
+                name: inputs.name,
+                arn: `arn:aws:eks:${region}:${MOCK_ACCOUNT_ID}:cluster/${String(inputs.name)}`,
+                identities: [
+                    {
+                        oidcs: [
+                            { issuer: `https://oidc.eks.${region}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE` },
+                        ],
+                    },
+                ],
+            };
+        }
+        case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": {
+            const url = String(inputs.url).replace(/^https:\/\//, "");
+            return {
+                arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${url}`,
+                url,
+                clientIdLists: ["sts.amazonaws.com"],
+            };
+        }
+        default:
+            throw new Error(`unexpected invoke ${token}`);
     }
-    return inputs;
 }
 
 /** Runs `program` inside a mock stack and records every registration. */
 export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult> {
     const resources: RecordedResource[] = opts.sink ?? [];
-    const parents = new Map<string, { name?: string; type?: string }>();
+    const parents = new Map<string, { name?: string; type?: string; retainOnDelete?: boolean; protect?: boolean }>();
     const prefixed = Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [`${opts.project}:${k}`, v]));
     pulumi.runtime.setAllConfig(
         { ...prefixed, ...(opts.providerConfig ?? {}) },
@@ -97,13 +169,14 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                     name: args.name,
                     inputs,
                     custom: args.custom ?? false,
+                    ...(args.provider ? { provider: args.provider } : {}),
                     ...(args.id === undefined || args.id === "" ? {} : { readId: args.id }),
                 });
                 const id = args.id !== undefined && args.id !== "" ? args.id : `${args.name}-id`;
-                return { id, state: computedState(args.type, inputs, args.id) };
+                return { id, state: computedState(args.type, args.name, inputs, args.id) };
             },
             call(args) {
-                throw new Error(`unexpected invoke ${args.token}`);
+                return mockInvoke(args.token, args.inputs as Record<string, unknown>);
             },
         },
         opts.project,
@@ -118,6 +191,8 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
             parents.set(`${t.type}::${t.name}`, {
                 ...(parent?.__name === undefined ? {} : { name: parent.__name }),
                 ...(parent?.__pulumiType === undefined ? {} : { type: parent.__pulumiType }),
+                ...(t.opts.retainOnDelete === undefined ? {} : { retainOnDelete: t.opts.retainOnDelete }),
+                ...(t.opts.protect === undefined ? {} : { protect: t.opts.protect }),
             });
             return undefined;
         });
@@ -135,6 +210,12 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
         }
         if (p?.type !== undefined) {
             r.parentType = p.type;
+        }
+        if (p?.retainOnDelete !== undefined) {
+            r.retainOnDelete = p.retainOnDelete;
+        }
+        if (p?.protect !== undefined) {
+            r.protect = p.protect;
         }
     }
     const monitor = pulumi.runtime.getMonitor() as unknown as {

@@ -280,6 +280,21 @@ describe("end to end: real engine, real API server", function () {
                         password: secure(RESTRICTED_SECRETS.pull),
                     },
                     openLineage: { enabled: true, apiKey: secure(RESTRICTED_SECRETS.lineage) },
+                    // No AWS here: the same stores, wired as a bring-your-own backend.
+                    backend: {
+                        kind: "external",
+                        secretBackend: "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+                        secretBackendKwargs: {
+                            connections_prefix: "astro-prod/connections",
+                            variables_prefix: "astro-prod/variables",
+                            region_name: "eu-west-1",
+                        },
+                        xcomPath: "s3://example-astro-prod-xcom/xcom",
+                        serviceAccountAnnotations: {
+                            "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/astro-prod-agent",
+                        },
+                        env: [{ name: "AWS_REGION", value: "eu-west-1" }],
+                    },
                 },
             );
             stack = await openStack(project.dir, "e2e-prod", doc, env);

@@ -207,15 +207,15 @@ const cases: Case[] = [
     },
     {
         name: "backend kind not implemented yet",
-        change: (v) => (v.backend = { kind: "aws" }),
+        change: (v) => (v.backend = { kind: "azure" }),
         key: "backend.kind",
-        message: /'aws' is not implemented yet/,
+        message: /'azure' is not implemented yet/,
     },
     {
         name: "backend kind unknown",
         change: (v) => (v.backend = { kind: "s3" }),
         key: "backend.kind",
-        message: /must be one of 'local', 'external' \(planned: aws, azure, gcp, vault\)/,
+        message: /must be one of 'local', 'external', 'aws' \(planned: azure, gcp, vault\)/,
     },
     {
         name: "local backend in prod",

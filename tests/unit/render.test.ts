@@ -33,6 +33,33 @@ describe("render command", function () {
         });
     }
 
+    it("renders the AWS prod stack without AWS credentials: Secrets Manager, kwargs, s3:// path, role annotation", () => {
+        const r = render("--stack", "prod");
+        assert.equal(r.code, 0, r.stderr);
+        const values = parse(r.stdout) as {
+            secretBackend: string;
+            commonEnv: { name: string; value: string }[];
+            serviceAccount: { annotations: Record<string, string> };
+        };
+        assert.equal(
+            values.secretBackend,
+            "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+        );
+        const env = Object.fromEntries(values.commonEnv.map((e) => [e.name, e.value]));
+        assert.deepEqual(JSON.parse(env.AIRFLOW__SECRETS__BACKEND_KWARGS ?? ""), {
+            config_prefix: null,
+            connections_prefix: "astro-prod/connections",
+            region_name: "eu-west-1",
+            variables_prefix: "astro-prod/variables",
+        });
+        assert.match(env.AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH ?? "", /^s3:\/\/[a-z0-9.-]+\/xcom$/);
+        assert.match(
+            values.serviceAccount.annotations["eks.amazonaws.com/role-arn"] ?? "",
+            /^arn:aws:iam::\d{12}:role\/astro-prod-agent$/,
+        );
+        assert.match(r.stdout, /#\s+aws:iam\/role:Role\s+astro-agent-aws-role\s+astro-agent-aws/);
+    });
+
     it("writes the values to --out and only the plan to stdout", () => {
         const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "render-")), "values.yaml");
         const r = render("--stack", "dev", "--out", out);

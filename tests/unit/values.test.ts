@@ -35,6 +35,7 @@ const backend: ResolvedBackend = {
     xcomBackend: "airflow.providers.common.io.xcom.backend.XComObjectStorageBackend",
     xcomPath: "s3://bucket/xcom",
     commonEnv: [{ name: "AWS_REGION", value: "eu-west-1" }],
+    serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/agent" },
     podLabels: { "azure.workload.identity/use": "true" },
     volumes: [{ name: "backend-vol", emptyDir: {} }],
     volumeMounts: [{ name: "backend-vol", mountPath: "/backend" }],
@@ -313,6 +314,7 @@ describe("buildChartValues", () => {
             volumeMounts: [],
         });
         assert.deepEqual(v.serviceAccount, {
+            annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/agent" },
             workers: { create: false },
             dagProcessor: { create: false, name: "astro-dag-processor" },
             triggerer: { create: false, name: "astro-triggerer" },

@@ -10,7 +10,7 @@ import {
     strictObject,
 } from "../../../config/primitives";
 import type { AgentBackend, BackendContribution, BackendIssue } from "../types";
-import { XCOM_OBJECT_STORAGE_BACKEND } from "../local";
+import { XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 
 /** kwargs that carry credentials: they would land in Helm's release Secret and in Pulumi state in plain text. */
 export const CREDENTIAL_KWARGS = [

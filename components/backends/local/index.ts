@@ -4,12 +4,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { dnsLabel, absolutePath, secretString, strictObject } from "../../../config/primitives";
+import { LOCAL_SECRET_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import type { AgentBackend, BackendContext, BackendContribution } from "../types";
 
 const CONN_ID = /^[A-Za-z0-9_-]+$/;
-
-export const LOCAL_SECRET_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend";
-export const XCOM_OBJECT_STORAGE_BACKEND = "airflow.providers.common.io.xcom.backend.XComObjectStorageBackend";
 
 export const localBackendSchema = strictObject({
     kind: z.literal("local"),

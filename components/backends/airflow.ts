@@ -1,0 +1,4 @@
+// Airflow class paths the backends hand to the chart (one place, so a provider rename is one edit).
+export const LOCAL_SECRET_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend";
+export const AWS_SECRETS_MANAGER_BACKEND = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend";
+export const XCOM_OBJECT_STORAGE_BACKEND = "airflow.providers.common.io.xcom.backend.XComObjectStorageBackend";

@@ -1,0 +1,737 @@
+// The AWS backend: exact IAM documents, bucket hardening, identity bindings, prod protections,
+// seeded secrets and AWS-specific validation.
+import * as assert from "node:assert/strict";
+import * as aws from "@pulumi/aws";
+import {
+    agentAccessPolicy,
+    denyInsecureTransportPolicy,
+    irsaTrustPolicy,
+    issuerHostPath,
+    podIdentityTrustPolicy,
+    RemoteExecutionAgent,
+} from "../../components";
+import { validateStackConfig } from "../../config/load";
+import {
+    MOCK_ACCOUNT_ID,
+    plaintextPaths,
+    runUnderMocks,
+    unwrapSecrets,
+    type RecordedResource,
+} from "../../scripts/lib/mockRun";
+import { baseValues, PROJECT, raw } from "../fixtures/config";
+
+type Values = Record<string, unknown>;
+const REGION = "eu-west-1";
+const ISSUER = `https://oidc.eks.${REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE`;
+const OIDC_ARN = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/oidc.eks.${REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE`;
+const SAS = ["astro-worker-default-worker", "astro-dag-processor", "astro-triggerer", "astro-sentinel"];
+const CONN_SECRET = '{"conn_type":"git","login":"bot","password":"aws-seeded-pat-6f5e4d3c"}';
+const VAR_SECRET = "aws-seeded-variable-1a2b3c4d";
+
+function awsValues(backend: Values = {}, change: (v: Values) => void = () => undefined): Values {
+    const v = baseValues();
+    v.backend = { kind: "aws", region: REGION, eksClusterName: "prod-eks", ...backend };
+    change(v);
+    return v;
+}
+
+async function deploy(values: Values, opts: { withProvider?: boolean } = {}): Promise<RecordedResource[]> {
+    const { resources } = await runUnderMocks({
+        project: PROJECT,
+        stack: "test",
+        config: {},
+        program: () => {
+            const providers = opts.withProvider ? [new aws.Provider("explicit-aws", { region: REGION })] : [];
+            return new RemoteExecutionAgent("agent", values as ConstructorParameters<typeof RemoteExecutionAgent>[1], {
+                providers,
+            });
+        },
+    });
+    return resources;
+}
+
+const byType = (rs: RecordedResource[], type: string) => rs.filter((r) => r.type === type);
+function one(rs: RecordedResource[], type: string, name?: string): RecordedResource {
+    const found = rs.filter((r) => r.type === type && (name === undefined || r.name === name));
+    assert.equal(found.length, 1, `exactly one ${type} ${name ?? ""} (found ${found.length})`);
+    return found[0] as RecordedResource;
+}
+const json = (v: unknown) => JSON.parse(unwrapSecrets(v) as string) as unknown;
+
+describe("AWS policy documents", () => {
+    it("IRSA trust: the cluster's OIDC provider, exact subjects, STS audience, StringEquals only", () => {
+        assert.deepEqual(irsaTrustPolicy(OIDC_ARN, `${ISSUER}/`, "astro", ["a", "b"]), {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "AgentServiceAccountsViaIrsa",
+                    Effect: "Allow",
+                    Principal: { Federated: OIDC_ARN },
+                    Action: "sts:AssumeRoleWithWebIdentity",
+                    Condition: {
+                        StringEquals: {
+                            "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub": [
+                                "system:serviceaccount:astro:a",
+                                "system:serviceaccount:astro:b",
+                            ],
+                            "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud":
+                                "sts.amazonaws.com",
+                        },
+                    },
+                },
+            ],
+        });
+        assert.equal(issuerHostPath("https://oidc.example.com/id/X/"), "oidc.example.com/id/X");
+    });
+
+    it("Pod Identity trust: the pods.eks service with AssumeRole and TagSession", () => {
+        assert.deepEqual(podIdentityTrustPolicy(), {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "AgentServiceAccountsViaPodIdentity",
+                    Effect: "Allow",
+                    Principal: { Service: "pods.eks.amazonaws.com" },
+                    Action: ["sts:AssumeRole", "sts:TagSession"],
+                },
+            ],
+        });
+    });
+
+    it("permissions: secrets on the prefix ARNs, XCom on bucket/prefix, KMS only with a customer key, no *", () => {
+        const doc = agentAccessPolicy({
+            partition: "aws",
+            region: REGION,
+            accountId: "111122223333",
+            secretPrefixes: ["p/connections", "p/variables"],
+            bucket: "xcom-bucket",
+            xcomPrefix: "xcom",
+            kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/k",
+        });
+        assert.deepEqual(doc, {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "ReadAirflowSecrets",
+                    Effect: "Allow",
+                    Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    Resource: [
+                        "arn:aws:secretsmanager:eu-west-1:111122223333:secret:p/connections/*",
+                        "arn:aws:secretsmanager:eu-west-1:111122223333:secret:p/variables/*",
+                    ],
+                },
+                {
+                    Sid: "ListXComPrefix",
+                    Effect: "Allow",
+                    Action: "s3:ListBucket",
+                    Resource: "arn:aws:s3:::xcom-bucket",
+                    Condition: { StringLike: { "s3:prefix": ["xcom", "xcom/*"] } },
+                },
+                {
+                    Sid: "ReadWriteXComObjects",
+                    Effect: "Allow",
+                    Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                    Resource: "arn:aws:s3:::xcom-bucket/xcom/*",
+                },
+                {
+                    Sid: "UseCustomerManagedKey",
+                    Effect: "Allow",
+                    Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                    Resource: "arn:aws:kms:eu-west-1:111122223333:key/k",
+                },
+            ],
+        });
+        const noKey = agentAccessPolicy({
+            ...{
+                partition: "aws",
+                region: REGION,
+                accountId: "1",
+                secretPrefixes: ["a"],
+                bucket: "b",
+                xcomPrefix: "x",
+            },
+        });
+        assert.equal(noKey.Statement.length, 3);
+        assert.ok(!JSON.stringify(doc).includes('"*"'), "no wildcard resource");
+    });
+
+    it("bucket policy denies every request without TLS", () => {
+        assert.deepEqual(denyInsecureTransportPolicy("aws", "b"), {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "DenyInsecureTransport",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+                    Condition: { Bool: { "aws:SecureTransport": "false" } },
+                },
+            ],
+        });
+    });
+});
+
+describe("AWS backend under mocks (IRSA, created bucket, AWS-managed keys)", () => {
+    let rs: RecordedResource[];
+    before(async () => (rs = await deploy(awsValues())));
+
+    it("creates the provider, bucket and its hardening, role and inline policy, parented under AwsBackend", () => {
+        const aws = rs.filter(
+            (r) =>
+                r.type.startsWith("aws:") ||
+                r.type === "pulumi:providers:aws" ||
+                r.type === "astro-agent:index:AwsBackend",
+        );
+        assert.deepEqual(
+            aws.map((r) => [r.type, r.name, r.parent]).sort(),
+            [
+                ["astro-agent:index:AwsBackend", "agent-aws", "agent"],
+                ["aws:iam/role:Role", "agent-aws-role", "agent-aws"],
+                ["aws:iam/rolePolicy:RolePolicy", "agent-aws-access", "agent-aws"],
+                ["aws:s3/bucket:Bucket", "agent-aws-xcom", "agent-aws"],
+                [
+                    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                    "agent-aws-xcom",
+                    "agent-aws-xcom",
+                ],
+                ["aws:s3/bucketOwnershipControls:BucketOwnershipControls", "agent-aws-xcom", "agent-aws-xcom"],
+                ["aws:s3/bucketPolicy:BucketPolicy", "agent-aws-xcom", "agent-aws-xcom"],
+                ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "agent-aws-xcom", "agent-aws-xcom"],
+                [
+                    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                    "agent-aws-xcom",
+                    "agent-aws-xcom",
+                ],
+                ["pulumi:providers:aws", "agent-aws-provider", "agent-aws"],
+            ].sort(),
+        );
+        assert.equal(one(rs, "pulumi:providers:aws").inputs.region, REGION);
+        for (const r of rs.filter((x) => x.type.startsWith("aws:"))) {
+            assert.match(r.provider ?? "", /::agent-aws-provider::/, `${r.type} uses the pinned-region provider`);
+        }
+    });
+
+    it("trusts exactly the agent's ServiceAccounts through the cluster's OIDC provider", () => {
+        const role = one(rs, "aws:iam/role:Role");
+        assert.equal(role.inputs.name, "astro-agent");
+        assert.deepEqual(json(role.inputs.assumeRolePolicy), irsaTrustPolicy(OIDC_ARN, ISSUER, "astro-agent", SAS));
+    });
+
+    it("grants only the prefixes in the backend kwargs and the XCom prefix of the bucket", () => {
+        const policy = one(rs, "aws:iam/rolePolicy:RolePolicy");
+        assert.equal(policy.inputs.role, "astro-agent");
+        assert.deepEqual(
+            json(policy.inputs.policy),
+            agentAccessPolicy({
+                partition: "aws",
+                region: REGION,
+                accountId: MOCK_ACCOUNT_ID,
+                secretPrefixes: ["airflow/connections", "airflow/variables"],
+                bucket: "agent-aws-xcom",
+                xcomPrefix: "xcom",
+            }),
+        );
+    });
+
+    it("makes the bucket private, owner-enforced, encrypted, TLS-only, with XCom expiry", () => {
+        const bucket = one(rs, "aws:s3/bucket:Bucket");
+        assert.equal(bucket.inputs.forceDestroy, false);
+        assert.deepEqual(one(rs, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs, {
+            bucket: "agent-aws-xcom-id",
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        });
+        assert.deepEqual(one(rs, "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule, {
+            objectOwnership: "BucketOwnerEnforced",
+        });
+        assert.deepEqual(
+            one(rs, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs
+                .rules,
+            [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+        );
+        assert.deepEqual(one(rs, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules, [
+            {
+                id: "expire-xcom",
+                status: "Enabled",
+                filter: { prefix: "xcom/" },
+                expiration: { days: 30 },
+                abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+            },
+        ]);
+        assert.deepEqual(
+            json(one(rs, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy),
+            denyInsecureTransportPolicy("aws", "agent-aws-xcom"),
+        );
+        assert.equal(byType(rs, "aws:s3/bucketVersioning:BucketVersioning").length, 0);
+    });
+
+    it("annotates every ServiceAccount with the role and wires class, kwargs, s3:// path and region env", () => {
+        const roleArn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/astro-agent`;
+        for (const sa of byType(rs, "kubernetes:core/v1:ServiceAccount")) {
+            assert.deepEqual((sa.inputs.metadata as { annotations: unknown }).annotations, {
+                "eks.amazonaws.com/role-arn": roleArn,
+            });
+        }
+        const values = one(rs, "kubernetes:helm.sh/v3:Release").inputs.values as Record<string, unknown>;
+        assert.equal(
+            values.secretBackend,
+            "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+        );
+        const env = Object.fromEntries(
+            (values.commonEnv as { name: string; value: string }[]).map((e) => [e.name, e.value]),
+        );
+        assert.deepEqual(JSON.parse(env.AIRFLOW__SECRETS__BACKEND_KWARGS ?? ""), {
+            config_prefix: null,
+            connections_prefix: "airflow/connections",
+            region_name: REGION,
+            variables_prefix: "airflow/variables",
+        });
+        assert.equal(env.AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH, "s3://agent-aws-xcom/xcom");
+        assert.equal(env.AWS_REGION, REGION);
+        assert.equal(env.AWS_DEFAULT_REGION, REGION);
+        assert.deepEqual((values.serviceAccount as { annotations: unknown }).annotations, {
+            "eks.amazonaws.com/role-arn": roleArn,
+        });
+    });
+
+    it("retains nothing on destroy in dev", () => {
+        assert.deepEqual(
+            rs.filter((r) => r.retainOnDelete === true).map((r) => r.type),
+            [],
+        );
+    });
+});
+
+describe("AWS backend options", () => {
+    it("Pod Identity: one association per ServiceAccount, no annotation", async () => {
+        const rs = await deploy(awsValues({ identity: "podIdentity" }));
+        assert.deepEqual(json(one(rs, "aws:iam/role:Role").inputs.assumeRolePolicy), podIdentityTrustPolicy());
+        const associations = byType(rs, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+        assert.deepEqual(
+            associations
+                .map((a) => [
+                    a.name,
+                    a.inputs.clusterName,
+                    a.inputs.namespace,
+                    a.inputs.serviceAccount,
+                    a.inputs.roleArn,
+                ])
+                .sort(),
+            [
+                [
+                    "agent-aws-pod-identity-dag-processor",
+                    "prod-eks",
+                    "astro-agent",
+                    "astro-dag-processor",
+                    `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/astro-agent`,
+                ],
+                [
+                    "agent-aws-pod-identity-sentinel",
+                    "prod-eks",
+                    "astro-agent",
+                    "astro-sentinel",
+                    `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/astro-agent`,
+                ],
+                [
+                    "agent-aws-pod-identity-triggerer",
+                    "prod-eks",
+                    "astro-agent",
+                    "astro-triggerer",
+                    `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/astro-agent`,
+                ],
+                [
+                    "agent-aws-pod-identity-worker-default-worker",
+                    "prod-eks",
+                    "astro-agent",
+                    "astro-worker-default-worker",
+                    `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/astro-agent`,
+                ],
+            ],
+        );
+        for (const sa of byType(rs, "kubernetes:core/v1:ServiceAccount")) {
+            assert.deepEqual((sa.inputs.metadata as { annotations: unknown }).annotations, {});
+        }
+    });
+
+    it("an explicit OIDC provider is trusted as given", async () => {
+        const arn = "arn:aws:iam::111122223333:oidc-provider/oidc.example.com/id/ABC";
+        const rs = await deploy(
+            awsValues({
+                eksClusterName: undefined,
+                oidcProvider: { arn, issuerUrl: "https://oidc.example.com/id/ABC" },
+            }),
+        );
+        assert.deepEqual(
+            json(one(rs, "aws:iam/role:Role").inputs.assumeRolePolicy),
+            irsaTrustPolicy(arn, "https://oidc.example.com/id/ABC", "astro-agent", SAS),
+        );
+    });
+
+    it("a created KMS key encrypts the bucket (with bucket keys) and seeded secrets, and is granted", async () => {
+        const rs = await deploy(
+            awsValues({
+                encryption: { kind: "createKey" },
+                secretsManager: { connections: { git_repo: CONN_SECRET } },
+            }),
+        );
+        const key = one(rs, "aws:kms/key:Key");
+        assert.equal(key.inputs.enableKeyRotation, true);
+        assert.equal(key.inputs.deletionWindowInDays, 30);
+        const keyArn = `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/agent-aws-key-id`;
+        assert.deepEqual(
+            one(rs, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs
+                .rules,
+            [
+                {
+                    applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn },
+                    bucketKeyEnabled: true,
+                },
+            ],
+        );
+        assert.equal(one(rs, "aws:secretsmanager/secret:Secret").inputs.kmsKeyId, keyArn);
+        const statements = (
+            json(one(rs, "aws:iam/rolePolicy:RolePolicy").inputs.policy) as {
+                Statement: { Sid: string; Resource: unknown }[];
+            }
+        ).Statement;
+        assert.deepEqual(statements.find((s) => s.Sid === "UseCustomerManagedKey")?.Resource, keyArn);
+    });
+
+    it("an existing key is used and granted, no key is created", async () => {
+        const keyArn = "arn:aws:kms:eu-west-1:111122223333:key/existing";
+        const rs = await deploy(awsValues({ encryption: { kind: "existingKey", keyArn } }));
+        assert.equal(byType(rs, "aws:kms/key:Key").length, 0);
+        const statements = (
+            json(one(rs, "aws:iam/rolePolicy:RolePolicy").inputs.policy) as {
+                Statement: { Sid: string; Resource: unknown }[];
+            }
+        ).Statement;
+        assert.deepEqual(statements.find((s) => s.Sid === "UseCustomerManagedKey")?.Resource, keyArn);
+    });
+
+    it("an existing bucket is only referenced: nothing is created on it", async () => {
+        const rs = await deploy(
+            awsValues({ xcom: { existingBucket: true, bucketName: "corp-xcom", prefix: "agents/prod" } }),
+        );
+        assert.equal(rs.filter((r) => r.type.startsWith("aws:s3/")).length, 0);
+        const values = one(rs, "kubernetes:helm.sh/v3:Release").inputs.values as {
+            commonEnv: { name: string; value: string }[];
+        };
+        assert.equal(
+            values.commonEnv.find((e) => e.name === "AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH")?.value,
+            "s3://corp-xcom/agents/prod",
+        );
+        const statements = (
+            json(one(rs, "aws:iam/rolePolicy:RolePolicy").inputs.policy) as {
+                Statement: { Sid: string; Resource: unknown }[];
+            }
+        ).Statement;
+        assert.equal(
+            statements.find((s) => s.Sid === "ReadWriteXComObjects")?.Resource,
+            "arn:aws:s3:::corp-xcom/agents/prod/*",
+        );
+    });
+
+    it("versioning on request", async () => {
+        const rs = await deploy(awsValues({ xcom: { versioning: true } }));
+        assert.deepEqual(one(rs, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration, {
+            status: "Enabled",
+        });
+    });
+
+    it("prod: the bucket, its configuration and the key survive destroy; secrets keep a recovery window; no force-destroy", async () => {
+        const rs = await deploy(
+            awsValues({ encryption: { kind: "createKey" }, secretsManager: { variables: { v: VAR_SECRET } } }, (v) => {
+                v.environment = "prod";
+            }),
+        );
+        const retained = rs
+            .filter((r) => r.retainOnDelete === true)
+            .map((r) => r.type)
+            .sort();
+        assert.deepEqual(retained, [
+            "aws:kms/key:Key",
+            "aws:s3/bucket:Bucket",
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        ]);
+        assert.equal(one(rs, "aws:s3/bucket:Bucket").inputs.forceDestroy, false);
+        assert.equal(one(rs, "aws:secretsmanager/secret:Secret").inputs.recoveryWindowInDays, 30);
+    });
+
+    it("seeds connections and variables under the prefixes; their values stay secret", async () => {
+        const rs = await deploy(
+            awsValues({
+                secretsManager: {
+                    connectionsPrefix: "astro/connections",
+                    variablesPrefix: "astro/variables",
+                    connections: { git_repo: CONN_SECRET },
+                    variables: { api_key: VAR_SECRET },
+                },
+            }),
+        );
+        assert.deepEqual(
+            byType(rs, "aws:secretsmanager/secret:Secret")
+                .map((s) => [s.name, s.inputs.name, s.inputs.recoveryWindowInDays])
+                .sort(),
+            [
+                ["agent-aws-conn-git-repo", "astro/connections/git_repo", 0],
+                ["agent-aws-var-api-key", "astro/variables/api_key", 0],
+            ],
+        );
+        for (const r of rs) {
+            for (const secret of [CONN_SECRET, VAR_SECRET, "aws-seeded-pat-6f5e4d3c"]) {
+                assert.deepEqual(plaintextPaths(r.inputs, secret), [], `${r.type} ${r.name}`);
+            }
+        }
+        const versions = byType(rs, "aws:secretsmanager/secretVersion:SecretVersion");
+        assert.deepEqual(
+            versions.map((v) => unwrapSecrets(v.inputs.secretString)).sort(),
+            [CONN_SECRET, VAR_SECRET].sort(),
+        );
+        const values = JSON.stringify(one(rs, "kubernetes:helm.sh/v3:Release").inputs.values);
+        assert.ok(!values.includes("aws-seeded"));
+    });
+
+    it("uses an explicitly passed aws provider instead of creating one", async () => {
+        const rs = await deploy(awsValues(), { withProvider: true });
+        assert.deepEqual(
+            byType(rs, "pulumi:providers:aws").map((p) => p.name),
+            ["explicit-aws"],
+        );
+        for (const r of rs.filter((x) => x.type.startsWith("aws:"))) {
+            assert.match(r.provider ?? "", /::explicit-aws::/, r.type);
+        }
+    });
+});
+
+describe("AWS backend validation", () => {
+    interface Case {
+        name: string;
+        backend?: Values;
+        change?: (v: Values) => void;
+        key: string;
+        message: RegExp;
+    }
+    const cases: Case[] = [
+        {
+            name: "region missing",
+            backend: { region: undefined },
+            key: "backend.region",
+            message: /is required \(an AWS region/,
+        },
+        {
+            name: "region malformed",
+            backend: { region: "europe" },
+            key: "backend.region",
+            message: /must be an AWS region/,
+        },
+        {
+            name: "no cluster and no OIDC provider",
+            backend: { eksClusterName: undefined },
+            key: "backend.eksClusterName",
+            message: /set the EKS cluster name .* or oidcProvider/,
+        },
+        {
+            name: "cluster and OIDC provider both",
+            backend: { oidcProvider: { arn: OIDC_ARN, issuerUrl: ISSUER } },
+            key: "backend.oidcProvider",
+            message: /either eksClusterName or oidcProvider, not both/,
+        },
+        {
+            name: "Pod Identity without a cluster",
+            backend: {
+                eksClusterName: undefined,
+                identity: "podIdentity",
+                oidcProvider: { arn: OIDC_ARN, issuerUrl: ISSUER },
+            },
+            key: "backend.eksClusterName",
+            message: /is required with identity 'podIdentity'/,
+        },
+        {
+            name: "identity unknown",
+            backend: { identity: "keys" },
+            key: "backend.identity",
+            message: /must be 'irsa' or 'podIdentity'/,
+        },
+        {
+            name: "OIDC provider ARN malformed",
+            backend: { eksClusterName: undefined, oidcProvider: { arn: "arn:aws:iam::1:role/x", issuerUrl: ISSUER } },
+            key: "backend.oidcProvider.arn",
+            message: /must be an IAM OIDC provider ARN/,
+        },
+        {
+            name: "issuer not https",
+            backend: {
+                eksClusterName: undefined,
+                oidcProvider: { arn: OIDC_ARN, issuerUrl: "http://oidc.example.com" },
+            },
+            key: "backend.oidcProvider.issuerUrl",
+            message: /https:\/\/ OIDC issuer URL/,
+        },
+        {
+            name: "issuer and ARN disagree",
+            backend: {
+                eksClusterName: undefined,
+                oidcProvider: { arn: OIDC_ARN, issuerUrl: "https://oidc.example.com/id/OTHER" },
+            },
+            key: "backend.oidcProvider.issuerUrl",
+            message: /does not match the provider ARN/,
+        },
+        {
+            name: "secret prefix with a wildcard",
+            backend: { secretsManager: { connectionsPrefix: "astro/*" } },
+            key: "backend.secretsManager.connectionsPrefix",
+            message: /no wildcards/,
+        },
+        {
+            name: "secret prefix with a leading slash",
+            backend: { secretsManager: { variablesPrefix: "/astro/variables" } },
+            key: "backend.secretsManager.variablesPrefix",
+            message: /no leading or trailing '\/'/,
+        },
+        {
+            name: "variables prefix equal to connections prefix",
+            backend: { secretsManager: { connectionsPrefix: "astro", variablesPrefix: "astro" } },
+            key: "backend.secretsManager.variablesPrefix",
+            message: /overlaps secretsManager.connectionsPrefix/,
+        },
+        {
+            name: "config prefix nested in connections prefix",
+            backend: { secretsManager: { connectionsPrefix: "astro", configPrefix: "astro/config" } },
+            key: "backend.secretsManager.configPrefix",
+            message: /overlaps secretsManager.connectionsPrefix/,
+        },
+        {
+            name: "seeded connection id with a slash",
+            backend: { secretsManager: { connections: { "git/repo": "x" } } },
+            key: 'backend.secretsManager.connections["git/repo"]',
+            message: /connection ids may only contain/,
+        },
+        {
+            name: "recovery window out of range",
+            backend: { secretsManager: { recoveryWindowInDays: 3 } },
+            key: "backend.secretsManager.recoveryWindowInDays",
+            message: /must be 0 or between 7 and 30/,
+        },
+        {
+            name: "XCom prefix with a leading slash",
+            backend: { xcom: { prefix: "/xcom" } },
+            key: "backend.xcom.prefix",
+            message: /without leading or trailing/,
+        },
+        {
+            name: "expiry of zero days",
+            backend: { xcom: { expirationDays: 0 } },
+            key: "backend.xcom.expirationDays",
+            message: /at least 1 day/,
+        },
+        {
+            name: "bucket name upper case",
+            backend: { xcom: { bucketName: "Astro_XCom" } },
+            key: "backend.xcom.bucketName",
+            message: /valid S3 bucket name/,
+        },
+        {
+            name: "existing bucket without a name",
+            backend: { xcom: { existingBucket: true } },
+            key: "backend.xcom.bucketName",
+            message: /is required with xcom.existingBucket/,
+        },
+        {
+            name: "existing bucket with versioning",
+            backend: { xcom: { existingBucket: true, bucketName: "corp-xcom", versioning: true } },
+            key: "backend.xcom.existingBucket",
+            message: /is not managed here/,
+        },
+        {
+            name: "force destroy in prod",
+            backend: { xcom: { forceDestroy: true } },
+            change: (v) => (v.environment = "prod"),
+            key: "backend.xcom.forceDestroy",
+            message: /refused in prod/,
+        },
+        {
+            name: "existing key without ARN",
+            backend: { encryption: { kind: "existingKey" } },
+            key: "backend.encryption.keyArn",
+            message: /is required with encryption.kind 'existingKey'/,
+        },
+        {
+            name: "key ARN with AWS-managed keys",
+            backend: { encryption: { keyArn: "arn:aws:kms:eu-west-1:111122223333:key/k" } },
+            key: "backend.encryption.keyArn",
+            message: /only used with encryption.kind 'existingKey'/,
+        },
+        {
+            name: "key ARN malformed",
+            backend: { encryption: { kind: "existingKey", keyArn: "alias/astro" } },
+            key: "backend.encryption.keyArn",
+            message: /must be a KMS key ARN/,
+        },
+        {
+            name: "key in another region",
+            backend: { encryption: { kind: "existingKey", keyArn: "arn:aws:kms:us-east-1:111122223333:key/k" } },
+            key: "backend.encryption.keyArn",
+            message: /must be a key in eu-west-1/,
+        },
+        {
+            name: "role name too long",
+            backend: { roleName: "r".repeat(65) },
+            key: "backend.roleName",
+            message: /at most 64/,
+        },
+        {
+            name: "misspelled key",
+            backend: { secretManager: {} },
+            key: "backend.secretManager",
+            message: /did you mean 'secretsManager'\?/,
+        },
+    ];
+
+    it(`covers at least 15 AWS-specific bad configs (${cases.length})`, () => {
+        assert.ok(cases.length >= 15);
+    });
+
+    for (const c of cases) {
+        it(`${c.name} → ${c.key}`, () => {
+            // Keys set to undefined drop out: raw() serialises the config as JSON, like the engine.
+            const values = awsValues(c.backend, c.change);
+            if (values.environment === "prod") {
+                values.agentTokenSecretName = "t";
+                delete values.agentToken;
+                values.imagePullSecretName = "p";
+                delete values.imagePullCredentials;
+            }
+            const result = validateStackConfig(raw(values));
+            assert.equal(result.ok, false);
+            const match = result.problems.find((p) => p.key === c.key && c.message.test(p.message));
+            assert.ok(
+                match,
+                `expected ${c.key} ~ ${String(c.message)}; got:\n${result.problems.map((p) => `  ${p.key}: ${p.message}`).join("\n")}`,
+            );
+        });
+    }
+
+    it("accepts the documented good shapes", () => {
+        for (const backend of [
+            {},
+            { identity: "podIdentity" },
+            { eksClusterName: undefined, oidcProvider: { arn: OIDC_ARN, issuerUrl: ISSUER } },
+            { encryption: { kind: "createKey" }, xcom: { versioning: true, expirationDays: 7 } },
+            {
+                xcom: { existingBucket: true, bucketName: "corp-xcom" },
+                secretsManager: { configPrefix: "astro/config" },
+            },
+        ]) {
+            const result = validateStackConfig(raw(awsValues(backend)));
+            assert.ok(result.ok, JSON.stringify(result.ok ? [] : result.problems));
+        }
+    });
+});
