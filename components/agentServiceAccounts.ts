@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentServiceAccountRef } from "./backends/types";
+import { componentSlug } from "./names";
 
 /** Args of {@link AgentServiceAccounts}. */
 export interface AgentServiceAccountsArgs {
@@ -12,14 +13,6 @@ export interface AgentServiceAccountsArgs {
     annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Labels for every ServiceAccount. */
     labels?: Record<string, string>;
-}
-
-/** Logical child name for a component key: `worker:default` → `worker-default`. */
-function childSuffix(component: string): string {
-    return component
-        .replace(/:/g, "-")
-        .replace(/([a-z])([A-Z])/g, "$1-$2")
-        .toLowerCase();
 }
 
 /**
@@ -38,12 +31,15 @@ export class AgentServiceAccounts extends pulumi.ComponentResource {
         this.names = {};
         for (const sa of args.serviceAccounts) {
             this.accounts[sa.component] = new k8s.core.v1.ServiceAccount(
-                `${name}-${childSuffix(sa.component)}`,
+                `${name}-${componentSlug(sa.component)}`,
                 {
                     metadata: {
                         name: sa.name,
                         namespace: args.namespace,
-                        labels: { ...(args.labels ?? {}), "astronomer.io/agent-component": childSuffix(sa.component) },
+                        labels: {
+                            ...(args.labels ?? {}),
+                            "astronomer.io/agent-component": componentSlug(sa.component),
+                        },
                         annotations: args.annotations ?? {},
                     },
                 },

@@ -40,6 +40,14 @@ export function agentObjectNames(input: NamingInput): AgentObjectNames {
     };
 }
 
+/** A component key as a name part: `worker:default` → `worker-default`, `dagProcessor` → `dag-processor`. */
+export function componentSlug(component: string): string {
+    return component
+        .replace(/:/g, "-")
+        .replace(/([a-z])([A-Z])/g, "$1-$2")
+        .toLowerCase();
+}
+
 /** The ServiceAccounts as a flat list, in a stable order (workers in config order, then the rest). */
 export function serviceAccountRefs(names: AgentObjectNames, sentinelEnabled: boolean): AgentServiceAccountRef[] {
     const sa = names.serviceAccounts;

@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { requiredString, secretString, strictObject } from "../../../config/primitives";
+import { componentSlug } from "../../names";
 import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution, BackendIssue } from "../types";
 import {
@@ -435,10 +436,7 @@ export class AwsBackend extends pulumi.ComponentResource {
         const associations = (cfg.identity === "podIdentity" ? serviceAccounts : []).map(
             (sa) =>
                 new aws.eks.PodIdentityAssociation(
-                    `${name}-pod-identity-${sa.component
-                        .replace(/:/g, "-")
-                        .replace(/([a-z])([A-Z])/g, "$1-$2")
-                        .toLowerCase()}`,
+                    `${name}-pod-identity-${componentSlug(sa.component)}`,
                     {
                         clusterName: cfg.eksClusterName ?? "",
                         namespace,
