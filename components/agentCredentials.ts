@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -27,6 +28,10 @@ export interface AgentCredentialsArgs {
     openLineageApiKey?: pulumi.Input<string>;
     /** Name of the OpenLineage Secret. */
     openLineageSecretName: string;
+    /** Secret environment values (and secret backend kwargs), by Secret key → Secret `envSecretName`. */
+    env?: Record<string, pulumi.Input<string>>;
+    /** Name of the Secret holding secret environment values. */
+    envSecretName?: string;
     /** Labels for the Secrets. */
     labels?: Record<string, string>;
 }
@@ -37,6 +42,14 @@ export function dockerConfigJson(registry: string, username: string, password: s
     return JSON.stringify({ auths: { [registry]: { username, password, auth } } });
 }
 
+/** A short stable digest of Secrets' resourceVersions (never of their content). */
+export function secretsVersionOf(resourceVersions: readonly (string | undefined)[]): string {
+    return createHash("sha256")
+        .update(resourceVersions.map((v) => v ?? "").join(","))
+        .digest("hex")
+        .slice(0, 16);
+}
+
 /**
  * The Secrets the chart reads by name: agent token, image pull, OpenLineage key. Secret values are
  * wrapped as Pulumi secrets; only the names leave this component.
@@ -45,6 +58,12 @@ export class AgentCredentials extends pulumi.ComponentResource {
     public readonly agentTokenSecret?: k8s.core.v1.Secret;
     public readonly imagePullSecret?: k8s.core.v1.Secret;
     public readonly openLineageSecret?: k8s.core.v1.Secret;
+    public readonly envSecret?: k8s.core.v1.Secret;
+    /**
+     * Changes whenever any of these Secrets changes (derived from their resourceVersions, never their
+     * content); undefined when the program manages none.
+     */
+    public readonly secretsVersion: pulumi.Output<string | undefined>;
     /** Every Secret created, for `dependsOn`. */
     public readonly secrets: k8s.core.v1.Secret[];
 
@@ -94,9 +113,34 @@ export class AgentCredentials extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        this.secrets = [this.agentTokenSecret, this.imagePullSecret, this.openLineageSecret].filter(
+        const env = args.env ?? {};
+        if (Object.keys(env).length > 0) {
+            if (args.envSecretName === undefined) {
+                throw new pulumi.ResourceError("envSecretName is required when env values are given", this);
+            }
+            this.envSecret = new k8s.core.v1.Secret(
+                `${name}-env`,
+                {
+                    metadata: metadata(args.envSecretName),
+                    type: "Opaque",
+                    stringData: Object.fromEntries(
+                        Object.keys(env)
+                            .sort()
+                            .map((k) => [k, pulumi.secret(env[k] as pulumi.Input<string>)]),
+                    ),
+                },
+                { parent: this },
+            );
+        }
+        this.secrets = [this.agentTokenSecret, this.imagePullSecret, this.openLineageSecret, this.envSecret].filter(
             (s): s is k8s.core.v1.Secret => s !== undefined,
         );
+        this.secretsVersion =
+            this.secrets.length === 0
+                ? pulumi.output(undefined)
+                : pulumi
+                      .all(this.secrets.map((s) => s.metadata.resourceVersion))
+                      .apply((versions) => secretsVersionOf(versions));
         this.registerOutputs({});
     }
 }

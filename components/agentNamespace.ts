@@ -14,6 +14,12 @@ export interface AgentNamespaceArgs {
     restricted?: boolean;
     /** Pod Security Standards version the labels pin, e.g. `v1.30`. Default `v1.30`. */
     podSecurityVersion?: string;
+    /**
+     * Keep a created namespace in the cluster when the stack is destroyed (or the component removed):
+     * it may hold Secrets that others (secret-sync tooling, operators) put there. Default false.
+     * An adopted namespace is never deleted.
+     */
+    retainOnDelete?: boolean;
     /** Extra labels for a created namespace. */
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -52,7 +58,7 @@ export class AgentNamespace extends pulumi.ComponentResource {
                             .apply((extra) => ({ ...extra, ...podSecurityLabels(args.restricted ?? true, version) })),
                     },
                 },
-                { parent: this },
+                { parent: this, retainOnDelete: args.retainOnDelete ?? false },
             );
         } else {
             // Reading it fails the deployment early (and clearly) when the namespace does not exist.

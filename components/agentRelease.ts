@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CHART_NAME, DEFAULT_CHART_REPO, DEFAULT_CHART_VERSION } from "../config/schema";
+import { findCredentials } from "../config/credentials";
 import { mergeValues, type ChartValues } from "./values";
 
 /** Where the chart comes from: a repository (default Astronomer's), an `oci://` reference or a local path. */
@@ -54,6 +55,18 @@ export function chartLocation(source: AgentChartSource = {}): {
     return { chart: name, version, repositoryOpts: { repo: source.repo ?? DEFAULT_CHART_REPO } };
 }
 
+/**
+ * The last line of defence: chart values are stored in plain text (Helm's release Secret, Pulumi
+ * state, outputs), so values holding anything credential-shaped are never handed to Helm.
+ */
+export function assertNoCredentials(values: ChartValues): void {
+    const found = findCredentials(values, []);
+    if (found.length > 0) {
+        const where = found.map((f) => `values.${f.path.join(".")} (${f.kind})`).join("; ");
+        throw new Error(`refusing to install: chart values would hold credentials in plain text: ${where}`);
+    }
+}
+
 /** The agent chart as a `helm.v3.Release`, with the chart told `createNamespace: false`. */
 export class AgentRelease extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
@@ -65,7 +78,11 @@ export class AgentRelease extends pulumi.ComponentResource {
     constructor(name: string, args: AgentReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("astro-agent:index:AgentRelease", name, {}, opts);
         const location = chartLocation(args.chart);
-        this.values = pulumi.output(args.values).apply((v) => mergeValues(v as ChartValues, args.extraValues ?? {}));
+        this.values = pulumi.output(args.values).apply((v) => {
+            const merged = mergeValues(v as ChartValues, args.extraValues ?? {});
+            assertNoCredentials(merged);
+            return merged;
+        });
         this.release = new k8s.helm.v3.Release(
             name,
             {
@@ -82,8 +99,14 @@ export class AgentRelease extends pulumi.ComponentResource {
                 skipAwait: args.skipAwait ?? false,
                 maxHistory: args.maxHistory ?? 10,
             },
-            // The component's own dependsOn (Secrets, ServiceAccounts, backend) must hold for the release itself.
-            { parent: this, ...(opts?.dependsOn === undefined ? {} : { dependsOn: opts.dependsOn }) },
+            {
+                parent: this,
+                // The component's own dependsOn (Secrets, ServiceAccounts, backend) must hold for the release itself.
+                ...(opts?.dependsOn === undefined ? {} : { dependsOn: opts.dependsOn }),
+                // A new release name replaces the release; the chart's objects keep their names
+                // (resourceNamePrefix), so the old release must go first or the new one collides.
+                deleteBeforeReplace: true,
+            },
         );
         this.releaseName = this.release.name;
         this.registerOutputs({ releaseName: this.releaseName });

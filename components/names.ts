@@ -15,6 +15,8 @@ export interface AgentObjectNames {
     agentTokenSecret: string;
     imagePullSecret: string;
     openLineageSecret: string;
+    /** Secret holding secret environment values (and secret backend kwargs). */
+    envSecret: string;
     serviceAccounts: {
         workers: Record<string, string>;
         dagProcessor: string;
@@ -31,6 +33,7 @@ export function agentObjectNames(input: NamingInput): AgentObjectNames {
         agentTokenSecret: `${p}-agent-token`,
         imagePullSecret: `${p}-image-pull`,
         openLineageSecret: `${p}-openlineage-api-key`,
+        envSecret: `${p}-env`,
         serviceAccounts: {
             workers: Object.fromEntries(input.workers.map((w) => [w.name, `${p}-worker-${w.name}`])),
             dagProcessor: `${p}-dag-processor`,

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { toProblems, formatProblems } from "../config/errors";
 import { agentConfigSchema, type AgentConfig, type AgentConfigInput } from "../config/schema";
+import { checkWholeConfig } from "../config/validate";
 import { AgentCredentials } from "./agentCredentials";
 import { AgentNamespace } from "./agentNamespace";
 import { AgentRelease } from "./agentRelease";
@@ -8,7 +9,16 @@ import { AgentServiceAccounts } from "./agentServiceAccounts";
 import { backendFor } from "./backends/registry";
 import type { BackendContribution } from "./backends/types";
 import { agentObjectNames, serviceAccountRefs } from "./names";
+import { BACKEND_KWARGS_KEY, routeSecretEnv } from "./secretEnv";
 import { buildChartValues, type ChartValues, type ResolvedBackend } from "./values";
+
+/** Pod annotation that changes when a Secret the program manages is rotated, so the agent pods roll. */
+export const SECRETS_VERSION_ANNOTATION = "astronomer.io/managed-secrets-version";
+
+/** The config with one more annotation on every object and pod (chart `annotations`). */
+function withPodAnnotation(cfg: AgentConfig, key: string, value: string | undefined): AgentConfig {
+    return value === undefined ? cfg : { ...cfg, annotations: { ...cfg.annotations, [key]: value } };
+}
 
 /**
  * Args of {@link RemoteExecutionAgent}: exactly the stack config this program reads (see the README's
@@ -19,9 +29,15 @@ export type RemoteExecutionAgentArgs = AgentConfigInput;
 
 /** Validates component args the same way stack config is validated; throws listing every problem. */
 export function parseAgentArgs(args: RemoteExecutionAgentArgs): AgentConfig {
+    return parseAgentArgsWithWarnings(args).config;
+}
+
+/** {@link parseAgentArgs}, also returning the warnings (e.g. dev credentials turned into secrets). */
+export function parseAgentArgsWithWarnings(args: RemoteExecutionAgentArgs): { config: AgentConfig; warnings: string[] } {
     const parsed = agentConfigSchema.safeParse(args);
-    if (!parsed.success) {
-        const problems = toProblems(parsed.error.issues);
+    const whole = parsed.success ? checkWholeConfig(parsed.data) : undefined;
+    const problems = whole?.problems ?? (parsed.success ? [] : toProblems(parsed.error.issues));
+    if (!parsed.success || problems.length > 0) {
         throw new Error(
             formatProblems(
                 problems,
@@ -29,7 +45,7 @@ export function parseAgentArgs(args: RemoteExecutionAgentArgs): AgentConfig {
             ),
         );
     }
-    return parsed.data;
+    return { config: parsed.data, warnings: whole?.warnings ?? [] };
 }
 
 const MANAGED_BY = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "astro-remote-agent" };
@@ -45,6 +61,8 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
     public readonly releaseName: pulumi.Output<string>;
     /** ServiceAccount names by component key (`worker:<name>`, `dagProcessor`, `triggerer`, `sentinel`). */
     public readonly serviceAccountNames: Record<string, string>;
+    /** Where XComs are stored (`AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH`). */
+    public readonly xcomPath: pulumi.Output<string>;
     /** The chart values given to Helm (contain no secret values). */
     public readonly chartValues: pulumi.Output<ChartValues>;
     /** The children, for consumers that extend the agent. */
@@ -57,14 +75,20 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
 
     constructor(name: string, args: RemoteExecutionAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before anything is registered: a bad config creates nothing, not even this component.
-        const cfg = parseAgentArgs(args);
+        const parsed = parseAgentArgsWithWarnings(args);
         super("astro-agent:index:RemoteExecutionAgent", name, {}, opts);
+        for (const warning of parsed.warnings) {
+            void pulumi.log.warn(warning, this);
+        }
 
         const names = agentObjectNames({
-            resourceNamePrefix: cfg.resourceNamePrefix,
-            workers: cfg.workers,
-            releaseName: cfg.release.name,
+            resourceNamePrefix: parsed.config.resourceNamePrefix,
+            workers: parsed.config.workers,
+            releaseName: parsed.config.release.name,
         });
+        // Secret env values (and secret backend kwargs) become references to one Secret the program owns.
+        const routed = routeSecretEnv(parsed.config, names.envSecret);
+        const cfg = routed.config;
         const labels = { ...MANAGED_BY, ...cfg.labels };
 
         const ns = new AgentNamespace(
@@ -75,6 +99,8 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 restricted: cfg.restricted,
                 podSecurityVersion: cfg.podSecurityVersion,
                 labels,
+                // Others keep Secrets in the agent namespace (secret-sync tooling): prod never deletes it.
+                retainOnDelete: cfg.environment === "prod",
             },
             { parent: this },
         );
@@ -106,6 +132,8 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 ...(cfg.agentToken === undefined ? {} : { agentToken: cfg.agentToken }),
                 ...(cfg.imagePullCredentials === undefined ? {} : { imagePull: cfg.imagePullCredentials }),
                 ...(cfg.openLineage.apiKey === undefined ? {} : { openLineageApiKey: cfg.openLineage.apiKey }),
+                envSecretName: names.envSecret,
+                env: routed.data,
             },
             { parent: this },
         );
@@ -124,7 +152,8 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
         const resolved = pulumi
             .output({
                 secretBackend: backend.secretBackend,
-                secretBackendKwargs: backend.secretBackendKwargs,
+                // Secret kwargs are read from the env Secret; resolving them here would make every value secret.
+                secretBackendKwargs: routed.kwargsRouted ? {} : backend.secretBackendKwargs,
                 xcomBackend: backend.xcomBackend,
                 xcomPath: backend.xcomPath,
                 commonEnv: backend.commonEnv,
@@ -133,8 +162,22 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 volumes: backend.volumes,
                 volumeMounts: backend.volumeMounts,
             })
-            .apply((b) => b as ResolvedBackend);
-        const values = resolved.apply((b) => buildChartValues(cfg, names, b));
+            .apply(
+                (b): ResolvedBackend => ({
+                    ...(b as ResolvedBackend),
+                    ...(routed.kwargsRouted
+                        ? { secretBackendKwargsRef: { name: names.envSecret, key: BACKEND_KWARGS_KEY } }
+                        : {}),
+                }),
+            );
+        // Rotating a Secret the program manages changes its resourceVersion (never its content into
+        // values), and so this pod annotation: the agent pods roll and read the new value.
+        const secretsVersion = credentials.secretsVersion;
+        const values = pulumi
+            .all([resolved, secretsVersion])
+            .apply(([b, version]) =>
+                buildChartValues(withPodAnnotation(cfg, SECRETS_VERSION_ANNOTATION, version), names, b),
+            );
 
         const release = new AgentRelease(
             `${name}-release`,
@@ -143,7 +186,6 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 namespace: ns.name,
                 chart: cfg.chart,
                 values,
-                extraValues: cfg.extraValues,
                 atomic: cfg.release.atomic,
                 timeoutSeconds: cfg.release.timeoutSeconds,
                 skipAwait: cfg.release.skipAwait,
@@ -159,11 +201,13 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
         this.releaseName = release.releaseName;
         this.serviceAccountNames = sas.names;
         this.chartValues = release.values;
+        this.xcomPath = pulumi.output(backend.xcomPath);
         this.children = { namespace: ns, credentials, serviceAccounts: sas, release };
         this.registerOutputs({
             namespace: this.namespace,
             releaseName: this.releaseName,
             serviceAccountNames: this.serviceAccountNames,
+            xcomPath: this.xcomPath,
         });
     }
 }

@@ -25,6 +25,11 @@ export interface ResolvedBackend {
     podLabels: Record<string, string>;
     volumes: K8sObject[];
     volumeMounts: K8sObject[];
+    /**
+     * Where `AIRFLOW__SECRETS__BACKEND_KWARGS` comes from when the kwargs hold a secret: a key of a
+     * Kubernetes Secret (then `secretBackendKwargs` is not rendered).
+     */
+    secretBackendKwargsRef?: { name: string; key: string };
 }
 
 /** Chart values: a JSON-compatible tree. */
@@ -92,7 +97,11 @@ export function buildCommonEnv(cfg: AgentConfig, backend: ResolvedBackend): EnvV
         cfg.astro.deploymentNamespace,
     ];
     const list: EnvVar[] = ASTRO_ID_ENV.map((name, i) => env(name, ids[i] ?? ""));
-    list.push(env("AIRFLOW__SECRETS__BACKEND_KWARGS", stableStringify(backend.secretBackendKwargs)));
+    list.push(
+        backend.secretBackendKwargsRef === undefined
+            ? env("AIRFLOW__SECRETS__BACKEND_KWARGS", stableStringify(backend.secretBackendKwargs) ?? "{}")
+            : { name: "AIRFLOW__SECRETS__BACKEND_KWARGS", valueFrom: { secretKeyRef: backend.secretBackendKwargsRef } },
+    );
     list.push(env("AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH", backend.xcomPath));
     list.push(env("AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_THRESHOLD", String(cfg.xcom.threshold)));
     if (cfg.xcom.compression !== undefined) {
@@ -171,7 +180,51 @@ function workerValues(cfg: AgentConfig, w: WorkerConfig, names: AgentObjectNames
  * program creates; `backend` is what the backend returned, resolved. Secret values never enter:
  * only Secret names do.
  */
-export function buildChartValues(cfg: AgentConfig, names: AgentObjectNames, backend: ResolvedBackend): ChartValues {
+export function buildChartValues(
+    cfg: AgentConfig,
+    names: AgentObjectNames,
+    backend: ResolvedBackend,
+    options: { withExtraValues?: boolean } = {},
+): ChartValues {
+    const derived = derivedChartValues(cfg, names, backend);
+    if (options.withExtraValues === false) {
+        return derived;
+    }
+    return extraValueLayers(cfg).reduce((acc, layer) => mergeAt(acc, layer.chartPath, layer.values), derived);
+}
+
+/** One layer of extra values: where it is configured, where it lands in the chart values, and what it holds. */
+export interface ExtraValueLayer {
+    configPath: (string | number)[];
+    chartPath: (string | number)[];
+    values: Record<string, unknown>;
+}
+
+/** Every extra-values layer of a config, applied in this order after the derived values. */
+export function extraValueLayers(cfg: AgentConfig): ExtraValueLayer[] {
+    return [{ configPath: ["extraValues"], chartPath: [], values: cfg.extraValues }];
+}
+
+/** Deep-merges `override` into the node of `base` at `path` (maps merge, lists are replaced). */
+function mergeAt(base: ChartValues, path: (string | number)[], override: Record<string, unknown>): ChartValues {
+    if (path.length === 0) {
+        return mergeValues(base, override);
+    }
+    const [head, ...rest] = path;
+    const key = head as string | number;
+    const container = base as Record<string | number, unknown>;
+    const child = (container[key] ?? {}) as ChartValues;
+    const merged = mergeAt(child, rest, override);
+    if (Array.isArray(base)) {
+        const copy = [...(base as unknown[])];
+        copy[key as number] = merged;
+        return copy as unknown as ChartValues;
+    }
+    return { ...base, [key]: merged };
+}
+
+/** The chart values the program derives from config, before any extra values. */
+function derivedChartValues(cfg: AgentConfig, names: AgentObjectNames, backend: ResolvedBackend): ChartValues {
     const withLogs = sharedMounts(cfg, backend, true);
     const noLogs = sharedMounts(cfg, backend, false);
     const sentinelMounts = cfg.restricted

@@ -1,10 +1,15 @@
 // Reads the stack's config, validates all of it at once, and hands back component args in which
 // every secret is a Pulumi secret Output.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { agentConfigSchema, agentConfigShape, CONFIG_KEYS, type AgentConfig } from "./schema";
 import { ConfigValidationError, toProblems, type ConfigProblem } from "./errors";
 import { unknownKeyMessage } from "./primitives";
+import { matchesStackFileValue, secureLeaves, type ConfigPath, type SecurePaths } from "./secrecy";
+import { checkWholeConfig } from "./validate";
 
 /** Raw config of one project: the values as the engine hands them over, and which keys are secret. */
 export interface RawStackConfig {
@@ -14,6 +19,11 @@ export interface RawStackConfig {
     values: Record<string, string>;
     /** Keys (without prefix) whose value, or some part of it, was set with `--secret`. */
     secretKeys: Set<string>;
+    /**
+     * The exact `secure:` leaves of secret keys, where known (read from the stack file when it matches
+     * what the engine handed over). A secret key missing here is secret "somewhere inside".
+     */
+    securePaths?: Map<string, ConfigPath[]>;
 }
 
 /** The raw config of the running program's project, read from the Pulumi runtime. */
@@ -33,7 +43,49 @@ export function readRawConfig(): RawStackConfig {
             secretKeys.add(key);
         }
     }
-    return { project, stack: pulumi.getStack(), values, secretKeys };
+    const stack = pulumi.getStack();
+    return { project, stack, values, secretKeys, securePaths: securePathsFromStackFile(project, stack, values, secretKeys) };
+}
+
+/**
+ * The `secure:` leaves of each secret key, from `Pulumi.<stack>.yaml` in the working directory (where
+ * the CLI runs the program), trusted only for keys whose plain parts equal what the engine handed over.
+ */
+export function securePathsFromStackFile(
+    project: string,
+    stack: string,
+    values: Record<string, string>,
+    secretKeys: Set<string>,
+    file = path.join(process.cwd(), `Pulumi.${stack}.yaml`),
+): Map<string, ConfigPath[]> {
+    const found = new Map<string, ConfigPath[]>();
+    if (secretKeys.size === 0 || !fs.existsSync(file)) {
+        return found;
+    }
+    let config: Record<string, unknown> = {};
+    try {
+        const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: unknown } | null;
+        if (doc?.config !== null && typeof doc?.config === "object" && !Array.isArray(doc.config)) {
+            config = doc.config as Record<string, unknown>;
+        }
+    } catch {
+        return found;
+    }
+    for (const key of secretKeys) {
+        const fileValue = config[`${project}:${key}`];
+        const engineValue = values[key];
+        if (fileValue === undefined || engineValue === undefined) {
+            continue;
+        }
+        const leaves = secureLeaves(fileValue);
+        if (leaves.length > 0 && matchesStackFileValue(fileValue, parseValue(engineValue))) {
+            found.set(
+                key,
+                leaves.map((p) => [key, ...p]),
+            );
+        }
+    }
+    return found;
 }
 
 function isSecretKey(fullKey: string): boolean {
@@ -113,7 +165,19 @@ export function validateStackConfig(raw: RawStackConfig): ConfigResult {
             warnings.push(`${key}: ${message} (allowed only because environment is 'dev')`);
         }
     }
-    if (problems.length > 0 || !parsed.success) {
+    if (!parsed.success) {
+        return { ok: false, problems, warnings };
+    }
+    // Whole-config checks: secrets by property (every secret key, exact leaves where known) and extra
+    // values that would undo the wiring.
+    const securePaths: SecurePaths = new Map();
+    for (const key of raw.secretKeys) {
+        securePaths.set(key, raw.securePaths?.get(key) ?? "unknown");
+    }
+    const whole = checkWholeConfig(parsed.data, securePaths);
+    problems.push(...whole.problems);
+    warnings.push(...whole.warnings);
+    if (problems.length > 0) {
         return { ok: false, problems, warnings };
     }
     return { ok: true, config: parsed.data, warnings };

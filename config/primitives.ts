@@ -81,7 +81,11 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** One container environment variable: a plain `value` or a Kubernetes `valueFrom` reference. */
 export const envVarSchema = strictObject({
     name: z.string().regex(ENV_NAME, "must be a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)"),
-    value: z.string({ error: "must be a string (quote numbers and booleans)" }).optional(),
+    value: z
+        .union([z.string(), z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v))], {
+            error: "must be a string (quote numbers and booleans), or a secret",
+        })
+        .optional(),
     valueFrom: z.record(z.string(), z.unknown()).optional(),
 }).superRefine((env, ctx) => {
     if ((env.value === undefined) === (env.valueFrom === undefined)) {

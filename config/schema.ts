@@ -287,6 +287,14 @@ export const agentConfigShape = {
             .enum(["snappy", "zip", "gzip", "bz2", "lzma"])
             .optional()
             .describe("Compression of stored XComs."),
+        retentionDays: z
+            .int()
+            .min(1, "must be at least 1 day")
+            .max(3650, "must be at most 3650 days")
+            .default(7)
+            .describe(
+                "How long XComs must stay readable (your longest DAG run, plus the time within which you clear or retry tasks); a backend lifecycle expiry shorter than this warns.",
+            ),
     })
         .prefault({})
         .describe("XCom object storage settings."),
@@ -594,17 +602,6 @@ export const agentConfigSchema = strictObject(agentConfigShape)
                     issue(["commonEnv", i, "name"], `duplicates commonEnv[${first}].name '${e.name}'`);
                 } else {
                     envNames.set(e.name, i);
-                }
-                if (
-                    prod &&
-                    /^AIRFLOW_CONN_/.test(e.name) &&
-                    e.value !== undefined &&
-                    /password|secret|token/i.test(e.value)
-                ) {
-                    issue(
-                        ["commonEnv", i, "value"],
-                        "carries credentials in plain chart values; in prod keep connections in the secrets backend",
-                    );
                 }
             });
         },

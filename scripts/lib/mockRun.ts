@@ -19,6 +19,8 @@ export interface RecordedResource {
     /** Resource options the engine would honour on delete. */
     retainOnDelete?: boolean;
     protect?: boolean;
+    /** Replacements delete the old resource first. */
+    deleteBeforeReplace?: boolean;
     /** The provider reference (`urn::id`) the resource is managed by, when not the default. */
     provider?: string;
 }
@@ -56,6 +58,8 @@ export interface MockRunOptions {
     secretKeys?: string[];
     /** Extra fully-qualified config (e.g. `kubernetes:context`). */
     providerConfig?: Record<string, string>;
+    /** Outputs of the stack's previous deployment (what a StackReference to the stack itself reads). */
+    previousOutputs?: Record<string, unknown>;
     /** The program: the default export of index.ts, or any function creating resources. */
     program: () => unknown;
     /** Receives each registration as it happens (useful when the program fails part-way). */
@@ -154,7 +158,10 @@ export function mockInvoke(token: string, inputs: Record<string, unknown>): Reco
 /** Runs `program` inside a mock stack and records every registration. */
 export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult> {
     const resources: RecordedResource[] = opts.sink ?? [];
-    const parents = new Map<string, { name?: string; type?: string; retainOnDelete?: boolean; protect?: boolean }>();
+    const parents = new Map<
+        string,
+        { name?: string; type?: string; retainOnDelete?: boolean; protect?: boolean; deleteBeforeReplace?: boolean }
+    >();
     const prefixed = Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [`${opts.project}:${k}`, v]));
     pulumi.runtime.setAllConfig(
         { ...prefixed, ...(opts.providerConfig ?? {}) },
@@ -173,6 +180,10 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                     ...(args.id === undefined || args.id === "" ? {} : { readId: args.id }),
                 });
                 const id = args.id !== undefined && args.id !== "" ? args.id : `${args.name}-id`;
+                if (args.type === "pulumi:pulumi:StackReference") {
+                    // The stack's previous outputs, as the engine reads them from the last deployment.
+                    return { id, state: { ...inputs, outputs: opts.previousOutputs ?? {}, secretOutputNames: [] } };
+                }
                 return { id, state: computedState(args.type, args.name, inputs, args.id) };
             },
             call(args) {
@@ -182,6 +193,7 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
         opts.project,
         opts.stack,
         false,
+        "organization",
     );
     let outputs: Record<string, unknown> = {};
     await pulumi.runtime.runInPulumiStack(async () => {
@@ -193,6 +205,9 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                 ...(parent?.__pulumiType === undefined ? {} : { type: parent.__pulumiType }),
                 ...(t.opts.retainOnDelete === undefined ? {} : { retainOnDelete: t.opts.retainOnDelete }),
                 ...(t.opts.protect === undefined ? {} : { protect: t.opts.protect }),
+                ...((t.opts as { deleteBeforeReplace?: boolean }).deleteBeforeReplace === undefined
+                    ? {}
+                    : { deleteBeforeReplace: (t.opts as { deleteBeforeReplace?: boolean }).deleteBeforeReplace }),
             });
             return undefined;
         });
@@ -216,6 +231,9 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
         }
         if (p?.protect !== undefined) {
             r.protect = p.protect;
+        }
+        if (p?.deleteBeforeReplace !== undefined) {
+            r.deleteBeforeReplace = p.deleteBeforeReplace;
         }
     }
     const monitor = pulumi.runtime.getMonitor() as unknown as {

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { checkSecureValues } from "./secureValues";
 
 /** Placeholder standing in for an encrypted value in offline renders. */
 export const SECRET_PLACEHOLDER = "<secret-placeholder>";
@@ -70,6 +71,12 @@ export function readStackFile(projectDir: string, stack: string, file?: string):
         throw new Error(`no stack file ${stackPath}`);
     }
     const doc = (parse(fs.readFileSync(stackPath, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const secureProblems = checkSecureValues(doc);
+    if (secureProblems.length > 0) {
+        throw new Error(
+            `${path.basename(stackPath)}: secure values that 'pulumi preview' could not use (${secureProblems.length}); nothing was rendered:\n${secureProblems.map((p) => `  - ${p}`).join("\n")}`,
+        );
+    }
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const providerConfig: Record<string, string> = {};

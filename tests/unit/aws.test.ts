@@ -449,7 +449,7 @@ describe("AWS backend options", () => {
             }),
         );
         const retained = rs
-            .filter((r) => r.retainOnDelete === true)
+            .filter((r) => r.retainOnDelete === true && r.type.startsWith("aws:"))
             .map((r) => r.type)
             .sort();
         assert.deepEqual(retained, [

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { CONFIG_KEYS } from "../../config/schema";
-import { renderPulumiYaml, renderReadme } from "../../scripts/gen-config-docs";
+import { renderExtraValuesDoc, renderPulumiYaml, renderReadme } from "../../scripts/gen-config-docs";
 
 const ROOT = path.join(__dirname, "..", "..");
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
@@ -16,6 +16,10 @@ describe("generated docs", () => {
 
     it("Pulumi.yaml config block is up to date (run npm run docs)", async () => {
         assert.equal(read("Pulumi.yaml"), await renderPulumiYaml(read("Pulumi.yaml")));
+    });
+
+    it("docs/extra-values.md is up to date (run npm run docs)", async () => {
+        assert.equal(read("docs/extra-values.md"), await renderExtraValuesDoc());
     });
 
     it("Pulumi.yaml declares only schema keys, and every required one", () => {

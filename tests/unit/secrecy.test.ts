@@ -1,0 +1,530 @@
+// Secrets stay secret by property, not by a list of key names: every leaf of a config that uses
+// every key is tried as a `secure:` value and as a credential-shaped string, and every value the
+// program derives is tried as an extraValues override.
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { findCredentials } from "../../config/credentials";
+import { formatPath } from "../../config/errors";
+import { secretLeafPaths, validateStackConfig, type RawStackConfig } from "../../config/load";
+import { derivedChartPaths } from "../../config/ownership";
+import type { AgentConfig } from "../../config/schema";
+import type { ConfigPath } from "../../config/secrecy";
+import { assertNoCredentials } from "../../components/agentRelease";
+import { xcomMoveWarning } from "../../components/xcomGuard";
+import agentProgram from "../../index";
+import { plaintextPaths, runUnderMocks, type MockRunResult } from "../../scripts/lib/mockRun";
+import { AGENT_IMAGE, baseValues, configStrings, PROJECT } from "../fixtures/config";
+
+type Values = Record<string, unknown>;
+
+/** A config that sets (nearly) every key, so each leaf kind is covered. */
+function richValues(backend: "local" | "external" = "local"): Values {
+    const v = baseValues();
+    Object.assign(v, {
+        commonEnv: [{ name: "TEAM", value: "data-platform" }],
+        workers: [
+            {
+                name: "default-worker",
+                queues: ["default"],
+                env: [{ name: "WORKER_MODE", value: "fast" }],
+                volumes: [{ name: "ca", configMap: { name: "corp-ca" } }],
+                volumeMounts: [{ name: "ca", mountPath: "/etc/ssl/corp" }],
+                nodeSelector: { pool: "agents" },
+                tolerations: [{ key: "pool", operator: "Equal", value: "agents", effect: "NoSchedule" }],
+                resources: { requests: { cpu: "500m", memory: "1Gi" } },
+            },
+        ],
+        triggerer: { env: [{ name: "TRIGGER_MODE", value: "async" }] },
+        dagProcessor: { env: [{ name: "PARSE_MODE", value: "strict" }] },
+        sentinel: { env: [{ name: "SENTINEL_MODE", value: "watch" }] },
+        loggingSidecar: {
+            enabled: true,
+            image: "timberio/vector:0.45.0-debian",
+            config: "sources: {}",
+            env: [{ name: "VECTOR_LOG", value: "info" }],
+        },
+        proxy: { httpProxy: "http://proxy.corp.example:3128", noProxy: ["10.0.0.0/8"] },
+        labels: { team: "data" },
+        annotations: { "example.com/owner": "data-platform" },
+        extraValues: { priorityClassName: "agents", extraNote: { text: "hello" } },
+        dagBundles: [
+            {
+                type: "git",
+                name: "dags",
+                repoUrl: "https://github.com/example/dags.git",
+                trackingRef: "main",
+                subdir: "dags",
+            },
+            { type: "local", name: "shared", path: "/opt/dags" },
+        ],
+    });
+    if (backend === "external") {
+        v.environment = "prod";
+        v.backend = {
+            kind: "external",
+            secretBackend: "airflow.providers.hashicorp.secrets.vault.VaultBackend",
+            secretBackendKwargs: { url: "https://vault.example.com", mount_point: "airflow", auth_type: "kubernetes" },
+            xcomPath: "s3://bucket/xcom",
+            env: [{ name: "VAULT_NAMESPACE", value: "data" }],
+            serviceAccountAnnotations: { "example.com/role": "agent" },
+        };
+    } else {
+        v.backend = { kind: "local", variables: { greeting: "hello-variable-value" } };
+    }
+    return v;
+}
+
+function getAt(root: unknown, path: readonly (string | number)[]): unknown {
+    return path.reduce<unknown>(
+        (node, p) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[p] : undefined),
+        root,
+    );
+}
+
+function setAt(root: Values, path: readonly (string | number)[], value: unknown): void {
+    const parent = getAt(root, path.slice(0, -1)) as Record<string | number, unknown>;
+    parent[path[path.length - 1] as string | number] = value;
+}
+
+/** Every scalar leaf of a values tree. */
+function leaves(v: unknown, path: ConfigPath = []): ConfigPath[] {
+    if (Array.isArray(v)) {
+        return v.flatMap((x, i) => leaves(x, [...path, i]));
+    }
+    if (v !== null && typeof v === "object") {
+        return Object.entries(v).flatMap(([k, x]) => leaves(x, [...path, k]));
+    }
+    return [path];
+}
+
+/** Raw config with exact `secure:` leaves: the designated secrets of the config plus `extra`. */
+function rawWithSecure(
+    values: Values,
+    extra: ConfigPath[],
+    environment: "dev" | "prod",
+    designated: ConfigPath[],
+): RawStackConfig {
+    const v = structuredClone(values);
+    v.environment = environment;
+    const securePaths = new Map<string, ConfigPath[]>();
+    for (const p of [...designated, ...extra]) {
+        const key = String(p[0]);
+        securePaths.set(key, [...(securePaths.get(key) ?? []), p]);
+    }
+    return {
+        project: PROJECT,
+        stack: environment,
+        values: Object.fromEntries(
+            Object.entries(v).map(([k, x]) => [k, typeof x === "string" ? x : JSON.stringify(x)]),
+        ),
+        secretKeys: new Set(securePaths.keys()),
+        securePaths,
+    };
+}
+
+/** Paths of the values the schema itself takes as secrets (agent token, pull password, seeded values…). */
+function designatedSecretPaths(values: Values): ConfigPath[] {
+    const r = validateStackConfig({
+        project: PROJECT,
+        stack: "dev",
+        values: configStrings({ ...values, environment: "dev" }),
+        secretKeys: new Set(),
+    });
+    assert.ok(r.ok, `rich config must be valid: ${JSON.stringify(!r.ok && r.problems)}`);
+    return secretLeafPaths(r.config);
+}
+
+function problemsText(r: ReturnType<typeof validateStackConfig>): string {
+    return r.ok ? "(accepted)" : r.problems.map((p) => `  ${p.key}: ${p.message}`).join("\n");
+}
+
+const CREDENTIAL_SAMPLES = [
+    "postgres://airflow:hunter2-pass@db.internal:5432/airflow",
+    "https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/example/private.git",
+    '{"conn_type": "postgres", "host": "db", "password": "hunter2-pass"}',
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----",
+    "AKIAIOSFODNN7EXAMPLE",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZ2VudCJ9.c2lnbmF0dXJlLXZhbHVl",
+];
+
+describe("secrecy by property", () => {
+    for (const backend of ["local", "external"] as const) {
+        describe(`${backend} backend config`, () => {
+            const values = richValues(backend);
+            const allLeaves = leaves(values).filter((p) => p[0] !== "environment");
+            const designatedPaths = designatedSecretPaths(values);
+            const designated = designatedPaths.map((p) => formatPath(p));
+
+            it("covers many leaves", () => {
+                assert.ok(allLeaves.length >= 40, `only ${allLeaves.length} leaves`);
+            });
+
+            // The local backend is refused in prod whatever else the config says.
+            for (const environment of backend === "local" ? (["dev"] as const) : (["prod", "dev"] as const)) {
+                it(`${environment}: a secure: value at ANY leaf is refused naming that leaf, or becomes a secret`, () => {
+                    const outcomes = { refused: 0, secret: 0 };
+                    for (const leaf of allLeaves) {
+                        if (designated.includes(formatPath(leaf))) {
+                            continue;
+                        }
+                        const r = validateStackConfig(rawWithSecure(values, [leaf], environment, designatedPaths));
+                        if (r.ok) {
+                            assert.ok(
+                                pulumi.Output.isInstance(getAt(r.config, leaf)),
+                                `${formatPath(leaf)} was accepted but is not a secret`,
+                            );
+                            outcomes.secret++;
+                        } else {
+                            const named = r.problems.some((p) => p.key === formatPath(leaf));
+                            assert.ok(
+                                named || r.problems.every((p) => p.key.startsWith(formatPath(leaf))),
+                                `${formatPath(leaf)}: refused, but not naming it:\n${problemsText(r)}`,
+                            );
+                            outcomes.refused++;
+                        }
+                    }
+                    // Both outcomes happen: env values become secrets, the rest is refused.
+                    assert.ok(outcomes.secret >= 6 && outcomes.refused >= 20, JSON.stringify(outcomes));
+                });
+
+                it(`${environment}: a credential-shaped string at ANY leaf never stays plain`, () => {
+                    for (const leaf of allLeaves) {
+                        if (designated.includes(formatPath(leaf))) {
+                            continue;
+                        }
+                        for (const sample of CREDENTIAL_SAMPLES) {
+                            const v = structuredClone(values);
+                            setAt(v, leaf, sample);
+                            const r = validateStackConfig(rawWithSecure(v, [], environment, designatedPaths));
+                            if (r.ok) {
+                                assert.equal(environment, "dev", `${formatPath(leaf)} accepted ${sample} in prod`);
+                                assert.ok(
+                                    pulumi.Output.isInstance(getAt(r.config, leaf)),
+                                    `${formatPath(leaf)}: ${sample} accepted in plain text`,
+                                );
+                                assert.ok(r.warnings.some((w) => w.startsWith(formatPath(leaf))));
+                            } else {
+                                assert.ok(
+                                    r.problems.some((p) => p.key === formatPath(leaf)),
+                                    `${formatPath(leaf)} = ${sample}: not refused at that key:\n${problemsText(r)}`,
+                                );
+                                assert.ok(!JSON.stringify(r.problems).includes("hunter2"), "message echoes a secret");
+                            }
+                        }
+                    }
+                });
+            }
+        });
+    }
+
+    it("an unknown secure leaf (no stack file) is routed where it can be, and refused where it cannot", () => {
+        const values = richValues();
+        const base: RawStackConfig = {
+            project: PROJECT,
+            stack: "dev",
+            values: configStrings(values),
+            secretKeys: new Set(["agentToken", "imagePullCredentials", "backend", "commonEnv", "annotations"]),
+        };
+        const r = validateStackConfig(base);
+        assert.equal(r.ok, false);
+        assert.deepEqual(
+            r.ok ? [] : r.problems.map((p) => p.key),
+            ["annotations"],
+            "annotations has no setting that can hold a secret",
+        );
+        const ok = validateStackConfig({ ...base, secretKeys: new Set(["agentToken", "commonEnv"]) });
+        assert.ok(ok.ok, problemsText(ok));
+        assert.ok(pulumi.Output.isInstance(getAt(ok.config, ["commonEnv", 0, "value"])));
+    });
+
+    it("a secret setting holding plain text next to a secure leaf of the same key is caught", () => {
+        const values = richValues("external");
+        values.environment = "prod";
+        const r = validateStackConfig({
+            project: PROJECT,
+            stack: "prod",
+            values: configStrings(values),
+            secretKeys: new Set(["imagePullCredentials"]),
+            securePaths: new Map([["imagePullCredentials", [["imagePullCredentials", "username"]]]]),
+        });
+        assert.equal(r.ok, false);
+        assert.ok(!r.ok && r.problems.some((p) => p.key === "imagePullCredentials.password"));
+    });
+
+    it("extraValues: overriding ANY value the program derives is refused, naming the owning config key", () => {
+        const values = richValues();
+        const parsed = validateStackConfig({
+            project: PROJECT,
+            stack: "dev",
+            values: configStrings(values),
+            secretKeys: new Set(["agentToken", "imagePullCredentials", "backend"]),
+        });
+        assert.ok(parsed.ok);
+        const derived = derivedChartPaths(parsed.config);
+        // An extra value can address a list only as a whole.
+        const targets = [
+            ...new Map(
+                derived.map((d) => {
+                    const i = d.findIndex((p) => typeof p === "number");
+                    const t = i < 0 ? d : d.slice(0, i);
+                    return [formatPath(t), t];
+                }),
+            ).values(),
+        ];
+        assert.ok(targets.length >= 30, `only ${targets.length} derived paths`);
+        for (const target of targets) {
+            const v = structuredClone(values);
+            const extra: Values = {};
+            let node = extra;
+            target.forEach((p, i) => {
+                if (i === target.length - 1) {
+                    node[p as string] = "override";
+                } else {
+                    node = node[p as string] = {} as Values;
+                }
+            });
+            v.extraValues = extra;
+            const r = validateStackConfig({
+                project: PROJECT,
+                stack: "dev",
+                values: configStrings(v),
+                secretKeys: new Set(["agentToken", "imagePullCredentials", "backend"]),
+            });
+            const key = formatPath(["extraValues", ...target]);
+            assert.ok(
+                !r.ok && r.problems.some((p) => p.key === key && /derives from '/.test(p.message)),
+                `${key} was not refused:\n${problemsText(r)}`,
+            );
+        }
+    });
+
+    it("extraValues may add chart values the program does not set", () => {
+        const values = richValues();
+        values.extraValues = { priorityClassName: "agents", podDisruptionBudget: { enabled: true, minAvailable: 1 } };
+        const r = validateStackConfig({
+            project: PROJECT,
+            stack: "dev",
+            values: configStrings(values),
+            secretKeys: new Set(["agentToken", "imagePullCredentials", "backend"]),
+        });
+        assert.ok(r.ok, problemsText(r));
+    });
+});
+
+describe("credential detector", () => {
+    const cases: [unknown, boolean][] = [
+        ["postgres://user:pw@host/db", true],
+        ["https://x-access-token@github.com/o/r.git", true],
+        ["https://github.com/o/r.git", false],
+        ["git@github.com:o/r.git", false],
+        ["ssh://git@github.com/o/r.git", false],
+        ["s3://aws_default@bucket/xcom", false],
+        ["abfs://azure_xcom@container/xcom", false],
+        ['{"login": "bot", "password": "pw"}', true],
+        ['{"login": "bot", "password": ""}', false],
+        [{ AccountKey: "abc" }, true],
+        ["DefaultEndpointsProtocol=https;AccountName=a;AccountKey=Zm9vYmFy;", true],
+        ["https://acct.blob.core.windows.net/c?sv=2024&sig=abcdefghijklmnopqrstuv", true],
+        [{ nested: { CLIENT_SECRET: "s3cr3t" } }, true],
+        [{ nested: { clientSecretName: "my-secret" } }, false],
+        [{ agentTokenSecretName: "astro-token" }, false],
+        [{ apiKeySecret: "astro-openlineage" }, false],
+        [{ name: "DB_PASSWORD", value: "pw" }, true],
+        [{ name: "DB_PASSWORD_FILE", value: "/run/secrets/pw" }, false],
+        [{ token: "<set-me>" }, false],
+        ["Bearer abcdefghijklmnopqrstuvwxyz", true],
+    ];
+    for (const [value, found] of cases) {
+        it(`${JSON.stringify(value)} → ${found ? "credential" : "clean"}`, () => {
+            assert.equal(findCredentials(value).length > 0, found);
+        });
+    }
+
+    it("the release guard refuses values holding a credential anywhere", () => {
+        assert.throws(
+            () => assertNoCredentials({ workers: [{ env: [{ name: "X", value: "mysql://u:p@h/d" }] }] }),
+            /values\.workers\.0\.env\.0\.value \(a password in URL userinfo\)/,
+        );
+        assert.doesNotThrow(() => assertNoCredentials({ image: AGENT_IMAGE, commonEnv: [{ name: "A", value: "b" }] }));
+    });
+});
+
+describe("secret env values end up only in the env Secret", () => {
+    const SECRET = {
+        common: "common-secret-value-3f9a",
+        worker: "worker-secret-value-8c1d",
+        triggerer: "triggerer-secret-value-2b7e",
+        sentinel: "sentinel-secret-value-6d4f",
+        kwargs: "kwargs-secret-value-9a0b",
+        backendEnv: "backend-env-secret-value-1e5c",
+    };
+    let result: MockRunResult;
+    before(async () => {
+        const v = richValues("external");
+        v.environment = "dev";
+        v.commonEnv = [
+            { name: "TEAM", value: "data-platform" },
+            { name: "DB_URL", value: SECRET.common },
+        ];
+        (v.workers as Values[])[0]!.env = [{ name: "WORKER_TOKEN", value: SECRET.worker }];
+        v.triggerer = { env: [{ name: "TRIGGER_KEY", value: SECRET.triggerer }] };
+        v.sentinel = { env: [{ name: "SENTINEL_KEY", value: SECRET.sentinel }] };
+        const b = v.backend as Values;
+        b.secretBackendKwargs = { ...(b.secretBackendKwargs as Values), role_hint: SECRET.kwargs };
+        b.env = [{ name: "VAULT_EXTRA", value: SECRET.backendEnv }];
+        result = await runUnderMocks({
+            project: PROJECT,
+            stack: "dev",
+            config: configStrings(v),
+            // No stack file matches: each of these keys is secret "somewhere inside".
+            secretKeys: ["agentToken", "imagePullCredentials", "commonEnv", "workers", "triggerer", "sentinel", "backend"],
+            program: agentProgram,
+        });
+    });
+
+    it("puts every secret env value (and the secret kwargs) into the Secret astro-env, as secrets", () => {
+        const env = result.resources.find((r) => r.name === "astro-agent-credentials-env");
+        assert.ok(env, "env Secret created");
+        assert.equal((env.inputs.metadata as Values).name, "astro-env");
+        const data = JSON.stringify(env.inputs.stringData);
+        for (const s of Object.values(SECRET)) {
+            assert.ok(data.includes(s), `${s} in the env Secret`);
+        }
+        for (const r of result.resources) {
+            for (const s of Object.values(SECRET)) {
+                assert.deepEqual(plaintextPaths(r.inputs, s), [], `${s} in plain text in ${r.type} ${r.name}`);
+            }
+        }
+    });
+
+    it("renders secretKeyRef references in the chart values, never the values", () => {
+        const release = result.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
+        assert.ok(release);
+        const values = release.inputs.values as Values;
+        const text = JSON.stringify(values);
+        for (const s of Object.values(SECRET)) {
+            assert.ok(!text.includes(s));
+        }
+        const commonEnv = values.commonEnv as Values[];
+        assert.deepEqual(
+            commonEnv.find((e) => e.name === "DB_URL"),
+            { name: "DB_URL", valueFrom: { secretKeyRef: { name: "astro-env", key: "commonEnv.DB_URL" } } },
+        );
+        assert.deepEqual(
+            commonEnv.find((e) => e.name === "AIRFLOW__SECRETS__BACKEND_KWARGS"),
+            {
+                name: "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                valueFrom: { secretKeyRef: { name: "astro-env", key: "backend.secretBackendKwargs" } },
+            },
+        );
+        const worker = (values.workers as Values[])[0]!;
+        assert.deepEqual(worker.env, [
+            {
+                name: "WORKER_TOKEN",
+                valueFrom: { secretKeyRef: { name: "astro-env", key: "workers.default-worker.env.WORKER_TOKEN" } },
+            },
+        ]);
+        assert.ok(JSON.stringify(values.sentinel).includes("sentinel.env.SENTINEL_KEY"));
+        const stored = JSON.stringify(result.storedOutputs);
+        for (const s of Object.values(SECRET)) {
+            assert.ok(!stored.includes(s), `${s} in stack outputs`);
+        }
+    });
+
+    it("waits for the env Secret and rolls pods when a managed Secret changes", () => {
+        const release = result.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
+        const annotations = (release?.inputs.values as { annotations: Record<string, string> }).annotations;
+        assert.match(annotations["astronomer.io/managed-secrets-version"] ?? "", /^[0-9a-f]{16}$/);
+        assert.equal(release?.deleteBeforeReplace, true, "a renamed release must not collide with the old one");
+    });
+});
+
+describe("namespace retention", () => {
+    async function namespaceOf(values: Values): Promise<MockRunResult["resources"][number] | undefined> {
+        const r = await runUnderMocks({
+            project: PROJECT,
+            stack: String(values.environment),
+            config: configStrings(values),
+            secretKeys: ["agentToken", "imagePullCredentials"],
+            program: agentProgram,
+        });
+        return r.resources.find((x) => x.type === "kubernetes:core/v1:Namespace");
+    }
+
+    it("prod: the created namespace survives destroy (it may hold Secrets others made)", async () => {
+        const v = richValues("external");
+        v.environment = "prod";
+        delete v.agentToken;
+        delete v.imagePullCredentials;
+        v.agentTokenSecretName = "astro-token";
+        v.imagePullSecretName = "astro-pull";
+        v.loggingSidecar = { enabled: false };
+        const ns = await namespaceOf(v);
+        assert.equal(ns?.retainOnDelete, true);
+        assert.equal(ns?.readId, undefined);
+    });
+
+    it("dev: the created namespace is deleted with the stack", async () => {
+        const ns = await namespaceOf(baseValues());
+        assert.equal(ns?.retainOnDelete, false);
+    });
+
+    it("an adopted namespace is only read, never managed", async () => {
+        const v = baseValues();
+        v.createNamespace = false;
+        const ns = await namespaceOf(v);
+        assert.equal(ns?.readId, "astro-agent");
+    });
+});
+
+// Type check: AgentConfig env values may be secrets (component args path).
+const _typed: AgentConfig["commonEnv"][number]["value"] = pulumi.secret("x");
+void _typed;
+
+describe("data-loss warnings", () => {
+    it("warns when the XCom store moves (previous stack output differs)", () => {
+        assert.equal(xcomMoveWarning(undefined, "s3://b/xcom"), undefined, "first deployment");
+        assert.equal(xcomMoveWarning("s3://b/xcom", "s3://b/xcom"), undefined);
+        assert.match(xcomMoveWarning("s3://b/xcom", "s3://b/xcom2") ?? "", /moves from s3:\/\/b\/xcom to s3:\/\/b\/xcom2.*unreadable/);
+    });
+
+    it("the program reads its own previous outputs and warns on a move", async () => {
+        const warnings: string[] = [];
+        const original = pulumi.log.warn;
+        pulumi.log.warn = (msg: string) => {
+            warnings.push(msg);
+            return Promise.resolve();
+        };
+        try {
+            await runUnderMocks({
+                project: PROJECT,
+                stack: "dev",
+                config: configStrings(baseValues()),
+                secretKeys: ["agentToken", "imagePullCredentials"],
+                previousOutputs: { xcomPath: "file:///somewhere/else" },
+                program: agentProgram,
+            });
+        } finally {
+            pulumi.log.warn = original;
+        }
+        assert.ok(warnings.some((w) => /XCom store moves from file:\/\/\/somewhere\/else/.test(w)), warnings.join("\n"));
+    });
+
+    it("warns when the bucket lifecycle expires XComs before xcom.retentionDays", () => {
+        const v = richValues("external");
+        v.backend = {
+            kind: "aws",
+            region: "eu-west-1",
+            eksClusterName: "c",
+            xcom: { expirationDays: 3 },
+        };
+        const r = validateStackConfig({
+            project: PROJECT,
+            stack: "prod",
+            values: configStrings(v),
+            secretKeys: new Set(["agentToken", "imagePullCredentials"]),
+        });
+        assert.ok(r.ok, problemsText(r));
+        assert.ok(r.warnings.some((w) => /^backend\.xcom\.expirationDays: 3 days is shorter than xcom\.retentionDays \(7\)/.test(w)));
+    });
+});
