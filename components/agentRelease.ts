@@ -79,7 +79,7 @@ export class AgentRelease extends pulumi.ComponentResource {
         super("astro-agent:index:AgentRelease", name, {}, opts);
         const location = chartLocation(args.chart);
         this.values = pulumi.output(args.values).apply((v) => {
-            const merged = mergeValues(v as ChartValues, args.extraValues ?? {});
+            const merged = mergeValues(v, args.extraValues ?? {});
             assertNoCredentials(merged);
             return merged;
         });

@@ -33,7 +33,10 @@ export function parseAgentArgs(args: RemoteExecutionAgentArgs): AgentConfig {
 }
 
 /** {@link parseAgentArgs}, also returning the warnings (e.g. dev credentials turned into secrets). */
-export function parseAgentArgsWithWarnings(args: RemoteExecutionAgentArgs): { config: AgentConfig; warnings: string[] } {
+export function parseAgentArgsWithWarnings(args: RemoteExecutionAgentArgs): {
+    config: AgentConfig;
+    warnings: string[];
+} {
     const parsed = agentConfigSchema.safeParse(args);
     const whole = parsed.success ? checkWholeConfig(parsed.data) : undefined;
     const problems = whole?.problems ?? (parsed.success ? [] : toProblems(parsed.error.issues));
@@ -162,14 +165,12 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 volumes: backend.volumes,
                 volumeMounts: backend.volumeMounts,
             })
-            .apply(
-                (b): ResolvedBackend => ({
-                    ...(b as ResolvedBackend),
-                    ...(routed.kwargsRouted
-                        ? { secretBackendKwargsRef: { name: names.envSecret, key: BACKEND_KWARGS_KEY } }
-                        : {}),
-                }),
-            );
+            .apply((b): ResolvedBackend => ({
+                ...(b as ResolvedBackend),
+                ...(routed.kwargsRouted
+                    ? { secretBackendKwargsRef: { name: names.envSecret, key: BACKEND_KWARGS_KEY } }
+                    : {}),
+            }));
         // Rotating a Secret the program manages changes its resourceVersion (never its content into
         // values), and so this pod annotation: the agent pods roll and read the new value.
         const secretsVersion = credentials.secretsVersion;

@@ -70,10 +70,11 @@ export function routeSecretEnv<T extends object>(cfg: T, secretName: string): Ro
     };
     const config = walk(cfg, [], undefined) as T;
     const backend = (config as { backend?: { secretBackendKwargs?: unknown } }).backend;
-    const kwargsRouted = backend !== undefined && containsOutput(backend.secretBackendKwargs);
-    if (kwargsRouted && backend !== undefined) {
+    const kwargs = backend?.secretBackendKwargs;
+    const kwargsRouted = containsOutput(kwargs);
+    if (kwargsRouted) {
         data[BACKEND_KWARGS_KEY] = pulumi.secret(
-            pulumi.output(backend.secretBackendKwargs as Record<string, unknown>).apply((k) => stableStringify(k) ?? "{}"),
+            pulumi.output(kwargs as Record<string, unknown>).apply((k) => stableStringify(k)),
         );
     }
     return { config, data, kwargsRouted };

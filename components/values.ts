@@ -99,7 +99,7 @@ export function buildCommonEnv(cfg: AgentConfig, backend: ResolvedBackend): EnvV
     const list: EnvVar[] = ASTRO_ID_ENV.map((name, i) => env(name, ids[i] ?? ""));
     list.push(
         backend.secretBackendKwargsRef === undefined
-            ? env("AIRFLOW__SECRETS__BACKEND_KWARGS", stableStringify(backend.secretBackendKwargs) ?? "{}")
+            ? env("AIRFLOW__SECRETS__BACKEND_KWARGS", stableStringify(backend.secretBackendKwargs))
             : { name: "AIRFLOW__SECRETS__BACKEND_KWARGS", valueFrom: { secretKeyRef: backend.secretBackendKwargsRef } },
     );
     list.push(env("AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH", backend.xcomPath));

@@ -123,10 +123,7 @@ function parseJsonContainer(s: string): unknown {
 /** The kind of credential a single string is, judged by its shape alone; undefined when none. */
 export function credentialShapeOf(s: string): string | undefined {
     return (
-        urlUserinfoCredential(s) ??
-        urlQueryCredential(s) ??
-        TOKEN_SHAPES.find((t) => t.re.test(s))?.kind ??
-        undefined
+        urlUserinfoCredential(s) ?? urlQueryCredential(s) ?? TOKEN_SHAPES.find((t) => t.re.test(s))?.kind ?? undefined
     );
 }
 

@@ -44,7 +44,13 @@ export function readRawConfig(): RawStackConfig {
         }
     }
     const stack = pulumi.getStack();
-    return { project, stack, values, secretKeys, securePaths: securePathsFromStackFile(project, stack, values, secretKeys) };
+    return {
+        project,
+        stack,
+        values,
+        secretKeys,
+        securePaths: securePathsFromStackFile(project, stack, values, secretKeys),
+    };
 }
 
 /**

@@ -49,8 +49,7 @@ const PROBE_BACKEND: ResolvedBackend = {
 function isAtomic(path: Path): boolean {
     const last = path[path.length - 1];
     return (
-        typeof last === "string" &&
-        (/securitycontext$/i.test(last) || (last === "serviceAccount" && path.length <= 3))
+        typeof last === "string" && (/securitycontext$/i.test(last) || (last === "serviceAccount" && path.length <= 3))
     );
 }
 
@@ -153,7 +152,12 @@ export function extraValuesReferenceMarkdown(examples: { stack: string; config: 
         "",
     ];
     for (const { stack, config } of examples) {
-        lines.push(`## Owned chart values for the example stack \`${stack}\``, "", "| chart value | set from config key |", "|---|---|");
+        lines.push(
+            `## Owned chart values for the example stack \`${stack}\``,
+            "",
+            "| chart value | set from config key |",
+            "|---|---|",
+        );
         for (const p of addressablePaths(derivedChartPaths(config))) {
             lines.push(`| \`${formatPath(p)}\` | ${ownerOf(p)} |`);
         }

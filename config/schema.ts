@@ -586,7 +586,6 @@ export const agentConfigSchema = strictObject(agentConfigShape)
     .superRefine(
         (cfg, ctx) => {
             const issue = reporter(ctx);
-            const prod = cfg.environment === "prod";
             // commonEnv: unique, and not shadowing what the program generates.
             const envNames = new Map<string, number>();
             cfg.commonEnv.forEach((e, i) => {
@@ -605,7 +604,7 @@ export const agentConfigSchema = strictObject(agentConfigShape)
                 }
             });
         },
-        reading(["commonEnv", "environment"]),
+        reading(["commonEnv"]),
     )
     .superRefine(
         (cfg, ctx) => {

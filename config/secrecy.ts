@@ -146,7 +146,10 @@ export function applySecrecy(
             if (isOutput(getAt(cfg, leaf)) && !paths.some((sp) => under(leaf, sp))) {
                 const message = `is a secret setting but holds plain text in the stack file; store it encrypted with 'pulumi config set --secret --path ${formatPath(leaf)} …'`;
                 if (environment === "prod") {
-                    problems.push({ key: formatPath(leaf), message: `${message} (refused when environment is 'prod')` });
+                    problems.push({
+                        key: formatPath(leaf),
+                        message: `${message} (refused when environment is 'prod')`,
+                    });
                 } else {
                     warnings.push(`${formatPath(leaf)}: ${message} (allowed only because environment is 'dev')`);
                 }
@@ -187,7 +190,12 @@ export function applySecrecy(
 /** `[..., "env", i, "name"]`: an env var's name is structure, not secret, even inside a secret list. */
 function isEnvName(path: readonly (string | number)[]): boolean {
     const n = path.length;
-    return n >= 3 && path[n - 1] === "name" && typeof path[n - 2] === "number" && (path[n - 3] === "env" || path[n - 3] === "commonEnv");
+    return (
+        n >= 3 &&
+        path[n - 1] === "name" &&
+        typeof path[n - 2] === "number" &&
+        (path[n - 3] === "env" || path[n - 3] === "commonEnv")
+    );
 }
 
 /** The `secure:` leaves of one stack-file config value (paths relative to the value). */

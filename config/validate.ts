@@ -17,7 +17,7 @@ export interface WholeConfigResult {
  * as Pulumi secrets in place; everything else that would leak is refused.
  */
 export function checkWholeConfig(cfg: AgentConfig, securePaths?: SecurePaths): WholeConfigResult {
-    const secrecy = applySecrecy(cfg as unknown as Record<string, unknown>, cfg.environment, securePaths);
+    const secrecy = applySecrecy(cfg, cfg.environment, securePaths);
     const ownership = extraValuesOwnership(cfg);
     return { problems: [...secrecy.problems, ...ownership], warnings: [...secrecy.warnings, ...xcomWarnings(cfg)] };
 }

@@ -29,7 +29,9 @@ export function secureLeavesOf(config: Record<string, unknown>): SecureLeaf[] {
                 walk(key, x, [...path, k]);
             }
         } else if (Array.isArray(v)) {
-            v.forEach((x, i) => walk(key, x, [...path, i]));
+            v.forEach((x, i) => {
+                walk(key, x, [...path, i]);
+            });
         }
     };
     for (const [key, v] of Object.entries(config)) {

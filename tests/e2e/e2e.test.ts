@@ -5,6 +5,7 @@ import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import type { Stack } from "@pulumi/pulumi/automation";
 import {
     LocalCluster,
@@ -36,12 +37,17 @@ interface PodSpec {
         name: string;
         securityContext?: Record<string, unknown>;
         volumeMounts?: { name: string; mountPath: string }[];
-        env?: { name: string; value?: string }[];
+        env?: { name: string; value?: string; valueFrom?: unknown }[];
     }[];
     volumes?: { name: string }[];
 }
 interface Deployment extends K8sObject {
-    spec: { template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } };
+    spec: {
+        template: {
+            metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+            spec: PodSpec;
+        };
+    };
 }
 
 /** Every file below `dir`, concatenated: what an attacker with the state backend would see. */
@@ -60,6 +66,10 @@ const DEV_SECRETS = [
     "hello from the local secrets backend",
 ];
 const nonce = crypto.randomBytes(4).toString("hex");
+/** A `secure:` value under commonEnv: it must end up only in the env Secret. */
+const ENV_SECRET = `e2e-env-secret-${nonce}`;
+/** The rotated agent token. */
+const ROTATED_TOKEN = `e2e-rotated-agent-token-${nonce}`;
 const RESTRICTED_SECRETS = {
     token: `e2e-agent-token-${nonce}`,
     pull: `e2e-astro-api-token-${nonce}`,
@@ -104,6 +114,18 @@ describe("end to end: real engine, real API server", function () {
         );
     }
 
+    /** Every Helm release Secret of a namespace, decoded (base64, base64, gzip) to the release JSON. */
+    async function helmReleases(namespace: string): Promise<string> {
+        const secrets = await kube.list<K8sObject>(`${ns(namespace)}/secrets`);
+        return secrets
+            .filter((s) => s.type === "helm.sh/release.v1")
+            .map((s) => {
+                const helm = Buffer.from(s.data?.release ?? "", "base64").toString();
+                return zlib.gunzipSync(Buffer.from(helm, "base64")).toString();
+            })
+            .join("\n");
+    }
+
     function assertNoPlaintext(stack: Stack, secrets: string[], label: string) {
         return async () => {
             const exported = JSON.stringify(await stack.exportStack());
@@ -129,6 +151,10 @@ describe("end to end: real engine, real API server", function () {
                 namespace: NS,
                 chart: { path: STAND_IN_CHART },
                 release: { skipAwait: true },
+                commonEnv: [
+                    { name: "E2E_PLAIN", value: "visible" },
+                    { name: "E2E_SECRET_ENV", value: secure(ENV_SECRET) },
+                ],
             });
             stack = await openStack(project.dir, "e2e-dev", doc, env);
         });
@@ -207,7 +233,56 @@ describe("end to end: real engine, real API server", function () {
         });
 
         it("keeps every secret out of the state files and the outputs", async () => {
-            await assertNoPlaintext(stack, DEV_SECRETS, "dev")();
+            await assertNoPlaintext(stack, [...DEV_SECRETS, ENV_SECRET], "dev")();
+        });
+
+        it("a secure: commonEnv value lives only in the env Secret, referenced by secretKeyRef", async () => {
+            const envSecret = await kube.get<K8sObject>(`${ns(NS)}/secrets/astro-dev-env`);
+            assert.equal(
+                Buffer.from(envSecret?.data?.["commonEnv.E2E_SECRET_ENV"] ?? "", "base64").toString(),
+                ENV_SECRET,
+            );
+            const worker = (await deployments(NS)).find((d) => d.metadata.name === "astro-dev-worker-default-worker");
+            const env = worker?.spec.template.spec.containers[0]?.env ?? [];
+            assert.deepEqual(
+                env.find((e) => e.name === "E2E_SECRET_ENV"),
+                {
+                    name: "E2E_SECRET_ENV",
+                    valueFrom: { secretKeyRef: { name: "astro-dev-env", key: "commonEnv.E2E_SECRET_ENV" } },
+                },
+            );
+            assert.equal(env.find((e) => e.name === "E2E_PLAIN")?.value, "visible");
+            const releases = await helmReleases(NS);
+            assert.ok(releases.includes("E2E_SECRET_ENV"), "the release was read");
+            assert.ok(!releases.includes(ENV_SECRET), "Helm's release Secret holds the secret env value");
+            assert.ok(!JSON.stringify(await stack.outputs()).includes(ENV_SECRET));
+        });
+
+        it("rotating the agent token rolls the agent pods (annotation from the Secret's resourceVersion)", async () => {
+            const annotation = async () =>
+                Object.fromEntries(
+                    (await deployments(NS)).map((d) => [
+                        d.metadata.name,
+                        d.spec.template.metadata?.annotations?.["astronomer.io/managed-secrets-version"],
+                    ]),
+                );
+            const before = await annotation();
+            for (const v of Object.values(before)) {
+                assert.match(v ?? "", /^[0-9a-f]{16}$/);
+            }
+            doc = withConfig(doc, { agentToken: secure(ROTATED_TOKEN) });
+            writeStackFile(project.dir, "e2e-dev", doc);
+            const up = await stack.up();
+            assert.equal(up.summary.result, "succeeded");
+            const token = await kube.get<K8sObject>(`${ns(NS)}/secrets/astro-dev-agent-token`);
+            assert.equal(Buffer.from(token?.data?.token ?? "", "base64").toString(), ROTATED_TOKEN);
+            const after = await annotation();
+            for (const [name, v] of Object.entries(after)) {
+                assert.notEqual(v, before[name], `${name}: pod template changed, so its pods roll`);
+            }
+            assert.ok(!JSON.stringify(after).includes(ROTATED_TOKEN));
+            await stack.preview({ expectNoChanges: true });
+            await assertNoPlaintext(stack, [ROTATED_TOKEN], "rotated")();
         });
 
         it("adding a worker queue updates the release in place, with no replacement", async () => {
@@ -244,6 +319,20 @@ describe("end to end: real engine, real API server", function () {
                 await kube.get(`${ns(NS)}/secrets/sh.helm.release.v1.astro-dev.v2`),
                 "release upgraded to revision 2",
             );
+            await stack.preview({ expectNoChanges: true });
+        });
+
+        it("renaming the release replaces it without name collisions", async () => {
+            doc = withConfig(doc, { release: { skipAwait: true, name: "astro-dev-renamed" } });
+            writeStackFile(project.dir, "e2e-dev", doc);
+            const up = await stack.up();
+            assert.equal(up.summary.result, "succeeded");
+            assert.equal((await stack.outputs()).releaseName?.value, "astro-dev-renamed");
+            const helm = (await kube.list<K8sObject>(`${ns(NS)}/secrets`))
+                .filter((x) => x.type === "helm.sh/release.v1")
+                .map((x) => x.metadata.name);
+            assert.deepEqual(helm, ["sh.helm.release.v1.astro-dev-renamed.v1"]);
+            assert.equal((await deployments(NS)).length, 4, "the chart's objects exist once, under the new release");
             await stack.preview({ expectNoChanges: true });
         });
 
@@ -394,13 +483,43 @@ describe("end to end: real engine, real API server", function () {
             await assertNoPlaintext(stack, Object.values(RESTRICTED_SECRETS), "restricted")();
         });
 
-        it("destroy leaves nothing behind", async () => {
+        it("destroy keeps the prod namespace (and Secrets others put there), removing what Pulumi made", async () => {
+            const foreign = {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: { name: "synced-by-someone-else" },
+                stringData: { token: "x" },
+            };
+            assert.equal((await kube.request("POST", `${ns(NS)}/secrets`, foreign)).status, 201);
             await stack.destroy();
+            const state = (await stack.exportStack()) as { deployment: { resources?: unknown[] } };
+            assert.equal(state.deployment.resources?.length ?? 0, 0);
+            assert.ok(await kube.get(ns(NS)), "prod namespace retained");
+            const left = (await kube.list<K8sObject>(`${ns(NS)}/secrets`)).map((x) => x.metadata.name);
+            assert.ok(left.includes("synced-by-someone-else"));
+            assert.ok(!left.includes("astro-prod-agent-token"), "Secrets Pulumi made are deleted");
+            assert.equal((await deployments(NS)).length, 0, "the release is uninstalled");
+            await kube.request("DELETE", ns(NS));
             await assertGone(NS);
         });
     });
 
     describe("bad config", () => {
+        it("a secure value that does not decrypt fails preview, naming the key, and creates nothing", async () => {
+            const NS = "astro-e2e-garbage";
+            const doc = withConfig(readExample("dev"), {
+                namespace: NS,
+                agentToken: { secure: "v1:AAAAAAAAAAAAAAAA:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0LXZhbHVl" },
+            });
+            const stack = await openStack(project.dir, "e2e-garbage", doc, env);
+            await assert.rejects(stack.preview(), (err: Error) => {
+                assert.match(err.message, /agentToken/);
+                assert.match(err.message, /decrypt/i);
+                return true;
+            });
+            assert.equal(await kube.get(ns(NS)), undefined);
+        });
+
         it("fails preview with the validation message and creates nothing", async () => {
             const NS = "astro-e2e-bad";
             const doc = withConfig(readExample("dev"), {

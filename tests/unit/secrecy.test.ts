@@ -226,9 +226,9 @@ describe("secrecy by property", () => {
             secretKeys: new Set(["agentToken", "imagePullCredentials", "backend", "commonEnv", "annotations"]),
         };
         const r = validateStackConfig(base);
-        assert.equal(r.ok, false);
+        assert.ok(!r.ok);
         assert.deepEqual(
-            r.ok ? [] : r.problems.map((p) => p.key),
+            r.problems.map((p) => p.key),
             ["annotations"],
             "annotations has no setting that can hold a secret",
         );
@@ -247,8 +247,8 @@ describe("secrecy by property", () => {
             secretKeys: new Set(["imagePullCredentials"]),
             securePaths: new Map([["imagePullCredentials", [["imagePullCredentials", "username"]]]]),
         });
-        assert.equal(r.ok, false);
-        assert.ok(!r.ok && r.problems.some((p) => p.key === "imagePullCredentials.password"));
+        assert.ok(!r.ok);
+        assert.ok(r.problems.some((p) => p.key === "imagePullCredentials.password"));
     });
 
     it("extraValues: overriding ANY value the program derives is refused, naming the owning config key", () => {
@@ -341,11 +341,12 @@ describe("credential detector", () => {
     }
 
     it("the release guard refuses values holding a credential anywhere", () => {
-        assert.throws(
-            () => assertNoCredentials({ workers: [{ env: [{ name: "X", value: "mysql://u:p@h/d" }] }] }),
-            /values\.workers\.0\.env\.0\.value \(a password in URL userinfo\)/,
-        );
-        assert.doesNotThrow(() => assertNoCredentials({ image: AGENT_IMAGE, commonEnv: [{ name: "A", value: "b" }] }));
+        assert.throws(() => {
+            assertNoCredentials({ workers: [{ env: [{ name: "X", value: "mysql://u:p@h/d" }] }] });
+        }, /values\.workers\.0\.env\.0\.value \(a password in URL userinfo\)/);
+        assert.doesNotThrow(() => {
+            assertNoCredentials({ image: AGENT_IMAGE, commonEnv: [{ name: "A", value: "b" }] });
+        });
     });
 });
 
@@ -377,7 +378,15 @@ describe("secret env values end up only in the env Secret", () => {
             stack: "dev",
             config: configStrings(v),
             // No stack file matches: each of these keys is secret "somewhere inside".
-            secretKeys: ["agentToken", "imagePullCredentials", "commonEnv", "workers", "triggerer", "sentinel", "backend"],
+            secretKeys: [
+                "agentToken",
+                "imagePullCredentials",
+                "commonEnv",
+                "workers",
+                "triggerer",
+                "sentinel",
+                "backend",
+            ],
             program: agentProgram,
         });
     });
@@ -460,8 +469,9 @@ describe("namespace retention", () => {
         v.imagePullSecretName = "astro-pull";
         v.loggingSidecar = { enabled: false };
         const ns = await namespaceOf(v);
-        assert.equal(ns?.retainOnDelete, true);
-        assert.equal(ns?.readId, undefined);
+        assert.ok(ns);
+        assert.equal(ns.retainOnDelete, true);
+        assert.equal(ns.readId, undefined);
     });
 
     it("dev: the created namespace is deleted with the stack", async () => {
@@ -477,15 +487,21 @@ describe("namespace retention", () => {
     });
 });
 
-// Type check: AgentConfig env values may be secrets (component args path).
-const _typed: AgentConfig["commonEnv"][number]["value"] = pulumi.secret("x");
-void _typed;
+describe("component args", () => {
+    it("env values may be secret Outputs (the type allows it)", () => {
+        const value: AgentConfig["commonEnv"][number]["value"] = pulumi.secret("x");
+        assert.ok(pulumi.Output.isInstance(value));
+    });
+});
 
 describe("data-loss warnings", () => {
     it("warns when the XCom store moves (previous stack output differs)", () => {
         assert.equal(xcomMoveWarning(undefined, "s3://b/xcom"), undefined, "first deployment");
         assert.equal(xcomMoveWarning("s3://b/xcom", "s3://b/xcom"), undefined);
-        assert.match(xcomMoveWarning("s3://b/xcom", "s3://b/xcom2") ?? "", /moves from s3:\/\/b\/xcom to s3:\/\/b\/xcom2.*unreadable/);
+        assert.match(
+            xcomMoveWarning("s3://b/xcom", "s3://b/xcom2") ?? "",
+            /moves from s3:\/\/b\/xcom to s3:\/\/b\/xcom2.*unreadable/,
+        );
     });
 
     it("the program reads its own previous outputs and warns on a move", async () => {
@@ -507,7 +523,10 @@ describe("data-loss warnings", () => {
         } finally {
             pulumi.log.warn = original;
         }
-        assert.ok(warnings.some((w) => /XCom store moves from file:\/\/\/somewhere\/else/.test(w)), warnings.join("\n"));
+        assert.ok(
+            warnings.some((w) => /XCom store moves from file:\/\/\/somewhere\/else/.test(w)),
+            warnings.join("\n"),
+        );
     });
 
     it("warns when the bucket lifecycle expires XComs before xcom.retentionDays", () => {
@@ -525,6 +544,10 @@ describe("data-loss warnings", () => {
             secretKeys: new Set(["agentToken", "imagePullCredentials"]),
         });
         assert.ok(r.ok, problemsText(r));
-        assert.ok(r.warnings.some((w) => /^backend\.xcom\.expirationDays: 3 days is shorter than xcom\.retentionDays \(7\)/.test(w)));
+        assert.ok(
+            r.warnings.some((w) =>
+                /^backend\.xcom\.expirationDays: 3 days is shorter than xcom\.retentionDays \(7\)/.test(w),
+            ),
+        );
     });
 });
