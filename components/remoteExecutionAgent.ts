@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { toProblems, formatProblems } from "../config/errors";
+import { formatProblems, parseConfig } from "../config/errors";
 import { agentConfigSchema, type AgentConfig, type AgentConfigInput } from "../config/schema";
 import { AgentCredentials } from "./agentCredentials";
 import { AgentNamespace } from "./agentNamespace";
@@ -19,9 +19,9 @@ export type RemoteExecutionAgentArgs = AgentConfigInput;
 
 /** Validates component args the same way stack config is validated; throws listing every problem. */
 export function parseAgentArgs(args: RemoteExecutionAgentArgs): AgentConfig {
-    const parsed = agentConfigSchema.safeParse(args);
+    const parsed = parseConfig(agentConfigSchema, args);
     if (!parsed.success) {
-        const problems = toProblems(parsed.error.issues);
+        const problems = parsed.problems;
         throw new Error(
             formatProblems(
                 problems,

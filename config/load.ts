@@ -3,7 +3,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { agentConfigSchema, agentConfigShape, CONFIG_KEYS, type AgentConfig } from "./schema";
-import { ConfigValidationError, toProblems, type ConfigProblem } from "./errors";
+import { ConfigValidationError, parseConfig, type ConfigProblem } from "./errors";
+import { jsonKind, jsonKinds } from "./introspect";
+import { misplacedKeyMessage, misplacedKeys } from "./namespaces";
 import { unknownKeyMessage } from "./primitives";
 
 /** Raw config of one project: the values as the engine hands them over, and which keys are secret. */
@@ -14,6 +16,8 @@ export interface RawStackConfig {
     values: Record<string, string>;
     /** Keys (without prefix) whose value, or some part of it, was set with `--secret`. */
     secretKeys: Set<string>;
+    /** Config of every other namespace (providers, misplaced keys), fully qualified. */
+    foreignValues?: Record<string, string>;
 }
 
 /** The raw config of the running program's project, read from the Pulumi runtime. */
@@ -23,9 +27,11 @@ export function readRawConfig(): RawStackConfig {
     const all = pulumi.runtime.allConfig();
     const secretKeys = new Set<string>();
     const values: Record<string, string> = {};
+    const foreignValues: Record<string, string> = {};
     for (const [fullKey, value] of Object.entries(all)) {
         if (!fullKey.startsWith(prefix)) {
-            continue; // provider config such as kubernetes:context
+            foreignValues[fullKey] = value; // provider config such as kubernetes:context, or a misplaced key
+            continue;
         }
         const key = fullKey.slice(prefix.length);
         values[key] = value;
@@ -33,7 +39,7 @@ export function readRawConfig(): RawStackConfig {
             secretKeys.add(key);
         }
     }
-    return { project, stack: pulumi.getStack(), values, secretKeys };
+    return { project, stack: pulumi.getStack(), values, secretKeys, foreignValues };
 }
 
 function isSecretKey(fullKey: string): boolean {
@@ -43,14 +49,25 @@ function isSecretKey(fullKey: string): boolean {
     return internal.isConfigSecret(fullKey);
 }
 
-function parseValue(raw: string): unknown {
-    // Pulumi hands structured values over as JSON; plain strings stay strings, and so do numbers and
-    // booleans unless they parse as JSON scalars (`pulumi config set restricted false` → false).
+/**
+ * Pulumi hands every value over as a string: structured values as JSON, scalars as written. What
+ * the string means depends on the key's schema: a key that takes booleans, numbers, lists or
+ * mappings gets the JSON value (`restricted false` → false), a key that takes strings keeps the raw
+ * string (`podSecurityVersion 1.30` stays "1.30", an ID `007` stays "007").
+ */
+export function parseValue(raw: string, key: keyof typeof agentConfigShape): unknown {
+    const kinds = jsonKinds(agentConfigShape[key]);
+    let parsed: unknown;
     try {
-        return JSON.parse(raw) as unknown;
+        parsed = JSON.parse(raw) as unknown;
     } catch {
         return raw;
     }
+    const kind = jsonKind(parsed);
+    if (kind !== undefined && kinds.has(kind)) {
+        return parsed;
+    }
+    return kinds.has("string") ? raw : parsed;
 }
 
 /** Result of validating a stack's config. */
@@ -85,17 +102,11 @@ export function validateStackConfig(raw: RawStackConfig): ConfigResult {
             problems.push({ key, message: unknownKeyMessage(key, CONFIG_KEYS) });
             continue;
         }
-        input[key] = parseValue(value);
+        input[key] = parseValue(value, key as keyof typeof agentConfigShape);
     }
-    // Strings that look like numbers stay strings where the schema wants strings (ids, versions).
-    for (const key of ["resourceNamePrefix", "namespace", "agentTokenSecretName", "imagePullSecretName", "image"]) {
-        if (typeof input[key] === "number" || typeof input[key] === "boolean") {
-            input[key] = raw.values[key];
-        }
-    }
-    const parsed = agentConfigSchema.safeParse(input);
+    const parsed = parseConfig(agentConfigSchema, input);
     if (!parsed.success) {
-        problems.push(...toProblems(parsed.error.issues));
+        problems.push(...parsed.problems);
     }
     const environment = parsed.success ? parsed.data.environment : input.environment === "dev" ? "dev" : "prod";
 
@@ -113,10 +124,40 @@ export function validateStackConfig(raw: RawStackConfig): ConfigResult {
             warnings.push(`${key}: ${message} (allowed only because environment is 'dev')`);
         }
     }
+    const misplaced = misplacedKeys(raw.project, raw.foreignValues ?? {}, CONFIG_KEYS, raw.values);
+    if (misplaced.length > 0) {
+        return { ok: false, problems: withMisplacedKeys(raw, problems, misplaced), warnings };
+    }
     if (problems.length > 0 || !parsed.success) {
         return { ok: false, problems, warnings };
     }
     return { ok: true, config: parsed.data, warnings };
+}
+
+/**
+ * Reports keys set under another project's namespace, and drops the problems they cause by being
+ * absent here ("is required", "no agent token"…): those are the problems that disappear when the
+ * misplaced values are read as this project's.
+ */
+function withMisplacedKeys(
+    raw: RawStackConfig,
+    problems: ConfigProblem[],
+    misplaced: ReturnType<typeof misplacedKeys>,
+): ConfigProblem[] {
+    const moved: Record<string, string> = { ...raw.values };
+    const secretKeys = new Set(raw.secretKeys);
+    for (const m of misplaced) {
+        if (!(m.key in moved)) {
+            moved[m.key] = m.value;
+            secretKeys.add(m.key);
+        }
+    }
+    const corrected = validateStackConfig({ ...raw, values: moved, secretKeys, foreignValues: {} });
+    const remaining = new Set(corrected.ok ? [] : corrected.problems.map((p) => `${p.key}\0${p.message}`));
+    return [
+        ...misplaced.map((m) => ({ key: m.fullKey, message: misplacedKeyMessage(raw.project, m) })),
+        ...problems.filter((p) => remaining.has(`${p.key}\0${p.message}`)),
+    ];
 }
 
 /** Reads and validates the running stack's config; throws a `ConfigValidationError` listing every problem. */

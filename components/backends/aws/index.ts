@@ -3,7 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { requiredString, secretString, strictObject } from "../../../config/primitives";
+import { requiredString, secretString, strictObject, urlString } from "../../../config/primitives";
 import { componentSlug } from "../../names";
 import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution, BackendIssue } from "../types";
@@ -16,7 +16,7 @@ import {
 } from "./policies";
 
 const SECRET_PREFIX = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/;
-const secretPrefix = requiredString("a Secrets Manager name prefix such as astro/connections").regex(
+const secretPrefix = requiredString("a Secrets Manager name prefix", "astro/connections").regex(
     SECRET_PREFIX,
     "must be a Secrets Manager name prefix: letters, digits and _+=.@- in '/'-separated parts, no leading or trailing '/', no wildcards",
 );
@@ -28,22 +28,28 @@ const CONN_ID = /^[A-Za-z0-9_-]+$/;
 
 export const awsBackendSchema = strictObject({
     kind: z.literal("aws"),
-    region: requiredString("an AWS region such as eu-west-1")
+    region: requiredString("an AWS region such as eu-west-1", "eu-west-1")
         .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1")
         .describe("AWS region of the secrets, the bucket and the role's sessions (also `region_name`, `AWS_REGION`)."),
     eksClusterName: z
         .string()
         .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "must be an EKS cluster name")
+        .meta({ expected: "an EKS cluster name", example: "my-cluster" })
         .optional()
         .describe("EKS cluster: its OIDC issuer is looked up (IRSA) and Pod Identity associations target it."),
     oidcProvider: strictObject({
-        arn: requiredString("an IAM OIDC provider ARN").regex(
+        arn: requiredString(
+            "an IAM OIDC provider ARN",
+            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+        ).regex(
             OIDC_PROVIDER_ARN,
             "must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer host and path>)",
         ),
-        issuerUrl: z
-            .url({ protocol: /^https$/, error: "must be the https:// OIDC issuer URL of the cluster" })
-            .describe("The cluster's OIDC issuer URL."),
+        issuerUrl: urlString({
+            schemes: ["https"],
+            what: "the https:// OIDC issuer URL of the cluster",
+            example: "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+        }).describe("The cluster's OIDC issuer URL."),
     })
         .optional()
         .describe("IRSA without an EKS lookup: the IAM OIDC provider ARN and the issuer URL."),
@@ -56,6 +62,7 @@ export const awsBackendSchema = strictObject({
     roleName: z
         .string()
         .regex(/^[\w+=,.@-]{1,64}$/, "must be an IAM role name (at most 64 of [A-Za-z0-9+=,.@_-])")
+        .meta({ expected: "an IAM role name", example: "astro-agent" })
         .optional()
         .describe("Name of the agent's IAM role (default `<resourceNamePrefix>-agent`)."),
     secretsManager: strictObject({
@@ -85,6 +92,7 @@ export const awsBackendSchema = strictObject({
         bucketName: z
             .string()
             .regex(BUCKET_NAME, "must be a valid S3 bucket name (3-63 lower-case letters, digits, '.' and '-')")
+            .meta({ expected: "an S3 bucket name", example: "astro-agent-xcom" })
             .optional()
             .describe("Bucket name; unset = a generated unique name (ignored names are never reused)."),
         existingBucket: z.boolean().default(false).describe("Use `bucketName` as is: create and change nothing on it."),
@@ -116,6 +124,10 @@ export const awsBackendSchema = strictObject({
         keyArn: z
             .string()
             .regex(KMS_KEY_ARN, "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
+            .meta({
+                expected: "a KMS key ARN",
+                example: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            })
             .optional()
             .describe("The existing key (with `kind: existingKey`)."),
     })
