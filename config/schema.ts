@@ -205,7 +205,7 @@ const openLineageSchema = strictObject({
 const bundleName = identifier("a DAG bundle name", "dags", {
     pattern: /^[A-Za-z0-9_-]+$/,
     rule: "bundle names may only contain letters, digits, '_' and '-'",
-    max: 200,
+    max: 250,
 });
 
 const gitBundleSchema = strictObject({

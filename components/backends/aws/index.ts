@@ -3,7 +3,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { identifier, requiredString, secretString, strictObject, urlString } from "../../../config/primitives";
+import {
+    connectionId,
+    identifier,
+    requiredString,
+    secretString,
+    strictObject,
+    urlString,
+} from "../../../config/primitives";
 import { componentSlug } from "../../names";
 import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution, BackendIssue } from "../types";
@@ -24,7 +31,6 @@ const S3_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/;
-const CONN_ID = /^[A-Za-z0-9_-]+$/;
 
 export const awsBackendSchema = strictObject({
     kind: z.literal("aws"),
@@ -70,14 +76,11 @@ export const awsBackendSchema = strictObject({
         variablesPrefix: secretPrefix.default("airflow/variables").describe("`variables_prefix`."),
         configPrefix: secretPrefix.nullable().default(null).describe("`config_prefix`; null disables config lookups."),
         connections: z
-            .record(
-                z.string().regex(CONN_ID, "connection ids may only contain letters, digits, '_' and '-'"),
-                secretString(),
-            )
+            .record(connectionId("aws_default"), secretString())
             .default({})
             .describe("Connections to create as secrets `<connectionsPrefix>/<id>` (JSON or URI, secret config)."),
         variables: z
-            .record(z.string().min(1), secretString())
+            .record(identifier("an Airflow variable key", "my_variable"), secretString())
             .default({})
             .describe("Variables to create as secrets `<variablesPrefix>/<key>` (secret config)."),
         recoveryWindowInDays: z
