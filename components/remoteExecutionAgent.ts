@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { toProblems, formatProblems } from "../config/errors";
+import { formatProblems, parseConfig } from "../config/errors";
 import { agentConfigSchema, type AgentConfig, type AgentConfigInput } from "../config/schema";
 import { checkWholeConfig } from "../config/validate";
 import { AgentCredentials } from "./agentCredentials";
@@ -37,9 +37,9 @@ export function parseAgentArgsWithWarnings(args: RemoteExecutionAgentArgs): {
     config: AgentConfig;
     warnings: string[];
 } {
-    const parsed = agentConfigSchema.safeParse(args);
+    const parsed = parseConfig(agentConfigSchema, args);
     const whole = parsed.success ? checkWholeConfig(parsed.data) : undefined;
-    const problems = whole?.problems ?? (parsed.success ? [] : toProblems(parsed.error.issues));
+    const problems = whole?.problems ?? (parsed.success ? [] : parsed.problems);
     if (!parsed.success || problems.length > 0) {
         throw new Error(
             formatProblems(

@@ -3,6 +3,7 @@
 import deepmerge from "deepmerge";
 import { stringify as stableStringify } from "safe-stable-stringify";
 import type { EnvVar, K8sObject } from "../config/primitives";
+import { bundleVolumeName } from "../config/volumes";
 import {
     agentVersionOf,
     ASTRO_ID_ENV,
@@ -84,9 +85,7 @@ export function dagBundleConfigList(
 }
 
 /** Volume name for a local bundle's claim. */
-export function bundleVolumeName(bundle: string): string {
-    return `dags-${bundle.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`.slice(0, 63).replace(/-+$/, "");
-}
+export { bundleVolumeName };
 
 /** The full `commonEnv` list: Astro IDs, backend settings, XCom, proxy, backend extras, user extras. */
 export function buildCommonEnv(cfg: AgentConfig, backend: ResolvedBackend): EnvVar[] {

@@ -6,7 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { agentConfigSchema, agentConfigShape, CONFIG_KEYS, type AgentConfig } from "./schema";
-import { ConfigValidationError, toProblems, type ConfigProblem } from "./errors";
+import { ConfigValidationError, parseConfig, type ConfigProblem } from "./errors";
+import { jsonKind, jsonKinds } from "./introspect";
+import { misplacedKeyMessage, misplacedKeys } from "./namespaces";
 import { unknownKeyMessage } from "./primitives";
 import { matchesStackFileValue, secureLeaves, type ConfigPath, type SecurePaths } from "./secrecy";
 import { checkWholeConfig } from "./validate";
@@ -24,6 +26,8 @@ export interface RawStackConfig {
      * what the engine handed over). A secret key missing here is secret "somewhere inside".
      */
     securePaths?: Map<string, ConfigPath[]>;
+    /** Config of every other namespace (providers, misplaced keys), fully qualified. */
+    foreignValues?: Record<string, string>;
 }
 
 /** The raw config of the running program's project, read from the Pulumi runtime. */
@@ -33,9 +37,11 @@ export function readRawConfig(): RawStackConfig {
     const all = pulumi.runtime.allConfig();
     const secretKeys = new Set<string>();
     const values: Record<string, string> = {};
+    const foreignValues: Record<string, string> = {};
     for (const [fullKey, value] of Object.entries(all)) {
         if (!fullKey.startsWith(prefix)) {
-            continue; // provider config such as kubernetes:context
+            foreignValues[fullKey] = value; // provider config such as kubernetes:context, or a misplaced key
+            continue;
         }
         const key = fullKey.slice(prefix.length);
         values[key] = value;
@@ -49,6 +55,7 @@ export function readRawConfig(): RawStackConfig {
         stack,
         values,
         secretKeys,
+        foreignValues,
         securePaths: securePathsFromStackFile(project, stack, values, secretKeys),
     };
 }
@@ -84,7 +91,11 @@ export function securePathsFromStackFile(
             continue;
         }
         const leaves = secureLeaves(fileValue);
-        if (leaves.length > 0 && matchesStackFileValue(fileValue, parseValue(engineValue))) {
+        if (
+            leaves.length > 0 &&
+            CONFIG_KEYS.includes(key) &&
+            matchesStackFileValue(fileValue, parseValue(engineValue, key as keyof typeof agentConfigShape))
+        ) {
             found.set(
                 key,
                 leaves.map((p) => [key, ...p]),
@@ -101,14 +112,25 @@ function isSecretKey(fullKey: string): boolean {
     return internal.isConfigSecret(fullKey);
 }
 
-function parseValue(raw: string): unknown {
-    // Pulumi hands structured values over as JSON; plain strings stay strings, and so do numbers and
-    // booleans unless they parse as JSON scalars (`pulumi config set restricted false` → false).
+/**
+ * Pulumi hands every value over as a string: structured values as JSON, scalars as written. What
+ * the string means depends on the key's schema: a key that takes booleans, numbers, lists or
+ * mappings gets the JSON value (`restricted false` → false), a key that takes strings keeps the raw
+ * string (`podSecurityVersion 1.30` stays "1.30", an ID `007` stays "007").
+ */
+export function parseValue(raw: string, key: keyof typeof agentConfigShape): unknown {
+    const kinds = jsonKinds(agentConfigShape[key]);
+    let parsed: unknown;
     try {
-        return JSON.parse(raw) as unknown;
+        parsed = JSON.parse(raw) as unknown;
     } catch {
         return raw;
     }
+    const kind = jsonKind(parsed);
+    if (kind !== undefined && kinds.has(kind)) {
+        return parsed;
+    }
+    return kinds.has("string") ? raw : parsed;
 }
 
 /** Result of validating a stack's config. */
@@ -143,17 +165,11 @@ export function validateStackConfig(raw: RawStackConfig): ConfigResult {
             problems.push({ key, message: unknownKeyMessage(key, CONFIG_KEYS) });
             continue;
         }
-        input[key] = parseValue(value);
+        input[key] = parseValue(value, key as keyof typeof agentConfigShape);
     }
-    // Strings that look like numbers stay strings where the schema wants strings (ids, versions).
-    for (const key of ["resourceNamePrefix", "namespace", "agentTokenSecretName", "imagePullSecretName", "image"]) {
-        if (typeof input[key] === "number" || typeof input[key] === "boolean") {
-            input[key] = raw.values[key];
-        }
-    }
-    const parsed = agentConfigSchema.safeParse(input);
+    const parsed = parseConfig(agentConfigSchema, input);
     if (!parsed.success) {
-        problems.push(...toProblems(parsed.error.issues));
+        problems.push(...parsed.problems);
     }
     const environment = parsed.success ? parsed.data.environment : input.environment === "dev" ? "dev" : "prod";
 
@@ -171,6 +187,10 @@ export function validateStackConfig(raw: RawStackConfig): ConfigResult {
             warnings.push(`${key}: ${message} (allowed only because environment is 'dev')`);
         }
     }
+    const misplaced = misplacedKeys(raw.project, raw.foreignValues ?? {}, CONFIG_KEYS, raw.values);
+    if (misplaced.length > 0) {
+        return { ok: false, problems: withMisplacedKeys(raw, problems, misplaced), warnings };
+    }
     if (!parsed.success) {
         return { ok: false, problems, warnings };
     }
@@ -187,6 +207,32 @@ export function validateStackConfig(raw: RawStackConfig): ConfigResult {
         return { ok: false, problems, warnings };
     }
     return { ok: true, config: parsed.data, warnings };
+}
+
+/**
+ * Reports keys set under another project's namespace, and drops the problems they cause by being
+ * absent here ("is required", "no agent token"…): those are the problems that disappear when the
+ * misplaced values are read as this project's.
+ */
+function withMisplacedKeys(
+    raw: RawStackConfig,
+    problems: ConfigProblem[],
+    misplaced: ReturnType<typeof misplacedKeys>,
+): ConfigProblem[] {
+    const moved: Record<string, string> = { ...raw.values };
+    const secretKeys = new Set(raw.secretKeys);
+    for (const m of misplaced) {
+        if (!(m.key in moved)) {
+            moved[m.key] = m.value;
+            secretKeys.add(m.key);
+        }
+    }
+    const corrected = validateStackConfig({ ...raw, values: moved, secretKeys, foreignValues: {} });
+    const remaining = new Set(corrected.ok ? [] : corrected.problems.map((p) => `${p.key}\0${p.message}`));
+    return [
+        ...misplaced.map((m) => ({ key: m.fullKey, message: misplacedKeyMessage(raw.project, m) })),
+        ...problems.filter((p) => remaining.has(`${p.key}\0${p.message}`)),
+    ];
 }
 
 /** Reads and validates the running stack's config; throws a `ConfigValidationError` listing every problem. */

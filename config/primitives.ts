@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
+import { checkResourceName, parseQuantity, QUANTITY_EXAMPLES } from "./quantity";
 
 /** Separates the per-key sentences of an `unrecognized_keys` message (split again by the formatter). */
 export const UNKNOWN_KEY_SEPARATOR = "\u001f";
@@ -40,85 +41,503 @@ export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
     });
 }
 
-/** A string schema whose type error says "is required" when the key is missing. */
-export function requiredString(what: string) {
-    return z.string({ error: (iss) => (iss.input === undefined ? `is required (${what})` : `must be ${what}`) });
+/** How an example value is shown in messages: strings quoted, everything else as JSON (valid YAML). */
+export function formatExample(value: unknown): string {
+    return typeof value === "string" ? `'${value}'` : JSON.stringify(value);
+}
+
+/** "<what>, for example <example>": the tail of every message saying what a key expects. */
+export function expectation(what: string, example: unknown): string {
+    return example === undefined ? what : `${what}, for example ${formatExample(example)}`;
+}
+
+/**
+ * A problem sentence followed by what is expected: "contains a space at character 4; expected …, for
+ * example …". An empty problem means the value simply does not match: "must be …, for example …".
+ */
+export function problemMessage(problem: string, what: string, example: unknown): string {
+    return problem === ""
+        ? `must be ${expectation(what, example)}`
+        : `${problem}; expected ${expectation(what, example)}`;
+}
+
+/**
+ * A string schema described by what it expects and an example; the shared error messages (see
+ * `config/errors.ts`) read both, so a missing or mistyped key says "is required (…, for example …)".
+ */
+export function requiredString(what: string, example?: string) {
+    return z.string().meta({ expected: what, ...(example === undefined ? {} : { example }) });
+}
+
+const CHARACTER_NAMES: Record<number, string> = {
+    0x09: "tab",
+    0x0a: "line feed",
+    0x0d: "carriage return",
+    0xa0: "no-break space",
+    0xad: "soft hyphen",
+    0x200b: "zero-width space",
+    0x200c: "zero-width non-joiner",
+    0x200d: "zero-width joiner",
+    0x200e: "left-to-right mark",
+    0x200f: "right-to-left mark",
+    0x2028: "line separator",
+    0x2029: "paragraph separator",
+    0x2060: "word joiner",
+    0xfeff: "zero-width no-break space (byte order mark)",
+};
+const WHITESPACE = /\s/u;
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+function characterName(ch: string): string {
+    const code = ch.codePointAt(0) ?? 0;
+    const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+    const name = CHARACTER_NAMES[code];
+    return name === undefined ? hex : `${hex} (${name})`;
+}
+
+/**
+ * Why a string is unusable as a name or ID: blank, or containing whitespace, or an invisible or
+ * control character (typically pasted from a web page). Positions count characters from 1.
+ */
+export function unsafeCharacter(value: string, allowInnerSpaces = false): string | undefined {
+    // Code points, not UTF-16 units, so positions count what a user sees (emoji included).
+    const chars = Array.from(value);
+    if (chars.length > 0 && chars.every((ch) => WHITESPACE.test(ch) || INVISIBLE.test(ch))) {
+        return "is blank (only whitespace or invisible characters)";
+    }
+    for (const [i, ch] of chars.entries()) {
+        const position = i + 1;
+        const edge = i === 0 || i === chars.length - 1;
+        if (ch === " ") {
+            if (edge) {
+                return `has a leading or trailing space (character ${position})`;
+            }
+            if (!allowInnerSpaces) {
+                return `contains a space at character ${position}`;
+            }
+        } else if (WHITESPACE.test(ch)) {
+            return `contains the whitespace character ${characterName(ch)} at character ${position}`;
+        } else if (INVISIBLE.test(ch)) {
+            return `contains the invisible or control character ${characterName(ch)} at character ${position}`;
+        }
+    }
+    return undefined;
+}
+
+/** Extra rules of an {@link identifier}: a pattern (explained by `rule`) and a maximum length. */
+export interface IdentifierRule {
+    pattern?: RegExp;
+    /** The pattern in words, shown after `what`. */
+    rule?: string;
+    max?: number;
+}
+
+/** Why `value` is not a valid identifier under `rule`, or undefined. */
+export function identifierProblem(value: string, rule: IdentifierRule = {}): string | undefined {
+    if (value === "") {
+        return "must not be empty";
+    }
+    const unsafe = unsafeCharacter(value);
+    if (unsafe !== undefined) {
+        return unsafe;
+    }
+    if (rule.max !== undefined && value.length > rule.max) {
+        return `must be at most ${rule.max} characters (it has ${value.length})`;
+    }
+    if (rule.pattern !== undefined && !rule.pattern.test(value)) {
+        return "";
+    }
+    return undefined;
+}
+
+/**
+ * A name or ID: not empty, not blank, no whitespace, no invisible or control characters, then the
+ * optional pattern and length. Every message names what is expected and shows `example`.
+ */
+export function identifier(what: string, example: string, rule: IdentifierRule = {}) {
+    const expected = rule.rule === undefined ? what : `${what} (${rule.rule})`;
+    return z
+        .string()
+        .superRefine((value, ctx) => {
+            const problem = identifierProblem(value, rule);
+            if (problem !== undefined) {
+                ctx.addIssue({ code: "custom", message: problemMessage(problem, expected, example) });
+            }
+        })
+        .meta({ expected, example });
+}
+
+/**
+ * Free text that still must not be blank or carry invisible characters or edge whitespace (paths,
+ * refs): inner spaces are allowed.
+ */
+export function text(what: string, example: string, pattern?: { regex: RegExp; rule: string }) {
+    const expected = pattern === undefined ? what : `${what} (${pattern.rule})`;
+    return z
+        .string()
+        .superRefine((value, ctx) => {
+            const problem =
+                value === ""
+                    ? "must not be empty"
+                    : (unsafeCharacter(value, true) ?? (pattern?.regex.test(value) === false ? "" : undefined));
+            if (problem !== undefined) {
+                ctx.addIssue({ code: "custom", message: problemMessage(problem, expected, example) });
+            }
+        })
+        .meta({ expected, example });
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A DNS-1123 label: what Kubernetes accepts as a namespace or as part of an object name. */
-export function dnsLabel(max = 63) {
-    return requiredString("a DNS-1123 label string")
-        .min(1, "must not be empty")
-        .max(max, `must be at most ${max} characters`)
-        .regex(
-            DNS_LABEL,
-            "must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit",
-        );
+export function dnsLabel(max = 63, example = "astro-agent") {
+    return identifier(`a DNS-1123 label of at most ${max} characters`, example, {
+        pattern: DNS_LABEL,
+        rule: "lower-case letters, digits and '-', starting and ending with a letter or digit",
+        max,
+    });
 }
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A DNS-1123 subdomain: what Kubernetes accepts as the name of a Secret, a claim or a storage class. */
+export function dnsSubdomain(example: string) {
+    return identifier("a Kubernetes object name (DNS-1123 subdomain) of at most 253 characters", example, {
+        pattern: DNS_SUBDOMAIN,
+        rule: "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+        max: 253,
+    });
+}
+
+const CONN_ID = /^[A-Za-z0-9_-]+$/;
+
+/** An Airflow connection id. */
+export function connectionId(example = "git_default") {
+    return identifier("an Airflow connection id", example, {
+        pattern: CONN_ID,
+        rule: "connection ids may only contain letters, digits, '_' and '-'",
+        max: 250,
+    });
+}
+
+/** A whole number between `min` and `max` inclusive: every count and duration in the config is bounded. */
+export function wholeNumber(min: number, max: number, example: number, unit = "") {
+    const expected = `a whole number${unit === "" ? "" : ` of ${unit}`} from ${min} to ${max}`;
+    const message = (iss: { input?: unknown }) =>
+        `must be ${expectation(expected, example)} (got ${String(iss.input)})`;
+    return z.int().min(min, { error: message }).max(max, { error: message }).meta({ expected, example });
+}
+
+/** What a URL key accepts. */
+export interface UrlRule {
+    /** Lower-case schemes, e.g. `["http", "https"]`. */
+    schemes: readonly string[];
+    what: string;
+    example: string;
+    /** Only `scheme://host[:port]`: no path, query or fragment (proxies). */
+    originOnly?: boolean;
+    /** Accept a user name (not a password), as in `ssh://git@host/…`. */
+    allowUser?: boolean;
+    /** Extra advice for schemes that are close but wrong here, by scheme. */
+    schemeHints?: Record<string, string>;
+}
+
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+const HOST_PORT = /^[A-Za-z0-9.-]+:[0-9]+$/;
+const HOSTNAME = /^([a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i;
+
+/** Why `value` is not a URL under `rule`, or undefined. */
+export function urlProblem(value: string, rule: UrlRule): string | undefined {
+    if (value === "") {
+        return "must not be empty";
+    }
+    const unsafe = unsafeCharacter(value);
+    if (unsafe !== undefined) {
+        return unsafe;
+    }
+    const m = SCHEME.exec(value);
+    if (m === null) {
+        return HOST_PORT.test(value)
+            ? `has no scheme: write '${rule.schemes[0] ?? "https"}://${value}'`
+            : "is not a URL (it has no scheme://)";
+    }
+    const scheme = (m[1] ?? "").toLowerCase();
+    if (!rule.schemes.includes(scheme)) {
+        return rule.schemeHints?.[scheme] ?? `uses the scheme '${scheme}'`;
+    }
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return "is not a valid URL (check the host and port)";
+    }
+    const host = url.hostname;
+    if (host === "") {
+        return "has no host";
+    }
+    if (!(host.startsWith("[") || HOSTNAME.test(host))) {
+        return `has an invalid host '${host}'`;
+    }
+    if (url.password !== "" || (url.username !== "" && rule.allowUser !== true)) {
+        return "must not contain credentials (user:password@): they would be stored in plain text in Helm values and Pulumi state";
+    }
+    if (
+        rule.originOnly === true &&
+        ((url.pathname !== "" && url.pathname !== "/") || url.search !== "" || url.hash !== "")
+    ) {
+        return "must be only scheme://host[:port], without a path, query or fragment";
+    }
+    return undefined;
+}
+
+/** A URL with one of `rule.schemes` and a real host; the value is kept exactly as written. */
+export function urlString(rule: UrlRule) {
+    const expected = rule.what.includes("://")
+        ? rule.what
+        : `${rule.what}, starting with ${rule.schemes.map((s) => `${s}://`).join(" or ")}`;
+    return z
+        .string()
+        .superRefine((value, ctx) => {
+            const problem = urlProblem(value, rule);
+            if (problem !== undefined) {
+                ctx.addIssue({ code: "custom", message: problemMessage(problem, expected, rule.example) });
+            }
+        })
+        .meta({ expected, example: rule.example });
+}
+
+const CHART_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+
+/** A Helm chart name in a repository, or a full `oci://registry/path/chart` reference. */
+export const helmChartName = z
+    .string()
+    .superRefine((value, ctx) => {
+        const expected = "a chart name or an oci:// reference";
+        const problem = value.toLowerCase().startsWith("oci://")
+            ? urlProblem(value, {
+                  schemes: ["oci"],
+                  what: expected,
+                  example: "oci://registry.example.com/charts/agent",
+              })
+            : identifierProblem(value, { pattern: CHART_NAME });
+        if (problem !== undefined) {
+            ctx.addIssue({
+                code: "custom",
+                message: problemMessage(problem, expected, "astro-remote-execution-agent"),
+            });
+        }
+    })
+    .meta({ expected: "a chart name or an oci:// reference", example: "astro-remote-execution-agent" });
+
+const SCP_GIT = /^([A-Za-z0-9._-]+)@([^:/\s]+):(.+)$/;
+
+/** A Git repository URL: `https://…`, `http://…`, `ssh://…` or the scp-like `git@host:org/repo.git`. */
+export const gitRepoUrl = z
+    .string()
+    .superRefine((value, ctx) => {
+        const expected = "a Git repository URL (https://…, ssh://… or git@host:org/repo.git)";
+        const scp = SCP_GIT.exec(value);
+        let problem: string | undefined;
+        if (scp !== null && !value.includes("://")) {
+            problem =
+                unsafeCharacter(value) ?? (HOSTNAME.test(scp[2] ?? "") ? undefined : `has an invalid host '${scp[2]}'`);
+        } else {
+            problem = urlProblem(value, {
+                schemes: ["https", "http", "ssh"],
+                what: expected,
+                example: "https://github.com/example/dags.git",
+                allowUser: true,
+            });
+        }
+        if (problem !== undefined) {
+            ctx.addIssue({
+                code: "custom",
+                message: problemMessage(problem, expected, "https://github.com/example/dags.git"),
+            });
+        }
+    })
+    .meta({
+        expected: "a Git repository URL (https://…, ssh://… or git@host:org/repo.git)",
+        example: "https://github.com/example/dags.git",
+    });
 
 const LABEL_KEY =
     /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+const LABEL_KEY_RULE = "an optional DNS prefix and '/', then at most 63 characters of [A-Za-z0-9-_.]";
 
 /** Kubernetes labels: qualified keys, values of at most 63 characters. */
-export const labelsSchema = z.record(
-    z.string().regex(LABEL_KEY, "is not a valid Kubernetes label key"),
-    z
-        .string({ error: "label values must be strings" })
-        .regex(LABEL_VALUE, "must be a valid label value (at most 63 characters of [A-Za-z0-9-_.])"),
-);
+export const labelsSchema = z
+    .record(
+        identifier("a Kubernetes label key", "team", { pattern: LABEL_KEY, rule: LABEL_KEY_RULE }),
+        z
+            .string()
+            .regex(
+                LABEL_VALUE,
+                `must be a valid label value (at most 63 characters of [A-Za-z0-9-_.]), for example 'data-platform'`,
+            )
+            .meta({ expected: "a label value (at most 63 characters of [A-Za-z0-9-_.])", example: "data-platform" }),
+    )
+    .meta({ expected: "a mapping of label keys to label values", example: { team: "data-platform" } });
 
 /** Kubernetes annotations: qualified keys, any string value. */
-export const annotationsSchema = z.record(
-    z.string().regex(LABEL_KEY, "is not a valid Kubernetes annotation key"),
-    z.string({ error: "annotation values must be strings" }),
-);
+export const annotationsSchema = z
+    .record(
+        identifier("a Kubernetes annotation key", "example.com/owner", { pattern: LABEL_KEY, rule: LABEL_KEY_RULE }),
+        z
+            .string()
+            .meta({ expected: "an annotation value (a string; quote numbers and booleans)", example: "data-team" }),
+    )
+    .meta({ expected: "a mapping of annotation keys to string values", example: { "example.com/owner": "data-team" } });
+
+/** A node selector: label keys to label values. */
+export const nodeSelectorSchema = labelsSchema.meta({
+    expected: "a mapping of node label keys to values",
+    example: { "kubernetes.io/os": "linux" },
+});
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** One container environment variable: a plain `value` or a Kubernetes `valueFrom` reference. */
 export const envVarSchema = strictObject({
-    name: z.string().regex(ENV_NAME, "must be a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)"),
+    name: identifier("an environment variable name", "MY_SETTING", {
+        pattern: ENV_NAME,
+        rule: "letters, digits and '_', not starting with a digit",
+    }),
     value: z
-        .union([z.string(), z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v))], {
-            error: "must be a string (quote numbers and booleans), or a secret",
+        .union([z.string(), z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v))])
+        .meta({ expected: "a string (quote numbers and booleans), or a secret", example: "1" })
+        .optional(),
+    valueFrom: z
+        .record(z.string(), z.unknown())
+        .meta({
+            expected: "a Kubernetes EnvVarSource mapping",
+            example: { secretKeyRef: { name: "my-secret", key: "password" } },
         })
         .optional(),
-    valueFrom: z.record(z.string(), z.unknown()).optional(),
-}).superRefine((env, ctx) => {
-    if ((env.value === undefined) === (env.valueFrom === undefined)) {
-        ctx.addIssue({
-            code: "custom",
-            path: ["value"],
-            message: "set exactly one of 'value' and 'valueFrom'",
-        });
-    }
-});
+})
+    .superRefine((env, ctx) => {
+        if ((env.value === undefined) === (env.valueFrom === undefined)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["value"],
+                message: "set exactly one of 'value' and 'valueFrom'",
+            });
+        }
+    })
+    .meta({ expected: "an environment variable (name and value)", example: { name: "MY_SETTING", value: "1" } });
 export type EnvVar = z.output<typeof envVarSchema>;
 
 /** A Kubernetes object passed through as is (volumes, mounts, tolerations, probes…): the API server validates it. */
-export const k8sObject = z.record(z.string(), z.unknown());
+export const k8sObject = z.record(z.string(), z.unknown()).meta({ expected: "a Kubernetes object (a mapping)" });
 export type K8sObject = z.output<typeof k8sObject>;
+
+/** A Kubernetes object passed through as is, with an example of its shape for messages. */
+export function k8sObjectLike(what: string, example: Record<string, unknown>) {
+    return z.record(z.string(), z.unknown()).meta({ expected: what, example });
+}
 
 /** A volume or volume mount: must have a `name`. */
 export const namedK8sObject = z.looseObject({
     name: dnsLabel(),
 });
 
-const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$/;
-const quantity = z.union([z.number().nonnegative(), z.string().regex(QUANTITY, "is not a Kubernetes quantity")]);
+/** A volume: must have a `name`; the rest is passed to Kubernetes as is. */
+export const volumeSchema = z
+    .looseObject({ name: dnsLabel(63, "scratch") })
+    .meta({ expected: "a Kubernetes volume", example: { name: "scratch", emptyDir: {} } });
 
-/** Container resources: requests and limits of cpu, memory and ephemeral storage. */
+/** A volume mount: `name` (a volume of the same component) and an absolute `mountPath`. */
+export function volumeMountSchema(mountPath: z.ZodType<string>) {
+    return z
+        .looseObject({ name: dnsLabel(63, "scratch"), mountPath })
+        .meta({ expected: "a Kubernetes volume mount", example: { name: "scratch", mountPath: "/scratch" } });
+}
+
+/** A Kubernetes quantity: a non-negative number or a string such as `500m` or `1Gi`. */
+export const quantitySchema = z
+    .union([z.number(), z.string()])
+    .superRefine((value, ctx) => {
+        const parsed = parseQuantity(value);
+        if (!parsed.ok) {
+            ctx.addIssue({
+                code: "custom",
+                message: problemMessage(parsed.reason, `a Kubernetes quantity such as ${QUANTITY_EXAMPLES}`, "500m"),
+            });
+        }
+    })
+    .meta({ expected: `a Kubernetes quantity such as ${QUANTITY_EXAMPLES}`, example: "500m" });
+
+/** A positive Kubernetes quantity written as a string (storage sizes). */
+export function quantityString(example: string) {
+    return z
+        .string()
+        .superRefine((value, ctx) => {
+            const parsed = parseQuantity(value);
+            const reason = !parsed.ok ? parsed.reason : parsed.value <= 0 ? "must be more than 0" : undefined;
+            if (reason !== undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    message: problemMessage(reason, "a Kubernetes quantity such as 1Gi or 500Mi", example),
+                });
+            }
+        })
+        .meta({ expected: "a Kubernetes quantity such as 1Gi or 500Mi", example });
+}
+
+const resourceList = (example: Record<string, string>) =>
+    z
+        .record(z.string(), quantitySchema)
+        .superRefine((list, ctx) => {
+            for (const [name, value] of Object.entries(list)) {
+                const checked = checkResourceName(name, suggestKey);
+                if (!checked.ok) {
+                    ctx.addIssue({ code: "custom", path: [name], message: checked.reason });
+                    continue;
+                }
+                const parsed = parseQuantity(value);
+                if (checked.kind === "extended" && parsed.ok && !Number.isInteger(parsed.value)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [name],
+                        message: "must be a whole number: Kubernetes allocates extended resources in whole units",
+                    });
+                }
+            }
+        })
+        .meta({ expected: "a mapping of resource names (cpu, memory, ephemeral-storage…) to quantities", example });
+
+/** Container resources: requests and limits of cpu, memory, ephemeral storage, huge pages and extended resources. */
 export const resourcesSchema = strictObject({
-    requests: z.record(z.string(), quantity).optional(),
-    limits: z.record(z.string(), quantity).optional(),
-});
+    requests: resourceList({ cpu: "500m", memory: "1Gi" }).optional(),
+    limits: resourceList({ memory: "2Gi" }).optional(),
+})
+    .superRefine((r, ctx) => {
+        // Kubernetes refuses a request above its limit.
+        for (const [name, request] of Object.entries(r.requests ?? {})) {
+            const limit = r.limits?.[name];
+            if (limit === undefined) {
+                continue;
+            }
+            const req = parseQuantity(request);
+            const lim = parseQuantity(limit);
+            if (req.ok && lim.ok && req.value > lim.value) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["requests", name],
+                    message: `must not exceed limits.${name} (${String(limit)}); Kubernetes refuses a request above its limit`,
+                });
+            }
+        }
+    })
+    .meta({
+        expected: "container requests and limits",
+        example: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+    });
 export type Resources = z.output<typeof resourcesSchema>;
 
 const IMAGE_REF =
-    /^(?<name>[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*)(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
+    /^(?<name>[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*)(?::(?<tag>[A-Za-z_0-9][A-Za-z0-9._-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
 
 /** Splits an image reference into repository, tag and digest; undefined when it is not a valid reference. */
 export function parseImageRef(ref: string): { repository: string; tag?: string; digest?: string } | undefined {
@@ -133,25 +552,36 @@ export function parseImageRef(ref: string): { repository: string; tag?: string; 
     };
 }
 
+const IMAGE_EXAMPLE = "registry.example.com/team/agent:1.7.1";
+
 /** A container image pinned by tag or digest; `latest` is refused. */
-export const imageRef = requiredString("a pinned image reference such as registry/repository:tag").superRefine(
-    (ref, ctx) => {
-        const parsed = parseImageRef(ref);
-        if (parsed === undefined) {
-            ctx.addIssue({ code: "custom", message: "is not a valid image reference (registry/repository:tag)" });
-        } else if (parsed.tag === undefined && parsed.digest === undefined) {
-            ctx.addIssue({
-                code: "custom",
-                message: "must pin a tag or digest (for example ':3.2-5-python-3.14-astro-agent-1.7.1')",
-            });
-        } else if (parsed.tag === "latest" && parsed.digest === undefined) {
-            ctx.addIssue({
-                code: "custom",
-                message: "must not use the floating tag 'latest'; pin a fixed tag or a digest",
-            });
-        }
-    },
-);
+export const imageRef = requiredString(
+    "a pinned image reference such as registry/repository:tag",
+    IMAGE_EXAMPLE,
+).superRefine((ref, ctx) => {
+    const parsed = parseImageRef(ref);
+    const unsafe = unsafeCharacter(ref);
+    if (unsafe !== undefined || parsed === undefined) {
+        ctx.addIssue({
+            code: "custom",
+            message: problemMessage(
+                unsafe ?? "is not a valid image reference",
+                "a pinned image reference registry/repository:tag",
+                IMAGE_EXAMPLE,
+            ),
+        });
+    } else if (parsed.tag === undefined && parsed.digest === undefined) {
+        ctx.addIssue({
+            code: "custom",
+            message: "must pin a tag or digest (for example ':3.2-5-python-3.14-astro-agent-1.7.1')",
+        });
+    } else if (parsed.tag === "latest" && parsed.digest === undefined) {
+        ctx.addIssue({
+            code: "custom",
+            message: "must not use the floating tag 'latest'; pin a fixed tag or a digest",
+        });
+    }
+});
 
 function isInputOutput(v: unknown): v is pulumi.Output<string> {
     return pulumi.Output.isInstance(v);
@@ -171,17 +601,18 @@ export function secretString() {
                     : "must be a non-empty secret string",
         })
         .transform((v): pulumi.Output<string> => pulumi.secret(v))
-        .meta({ secret: true });
+        .meta({ secret: true, expected: "a secret string, set with pulumi config set --secret", example: "<secret>" });
 }
 
 /** An absolute POSIX path. */
-export const absolutePath = requiredString("an absolute path string").regex(
-    /^\/[^\0]*$/,
-    "must be an absolute path (start with '/')",
-);
+export const absolutePath = text("an absolute path", "/usr/local/airflow/dags", {
+    regex: /^\/[^\0]*$/,
+    rule: "starting with '/'",
+});
 
 /** A Python dotted class path such as `airflow.secrets.local_filesystem.LocalFilesystemBackend`. */
-export const pythonClassPath = requiredString("a dotted Python class path string").regex(
-    /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/,
-    "must be a dotted Python class path (for example airflow.secrets.local_filesystem.LocalFilesystemBackend)",
+export const pythonClassPath = identifier(
+    "a dotted Python class path",
+    "airflow.secrets.local_filesystem.LocalFilesystemBackend",
+    { pattern: /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/ },
 );

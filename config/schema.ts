@@ -6,17 +6,28 @@ import type { BackendIssue } from "../components/backends/types";
 import {
     absolutePath,
     annotationsSchema,
+    connectionId,
     dnsLabel,
+    dnsSubdomain,
     envVarSchema,
+    gitRepoUrl,
+    helmChartName,
+    identifier,
     imageRef,
-    k8sObject,
+    k8sObjectLike,
     labelsSchema,
-    namedK8sObject,
+    nodeSelectorSchema,
     parseImageRef,
     resourcesSchema,
     secretString,
     strictObject,
+    text,
+    urlString,
+    volumeMountSchema,
+    volumeSchema,
+    wholeNumber,
 } from "./primitives";
+import { programVolumeNames, type MountingComponent } from "./volumes";
 
 /** Chart pinned by default; override with `chart.version`. */
 export const DEFAULT_CHART_VERSION = "2.3.3";
@@ -51,40 +62,78 @@ export const GENERATED_ENV: Record<string, string> = {
 };
 
 const envList = z.array(envVarSchema).default([]);
-const volumes = z.array(namedK8sObject).default([]);
-const volumeMounts = z.array(namedK8sObject.extend({ mountPath: absolutePath })).default([]);
+
+/** One of the four IDs the Astro UI puts in the agent's values file. */
+function astroId(what: string, example: string) {
+    return identifier(`the Astro ${what} from the Astro UI values file`, example, {
+        pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+        rule: "letters, digits, '.', '_' and '-'",
+        max: 253,
+    });
+}
+
+const proxyUrl = urlString({
+    schemes: ["http", "https"],
+    what: "a proxy URL",
+    example: "http://proxy.example.com:3128",
+    originOnly: true,
+});
+const volumes = z.array(volumeSchema).default([]);
+const volumeMounts = z.array(volumeMountSchema(absolutePath)).default([]);
 
 const podPlacement = {
-    nodeSelector: z.record(z.string(), z.string()).optional().describe("Node selector for the pods."),
-    tolerations: z.array(k8sObject).optional().describe("Tolerations for the pods."),
-    affinity: k8sObject.optional().describe("Affinity rules for the pods."),
+    nodeSelector: nodeSelectorSchema.optional().describe("Node selector for the pods."),
+    tolerations: z
+        .array(
+            k8sObjectLike("a toleration", {
+                key: "dedicated",
+                operator: "Equal",
+                value: "agents",
+                effect: "NoSchedule",
+            }),
+        )
+        .optional()
+        .describe("Tolerations for the pods."),
+    affinity: k8sObjectLike("an affinity mapping", { nodeAffinity: {} })
+        .optional()
+        .describe("Affinity rules for the pods."),
 };
 
 const hpaSchema = strictObject({
     enabled: z.boolean().default(true).describe("Create a HorizontalPodAutoscaler for this worker."),
-    minReplicas: z.int().min(1, "must be at least 1").default(1).describe("Lower bound of replicas."),
-    maxReplicas: z.int().min(1, "must be at least 1").default(10).describe("Upper bound of replicas."),
+    minReplicas: wholeNumber(1, 1000, 1).default(1).describe("Lower bound of replicas."),
+    maxReplicas: wholeNumber(1, 1000, 10).default(10).describe("Upper bound of replicas."),
     metrics: z
-        .array(k8sObject)
+        .array(
+            k8sObjectLike("an HPA metric", {
+                type: "Resource",
+                resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } },
+            }),
+        )
         .default([])
         .describe("HPA metrics (autoscaling/v2 spec). Resource metrics need matching `resources.requests`."),
 });
 
 const workerSchema = strictObject({
-    name: dnsLabel().describe("Unique worker name; the Deployment is `<resourceNamePrefix>-worker-<name>`."),
+    name: dnsLabel(63, "high-mem").describe(
+        "Unique worker name; the Deployment is `<resourceNamePrefix>-worker-<name>`.",
+    ),
     queues: z
-        .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, "queue names may only contain letters, digits, '_', '.' and '-'"))
+        .array(
+            identifier("an Airflow queue name", "default", {
+                pattern: /^[A-Za-z0-9_.-]+$/,
+                rule: "queue names may only contain letters, digits, '_', '.' and '-'",
+            }),
+        )
         .min(1, "must list at least one queue")
         .default(["default"])
         .describe("Airflow queues this worker serves (chart `queues`, joined with commas)."),
-    replicas: z.int().min(0, "must be 0 or more").default(1).describe("Replicas; ignored when `hpa.enabled`."),
-    syncSlots: z.int().min(1, "must be at least 1").optional().describe("Concurrent tasks per pod."),
+    replicas: wholeNumber(0, 1000, 2).default(1).describe("Replicas; ignored when `hpa.enabled`."),
+    syncSlots: wholeNumber(1, 1024, 20).optional().describe("Concurrent tasks per pod."),
     image: imageRef.optional().describe("Image override for this worker."),
     resources: resourcesSchema.optional().describe("Container requests and limits."),
     hpa: hpaSchema.optional().describe("Horizontal Pod Autoscaler."),
-    terminationGracePeriodSeconds: z
-        .int()
-        .min(0, "must be 0 or more")
+    terminationGracePeriodSeconds: wholeNumber(0, 86400, 600, "seconds")
         .default(600)
         .describe("Time running tasks get to finish on shutdown."),
     env: envList.describe("Worker-only environment variables."),
@@ -104,8 +153,8 @@ const componentCommon = {
 };
 
 const triggererSchema = strictObject({
-    replicas: z.int().min(0, "must be 0 or more").default(1).describe("Triggerer replicas."),
-    asyncSlots: z.int().min(1, "must be at least 1").default(1000).describe("Concurrent triggers per pod."),
+    replicas: wholeNumber(0, 100, 1).default(1).describe("Triggerer replicas."),
+    asyncSlots: wholeNumber(1, 10000, 1000).default(1000).describe("Concurrent triggers per pod."),
     ...componentCommon,
 });
 
@@ -124,9 +173,15 @@ const sentinelSchema = strictObject({
 
 const loggingSidecarSchema = strictObject({
     enabled: z.boolean().default(false).describe("Run a log-shipping sidecar in worker and triggerer pods."),
-    name: dnsLabel().default("vector-logging-sidecar").describe("Container name (its ConfigMap is `<name>-cm`)."),
+    name: dnsLabel(63, "vector-logging-sidecar")
+        .default("vector-logging-sidecar")
+        .describe("Container name (its ConfigMap is `<name>-cm`)."),
     image: imageRef.optional().describe("Sidecar image, pinned (for example timberio/vector:0.45.0-debian)."),
-    config: z.string().optional().describe("Vector configuration (YAML)."),
+    config: z
+        .string()
+        .meta({ expected: "Vector configuration as a YAML string", example: "sources: {logs: {type: file}}" })
+        .optional()
+        .describe("Vector configuration (YAML)."),
     resources: resourcesSchema.optional().describe("Container requests and limits."),
     env: envList.describe("Sidecar environment variables (commonEnv is not passed to it)."),
 });
@@ -136,35 +191,37 @@ const openLineageSchema = strictObject({
     apiKey: secretString()
         .optional()
         .describe("Deployment API token for lineage (secret); stored in a Secret the program creates."),
-    apiKeySecretName: dnsLabel(253).optional().describe("Existing Secret with key `api-key`, instead of `apiKey`."),
-    url: z.url({ error: "must be a URL" }).default(DEFAULT_OPENLINEAGE_URL).describe("OpenLineage endpoint host."),
-    namespace: z.string().optional().describe("OpenLineage namespace; defaults to `astro.deploymentNamespace`."),
+    apiKeySecretName: dnsSubdomain("openlineage-api-key")
+        .optional()
+        .describe("Existing Secret with key `api-key`, instead of `apiKey`."),
+    url: urlString({ schemes: ["https"], what: "the OpenLineage endpoint", example: DEFAULT_OPENLINEAGE_URL })
+        .default(DEFAULT_OPENLINEAGE_URL)
+        .describe("OpenLineage endpoint host."),
+    namespace: identifier("an OpenLineage namespace", "cosmic-ray-1234")
+        .optional()
+        .describe("OpenLineage namespace; defaults to `astro.deploymentNamespace`."),
 });
 
-const GIT_URL = /^(https?:\/\/\S+|ssh:\/\/\S+|git@[^:\s]+:\S+)$/;
-const bundleName = z.string().regex(/^[A-Za-z0-9_-]+$/, "bundle names may only contain letters, digits, '_' and '-'");
+const bundleName = identifier("a DAG bundle name", "dags", {
+    pattern: /^[A-Za-z0-9_-]+$/,
+    rule: "bundle names may only contain letters, digits, '_' and '-'",
+    max: 250,
+});
 
 const gitBundleSchema = strictObject({
     type: z.literal("git"),
     name: bundleName.describe("Bundle name."),
-    repoUrl: z
-        .string({
-            error: "is required: the Git repository URL (https://…, ssh://… or git@host:org/repo)",
-        })
-        .regex(GIT_URL, "must be an https://, ssh:// or git@host:path repository URL")
-        .describe("Repository URL (`repo_url`)."),
-    trackingRef: z
-        .string({
-            error: "is required: the branch, tag or commit to track (`tracking_ref`), e.g. main",
-        })
-        .min(1, "must not be empty")
-        .describe("Branch, tag or commit to track (`tracking_ref`)."),
-    subdir: z.string().optional().describe("Folder of the DAGs inside the repository."),
-    refreshInterval: z.int().min(1, "must be at least 1 second").optional().describe("Seconds between refreshes."),
+    repoUrl: gitRepoUrl.describe("Repository URL (`repo_url`)."),
+    trackingRef: identifier("the branch, tag or commit to track", "main", {
+        pattern: /^(?!\/)(?!.*\/$)(?!.*\.\.)(?!.*@\{)[^~^:?*[\\]+$/,
+        rule: "no '..', '~', '^', ':', '?', '*', '[' or '\\', not starting or ending with '/'",
+    }).describe("Branch, tag or commit to track (`tracking_ref`)."),
+    subdir: text("a folder inside the repository", "dags", { regex: /^[^/]/, rule: "relative, not starting with '/'" })
+        .optional()
+        .describe("Folder of the DAGs inside the repository."),
+    refreshInterval: wholeNumber(1, 86400, 300, "seconds").optional().describe("Seconds between refreshes."),
     private: z.boolean().default(false).describe("The repository needs credentials: set `gitConnId`."),
-    gitConnId: z
-        .string()
-        .regex(/^[A-Za-z0-9_-]+$/, "connection ids may only contain letters, digits, '_' and '-'")
+    gitConnId: connectionId("git_default")
         .optional()
         .describe("Airflow connection with the Git credentials (`git_conn_id`)."),
 });
@@ -173,7 +230,7 @@ const localBundleSchema = strictObject({
     type: z.literal("local"),
     name: bundleName.describe("Bundle name."),
     path: absolutePath.default("/dags").describe("Folder the DAGs are read from."),
-    persistentVolumeClaim: dnsLabel(253)
+    persistentVolumeClaim: dnsSubdomain("airflow-dags")
         .optional()
         .describe("Existing claim (ReadWriteMany) mounted read-only at `path` in every component."),
 });
@@ -191,7 +248,7 @@ export const agentConfigShape = {
         .describe(
             "`prod` is stricter: no local backend, no plain-text secrets in config, floating image tags refused.",
         ),
-    resourceNamePrefix: dnsLabel(30).describe("Prefix of every object name (chart `resourceNamePrefix`)."),
+    resourceNamePrefix: dnsLabel(30, "astro").describe("Prefix of every object name (chart `resourceNamePrefix`)."),
     namespace: dnsLabel().describe("Namespace of the agent (chart `namespace`)."),
     createNamespace: z
         .boolean()
@@ -205,82 +262,94 @@ export const agentConfigShape = {
         .describe(
             "Pod Security Standard `restricted`: namespace labels, security contexts and writable emptyDir mounts.",
         ),
-    podSecurityVersion: z
-        .string()
-        .regex(/^v1\.[0-9]+$/, "must be a Kubernetes minor version such as v1.30")
+    podSecurityVersion: identifier("a Kubernetes minor version", "v1.30", {
+        pattern: /^v1\.[0-9]+$/,
+        rule: "v1.<minor>, such as v1.30",
+    })
         .default("v1.30")
         .describe("Pinned Pod Security Standards version for the namespace labels."),
-    astroDeploymentAPIURL: z
-        .url({
-            protocol: /^https$/,
-            error: "must be an https:// URL (copy it from the values file the Astro UI generates)",
-        })
-        .describe("Orchestration plane API URL of the Deployment (chart `astroDeploymentAPIURL`)."),
+    astroDeploymentAPIURL: urlString({
+        schemes: ["https"],
+        what: "the Deployment's API URL from the values file the Astro UI generates",
+        example: "https://clmh57jtm000008lb58fe2wmv.external.astronomer.run/d1234567",
+    }).describe("Orchestration plane API URL of the Deployment (chart `astroDeploymentAPIURL`)."),
     astro: strictObject({
-        organizationId: z.string({ error: "is required (from the Astro UI values file)" }).min(1, "must not be empty"),
-        workspaceId: z.string({ error: "is required (from the Astro UI values file)" }).min(1, "must not be empty"),
-        deploymentId: z.string({ error: "is required (from the Astro UI values file)" }).min(1, "must not be empty"),
-        deploymentNamespace: z
-            .string({ error: "is required (from the Astro UI values file)" })
-            .min(1, "must not be empty"),
+        organizationId: astroId("organization ID", "clmh4n3gd000108l8cbzqapnp"),
+        workspaceId: astroId("workspace ID", "clmh4o5rv000208l8hs9zcqbw"),
+        deploymentId: astroId("deployment ID", "clmh57jtm000008lb58fe2wmv"),
+        deploymentNamespace: astroId("deployment namespace", "cosmic-ray-1234"),
     }).describe("The four `ASTRO_*` IDs of the Deployment the agent token belongs to (commonEnv)."),
     agentToken: secretString()
         .optional()
         .describe(
             "Agent token (secret): `pulumi config set --secret agentToken`. Stored in a Secret with key `token`.",
         ),
-    agentTokenSecretName: dnsLabel(253)
+    agentTokenSecretName: dnsSubdomain("astro-agent-token")
         .optional()
         .describe("Existing Secret with key `token` (instead of `agentToken`)."),
     agentTokenFile: absolutePath.optional().describe("Token file path the agent reads (instead of `agentToken`)."),
     imagePullCredentials: strictObject({
-        registry: z.string().min(1).default(ASTRO_REGISTRY).describe("Registry host."),
-        username: z.string().min(1).default("cli").describe("Registry user (`cli` for Astronomer's registry)."),
+        registry: identifier("a registry host", ASTRO_REGISTRY, {
+            pattern: /^[A-Za-z0-9.-]+(:[0-9]+)?$/,
+            rule: "host[:port], no scheme",
+        })
+            .default(ASTRO_REGISTRY)
+            .describe("Registry host."),
+        username: identifier("a registry user name", "cli")
+            .default("cli")
+            .describe("Registry user (`cli` for Astronomer's registry)."),
         password: secretString().describe(
             "Astro API token (not the agent token): `pulumi config set --secret --path imagePullCredentials.password`.",
         ),
     })
         .optional()
         .describe("Credentials for a `kubernetes.io/dockerconfigjson` Secret the program creates."),
-    imagePullSecretName: dnsLabel(253).optional().describe("Existing docker-registry Secret (instead of credentials)."),
+    imagePullSecretName: dnsSubdomain("astro-image-pull")
+        .optional()
+        .describe("Existing docker-registry Secret (instead of credentials)."),
     image: imageRef.describe(
         "Agent image, pinned, e.g. images.astronomer.cloud/baseimages/astro-remote-execution-agent:3.2-5-python-3.14-astro-agent-1.7.1.",
     ),
     imagePullPolicy: z.enum(["IfNotPresent", "Always", "Never"]).default("IfNotPresent").describe("Image pull policy."),
     logLevel: z.enum(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]).default("INFO").describe("Agent log level."),
     chart: strictObject({
-        name: z.string().min(1).default(DEFAULT_CHART_NAME).describe("Chart name, or an `oci://` reference."),
-        version: z
-            .string()
-            .regex(/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/, "must be an exact chart version such as 2.3.3")
+        name: helmChartName.default(DEFAULT_CHART_NAME).describe("Chart name, or an `oci://` reference."),
+        version: identifier("an exact chart version", DEFAULT_CHART_VERSION, {
+            pattern: /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/,
+            rule: "major.minor.patch, no ranges",
+        })
             .optional()
             .describe(`Pinned chart version (default ${DEFAULT_CHART_VERSION} from the repository).`),
-        repo: z
-            .url({ error: "must be a URL" })
+        repo: urlString({
+            schemes: ["https", "http"],
+            what: "a Helm chart repository URL",
+            example: DEFAULT_CHART_REPO,
+            schemeHints: {
+                oci: "is an OCI registry, not a chart repository: set chart.name to the full oci:// reference and leave chart.repo unset",
+            },
+        })
             .optional()
             .describe(`Chart repository (default ${DEFAULT_CHART_REPO}).`),
-        path: z
-            .string()
-            .min(1)
+        path: text("a local chart directory or .tgz archive", "./charts/astro-remote-execution-agent")
             .optional()
             .describe("Local chart directory or archive (mirrored or air-gapped installs)."),
     })
         .prefault({})
         .describe("Where the chart comes from."),
     release: strictObject({
-        name: dnsLabel(53).optional().describe("Helm release name (default `resourceNamePrefix`)."),
+        name: dnsLabel(53, "astro-agent").optional().describe("Helm release name (default `resourceNamePrefix`)."),
         atomic: z.boolean().default(false).describe("Roll back a failed install or upgrade (implies waiting)."),
-        timeoutSeconds: z.int().min(1).default(600).describe("How long Helm waits for the workloads."),
+        timeoutSeconds: wholeNumber(1, 7200, 600, "seconds")
+            .default(600)
+            .describe("How long Helm waits for the workloads."),
         skipAwait: z.boolean().default(false).describe("Do not wait for the workloads to become ready."),
-        maxHistory: z.int().min(1).default(10).describe("Helm release revisions kept."),
+        maxHistory: wholeNumber(1, 100, 10).default(10).describe("Helm release revisions kept."),
     })
         .prefault({})
         .describe("Helm release options."),
     backend: backendSchema.describe("Secrets and XCom backend; `kind` selects the branch."),
     xcom: strictObject({
-        threshold: z
-            .int()
-            .min(-1, "must be -1 or more")
+        threshold: wholeNumber(-1, 1073741824, 0, "bytes")
             .default(0)
             .describe("Bytes above which XCom goes to the store (0 = always)."),
         compression: z
@@ -324,9 +393,17 @@ export const agentConfigShape = {
     openLineage: openLineageSchema.prefault({}).describe("OpenLineage (chart `openLineage`; always rendered in full)."),
     commonEnv: envList.describe("Extra environment for worker, triggerer and dag processor (chart `commonEnv`)."),
     proxy: strictObject({
-        httpProxy: z.url().optional().describe("HTTP_PROXY (agent 1.3.2+)."),
-        httpsProxy: z.url().optional().describe("HTTPS_PROXY (agent 1.3.2+)."),
-        noProxy: z.array(z.string().min(1)).default([]).describe("NO_PROXY entries."),
+        httpProxy: proxyUrl.optional().describe("HTTP_PROXY (agent 1.3.2+)."),
+        httpsProxy: proxyUrl.optional().describe("HTTPS_PROXY (agent 1.3.2+)."),
+        noProxy: z
+            .array(
+                identifier("a NO_PROXY entry (host, .domain, IP address or CIDR)", ".svc.cluster.local", {
+                    pattern: /^[A-Za-z0-9.*:[\]/_-]+$/,
+                    rule: "no commas",
+                }),
+            )
+            .default([])
+            .describe("NO_PROXY entries."),
     })
         .prefault({})
         .describe("Outbound proxy settings."),
@@ -335,8 +412,7 @@ export const agentConfigShape = {
         .describe("Folder of task logs (writable mount when restricted)."),
     labels: labelsSchema.default({}).describe("Labels on every object and pod (chart `labels`)."),
     annotations: annotationsSchema.default({}).describe("Annotations on every object and pod (chart `annotations`)."),
-    extraValues: z
-        .record(z.string(), z.unknown())
+    extraValues: k8sObjectLike("a mapping of chart values", { sentinel: { resources: { requests: { cpu: "100m" } } } })
         .default({})
         .describe("Chart values not modelled here, deep-merged last (maps merge, lists replace). No secrets."),
 };
@@ -380,6 +456,13 @@ function reading(keys: string[]) {
 }
 
 type Issue = (path: (string | number)[], message: string) => void;
+
+function formatWhere(path: (string | number)[]): string {
+    return path
+        .map((p) => (typeof p === "number" ? `[${p}]` : p))
+        .join(".")
+        .replace(/\.\[/g, "[");
+}
 function reporter(ctx: z.RefinementCtx): Issue {
     return (path, message) => {
         ctx.addIssue({ code: "custom", path, message });
@@ -635,6 +718,37 @@ export const agentConfigSchema = strictObject(agentConfigShape)
             }
         },
         reading(["restricted", "workers", "triggerer", "dagProcessor"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // Every volumeMount names a volume of its own pod: the component's volumes or one the program adds.
+            const backendVolumes = backendFor(cfg.backend.kind)?.volumeNames ?? [];
+            type Mounting = { volumes: { name: string }[]; volumeMounts: { name: string }[] };
+            const components: [(string | number)[], MountingComponent, Mounting][] = [
+                ...cfg.workers.map((w, i): [(string | number)[], MountingComponent, Mounting] => [
+                    ["workers", i],
+                    "worker",
+                    w,
+                ]),
+                [["triggerer"], "triggerer", cfg.triggerer],
+                [["dagProcessor"], "dagProcessor", cfg.dagProcessor],
+            ];
+            for (const [where, kind, c] of components) {
+                const available = [...programVolumeNames(cfg, kind, backendVolumes), ...c.volumes.map((v) => v.name)];
+                c.volumeMounts.forEach((m, j) => {
+                    if (!available.includes(m.name)) {
+                        issue(
+                            [...where, "volumeMounts", j, "name"],
+                            available.length === 0
+                                ? `'${m.name}' is not a volume of this pod, which has none; add it to ${formatWhere(where)}.volumes, for example {name: ${m.name}, emptyDir: {}}`
+                                : `'${m.name}' is not a volume of this pod; use one of ${available.map((n) => `'${n}'`).join(", ")} or add it to ${formatWhere(where)}.volumes`,
+                        );
+                    }
+                });
+            }
+        },
+        reading(["restricted", "workers", "triggerer", "dagProcessor", "loggingSidecar", "dagBundles", "backend"]),
     )
     .superRefine(
         (cfg, ctx) => {

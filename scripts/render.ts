@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import agentProgram from "../index";
 import { isSecretWrapper, runUnderMocks, type RecordedResource } from "./lib/mockRun";
-import { readStackFile } from "./lib/stackFile";
+import { readStackFile, StackFileError } from "./lib/stackFile";
 
 const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
@@ -46,7 +46,16 @@ async function main(): Promise<number> {
         return 2;
     }
     const projectDir = path.resolve(args["project-dir"] ?? path.join(__dirname, ".."));
-    const stackFile = readStackFile(projectDir, args.stack, args["stack-file"]);
+    let stackFile;
+    try {
+        stackFile = readStackFile(projectDir, args.stack, args["stack-file"]);
+    } catch (err) {
+        if (err instanceof StackFileError) {
+            process.stderr.write(`${err.message}\n`);
+            return 1;
+        }
+        throw err;
+    }
     let result;
     try {
         result = await runUnderMocks({ ...stackFile, program: agentProgram });

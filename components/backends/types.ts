@@ -72,6 +72,8 @@ export interface AgentBackend<S extends z.ZodType = z.ZodType> {
     kind: string;
     /** The schema branch for `backend` (must have `kind: z.literal(kind)`). */
     schema: S;
+    /** Names of the volumes `create` adds to worker, triggerer and dag processor pods (users may mount them). */
+    volumeNames?: readonly string[];
     /** One line for the README: what it provisions. */
     summary: string;
     /** Cross-key checks needing the whole config (e.g. Git connections the backend must serve). */

@@ -74,7 +74,7 @@ export function passphraseFromEnv(env: NodeJS.ProcessEnv = process.env): string 
  * passphrase provider is checked in depth (other providers need their cloud KMS).
  */
 export function checkSecureValues(
-    doc: { config?: Record<string, unknown>; encryptionsalt?: unknown; secretsprovider?: unknown },
+    doc: { config?: Record<string, unknown> | null; encryptionsalt?: unknown; secretsprovider?: unknown },
     passphrase: string | undefined = passphraseFromEnv(),
 ): string[] {
     const leaves = secureLeavesOf(doc.config ?? {});

@@ -2,8 +2,91 @@
 // the CLI: `secure:` values become placeholders (they never reach chart values anyway).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
 import { checkSecureValues } from "./secureValues";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from "yaml";
+
+/** A stack or project file that cannot be read as Pulumi config: one message naming the file and the line. */
+export class StackFileError extends Error {
+    constructor(
+        public readonly file: string,
+        public readonly line: number | undefined,
+        detail: string,
+    ) {
+        super(`${file}${line === undefined ? "" : `:${line}`}: ${detail}`);
+        this.name = "StackFileError";
+    }
+}
+
+/**
+ * Aliases a document may expand: enough for any hand-written file, far below what a "billion laughs"
+ * document needs (yaml counts every expansion, nested ones multiplied).
+ */
+export const MAX_YAML_ALIASES = 100;
+
+function describeNode(node: unknown): string {
+    if (isSeq(node)) {
+        return "a list";
+    }
+    if (isScalar(node)) {
+        return typeof node.value === "string" ? "a string" : `the scalar ${String(node.value)}`;
+    }
+    return "not a mapping";
+}
+
+interface LoadedYaml {
+    value: unknown;
+    /** Line (from 1) of a node, when it has a position. */
+    lineOf(node: unknown): number | undefined;
+    /** The root node. */
+    root: unknown;
+}
+
+/** Parses one YAML file strictly: syntax errors, duplicate keys and alias bombs become a {@link StackFileError}. */
+function loadYaml(file: string): LoadedYaml {
+    let source: string;
+    try {
+        source = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new StackFileError(
+            file,
+            undefined,
+            `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+        );
+    }
+    const lines = new LineCounter();
+    const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line);
+    const lineOf = (node: unknown) => lineAt((node as Node | null | undefined)?.range?.[0]);
+    const error = doc.errors[0];
+    if (error !== undefined) {
+        throw new StackFileError(
+            file,
+            lineAt(error.pos[0]),
+            `is not valid YAML: ${error.message.split("\n")[0] ?? ""}`,
+        );
+    }
+    let value: unknown;
+    try {
+        value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (err) {
+        let firstAlias: unknown;
+        visit(doc, {
+            Alias: (_key, node) => {
+                firstAlias ??= node;
+                return visit.BREAK;
+            },
+        });
+        const reason = err instanceof Error ? err.message : String(err);
+        throw new StackFileError(
+            file,
+            lineOf(firstAlias),
+            /Excessive alias count/.test(reason)
+                ? `expands YAML aliases more than ${MAX_YAML_ALIASES} times (a "billion laughs" document?); write the values out instead`
+                : `cannot be read as YAML: ${reason}`,
+        );
+    }
+    return { value, lineOf, root: doc.contents };
+}
 
 /** Placeholder standing in for an encrypted value in offline renders. */
 export const SECRET_PLACEHOLDER = "<secret-placeholder>";
@@ -16,7 +99,7 @@ export interface StackFileConfig {
     config: Record<string, string>;
     /** Keys holding a `secure:` value somewhere. */
     secretKeys: string[];
-    /** Config of other namespaces (providers), fully qualified. */
+    /** Config of other namespaces (providers, and keys misplaced under another project's name), fully qualified. */
     providerConfig: Record<string, string>;
 }
 
@@ -50,7 +133,16 @@ function toConfigString(v: unknown): string {
 
 /** The project name and declared config defaults from Pulumi.yaml. */
 export function readProject(projectDir: string): { name: string; defaults: Record<string, unknown> } {
-    const doc = parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+    const file = path.join(projectDir, "Pulumi.yaml");
+    const loaded = loadYaml(file);
+    if (!isMap(loaded.root)) {
+        throw new StackFileError(
+            file,
+            loaded.lineOf(loaded.root) ?? 1,
+            `must be a YAML mapping, not ${describeNode(loaded.root)}`,
+        );
+    }
+    const doc = loaded.value as {
         name: string;
         config?: Record<string, { default?: unknown }>;
     };
@@ -68,13 +160,17 @@ export function readStackFile(projectDir: string, stack: string, file?: string):
     const project = readProject(projectDir);
     const stackPath = file ?? path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackPath)) {
-        throw new Error(`no stack file ${stackPath}`);
+        throw new StackFileError(stackPath, undefined, "no such stack file");
     }
-    const doc = (parse(fs.readFileSync(stackPath, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const secureProblems = checkSecureValues(doc);
+    const configEntries = readConfigBlock(stackPath, project.name);
+    const secureProblems = checkSecureValues(
+        (loadYaml(stackPath).value ?? {}) as { config?: Record<string, unknown> | null; encryptionsalt?: unknown },
+    );
     if (secureProblems.length > 0) {
-        throw new Error(
-            `${path.basename(stackPath)}: secure values that 'pulumi preview' could not use (${secureProblems.length}); nothing was rendered:\n${secureProblems.map((p) => `  - ${p}`).join("\n")}`,
+        throw new StackFileError(
+            stackPath,
+            undefined,
+            `secure values that 'pulumi preview' could not use (${secureProblems.length}); nothing was rendered:\n${secureProblems.map((p) => `  - ${p}`).join("\n")}`,
         );
     }
     const config: Record<string, string> = {};
@@ -83,10 +179,8 @@ export function readStackFile(projectDir: string, stack: string, file?: string):
     for (const [k, v] of Object.entries(project.defaults)) {
         config[k] = toConfigString(v);
     }
-    for (const [fullKey, raw] of Object.entries(doc.config ?? {})) {
+    for (const { fullKey, ns, key, raw } of configEntries) {
         const { value, secret } = stripSecure(raw);
-        const [ns, ...rest] = fullKey.split(":");
-        const key = rest.join(":");
         if (ns === project.name) {
             config[key] = toConfigString(value);
             if (secret) {
@@ -97,4 +191,85 @@ export function readStackFile(projectDir: string, stack: string, file?: string):
         }
     }
     return { project: project.name, stack, config, secretKeys, providerConfig };
+}
+
+interface ConfigEntry {
+    fullKey: string;
+    ns: string;
+    key: string;
+    raw: unknown;
+}
+
+/**
+ * The `config:` block of a stack file, checked the way the Pulumi CLI reads it: the file must be a
+ * mapping, `config` a mapping, and every key `<namespace>:<name>` (or the legacy `<namespace>:config:<name>`).
+ */
+export function readConfigBlock(file: string, project: string): ConfigEntry[] {
+    const loaded = loadYaml(file);
+    const root = loaded.root;
+    if (root === null || root === undefined || (isScalar(root) && root.value === null)) {
+        return []; // an empty stack file: no config
+    }
+    if (!isMap(root)) {
+        throw new StackFileError(
+            file,
+            loaded.lineOf(root) ?? 1,
+            `must be a YAML mapping with a 'config:' key, not ${describeNode(root)}`,
+        );
+    }
+    const configNode = root.get("config", true);
+    if (configNode === undefined || (isScalar(configNode) && configNode.value === null)) {
+        return [];
+    }
+    if (!isMap(configNode)) {
+        throw new StackFileError(
+            file,
+            loaded.lineOf(configNode),
+            `config: must be a mapping of '${project}:<key>' to values, not ${describeNode(configNode)}`,
+        );
+    }
+    const entries: ConfigEntry[] = [];
+    for (const pair of configNode.items) {
+        const keyNode = pair.key;
+        const fullKey = isScalar(keyNode) ? keyNode.value : undefined;
+        const line = loaded.lineOf(keyNode);
+        if (typeof fullKey !== "string") {
+            throw new StackFileError(
+                file,
+                line,
+                `config: the key ${isScalar(keyNode) ? String(keyNode.value) : "here"} must be a string '<namespace>:<name>', for example '${project}:namespace'`,
+            );
+        }
+        const parts = fullKey.split(":");
+        const legacy = parts.length === 3 && parts[1] === "config";
+        if (parts.length !== 2 && !legacy) {
+            throw new StackFileError(
+                file,
+                line,
+                parts.length === 1
+                    ? `config: the key '${fullKey}' has no namespace; Pulumi reads only '<namespace>:<name>' keys: write '${project}:${fullKey}'`
+                    : `config: the key '${fullKey}' is not '<namespace>:<name>' (one ':'); nested values go under the key, for example '${project}:${parts[1] ?? "workers"}'`,
+            );
+        }
+        const ns = parts[0] ?? "";
+        const key = parts[parts.length - 1] ?? "";
+        if (ns === "" || key === "") {
+            throw new StackFileError(
+                file,
+                line,
+                `config: the key '${fullKey}' needs both a namespace and a name, for example '${project}:namespace'`,
+            );
+        }
+        // A scalar is handed over as written, as the CLI does (`1.30` stays "1.30", `007` stays "007");
+        // structured values go over as JSON.
+        const valueNode = pair.value;
+        const value =
+            isScalar(valueNode) && valueNode.value !== null
+                ? typeof valueNode.value === "string"
+                    ? valueNode.value
+                    : (valueNode.source ?? JSON.stringify(valueNode.value))
+                : (loaded.value as { config: Record<string, unknown> }).config[fullKey];
+        entries.push({ fullKey: legacy ? `${ns}:${key}` : fullKey, ns, key, raw: value });
+    }
+    return entries;
 }

@@ -160,13 +160,13 @@ const cases: Case[] = [
         name: "git bundle without repoUrl",
         change: (v) => (v.dagBundles = [{ type: "git", name: "dags", trackingRef: "main" }]),
         key: "dagBundles[0].repoUrl",
-        message: /is required: the Git repository URL/,
+        message: /is required \(a Git repository URL/,
     },
     {
         name: "git bundle without trackingRef",
         change: (v) => (v.dagBundles = [{ type: "git", name: "dags", repoUrl: "https://github.com/x/y.git" }]),
         key: "dagBundles[0].trackingRef",
-        message: /is required: the branch, tag or commit to track/,
+        message: /is required \(the branch, tag or commit to track/,
     },
     {
         name: "private git bundle without connection",
@@ -298,13 +298,13 @@ const cases: Case[] = [
         name: "astro IDs missing one",
         change: (v) => (v.astro = { organizationId: "o", workspaceId: "w", deploymentId: "d" }),
         key: "astro.deploymentNamespace",
-        message: /is required \(from the Astro UI values file\)/,
+        message: /is required \(the Astro deployment namespace from the Astro UI values file/,
     },
     {
         name: "API URL not https",
         change: (v) => (v.astroDeploymentAPIURL = "http://cabc.external.astronomer.run/d1234567"),
         key: "astroDeploymentAPIURL",
-        message: /must be an https:\/\/ URL/,
+        message: /uses the scheme 'http'; expected .*, starting with https:\/\//,
     },
     {
         name: "commonEnv overriding a generated variable",
@@ -373,7 +373,7 @@ const cases: Case[] = [
         name: "wrong type for replicas",
         change: (v) => (v.workers = [worker({ replicas: "two" })]),
         key: "workers[0].replicas",
-        message: /expected number, received string/,
+        message: /must be a whole number from 0 to 1000, for example 1 \(got a string\)/,
     },
     {
         name: "environment unknown",

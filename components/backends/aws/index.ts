@@ -3,7 +3,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { requiredString, secretString, strictObject } from "../../../config/primitives";
+import {
+    connectionId,
+    identifier,
+    requiredString,
+    secretString,
+    strictObject,
+    urlString,
+} from "../../../config/primitives";
 import { componentSlug } from "../../names";
 import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution, BackendIssue } from "../types";
@@ -16,34 +23,39 @@ import {
 } from "./policies";
 
 const SECRET_PREFIX = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/;
-const secretPrefix = requiredString("a Secrets Manager name prefix such as astro/connections").regex(
-    SECRET_PREFIX,
-    "must be a Secrets Manager name prefix: letters, digits and _+=.@- in '/'-separated parts, no leading or trailing '/', no wildcards",
-);
+const secretPrefix = identifier("a Secrets Manager name prefix", "astro/connections", {
+    pattern: SECRET_PREFIX,
+    rule: "letters, digits and _+=.@- in '/'-separated parts, no leading or trailing '/', no wildcards",
+});
 const S3_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/;
-const CONN_ID = /^[A-Za-z0-9_-]+$/;
 
 export const awsBackendSchema = strictObject({
     kind: z.literal("aws"),
-    region: requiredString("an AWS region such as eu-west-1")
+    region: requiredString("an AWS region such as eu-west-1", "eu-west-1")
         .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1")
         .describe("AWS region of the secrets, the bucket and the role's sessions (also `region_name`, `AWS_REGION`)."),
-    eksClusterName: z
-        .string()
-        .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "must be an EKS cluster name")
+    eksClusterName: identifier("an EKS cluster name", "my-cluster", {
+        pattern: /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/,
+        rule: "at most 100 letters, digits, '_' and '-'",
+    })
         .optional()
         .describe("EKS cluster: its OIDC issuer is looked up (IRSA) and Pod Identity associations target it."),
     oidcProvider: strictObject({
-        arn: requiredString("an IAM OIDC provider ARN").regex(
+        arn: requiredString(
+            "an IAM OIDC provider ARN",
+            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+        ).regex(
             OIDC_PROVIDER_ARN,
             "must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer host and path>)",
         ),
-        issuerUrl: z
-            .url({ protocol: /^https$/, error: "must be the https:// OIDC issuer URL of the cluster" })
-            .describe("The cluster's OIDC issuer URL."),
+        issuerUrl: urlString({
+            schemes: ["https"],
+            what: "the https:// OIDC issuer URL of the cluster",
+            example: "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+        }).describe("The cluster's OIDC issuer URL."),
     })
         .optional()
         .describe("IRSA without an EKS lookup: the IAM OIDC provider ARN and the issuer URL."),
@@ -53,9 +65,10 @@ export const awsBackendSchema = strictObject({
         .describe(
             "IRSA (role annotation on each ServiceAccount) or EKS Pod Identity (one association per ServiceAccount).",
         ),
-    roleName: z
-        .string()
-        .regex(/^[\w+=,.@-]{1,64}$/, "must be an IAM role name (at most 64 of [A-Za-z0-9+=,.@_-])")
+    roleName: identifier("an IAM role name", "astro-agent", {
+        pattern: /^[\w+=,.@-]{1,64}$/,
+        rule: "at most 64 of [A-Za-z0-9+=,.@_-]",
+    })
         .optional()
         .describe("Name of the agent's IAM role (default `<resourceNamePrefix>-agent`)."),
     secretsManager: strictObject({
@@ -63,14 +76,11 @@ export const awsBackendSchema = strictObject({
         variablesPrefix: secretPrefix.default("airflow/variables").describe("`variables_prefix`."),
         configPrefix: secretPrefix.nullable().default(null).describe("`config_prefix`; null disables config lookups."),
         connections: z
-            .record(
-                z.string().regex(CONN_ID, "connection ids may only contain letters, digits, '_' and '-'"),
-                secretString(),
-            )
+            .record(connectionId("aws_default"), secretString())
             .default({})
             .describe("Connections to create as secrets `<connectionsPrefix>/<id>` (JSON or URI, secret config)."),
         variables: z
-            .record(z.string().min(1), secretString())
+            .record(identifier("an Airflow variable key", "my_variable"), secretString())
             .default({})
             .describe("Variables to create as secrets `<variablesPrefix>/<key>` (secret config)."),
         recoveryWindowInDays: z
@@ -82,20 +92,20 @@ export const awsBackendSchema = strictObject({
         .prefault({})
         .describe("Secrets Manager backend."),
     xcom: strictObject({
-        bucketName: z
-            .string()
-            .regex(BUCKET_NAME, "must be a valid S3 bucket name (3-63 lower-case letters, digits, '.' and '-')")
+        bucketName: identifier("a valid S3 bucket name", "astro-agent-xcom", {
+            pattern: BUCKET_NAME,
+            rule: "3-63 lower-case letters, digits, '.' and '-'",
+        })
             .optional()
             .describe("Bucket name; unset = a generated unique name (ignored names are never reused)."),
         existingBucket: z.boolean().default(false).describe("Use `bucketName` as is: create and change nothing on it."),
-        prefix: z
-            .string()
-            .regex(S3_PREFIX, "must be an S3 key prefix without leading or trailing '/'")
+        prefix: identifier("an S3 key prefix", "xcom", { pattern: S3_PREFIX, rule: "without leading or trailing '/'" })
             .default("xcom")
             .describe("Key prefix of XCom objects; the role may touch nothing else."),
         expirationDays: z
             .int()
             .min(1, "must be at least 1 day")
+            .max(3650, "must be at most 3650 days (ten years)")
             .default(30)
             .describe("Lifecycle expiry of XCom objects."),
         versioning: z.boolean().default(false).describe("Enable bucket versioning."),
@@ -113,9 +123,11 @@ export const awsBackendSchema = strictObject({
             })
             .default("awsManaged")
             .describe("AWS-managed keys (SSE-S3, aws/secretsmanager), a new customer key, or an existing one."),
-        keyArn: z
-            .string()
-            .regex(KMS_KEY_ARN, "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
+        keyArn: identifier(
+            "a KMS key ARN",
+            "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            { pattern: KMS_KEY_ARN, rule: "arn:aws:kms:<region>:<account>:key/<id>" },
+        )
             .optional()
             .describe("The existing key (with `kind: existingKey`)."),
     })

@@ -36,11 +36,16 @@ export const externalBackendSchema = strictObject({
     ),
     secretBackendKwargs: z
         .record(z.string(), z.unknown())
+        .meta({ expected: "a mapping of kwargs", example: { region_name: "eu-west-1" } })
         .default({})
         .describe("Its kwargs as an object (serialised to JSON for you). No credentials: use workload identity."),
     xcomBackend: pythonClassPath.default(XCOM_OBJECT_STORAGE_BACKEND).describe("Airflow XCom backend class path."),
     xcomPath: z
-        .string({ error: "must be a string such as s3://bucket/xcom" })
+        .string()
+        .meta({
+            expected: "an object storage URL <scheme>://[<conn_id>@]<bucket>/<path>",
+            example: "s3://my-bucket/xcom",
+        })
         .regex(
             /^([a-z0-9]+):\/\/([^@/]+@)?[^/]*\/?.*$/,
             "must be an object storage URL <scheme>://[<conn_id>@]<bucket>/<path>",

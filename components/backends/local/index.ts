@@ -3,25 +3,28 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { dnsLabel, absolutePath, secretString, strictObject } from "../../../config/primitives";
+import {
+    absolutePath,
+    connectionId,
+    dnsSubdomain,
+    identifier,
+    quantityString,
+    secretString,
+    strictObject,
+} from "../../../config/primitives";
 import { LOCAL_SECRET_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import type { AgentBackend, BackendContext, BackendContribution } from "../types";
-
-const CONN_ID = /^[A-Za-z0-9_-]+$/;
 
 export const localBackendSchema = strictObject({
     kind: z.literal("local"),
     connections: z
-        .record(
-            z.string().regex(CONN_ID, "connection ids may only contain letters, digits, '_' and '-'"),
-            secretString(),
-        )
+        .record(connectionId(), secretString())
         .default({})
         .describe(
             "Airflow connections served from a mounted file, by connection id. Each value is the connection as JSON or URI, set with `pulumi config set --secret --path 'backend.connections.<id>'`.",
         ),
     variables: z
-        .record(z.string().min(1), secretString())
+        .record(identifier("an Airflow variable key", "my_variable"), secretString())
         .default({})
         .describe(
             "Airflow variables served from a mounted file, set with `pulumi config set --secret --path 'backend.variables.<key>'`.",
@@ -31,12 +34,11 @@ export const localBackendSchema = strictObject({
         .describe("Where the connections and variables files are mounted in worker, triggerer and dag processor pods."),
     xcom: strictObject({
         mountPath: absolutePath.default("/usr/local/airflow/xcom").describe("Where the XCom volume is mounted."),
-        claimName: dnsLabel(253)
+        claimName: dnsSubdomain("astro-xcom")
             .optional()
             .describe("Use this existing PersistentVolumeClaim instead of creating one."),
-        size: z.string().default("1Gi").describe("Size of the PersistentVolumeClaim the program creates."),
-        storageClassName: z
-            .string()
+        size: quantityString("1Gi").default("1Gi").describe("Size of the PersistentVolumeClaim the program creates."),
+        storageClassName: dnsSubdomain("standard")
             .optional()
             .describe("Storage class of the created claim (cluster default when unset)."),
         accessMode: z
@@ -182,6 +184,7 @@ function parseConnection(value: string): unknown {
 export const localBackend: AgentBackend<typeof localBackendSchema> = {
     kind: "local",
     schema: localBackendSchema,
+    volumeNames: [SECRETS_VOLUME, XCOM_VOLUME],
     summary:
         "LocalFilesystemBackend with connections/variables from secret config in a mounted Secret; XCom on a `file://` PersistentVolumeClaim. Development only.",
     validate(backend, view) {
