@@ -8,7 +8,7 @@ import { AgentServiceAccounts } from "./agentServiceAccounts";
 import { backendFor } from "./backends/registry";
 import type { BackendContribution } from "./backends/types";
 import { agentObjectNames, serviceAccountRefs } from "./names";
-import { buildChartValues, type ChartValues, type ResolvedBackend } from "./values";
+import { buildChartValues, componentServiceAccountAnnotations, type ChartValues, type ResolvedBackend } from "./values";
 
 /**
  * Args of {@link RemoteExecutionAgent}: exactly the stack config this program reads (see the README's
@@ -116,6 +116,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 namespace: ns.name,
                 serviceAccounts,
                 annotations: backend.serviceAccountAnnotations,
+                componentAnnotations: componentServiceAccountAnnotations(cfg),
                 labels,
             },
             { parent: this },
@@ -134,7 +135,18 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 volumeMounts: backend.volumeMounts,
             })
             .apply((b) => b as ResolvedBackend);
-        const values = resolved.apply((b) => buildChartValues(cfg, names, b));
+        // Validation refused user env the backend declared it sets; hold the backend to that declaration.
+        const declared = new Set(backendImpl.envNames(cfg.backend).map((o) => o.name));
+        const values = resolved.apply((b) => {
+            const undeclared = b.commonEnv.map((e) => e.name).filter((n) => !declared.has(n));
+            if (undeclared.length > 0) {
+                throw new pulumi.ResourceError(
+                    `backend '${cfg.backend.kind}' set commonEnv ${undeclared.join(", ")} without declaring it in envNames(); fix the backend`,
+                    this,
+                );
+            }
+            return buildChartValues(cfg, names, b);
+        });
 
         const release = new AgentRelease(
             `${name}-release`,
@@ -143,7 +155,6 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 namespace: ns.name,
                 chart: cfg.chart,
                 values,
-                extraValues: cfg.extraValues,
                 atomic: cfg.release.atomic,
                 timeoutSeconds: cfg.release.timeoutSeconds,
                 skipAwait: cfg.release.skipAwait,

@@ -184,6 +184,8 @@ export const localBackend: AgentBackend<typeof localBackendSchema> = {
     schema: localBackendSchema,
     summary:
         "LocalFilesystemBackend with connections/variables from secret config in a mounted Secret; XCom on a `file://` PersistentVolumeClaim. Development only.",
+    envNames: () => [],
+    serviceAccountAnnotationKeys: () => [],
     validate(backend, view) {
         const issues = [];
         if (view.environment === "prod") {
