@@ -188,12 +188,22 @@ const scalingRules = strictObject({
 
 const hpaSchema = strictObject({
     enabled: z.boolean().default(true).describe("Create a HorizontalPodAutoscaler for this worker."),
-    minReplicas: z.int().min(1, "must be at least 1").default(1).describe("Lower bound of replicas."),
-    maxReplicas: z.int().min(1, "must be at least 1").default(10).describe("Upper bound of replicas."),
+    minReplicas: z
+        .int()
+        .min(1, "must be at least 1")
+        .default(1)
+        .describe("Lower bound of replicas (chart `minReplicaCount` or `minReplicas`, see `chart.hpaShape`)."),
+    maxReplicas: z
+        .int()
+        .min(1, "must be at least 1")
+        .default(10)
+        .describe("Upper bound of replicas (chart `maxReplicaCount` or `maxReplicas`)."),
     metrics: z
         .array(k8sObject)
         .default([])
-        .describe("HPA metrics (autoscaling/v2 spec). Resource metrics need matching `resources.requests`."),
+        .describe(
+            "HPA metrics (autoscaling/v2 spec; chart `extraMetrics` or `metrics`). Resource metrics need matching `resources.requests`.",
+        ),
     queueMetric: strictObject({
         name: z
             .string()
@@ -566,16 +576,17 @@ function requiredConnections(cfg: { dagBundles: DagBundleConfig[] }) {
 }
 
 type EnvListKind = "common" | "agent" | "sentinel" | "sidecar";
+type EnvEntries = { name: string; value?: string | undefined }[];
 
 /** Every env list of a config, with its path and who reads it. */
 function envLists(cfg: {
-    commonEnv: { name: string; value?: string | undefined }[];
-    workers: { env: { name: string; value?: string | undefined }[] }[];
-    triggerer: { env: { name: string; value?: string | undefined }[] };
-    dagProcessor: { env: { name: string; value?: string | undefined }[] };
-    sentinel: { env: { name: string; value?: string | undefined }[] };
-    loggingSidecar: { env: { name: string; value?: string | undefined }[] };
-}): { path: (string | number)[]; env: { name: string; value?: string | undefined }[]; kind: EnvListKind }[] {
+    commonEnv: EnvEntries;
+    workers: { env: EnvEntries }[];
+    triggerer: { env: EnvEntries };
+    dagProcessor: { env: EnvEntries };
+    sentinel: { env: EnvEntries };
+    loggingSidecar: { env: EnvEntries };
+}): { path: (string | number)[]; env: EnvEntries; kind: EnvListKind }[] {
     return [
         { path: ["commonEnv"], env: cfg.commonEnv, kind: "common" },
         ...cfg.workers.map((w, i) => ({ path: ["workers", i, "env"], env: w.env, kind: "agent" as const })),
@@ -596,13 +607,15 @@ type PodComponentConfig = Pick<
     | "serviceAccount"
 >;
 
+type PodComponentKind = "worker" | "triggerer" | "dagProcessor" | "sentinel";
+
 /** The components that run their own pods, with their config paths. */
 function podComponents(cfg: {
     workers: PodComponentConfig[];
     triggerer: PodComponentConfig;
     dagProcessor: PodComponentConfig;
     sentinel: PodComponentConfig & { enabled: boolean };
-}): { path: (string | number)[]; c: PodComponentConfig; kind: "worker" | "triggerer" | "dagProcessor" | "sentinel" }[] {
+}): { path: (string | number)[]; c: PodComponentConfig; kind: PodComponentKind }[] {
     return [
         ...cfg.workers.map((c, i) => ({ path: ["workers", i], c, kind: "worker" as const })),
         { path: ["triggerer"], c: cfg.triggerer, kind: "triggerer" },
