@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CHART_NAME, DEFAULT_CHART_REPO, DEFAULT_CHART_VERSION } from "../config/schema";
 import { findCredentials } from "../config/credentials";
-import { mergeValues, type ChartValues } from "./values";
+import type { ChartValues } from "./values";
 
 /** Where the chart comes from: a repository (default Astronomer's), an `oci://` reference or a local path. */
 export interface AgentChartSource {
@@ -24,10 +24,11 @@ export interface AgentReleaseArgs {
     namespace: pulumi.Input<string>;
     /** Chart source. */
     chart?: AgentChartSource;
-    /** Chart values from `buildChartValues`: names and settings only, never secret values. */
+    /**
+     * Chart values from `buildChartValues` (which already merged every `extraValues` layer): names and
+     * settings only, never secret values.
+     */
     values: pulumi.Input<ChartValues>;
-    /** Chart values not modelled by the program, deep-merged last (maps merge, lists replace). */
-    extraValues?: ChartValues;
     /** Roll back a failed install or upgrade (implies waiting). Default false. */
     atomic?: boolean;
     /** Seconds Helm waits for the workloads. Default 600. */
@@ -78,10 +79,10 @@ export class AgentRelease extends pulumi.ComponentResource {
     constructor(name: string, args: AgentReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("astro-agent:index:AgentRelease", name, {}, opts);
         const location = chartLocation(args.chart);
-        this.values = pulumi.output(args.values).apply((v) => {
-            const merged = mergeValues(v, args.extraValues ?? {});
-            assertNoCredentials(merged);
-            return merged;
+        this.values = pulumi.output(args.values).apply((v): ChartValues => {
+            const values: ChartValues = v;
+            assertNoCredentials(values);
+            return values;
         });
         this.release = new k8s.helm.v3.Release(
             name,

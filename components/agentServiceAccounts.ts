@@ -9,10 +9,25 @@ export interface AgentServiceAccountsArgs {
     namespace: pulumi.Input<string>;
     /** One entry per agent component; identity bindings name exactly these. */
     serviceAccounts: AgentServiceAccountRef[];
-    /** Annotations the backend asks for (e.g. `eks.amazonaws.com/role-arn`). */
+    /** Annotations the backend asks for (e.g. `eks.amazonaws.com/role-arn`), on every ServiceAccount. */
     annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * Extra annotations per component key (`worker:<name>`, `dagProcessor`, `triggerer`, `sentinel`).
+     * The backend's annotations are merged over them: an identity binding cannot be overridden.
+     */
+    componentAnnotations?: Record<string, Record<string, string>>;
     /** Labels for every ServiceAccount. */
     labels?: Record<string, string>;
+}
+
+function withComponentAnnotations(
+    own: Record<string, string> | undefined,
+    backend: pulumi.Input<Record<string, pulumi.Input<string>>>,
+): pulumi.Input<Record<string, pulumi.Input<string>>> {
+    if (own === undefined || Object.keys(own).length === 0) {
+        return backend;
+    }
+    return pulumi.output(backend).apply((b) => ({ ...own, ...b }));
 }
 
 /**
@@ -40,7 +55,10 @@ export class AgentServiceAccounts extends pulumi.ComponentResource {
                             ...(args.labels ?? {}),
                             "astronomer.io/agent-component": componentSlug(sa.component),
                         },
-                        annotations: args.annotations ?? {},
+                        annotations: withComponentAnnotations(
+                            args.componentAnnotations?.[sa.component],
+                            args.annotations ?? {},
+                        ),
                     },
                 },
                 { parent: this },

@@ -10,7 +10,7 @@ import { backendFor } from "./backends/registry";
 import type { BackendContribution } from "./backends/types";
 import { agentObjectNames, serviceAccountRefs } from "./names";
 import { BACKEND_KWARGS_KEY, routeSecretEnv } from "./secretEnv";
-import { buildChartValues, type ChartValues, type ResolvedBackend } from "./values";
+import { buildChartValues, componentServiceAccountAnnotations, type ChartValues, type ResolvedBackend } from "./values";
 
 /** Pod annotation that changes when a Secret the program manages is rotated, so the agent pods roll. */
 export const SECRETS_VERSION_ANNOTATION = "astronomer.io/managed-secrets-version";
@@ -147,6 +147,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 namespace: ns.name,
                 serviceAccounts,
                 annotations: backend.serviceAccountAnnotations,
+                componentAnnotations: componentServiceAccountAnnotations(cfg),
                 labels,
             },
             { parent: this },
@@ -171,14 +172,20 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                     ? { secretBackendKwargsRef: { name: names.envSecret, key: BACKEND_KWARGS_KEY } }
                     : {}),
             }));
+        // Validation refused user env the backend declared it sets; hold the backend to that declaration.
+        const declared = new Set(backendImpl.envNames(cfg.backend).map((o) => o.name));
         // Rotating a Secret the program manages changes its resourceVersion (never its content into
         // values), and so this pod annotation: the agent pods roll and read the new value.
-        const secretsVersion = credentials.secretsVersion;
-        const values = pulumi
-            .all([resolved, secretsVersion])
-            .apply(([b, version]) =>
-                buildChartValues(withPodAnnotation(cfg, SECRETS_VERSION_ANNOTATION, version), names, b),
-            );
+        const values = pulumi.all([resolved, credentials.secretsVersion]).apply(([b, version]) => {
+            const undeclared = b.commonEnv.map((e) => e.name).filter((n) => !declared.has(n));
+            if (undeclared.length > 0) {
+                throw new pulumi.ResourceError(
+                    `backend '${cfg.backend.kind}' set commonEnv ${undeclared.join(", ")} without declaring it in envNames(); fix the backend`,
+                    this,
+                );
+            }
+            return buildChartValues(withPodAnnotation(cfg, SECRETS_VERSION_ANNOTATION, version), names, b);
+        });
 
         const release = new AgentRelease(
             `${name}-release`,

@@ -2,17 +2,40 @@
 // always gives the same output (stable key order, no timestamps), so a second `pulumi up` is a no-op.
 import deepmerge from "deepmerge";
 import { stringify as stableStringify } from "safe-stable-stringify";
+import { defaultSentinelImage, type HpaShape } from "../config/chartVersions";
 import type { EnvVar, K8sObject } from "../config/primitives";
 import { bundleVolumeName } from "../config/volumes";
 import {
-    agentVersionOf,
     ASTRO_ID_ENV,
-    SENTINEL_REPOSITORY,
+    hpaShapeOf,
+    SIDECAR_DATA_VOLUME,
+    TASK_LOGS_VOLUME,
+    TMP_VOLUME,
+    workerObjectName,
     type AgentConfig,
+    type ContainerConfig,
     type DagBundleConfig,
+    type ProbeConfig,
     type WorkerConfig,
 } from "../config/schema";
+import {
+    DEFAULT_POD_SECURITY_CONTEXT,
+    RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+    RESTRICTED_POD_SECURITY_CONTEXT,
+    RESTRICTED_SENTINEL_POD_SECURITY_CONTEXT,
+    SENTINEL_POD_SECURITY_CONTEXT,
+    type ContainerSecurityContext,
+    type PodSecurityContext,
+} from "../config/securityContext";
 import type { AgentObjectNames } from "./names";
+
+export {
+    DEFAULT_POD_SECURITY_CONTEXT,
+    RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+    RESTRICTED_POD_SECURITY_CONTEXT,
+    RESTRICTED_SENTINEL_POD_SECURITY_CONTEXT,
+    SENTINEL_POD_SECURITY_CONTEXT,
+};
 
 /** A backend contribution with every Output resolved: plain data only. */
 export interface ResolvedBackend {
@@ -39,21 +62,6 @@ export type ChartValues = Record<string, unknown>;
 export const GIT_BUNDLE_CLASS = "airflow.providers.git.bundles.git.GitDagBundle";
 export const LOCAL_BUNDLE_CLASS = "airflow.dag_processing.bundles.local.LocalDagBundle";
 
-/** The seed's Pod Security Standard `restricted` contexts. */
-export const RESTRICTED_POD_SECURITY_CONTEXT = {
-    seccompProfile: { type: "RuntimeDefault" },
-    runAsUser: 50000,
-    fsGroup: 50000,
-    runAsNonRoot: true,
-};
-export const RESTRICTED_CONTAINER_SECURITY_CONTEXT = {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ["ALL"] },
-};
-/** What the agent runs as by default (set explicitly rather than relying on chart defaults). */
-export const DEFAULT_POD_SECURITY_CONTEXT = { runAsUser: 50000, fsGroup: 50000, runAsNonRoot: true };
-
 /** Drops keys whose value is undefined, so the rendered YAML only carries what was decided. */
 function compact<T extends Record<string, unknown>>(obj: T): T {
     return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
@@ -63,7 +71,19 @@ function env(name: string, value: string): EnvVar {
     return { name, value };
 }
 
-/** `dagBundleConfigList` entries, in config order. */
+/** An env list with each name once: the first entry wins (earlier sources are the program's own). */
+export function uniqueEnv(list: readonly EnvVar[]): EnvVar[] {
+    const seen = new Set<string>();
+    return list.filter((e) => {
+        if (seen.has(e.name)) {
+            return false;
+        }
+        seen.add(e.name);
+        return true;
+    });
+}
+
+/** `dagBundleConfigList` entries, in config order. A local bundle without `path` gets no `path` kwarg. */
 export function dagBundleConfigList(
     bundles: readonly DagBundleConfig[],
 ): { name: string; classpath: string; kwargs: Record<string, unknown> }[] {
@@ -80,14 +100,34 @@ export function dagBundleConfigList(
                       refresh_interval: b.refreshInterval,
                   }),
               }
-            : { name: b.name, classpath: LOCAL_BUNDLE_CLASS, kwargs: { path: b.path } },
+            : { name: b.name, classpath: LOCAL_BUNDLE_CLASS, kwargs: compact({ path: b.path }) },
     );
 }
 
 /** Volume name for a local bundle's claim. */
 export { bundleVolumeName };
 
-/** The full `commonEnv` list: Astro IDs, backend settings, XCom, proxy, backend extras, user extras. */
+/** HTTP_PROXY / HTTPS_PROXY / NO_PROXY from `proxy`: commonEnv, and Sentinel's env (it gets no commonEnv). */
+function proxyEnv(cfg: AgentConfig): EnvVar[] {
+    const list: EnvVar[] = [];
+    if (cfg.proxy.httpProxy !== undefined) {
+        list.push(env("HTTP_PROXY", cfg.proxy.httpProxy));
+    }
+    if (cfg.proxy.httpsProxy !== undefined) {
+        list.push(env("HTTPS_PROXY", cfg.proxy.httpsProxy));
+    }
+    if (cfg.proxy.noProxy.length > 0) {
+        list.push(env("NO_PROXY", cfg.proxy.noProxy.join(",")));
+    }
+    return list;
+}
+
+/**
+ * The full `commonEnv` list: Astro IDs, backend settings, XCom, proxy, backend extras, user extras. Each
+ * name appears once; validation refuses user entries naming what the program or the backend sets, and
+ * should a backend return a name it did not declare, the program's and the backend's entries come first
+ * and win.
+ */
 export function buildCommonEnv(cfg: AgentConfig, backend: ResolvedBackend): EnvVar[] {
     const ids = [
         cfg.astro.organizationId,
@@ -106,17 +146,8 @@ export function buildCommonEnv(cfg: AgentConfig, backend: ResolvedBackend): EnvV
     if (cfg.xcom.compression !== undefined) {
         list.push(env("AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_COMPRESSION", cfg.xcom.compression));
     }
-    if (cfg.proxy.httpProxy !== undefined) {
-        list.push(env("HTTP_PROXY", cfg.proxy.httpProxy));
-    }
-    if (cfg.proxy.httpsProxy !== undefined) {
-        list.push(env("HTTPS_PROXY", cfg.proxy.httpsProxy));
-    }
-    if (cfg.proxy.noProxy.length > 0) {
-        list.push(env("NO_PROXY", cfg.proxy.noProxy.join(",")));
-    }
-    list.push(...backend.commonEnv, ...cfg.commonEnv);
-    return list;
+    list.push(...proxyEnv(cfg), ...backend.commonEnv, ...cfg.commonEnv);
+    return uniqueEnv(list);
 }
 
 interface Mounts {
@@ -129,23 +160,33 @@ function sharedMounts(cfg: AgentConfig, backend: ResolvedBackend, withTaskLogs: 
     const volumes: K8sObject[] = [];
     const volumeMounts: K8sObject[] = [];
     if (cfg.restricted) {
-        volumes.push({ name: "tmp", emptyDir: {} });
-        volumeMounts.push({ name: "tmp", mountPath: "/tmp" });
+        volumes.push({ name: TMP_VOLUME, emptyDir: {} });
+        volumeMounts.push({ name: TMP_VOLUME, mountPath: "/tmp" });
     }
     if (withTaskLogs && (cfg.restricted || cfg.loggingSidecar.enabled)) {
-        volumes.push({ name: "task-logs", emptyDir: {} });
-        volumeMounts.push({ name: "task-logs", mountPath: cfg.taskLogsPath });
+        volumes.push({ name: TASK_LOGS_VOLUME, emptyDir: {} });
+        volumeMounts.push({ name: TASK_LOGS_VOLUME, mountPath: cfg.taskLogsPath });
     }
     volumes.push(...backend.volumes);
     volumeMounts.push(...backend.volumeMounts);
     for (const b of cfg.dagBundles) {
-        if (b.type === "local" && b.persistentVolumeClaim !== undefined) {
+        // Validation requires `path` with a claim.
+        if (b.type === "local" && b.persistentVolumeClaim !== undefined && b.path !== undefined) {
             const name = bundleVolumeName(b.name);
             volumes.push({ name, persistentVolumeClaim: { claimName: b.persistentVolumeClaim, readOnly: true } });
             volumeMounts.push({ name, mountPath: b.path, readOnly: true });
         }
     }
     return { volumes, volumeMounts };
+}
+
+/** Pod volumes the logging sidecar needs (the chart wants them declared in worker and triggerer `volumes`). */
+function sidecarPodVolumes(cfg: AgentConfig): K8sObject[] {
+    const ls = cfg.loggingSidecar;
+    if (!ls.enabled) {
+        return [];
+    }
+    return [...(cfg.restricted ? [{ name: SIDECAR_DATA_VOLUME, emptyDir: {} }] : []), ...ls.volumes];
 }
 
 function placement(c: {
@@ -156,7 +197,137 @@ function placement(c: {
     return compact({ nodeSelector: c.nodeSelector, tolerations: c.tolerations, affinity: c.affinity });
 }
 
-function workerValues(cfg: AgentConfig, w: WorkerConfig, names: AgentObjectNames, mounts: Mounts): ChartValues {
+/** Helm-style deep merge: maps merge, lists are replaced by the override. */
+export function mergeValues(base: ChartValues, override: ChartValues): ChartValues {
+    return deepmerge<ChartValues>(base, override, { arrayMerge: (_target, source: unknown[]) => source });
+}
+
+/** The pod and container contexts a component is started from. */
+interface Floors {
+    pod: ChartValues;
+    container: ChartValues | undefined;
+}
+
+function agentFloors(cfg: AgentConfig): Floors {
+    return cfg.restricted
+        ? { pod: RESTRICTED_POD_SECURITY_CONTEXT, container: RESTRICTED_CONTAINER_SECURITY_CONTEXT }
+        : { pod: DEFAULT_POD_SECURITY_CONTEXT, container: undefined };
+}
+
+function overlay(floor: ChartValues | undefined, override: ChartValues | undefined): ChartValues | undefined {
+    if (override === undefined) {
+        return floor;
+    }
+    return mergeValues(floor ?? {}, override);
+}
+
+/** Init and extra containers; when restricted each starts from the restricted container context. */
+function containers(cfg: AgentConfig, list: ContainerConfig[] | undefined): ChartValues[] | undefined {
+    if (list === undefined) {
+        return undefined;
+    }
+    return list.map((c) =>
+        cfg.restricted
+            ? {
+                  ...c,
+                  securityContext: overlay(
+                      RESTRICTED_CONTAINER_SECURITY_CONTEXT,
+                      c.securityContext as ChartValues | undefined,
+                  ),
+              }
+            : { ...c },
+    );
+}
+
+interface PodExtrasConfig {
+    livenessProbe?: ProbeConfig | undefined;
+    readinessProbe?: ProbeConfig | undefined;
+    podSecurityContext?: PodSecurityContext | undefined;
+    containerSecurityContext?: ContainerSecurityContext | undefined;
+    initContainers?: ContainerConfig[] | undefined;
+    extraContainers?: ContainerConfig[] | undefined;
+}
+
+/**
+ * Probes, security contexts and extra containers of an agent component. A component context is only
+ * emitted when overridden: it is the global context with the override merged in (the chart replaces
+ * the global context with the component's, it does not merge them).
+ */
+function podExtras(cfg: AgentConfig, c: PodExtrasConfig, floors: Floors): ChartValues {
+    return compact({
+        livenessProbe: c.livenessProbe,
+        readinessProbe: c.readinessProbe,
+        podSecurityContext:
+            c.podSecurityContext === undefined ? undefined : overlay(floors.pod, c.podSecurityContext as ChartValues),
+        containerSecurityContext:
+            c.containerSecurityContext === undefined
+                ? undefined
+                : overlay(floors.container, c.containerSecurityContext as ChartValues),
+        initContainers: containers(cfg, c.initContainers),
+        extraContainers: containers(cfg, c.extraContainers),
+    });
+}
+
+/** The chart's queue metric as an autoscaling/v2 Object metric on the worker Deployment. */
+function queueObjectMetric(name: string, targetValue: number, deployment: string): ChartValues {
+    return {
+        type: "Object",
+        object: {
+            describedObject: { apiVersion: "apps/v1", kind: "Deployment", name: deployment },
+            metric: { name },
+            target: { type: "Value", value: targetValue },
+        },
+    };
+}
+
+/** A worker's `hpa` block in the chart's shape (see `chart.hpaShape`). */
+export function workerHpaValues(
+    hpa: NonNullable<WorkerConfig["hpa"]>,
+    shape: HpaShape,
+    deployment: string,
+): ChartValues {
+    const queue = hpa.queueMetric;
+    if (shape === "replicaCount") {
+        return compact({
+            enabled: hpa.enabled,
+            minReplicaCount: hpa.minReplicas,
+            maxReplicaCount: hpa.maxReplicas,
+            // Always explicit: the chart's default metric is enabled and needs a custom-metrics adapter.
+            metric:
+                queue === undefined
+                    ? { enabled: false }
+                    : { enabled: true, name: queue.name, target: { type: "Value", value: queue.targetValue } },
+            extraMetrics: hpa.metrics,
+            behavior: hpa.behavior,
+        });
+    }
+    return compact({
+        enabled: hpa.enabled,
+        minReplicas: hpa.minReplicas,
+        maxReplicas: hpa.maxReplicas,
+        metrics: [
+            ...(queue === undefined ? [] : [queueObjectMetric(queue.name, queue.targetValue, deployment)]),
+            ...hpa.metrics,
+        ],
+        behavior: hpa.behavior,
+    });
+}
+
+function workerValues(
+    cfg: AgentConfig,
+    w: WorkerConfig,
+    names: AgentObjectNames,
+    mounts: Mounts,
+    sidecarVolumes: K8sObject[],
+): ChartValues {
+    let hpa: ChartValues | undefined;
+    if (w.hpa !== undefined) {
+        const shape = hpaShapeOf(cfg.chart);
+        if (shape === undefined) {
+            throw new Error("chart.hpaShape is required for this chart version (validation should have said so)");
+        }
+        hpa = workerHpaValues(w.hpa, shape, workerObjectName(cfg.resourceNamePrefix, w.name));
+    }
     return compact({
         name: w.name,
         queues: w.queues.join(","),
@@ -164,20 +335,186 @@ function workerValues(cfg: AgentConfig, w: WorkerConfig, names: AgentObjectNames
         syncSlots: w.syncSlots,
         image: w.image,
         resources: w.resources,
-        hpa: w.hpa,
+        hpa,
         terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
-        env: w.env,
-        volumes: [...mounts.volumes, ...w.volumes],
+        env: uniqueEnv(w.env),
+        ...podExtras(cfg, w, agentFloors(cfg)),
+        volumes: [...mounts.volumes, ...sidecarVolumes, ...w.volumes],
         volumeMounts: [...mounts.volumeMounts, ...w.volumeMounts],
         ...placement(w),
+        canUseKubernetesPodOperator: w.canUseKubernetesPodOperator,
         serviceAccount: { create: false, name: names.serviceAccounts.workers[w.name] },
     });
+}
+
+/** Sentinel's default probe (chart 2.0.0 values: `httpGet health:<port>`, period 10) on a changed port. */
+function sentinelProbe(port: number): ChartValues {
+    return {
+        httpGet: { path: "health", port },
+        initialDelaySeconds: 5,
+        periodSeconds: 10,
+        failureThreshold: 3,
+        successThreshold: 1,
+        timeoutSeconds: 5,
+    };
+}
+
+function sentinelValues(cfg: AgentConfig): ChartValues {
+    const s = cfg.sentinel;
+    if (!s.enabled) {
+        return { enabled: false };
+    }
+    let image = s.image;
+    if (image === undefined) {
+        const derived = defaultSentinelImage(cfg.image);
+        if ("problem" in derived) {
+            throw new Error(`sentinel.image ${derived.problem}`);
+        }
+        image = derived.image;
+    }
+    const tmp = cfg.restricted;
+    return compact({
+        enabled: true,
+        image,
+        imagePullPolicy: cfg.imagePullPolicy,
+        port: s.port,
+        resources: s.resources,
+        env: uniqueEnv([...proxyEnv(cfg), ...s.env]),
+        livenessProbe: s.livenessProbe ?? (s.port === undefined ? undefined : sentinelProbe(s.port)),
+        readinessProbe: s.readinessProbe ?? (s.port === undefined ? undefined : sentinelProbe(s.port)),
+        // Explicit: the chart documents its global contexts for workers, dag processor and triggerer only.
+        podSecurityContext: overlay(
+            cfg.restricted ? RESTRICTED_SENTINEL_POD_SECURITY_CONTEXT : SENTINEL_POD_SECURITY_CONTEXT,
+            s.podSecurityContext as ChartValues | undefined,
+        ),
+        containerSecurityContext: overlay(
+            cfg.restricted ? RESTRICTED_CONTAINER_SECURITY_CONTEXT : undefined,
+            s.containerSecurityContext as ChartValues | undefined,
+        ),
+        initContainers: containers(cfg, s.initContainers),
+        extraContainers: containers(cfg, s.extraContainers),
+        volumes: [...(tmp ? [{ name: TMP_VOLUME, emptyDir: {} }] : []), ...s.volumes],
+        volumeMounts: [...(tmp ? [{ name: TMP_VOLUME, mountPath: "/tmp" }] : []), ...s.volumeMounts],
+        ...placement(s),
+    });
+}
+
+function loggingSidecarValues(cfg: AgentConfig): ChartValues {
+    const ls = cfg.loggingSidecar;
+    if (!ls.enabled) {
+        return { enabled: false };
+    }
+    return compact({
+        enabled: true,
+        name: ls.name,
+        image: ls.image,
+        imagePullPolicy: cfg.imagePullPolicy,
+        config: ls.config,
+        resources: ls.resources,
+        env: uniqueEnv(ls.env),
+        securityContext: overlay(
+            cfg.restricted ? RESTRICTED_CONTAINER_SECURITY_CONTEXT : undefined,
+            ls.securityContext as ChartValues | undefined,
+        ),
+        volumeMounts: [
+            { name: TASK_LOGS_VOLUME, mountPath: cfg.taskLogsPath, readOnly: true },
+            // Read-only root filesystem: Vector's data_dir must be writable.
+            ...(cfg.restricted ? [{ name: SIDECAR_DATA_VOLUME, mountPath: ls.dataDir }] : []),
+            ...ls.volumeMounts,
+        ],
+    });
+}
+
+/** One `extraValues` layer: where it is configured, where it lands in the chart values, and its values. */
+export interface ExtraValueLayer {
+    /** Config path of the `extraValues` key, e.g. `["workers", 0, "extraValues"]`. */
+    configPath: (string | number)[];
+    /** Path in the chart values it is deep-merged into; `[]` is the root (top-level `extraValues`). */
+    chartPath: (string | number)[];
+    values: Record<string, unknown>;
+}
+
+/**
+ * Every `extraValues` layer of a config, in the order they are applied: each worker (into
+ * `workers[i]`), the triggerer, the dag processor, Sentinel and the logging sidecar (each only when
+ * enabled), then the top-level `extraValues` (into the root) last. Layers without keys are left out.
+ * Each is deep-merged with {@link mergeValues} (maps merge, lists replace).
+ */
+export function extraValueLayers(cfg: AgentConfig): ExtraValueLayer[] {
+    const layers: ExtraValueLayer[] = [];
+    const add = (configPath: (string | number)[], chartPath: (string | number)[], values: unknown) => {
+        if (values !== undefined && values !== null && typeof values === "object" && Object.keys(values).length > 0) {
+            layers.push({ configPath, chartPath, values: values as Record<string, unknown> });
+        }
+    };
+    cfg.workers.forEach((w, i) => {
+        add(["workers", i, "extraValues"], ["workers", i], w.extraValues);
+    });
+    add(["triggerer", "extraValues"], ["triggerer"], cfg.triggerer.extraValues);
+    add(["dagProcessor", "extraValues"], ["dagProcessor"], cfg.dagProcessor.extraValues);
+    if (cfg.sentinel.enabled) {
+        add(["sentinel", "extraValues"], ["sentinel"], cfg.sentinel.extraValues);
+    }
+    if (cfg.loggingSidecar.enabled) {
+        add(["loggingSidecar", "extraValues"], ["loggingSidecar"], cfg.loggingSidecar.extraValues);
+    }
+    add(["extraValues"], [], cfg.extraValues);
+    return layers;
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** `node` with `override` deep-merged at `path` (copies along the path; the rest is shared). */
+function mergeAt(node: unknown, path: readonly (string | number)[], override: ChartValues): unknown {
+    const [head, ...rest] = path;
+    if (head === undefined) {
+        return mergeValues(isMap(node) ? node : {}, override);
+    }
+    if (typeof head === "number") {
+        const list = Array.isArray(node) ? [...(node as unknown[])] : [];
+        list[head] = mergeAt(list[head], rest, override);
+        return list;
+    }
+    const map = isMap(node) ? { ...node } : {};
+    map[head] = mergeAt(map[head], rest, override);
+    return map;
+}
+
+/** Applies the layers in order. */
+export function applyExtraValueLayers(values: ChartValues, layers: readonly ExtraValueLayer[]): ChartValues {
+    return layers.reduce<ChartValues>(
+        (acc, layer) => mergeAt(acc, layer.chartPath, layer.values) as ChartValues,
+        values,
+    );
+}
+
+/**
+ * Annotations of each component's ServiceAccount from config, by component key (`worker:<name>`,
+ * `dagProcessor`, `triggerer`, `sentinel`). The backend's identity annotations are merged over these
+ * (validation refuses a key the backend sets).
+ */
+export function componentServiceAccountAnnotations(cfg: AgentConfig): Record<string, Record<string, string>> {
+    const out: Record<string, Record<string, string>> = {};
+    const add = (key: string, annotations: Record<string, string> | undefined) => {
+        if (annotations !== undefined && Object.keys(annotations).length > 0) {
+            out[key] = annotations;
+        }
+    };
+    for (const w of cfg.workers) {
+        add(`worker:${w.name}`, w.serviceAccount?.annotations);
+    }
+    add("dagProcessor", cfg.dagProcessor.serviceAccount?.annotations);
+    add("triggerer", cfg.triggerer.serviceAccount?.annotations);
+    add("sentinel", cfg.sentinel.serviceAccount?.annotations);
+    return out;
 }
 
 /**
  * Builds the chart values for a validated config. `names` are the Secrets and ServiceAccounts the
  * program creates; `backend` is what the backend returned, resolved. Secret values never enter:
- * only Secret names do.
+ * only Secret names do. The `extraValues` layers ({@link extraValueLayers}) are merged in last.
  */
 export function buildChartValues(
     cfg: AgentConfig,
@@ -189,46 +526,15 @@ export function buildChartValues(
     if (options.withExtraValues === false) {
         return derived;
     }
-    return extraValueLayers(cfg).reduce((acc, layer) => mergeAt(acc, layer.chartPath, layer.values), derived);
-}
-
-/** One layer of extra values: where it is configured, where it lands in the chart values, and what it holds. */
-export interface ExtraValueLayer {
-    configPath: (string | number)[];
-    chartPath: (string | number)[];
-    values: Record<string, unknown>;
-}
-
-/** Every extra-values layer of a config, applied in this order after the derived values. */
-export function extraValueLayers(cfg: AgentConfig): ExtraValueLayer[] {
-    return [{ configPath: ["extraValues"], chartPath: [], values: cfg.extraValues }];
-}
-
-/** Deep-merges `override` into the node of `base` at `path` (maps merge, lists are replaced). */
-function mergeAt(base: ChartValues, path: (string | number)[], override: Record<string, unknown>): ChartValues {
-    if (path.length === 0) {
-        return mergeValues(base, override);
-    }
-    const [head, ...rest] = path;
-    const key = head as string | number;
-    const container = base as Record<string | number, unknown>;
-    const child = (container[key] ?? {}) as ChartValues;
-    const merged = mergeAt(child, rest, override);
-    if (Array.isArray(base)) {
-        const copy = [...(base as unknown[])];
-        copy[key as number] = merged;
-        return copy as unknown as ChartValues;
-    }
-    return { ...base, [key]: merged };
+    return applyExtraValueLayers(derived, extraValueLayers(cfg));
 }
 
 /** The chart values the program derives from config, before any extra values. */
 function derivedChartValues(cfg: AgentConfig, names: AgentObjectNames, backend: ResolvedBackend): ChartValues {
     const withLogs = sharedMounts(cfg, backend, true);
     const noLogs = sharedMounts(cfg, backend, false);
-    const sentinelMounts = cfg.restricted
-        ? { volumes: [{ name: "tmp", emptyDir: {} }], volumeMounts: [{ name: "tmp", mountPath: "/tmp" }] }
-        : { volumes: [], volumeMounts: [] };
+    const sidecarVolumes = sidecarPodVolumes(cfg);
+    const floors = agentFloors(cfg);
     const ids = cfg.astro;
     const endpointQuery = new URLSearchParams([
         ["ASTRO_DEPLOYMENT_ID", ids.deploymentId],
@@ -242,7 +548,7 @@ function derivedChartValues(cfg: AgentConfig, names: AgentObjectNames, backend: 
             ? { agentTokenFile: cfg.agentTokenFile }
             : { agentTokenSecretName: cfg.agentTokenSecretName ?? names.agentTokenSecret };
 
-    return compact({
+    const values = compact({
         resourceNamePrefix: cfg.resourceNamePrefix,
         namespace: cfg.namespace,
         createNamespace: false,
@@ -258,8 +564,8 @@ function derivedChartValues(cfg: AgentConfig, names: AgentObjectNames, backend: 
         commonEnv: buildCommonEnv(cfg, backend),
         labels: { ...cfg.labels, ...backend.podLabels },
         annotations: cfg.annotations,
-        podSecurityContext: cfg.restricted ? RESTRICTED_POD_SECURITY_CONTEXT : DEFAULT_POD_SECURITY_CONTEXT,
-        containerSecurityContext: cfg.restricted ? RESTRICTED_CONTAINER_SECURITY_CONTEXT : undefined,
+        podSecurityContext: floors.pod,
+        containerSecurityContext: floors.container,
         serviceAccount: {
             annotations: backend.serviceAccountAnnotations,
             workers: { create: false },
@@ -267,11 +573,12 @@ function derivedChartValues(cfg: AgentConfig, names: AgentObjectNames, backend: 
             triggerer: { create: false, name: names.serviceAccounts.triggerer },
             sentinel: { create: false, name: names.serviceAccounts.sentinel },
         },
-        workers: cfg.workers.map((w) => workerValues(cfg, w, names, withLogs)),
+        workers: cfg.workers.map((w) => workerValues(cfg, w, names, withLogs, sidecarVolumes)),
         dagProcessor: compact({
             image: cfg.dagProcessor.image,
             resources: cfg.dagProcessor.resources,
-            env: cfg.dagProcessor.env,
+            env: uniqueEnv(cfg.dagProcessor.env),
+            ...podExtras(cfg, cfg.dagProcessor, floors),
             volumes: [...noLogs.volumes, ...cfg.dagProcessor.volumes],
             volumeMounts: [...noLogs.volumeMounts, ...cfg.dagProcessor.volumeMounts],
             ...placement(cfg.dagProcessor),
@@ -281,35 +588,14 @@ function derivedChartValues(cfg: AgentConfig, names: AgentObjectNames, backend: 
             asyncSlots: cfg.triggerer.asyncSlots,
             image: cfg.triggerer.image,
             resources: cfg.triggerer.resources,
-            env: cfg.triggerer.env,
-            volumes: [...withLogs.volumes, ...cfg.triggerer.volumes],
+            env: uniqueEnv(cfg.triggerer.env),
+            ...podExtras(cfg, cfg.triggerer, floors),
+            volumes: [...withLogs.volumes, ...sidecarVolumes, ...cfg.triggerer.volumes],
             volumeMounts: [...withLogs.volumeMounts, ...cfg.triggerer.volumeMounts],
             ...placement(cfg.triggerer),
         }),
-        sentinel: cfg.sentinel.enabled
-            ? compact({
-                  enabled: true,
-                  image: cfg.sentinel.image ?? `${SENTINEL_REPOSITORY}:${agentVersionOf(cfg.image) ?? ""}`,
-                  imagePullPolicy: cfg.imagePullPolicy,
-                  resources: cfg.sentinel.resources,
-                  env: cfg.sentinel.env,
-                  volumes: sentinelMounts.volumes,
-                  volumeMounts: sentinelMounts.volumeMounts,
-              })
-            : { enabled: false },
-        loggingSidecar: cfg.loggingSidecar.enabled
-            ? compact({
-                  enabled: true,
-                  name: cfg.loggingSidecar.name,
-                  image: cfg.loggingSidecar.image,
-                  imagePullPolicy: cfg.imagePullPolicy,
-                  config: cfg.loggingSidecar.config,
-                  resources: cfg.loggingSidecar.resources,
-                  env: cfg.loggingSidecar.env,
-                  securityContext: cfg.restricted ? RESTRICTED_CONTAINER_SECURITY_CONTEXT : undefined,
-                  volumeMounts: [{ name: "task-logs", mountPath: cfg.taskLogsPath, readOnly: true }],
-              })
-            : { enabled: false },
+        sentinel: sentinelValues(cfg),
+        loggingSidecar: loggingSidecarValues(cfg),
         openLineage: compact({
             enabled: cfg.openLineage.enabled,
             apiKeySecret: cfg.openLineage.enabled
@@ -321,9 +607,5 @@ function derivedChartValues(cfg: AgentConfig, names: AgentObjectNames, backend: 
             facetsEnvironmentVariables: [...ASTRO_ID_ENV],
         }),
     });
-}
-
-/** Helm-style deep merge: maps merge, lists are replaced by the override. */
-export function mergeValues(base: ChartValues, override: ChartValues): ChartValues {
-    return deepmerge<ChartValues>(base, override, { arrayMerge: (_target, source: unknown[]) => source });
+    return values;
 }

@@ -17,6 +17,8 @@ interface JsonSchema {
     additionalProperties?: JsonSchema | boolean;
     anyOf?: JsonSchema[];
     oneOf?: JsonSchema[];
+    /** Set with `.meta({ collapse: "<Kubernetes type>" })`: documented as one row, fields not listed. */
+    collapse?: string;
 }
 
 /** The stack config as JSON Schema (input side: what users write). */
@@ -35,6 +37,9 @@ interface Row {
 function typeOf(s: JsonSchema): string {
     if (s.secret) {
         return "secret string";
+    }
+    if (s.collapse !== undefined) {
+        return `${s.collapse} object`;
     }
     if (s.const !== undefined) {
         return JSON.stringify(s.const);
@@ -67,7 +72,10 @@ function walk(s: JsonSchema, key: string, required: boolean, rows: Row[]): void 
         defaultValue: s.default === undefined ? "" : `\`${JSON.stringify(s.default)}\``,
         description: s.description ?? "",
     });
-    walkChildren(s.type === "array" && s.items ? s.items : s, s.type === "array" ? `${key}[]` : key, rows);
+    const inner = s.type === "array" && s.items ? s.items : s;
+    if (inner.collapse === undefined) {
+        walkChildren(inner, s.type === "array" ? `${key}[]` : key, rows);
+    }
 }
 
 /** Rows for the fields of an object, or of each branch of a tagged union (`backend (kind=local).connections`). */

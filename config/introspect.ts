@@ -364,6 +364,9 @@ function accepts(schema: Schema, value: unknown): boolean {
     return (schema as z.ZodType).safeParse(value).success;
 }
 
+/** The example of a free-form string (any text is valid there). */
+export const GENERIC_TEXT = "some-text";
+
 /** A valid example for a schema: its declared example, else a default, else one built from its type. */
 export function exampleOf(schema: Schema, depth = 0): unknown {
     const info = inspect(schema);
@@ -388,6 +391,12 @@ function buildExample(core: Schema, depth: number): unknown {
     switch (d.type) {
         case "boolean":
             return true;
+        case "unknown":
+        case "any":
+            return GENERIC_TEXT;
+        case "string":
+            // A free-form string (no pattern or format of its own): any text is an example of it.
+            return accepts(core, GENERIC_TEXT) ? GENERIC_TEXT : undefined;
         case "enum":
             return Object.values(d.entries ?? {})[0];
         case "literal":
@@ -407,7 +416,9 @@ function buildExample(core: Schema, depth: number): unknown {
         case "record": {
             const key = d.keyType ? exampleOf(d.keyType, depth + 1) : undefined;
             const value = d.valueType ? exampleOf(d.valueType, depth + 1) : undefined;
-            return value === undefined ? undefined : { [typeof key === "string" ? key : "name"]: value };
+            return value === undefined
+                ? undefined
+                : { [typeof key === "string" && key !== GENERIC_TEXT ? key : "name"]: value };
         }
         case "array": {
             const item = d.element ? exampleOf(d.element, depth + 1) : undefined;

@@ -3,6 +3,17 @@
 import { z } from "zod";
 import { backendFor, backendSchema } from "../components/backends/registry";
 import type { BackendIssue } from "../components/backends/types";
+import { formatPath } from "./errors";
+import {
+    ASTRO_REGISTRY,
+    agentVersionOf,
+    defaultSentinelImage,
+    HPA_SHAPES,
+    hpaShapeForChart,
+    NEWEST_CHECKED_CHART_VERSION,
+    SENTINEL_REPOSITORY,
+    type HpaShape,
+} from "./chartVersions";
 import {
     absolutePath,
     annotationsSchema,
@@ -13,6 +24,7 @@ import {
     gitRepoUrl,
     helmChartName,
     identifier,
+    k8sObject,
     imageRef,
     k8sObjectLike,
     labelsSchema,
@@ -28,13 +40,22 @@ import {
     wholeNumber,
 } from "./primitives";
 import { programVolumeNames, type MountingComponent } from "./volumes";
+import {
+    containerSecurityContextSchema,
+    containerWeakenings,
+    podSecurityContextSchema,
+    podWeakenings,
+    type Weakening,
+} from "./securityContext";
+
+export { ASTRO_REGISTRY, SENTINEL_REPOSITORY, agentVersionOf };
 
 /** Chart pinned by default; override with `chart.version`. */
 export const DEFAULT_CHART_VERSION = "2.3.3";
 export const DEFAULT_CHART_NAME = "astro-remote-execution-agent";
 export const DEFAULT_CHART_REPO = "https://helm.astronomer.io";
-export const ASTRO_REGISTRY = "images.astronomer.cloud";
-export const SENTINEL_REPOSITORY = `${ASTRO_REGISTRY}/baseimages/astro-remote-execution-sentinel`;
+export const DEFAULT_VECTOR_DATA_DIR = "/var/lib/vector";
+export const DEFAULT_QUEUE_METRIC = "astro_agent_client_queued_or_running_tasks";
 export const DEFAULT_TASK_LOGS_PATH = "/usr/local/airflow/logs";
 export const DEFAULT_OPENLINEAGE_URL = "https://o11y.astronomer.io";
 export const ASTRO_ID_ENV = [
@@ -60,6 +81,16 @@ export const GENERATED_ENV: Record<string, string> = {
     HTTPS_PROXY: "proxy.httpsProxy",
     NO_PROXY: "proxy.noProxy",
 };
+/** Env names the program generates for Sentinel (it does not get commonEnv). */
+export const GENERATED_SENTINEL_ENV: Record<string, string> = {
+    HTTP_PROXY: "proxy.httpProxy",
+    HTTPS_PROXY: "proxy.httpsProxy",
+    NO_PROXY: "proxy.noProxy",
+};
+/** Volume names the program adds to pods when restricted (and for the logging sidecar's data dir). */
+export const TMP_VOLUME = "tmp";
+export const TASK_LOGS_VOLUME = "task-logs";
+export const SIDECAR_DATA_VOLUME = "logging-sidecar-data";
 
 const envList = z.array(envVarSchema).default([]);
 
@@ -99,10 +130,114 @@ const podPlacement = {
         .describe("Affinity rules for the pods."),
 };
 
+const extraValues = z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(
+        "Chart values deep-merged into this component's values after the program's own (maps merge, lists replace). No secrets.",
+    );
+
+const PROBE_HANDLERS = ["httpGet", "tcpSocket", "exec", "grpc"] as const;
+const probeSchema = strictObject({
+    httpGet: k8sObjectLike("an HTTP GET probe handler", { path: "healthz", port: 39091 }).optional(),
+    tcpSocket: k8sObjectLike("a TCP probe handler", { port: 8080 }).optional(),
+    exec: k8sObjectLike("an exec probe handler", { command: ["airflow", "jobs", "check"] }).optional(),
+    grpc: k8sObjectLike("a gRPC probe handler", { port: 9090 }).optional(),
+    initialDelaySeconds: z.int().min(0, "must be 0 or more").optional(),
+    periodSeconds: z.int().min(1, "must be at least 1").optional(),
+    timeoutSeconds: z.int().min(1, "must be at least 1").optional(),
+    successThreshold: z.int().min(1, "must be at least 1").optional(),
+    failureThreshold: z.int().min(1, "must be at least 1").optional(),
+    terminationGracePeriodSeconds: z.int().min(1, "must be at least 1").optional(),
+})
+    .superRefine((p, ctx) => {
+        const set = PROBE_HANDLERS.filter((h) => p[h] !== undefined);
+        if (set.length !== 1) {
+            ctx.addIssue({
+                code: "custom",
+                path: set.length === 0 ? [] : [set[1] ?? "httpGet"],
+                message: `set exactly one of ${PROBE_HANDLERS.join(", ")}${set.length > 1 ? ` (got ${set.join(", ")})` : ""}`,
+            });
+        }
+    })
+    .meta({
+        collapse: "Kubernetes Probe",
+        expected: "a Kubernetes probe with exactly one handler",
+        example: { httpGet: { path: "healthz", port: 39091 }, periodSeconds: 10 },
+    });
+export type ProbeConfig = z.output<typeof probeSchema>;
+const livenessProbeSchema = probeSchema.superRefine((p, ctx) => {
+    if (p.successThreshold !== undefined && p.successThreshold !== 1) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["successThreshold"],
+            message: "must be 1 for a liveness probe (a Kubernetes rule)",
+        });
+    }
+});
+
+/** An init or extra container: a Kubernetes Container with a name and a pinned image. */
+const containerSchema = z
+    .looseObject({
+        name: dnsLabel(),
+        image: imageRef,
+        securityContext: containerSecurityContextSchema.optional(),
+    })
+    .meta({ collapse: "Kubernetes Container" });
+export type ContainerConfig = z.output<typeof containerSchema>;
+
+const serviceAccountSchema = strictObject({
+    annotations: annotationsSchema
+        .default({})
+        .describe("Annotations of this component's ServiceAccount, merged with the backend's (whose keys win)."),
+});
+
+/** Pod-level settings every agent component (and Sentinel) takes, named like the chart's keys. */
+const podExtras = {
+    livenessProbe: livenessProbeSchema.optional().describe("Replaces the chart's liveness probe."),
+    readinessProbe: probeSchema.optional().describe("Replaces the chart's readiness probe."),
+    podSecurityContext: podSecurityContextSchema
+        .optional()
+        .describe("Merged over the program's pod securityContext; when `restricted`, it may only tighten it."),
+    containerSecurityContext: containerSecurityContextSchema
+        .optional()
+        .describe("Merged over the program's container securityContext; when `restricted`, it may only tighten it."),
+    initContainers: z
+        .array(containerSchema)
+        .optional()
+        .describe("Init containers (Kubernetes Container objects with a pinned image)."),
+    extraContainers: z
+        .array(containerSchema)
+        .optional()
+        .describe("Extra (sidecar) containers; when `restricted` they start from the restricted container context."),
+    serviceAccount: serviceAccountSchema
+        .optional()
+        .describe("This component's ServiceAccount (created by the program)."),
+    extraValues,
+};
+
+const scalingRules = strictObject({
+    stabilizationWindowSeconds: z.int().min(0).max(3600, "must be at most 3600").optional(),
+    selectPolicy: z.enum(["Max", "Min", "Disabled"]).optional(),
+    policies: z
+        .array(
+            strictObject({
+                type: z.enum(["Pods", "Percent"]),
+                value: z.int().min(1, "must be at least 1"),
+                periodSeconds: z.int().min(1).max(1800, "must be at most 1800"),
+            }),
+        )
+        .optional(),
+});
+
 const hpaSchema = strictObject({
     enabled: z.boolean().default(true).describe("Create a HorizontalPodAutoscaler for this worker."),
-    minReplicas: wholeNumber(1, 1000, 1).default(1).describe("Lower bound of replicas."),
-    maxReplicas: wholeNumber(1, 1000, 10).default(10).describe("Upper bound of replicas."),
+    minReplicas: wholeNumber(1, 1000, 1)
+        .default(1)
+        .describe("Lower bound of replicas (chart `minReplicaCount` or `minReplicas`, see `chart.hpaShape`)."),
+    maxReplicas: wholeNumber(1, 1000, 10)
+        .default(10)
+        .describe("Upper bound of replicas (chart `maxReplicaCount` or `maxReplicas`)."),
     metrics: z
         .array(
             k8sObjectLike("an HPA metric", {
@@ -111,7 +246,26 @@ const hpaSchema = strictObject({
             }),
         )
         .default([])
-        .describe("HPA metrics (autoscaling/v2 spec). Resource metrics need matching `resources.requests`."),
+        .describe(
+            "HPA metrics (autoscaling/v2 spec; chart `extraMetrics` or `metrics`). Resource metrics need matching `resources.requests`.",
+        ),
+    queueMetric: strictObject({
+        name: z
+            .string()
+            .regex(/^[A-Za-z_:][A-Za-z0-9_:]*$/, "must be a metric name")
+            .default(DEFAULT_QUEUE_METRIC)
+            .describe("Custom metric on the worker Deployment (e.g. served by prometheus-adapter)."),
+        targetValue: z.int().min(1, "must be at least 1").describe("Target value, typically the worker's syncSlots."),
+    })
+        .optional()
+        .describe("Scale on the agent's queued+running task count (the chart's `metric`)."),
+    behavior: strictObject({
+        scaleUp: scalingRules.optional(),
+        scaleDown: scalingRules.optional(),
+    })
+        .meta({ collapse: "autoscaling/v2 HorizontalPodAutoscalerBehavior" })
+        .optional()
+        .describe("Scaling behavior (autoscaling/v2 `behavior`)."),
 });
 
 const workerSchema = strictObject({
@@ -139,7 +293,12 @@ const workerSchema = strictObject({
     env: envList.describe("Worker-only environment variables."),
     volumes: volumes.describe("Extra volumes."),
     volumeMounts: volumeMounts.describe("Extra volume mounts."),
+    canUseKubernetesPodOperator: z
+        .boolean()
+        .default(false)
+        .describe("Let the chart bind this worker's ServiceAccount to its KubernetesPodOperator Role."),
     ...podPlacement,
+    ...podExtras,
 });
 export type WorkerConfig = z.output<typeof workerSchema>;
 
@@ -150,6 +309,7 @@ const componentCommon = {
     volumes: volumes.describe("Extra volumes."),
     volumeMounts: volumeMounts.describe("Extra volume mounts."),
     ...podPlacement,
+    ...podExtras,
 };
 
 const triggererSchema = strictObject({
@@ -165,15 +325,25 @@ const sentinelSchema = strictObject({
     image: imageRef
         .optional()
         .describe(
-            `Sentinel image; default \`${SENTINEL_REPOSITORY}:<agent version>\`, the version read from the agent image tag.`,
+            "Sentinel image. Default: the Sentinel tag known to go with the agent version in `image`, from the agent's registry (Astronomer's, or a mirror keeping its paths); otherwise required.",
         ),
     resources: resourcesSchema.optional().describe("Container requests and limits."),
-    env: envList.describe("Sentinel environment variables."),
+    env: envList.describe("Sentinel environment variables (it does not get commonEnv; `proxy` is applied)."),
+    port: z
+        .int()
+        .min(1)
+        .max(65535, "must be a port (1-65535)")
+        .optional()
+        .describe("Sentinel's HTTP port (chart default 8080); the default probes follow it."),
+    volumes: volumes.describe("Extra volumes (for example a corporate CA bundle)."),
+    volumeMounts: volumeMounts.describe("Extra volume mounts."),
+    ...podPlacement,
+    ...podExtras,
 });
 
 const loggingSidecarSchema = strictObject({
     enabled: z.boolean().default(false).describe("Run a log-shipping sidecar in worker and triggerer pods."),
-    name: dnsLabel(63, "vector-logging-sidecar")
+    name: dnsLabel(60, "vector-logging-sidecar")
         .default("vector-logging-sidecar")
         .describe("Container name (its ConfigMap is `<name>-cm`)."),
     image: imageRef.optional().describe("Sidecar image, pinned (for example timberio/vector:0.45.0-debian)."),
@@ -184,6 +354,17 @@ const loggingSidecarSchema = strictObject({
         .describe("Vector configuration (YAML)."),
     resources: resourcesSchema.optional().describe("Container requests and limits."),
     env: envList.describe("Sidecar environment variables (commonEnv is not passed to it)."),
+    dataDir: absolutePath
+        .default(DEFAULT_VECTOR_DATA_DIR)
+        .describe(
+            "Vector's `data_dir` (Vector's default); when `restricted`, a writable emptyDir is mounted there. Must match `data_dir` in `config`.",
+        ),
+    volumes: volumes.describe("Volumes the sidecar mounts; added to every worker and triggerer pod."),
+    volumeMounts: volumeMounts.describe("Extra sidecar mounts (the read-only task-logs mount is always added)."),
+    securityContext: containerSecurityContextSchema
+        .optional()
+        .describe("Merged over the sidecar's securityContext; when `restricted`, it may only tighten it."),
+    extraValues,
 });
 
 const openLineageSchema = strictObject({
@@ -211,7 +392,11 @@ const bundleName = identifier("a DAG bundle name", "dags", {
 const gitBundleSchema = strictObject({
     type: z.literal("git"),
     name: bundleName.describe("Bundle name."),
-    repoUrl: gitRepoUrl.describe("Repository URL (`repo_url`)."),
+    repoUrl: gitRepoUrl
+        .optional()
+        .describe(
+            "Repository URL (`repo_url`). Optional with `gitConnId`: GitDagBundle then clones the connection's `host`, which must be the full repository URL.",
+        ),
     trackingRef: identifier("the branch, tag or commit to track", "main", {
         pattern: /^(?!\/)(?!.*\/$)(?!.*\.\.)(?!.*@\{)[^~^:?*[\\]+$/,
         rule: "no '..', '~', '^', ':', '?', '*', '[' or '\\', not starting or ending with '/'",
@@ -229,10 +414,14 @@ const gitBundleSchema = strictObject({
 const localBundleSchema = strictObject({
     type: z.literal("local"),
     name: bundleName.describe("Bundle name."),
-    path: absolutePath.default("/dags").describe("Folder the DAGs are read from."),
+    path: absolutePath
+        .optional()
+        .describe(
+            "Folder the DAGs are read from. Unset: no `path` kwarg, so Airflow uses `[core] dags_folder` of the image.",
+        ),
     persistentVolumeClaim: dnsSubdomain("airflow-dags")
         .optional()
-        .describe("Existing claim (ReadWriteMany) mounted read-only at `path` in every component."),
+        .describe("Existing claim (ReadWriteMany) mounted read-only at `path` (required then) in every component."),
 });
 
 const dagBundleSchema = z.discriminatedUnion("type", [gitBundleSchema, localBundleSchema], {
@@ -332,7 +521,15 @@ export const agentConfigShape = {
             .describe(`Chart repository (default ${DEFAULT_CHART_REPO}).`),
         path: text("a local chart directory or .tgz archive", "./charts/astro-remote-execution-agent")
             .optional()
-            .describe("Local chart directory or archive (mirrored or air-gapped installs)."),
+            .describe(
+                "Local chart directory or archive (mirrored or air-gapped installs); set `version` to the archive's version.",
+            ),
+        hpaShape: z
+            .enum(HPA_SHAPES, { error: `must be one of ${HPA_SHAPES.map((x) => `'${x}'`).join(", ")}` })
+            .optional()
+            .describe(
+                `Worker HPA values shape: 'replicaCount' (minReplicaCount/maxReplicaCount/metric/extraMetrics, every published values file) or 'replicas' (minReplicas/maxReplicas/metrics, the docs page). Default: derived from the chart version (replicaCount for 1.x and 2.x up to ${NEWEST_CHECKED_CHART_VERSION}).`,
+            ),
     })
         .prefault({})
         .describe("Where the chart comes from."),
@@ -374,17 +571,7 @@ export const agentConfigShape = {
     workers: z
         .array(workerSchema)
         .min(1, "must list at least one worker")
-        .default([
-            {
-                name: "default-worker",
-                queues: ["default"],
-                replicas: 1,
-                terminationGracePeriodSeconds: 600,
-                env: [],
-                volumes: [],
-                volumeMounts: [],
-            },
-        ])
+        .prefault([{ name: "default-worker" }])
         .describe("Worker Deployments (chart `workers`)."),
     triggerer: triggererSchema.prefault({}).describe("Triggerer (chart `triggerer`)."),
     dagProcessor: dagProcessorSchema.prefault({}).describe("DAG processor (chart `dagProcessor`)."),
@@ -422,16 +609,16 @@ const INLINE_SECRET_VALUES: (string | number)[][] = [
     ["agentToken"],
     ["imagePullSecretData"],
     ["openLineage", "apiKey"],
+    ["sentinelAuthSecret"],
 ];
 
 function countSet(...values: unknown[]): number {
     return values.filter((v) => v !== undefined).length;
 }
 
-/** The agent version in an image tag such as `3.2-5-python-3.14-astro-agent-1.7.1`. */
-export function agentVersionOf(image: string): string | undefined {
-    const tag = parseImageRef(image)?.tag;
-    return tag ? /astro-agent-([0-9]+\.[0-9]+\.[0-9]+)$/.exec(tag)?.[1] : undefined;
+/** The HPA values shape for a chart config: the explicit override, else the one known for its version. */
+export function hpaShapeOf(chart: { version?: string | undefined; hpaShape?: HpaShape | undefined }) {
+    return chart.hpaShape ?? hpaShapeForChart(chart.version ?? DEFAULT_CHART_VERSION);
 }
 
 /** Longest name the chart derives from a worker: `<prefix>-worker-<name>-hpa`. */
@@ -481,6 +668,55 @@ function requiredConnections(cfg: { dagBundles: DagBundleConfig[] }) {
               ]
             : [],
     );
+}
+
+type EnvListKind = "common" | "agent" | "sentinel" | "sidecar";
+type EnvEntries = { name: string; value?: unknown }[];
+
+/** Every env list of a config, with its path and who reads it. */
+function envLists(cfg: {
+    commonEnv: EnvEntries;
+    workers: { env: EnvEntries }[];
+    triggerer: { env: EnvEntries };
+    dagProcessor: { env: EnvEntries };
+    sentinel: { env: EnvEntries };
+    loggingSidecar: { env: EnvEntries };
+}): { path: (string | number)[]; env: EnvEntries; kind: EnvListKind }[] {
+    return [
+        { path: ["commonEnv"], env: cfg.commonEnv, kind: "common" },
+        ...cfg.workers.map((w, i) => ({ path: ["workers", i, "env"], env: w.env, kind: "agent" as const })),
+        { path: ["triggerer", "env"], env: cfg.triggerer.env, kind: "agent" },
+        { path: ["dagProcessor", "env"], env: cfg.dagProcessor.env, kind: "agent" },
+        { path: ["sentinel", "env"], env: cfg.sentinel.env, kind: "sentinel" },
+        { path: ["loggingSidecar", "env"], env: cfg.loggingSidecar.env, kind: "sidecar" },
+    ];
+}
+
+type PodComponentConfig = Pick<
+    WorkerConfig,
+    | "volumes"
+    | "podSecurityContext"
+    | "containerSecurityContext"
+    | "initContainers"
+    | "extraContainers"
+    | "serviceAccount"
+>;
+
+type PodComponentKind = "worker" | "triggerer" | "dagProcessor" | "sentinel";
+
+/** The components that run their own pods, with their config paths. */
+function podComponents(cfg: {
+    workers: PodComponentConfig[];
+    triggerer: PodComponentConfig;
+    dagProcessor: PodComponentConfig;
+    sentinel: PodComponentConfig & { enabled: boolean };
+}): { path: (string | number)[]; c: PodComponentConfig; kind: PodComponentKind }[] {
+    return [
+        ...cfg.workers.map((c, i) => ({ path: ["workers", i], c, kind: "worker" as const })),
+        { path: ["triggerer"], c: cfg.triggerer, kind: "triggerer" },
+        { path: ["dagProcessor"], c: cfg.dagProcessor, kind: "dagProcessor" },
+        ...(cfg.sentinel.enabled ? [{ path: ["sentinel"], c: cfg.sentinel, kind: "sentinel" as const }] : []),
+    ];
 }
 
 export const agentConfigSchema = strictObject(agentConfigShape)
@@ -545,10 +781,10 @@ export const agentConfigSchema = strictObject(agentConfigShape)
                             `must be at least hpa.minReplicas (${w.hpa.minReplicas}); raise maxReplicas or lower minReplicas`,
                         );
                     }
-                    if (w.hpa.metrics.length === 0) {
+                    if (w.hpa.metrics.length === 0 && w.hpa.queueMetric === undefined) {
                         issue(
                             ["workers", i, "hpa", "metrics"],
-                            "must list at least one metric when the HPA is enabled",
+                            "must list at least one metric (or set hpa.queueMetric) when the HPA is enabled",
                         );
                     }
                     w.hpa.metrics.forEach((m, j) => {
@@ -587,6 +823,18 @@ export const agentConfigSchema = strictObject(agentConfigShape)
                             "is required for a private repository: name the Airflow connection holding the Git credentials",
                         );
                     }
+                    if (b.repoUrl === undefined && b.gitConnId === undefined) {
+                        issue(
+                            ["dagBundles", i, "repoUrl"],
+                            "is required: the Git repository URL (https://…, ssh://… or git@host:org/repo), unless gitConnId names a connection whose host is that URL",
+                        );
+                    }
+                }
+                if (b.type === "local" && b.persistentVolumeClaim !== undefined && b.path === undefined) {
+                    issue(
+                        ["dagBundles", i, "path"],
+                        "is required with persistentVolumeClaim: the claim is mounted there and the bundle reads it (the image's [core] dags_folder is not known to this program)",
+                    );
                 }
             });
         },
@@ -596,12 +844,12 @@ export const agentConfigSchema = strictObject(agentConfigShape)
         (cfg, ctx) => {
             const issue = reporter(ctx);
             const prod = cfg.environment === "prod";
-            // Images: Sentinel follows the agent version unless pinned itself; prod refuses floating tags.
-            if (cfg.sentinel.enabled && cfg.sentinel.image === undefined && agentVersionOf(cfg.image) === undefined) {
-                issue(
-                    ["sentinel", "image"],
-                    "is required: the agent version cannot be read from `image` (no '-astro-agent-x.y.z' tag); pin the Sentinel image of the same agent version",
-                );
+            // Images: Sentinel defaults only to a tag known to exist, from the agent's registry; prod refuses floating tags.
+            if (cfg.sentinel.enabled && cfg.sentinel.image === undefined) {
+                const sentinel = defaultSentinelImage(cfg.image);
+                if ("problem" in sentinel) {
+                    issue(["sentinel", "image"], sentinel.problem);
+                }
             }
             if (prod) {
                 const tag = parseImageRef(cfg.image);
@@ -669,55 +917,204 @@ export const agentConfigSchema = strictObject(agentConfigShape)
     .superRefine(
         (cfg, ctx) => {
             const issue = reporter(ctx);
-            // commonEnv: unique, and not shadowing what the program generates.
-            const envNames = new Map<string, number>();
-            cfg.commonEnv.forEach((e, i) => {
-                const source = GENERATED_ENV[e.name];
-                if (source !== undefined) {
-                    issue(
-                        ["commonEnv", i, "name"],
-                        `'${e.name}' is generated by this program; set '${source}' instead`,
-                    );
-                }
-                const first = envNames.get(e.name);
-                if (first !== undefined) {
-                    issue(["commonEnv", i, "name"], `duplicates commonEnv[${first}].name '${e.name}'`);
-                } else {
-                    envNames.set(e.name, i);
-                }
-            });
+            // HPA values shape: known for the checked chart versions, explicit otherwise.
+            const withHpa = cfg.workers.findIndex((w) => w.hpa !== undefined);
+            if (withHpa >= 0 && hpaShapeOf(cfg.chart) === undefined) {
+                issue(
+                    ["chart", "hpaShape"],
+                    `is required: workers[${withHpa}].hpa is set and chart ${cfg.chart.version ?? DEFAULT_CHART_VERSION} is newer than the versions whose HPA values were checked (1.x, 2.x up to ${NEWEST_CHECKED_CHART_VERSION}); read the chart's values.yaml and set 'replicaCount' or 'replicas'`,
+                );
+            }
         },
-        reading(["commonEnv"]),
+        reading(["chart", "workers"]),
     )
     .superRefine(
         (cfg, ctx) => {
             const issue = reporter(ctx);
-            // Restricted mode owns the volumes named tmp and task-logs.
-            if (cfg.restricted) {
-                const reserved = ["tmp", "task-logs"];
-                const components: [string, { volumes: { name: string }[] }][] = [
-                    ...cfg.workers.map((w, i): [string, { volumes: { name: string }[] }] => [`workers.${i}`, w]),
-                    ["triggerer", cfg.triggerer],
-                    ["dagProcessor", cfg.dagProcessor],
-                ];
-                for (const [where, c] of components) {
-                    c.volumes.forEach((v, j) => {
-                        if (reserved.includes(v.name)) {
-                            issue(
-                                [
-                                    ...where.split(".").map((p) => (/^[0-9]+$/.test(p) ? Number(p) : p)),
-                                    "volumes",
-                                    j,
-                                    "name",
-                                ],
-                                `'${v.name}' is created by restricted mode; rename this volume`,
-                            );
+            // Env lists: unique names, and none the program or the backend sets (it would be emitted twice).
+            const backend = backendFor(cfg.backend.kind);
+            const backendEnv = new Map(
+                (backend?.envNames(cfg.backend) ?? []).map((o) => [o.name, formatPath(o.setBy)]),
+            );
+            const owner = (name: string, forSentinel: boolean): string | undefined => {
+                const generated = (forSentinel ? GENERATED_SENTINEL_ENV : GENERATED_ENV)[name];
+                if (generated !== undefined) {
+                    return `'${name}' is generated by this program; set '${generated}' instead`;
+                }
+                const setBy = forSentinel ? undefined : backendEnv.get(name);
+                return setBy === undefined
+                    ? undefined
+                    : `'${name}' is also set by the ${cfg.backend.kind} backend (from ${setBy}); remove it here, the backend's value is used`;
+            };
+            for (const { path, env, kind } of envLists(cfg)) {
+                const seen = new Map<string, number>();
+                env.forEach((e, i) => {
+                    const taken = kind === "sidecar" ? undefined : owner(e.name, kind === "sentinel");
+                    if (taken !== undefined) {
+                        issue([...path, i, "name"], taken);
+                    }
+                    const first = seen.get(e.name);
+                    if (first !== undefined) {
+                        issue([...path, i, "name"], `duplicates ${formatPath([...path, first])}.name '${e.name}'`);
+                    } else {
+                        seen.set(e.name, i);
+                    }
+                });
+            }
+        },
+        reading([
+            "commonEnv",
+            "environment",
+            "backend",
+            "workers",
+            "triggerer",
+            "dagProcessor",
+            "sentinel",
+            "loggingSidecar",
+        ]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // Volume names the program adds to a pod are reserved there; sidecar volumes join worker and triggerer pods.
+            const sidecar = cfg.loggingSidecar.enabled;
+            for (const { path, c, kind } of podComponents(cfg)) {
+                const reserved = new Map<string, string>();
+                if (cfg.restricted) {
+                    reserved.set(TMP_VOLUME, "is created by restricted mode");
+                }
+                if (kind !== "sentinel" && kind !== "dagProcessor" && (cfg.restricted || sidecar)) {
+                    reserved.set(
+                        TASK_LOGS_VOLUME,
+                        "is created for the task logs (restricted mode or the logging sidecar)",
+                    );
+                }
+                if (kind !== "sentinel" && kind !== "dagProcessor" && sidecar) {
+                    if (cfg.restricted) {
+                        reserved.set(SIDECAR_DATA_VOLUME, "is created for the logging sidecar's data dir");
+                    }
+                    for (const v of cfg.loggingSidecar.volumes) {
+                        reserved.set(v.name, "is also declared in loggingSidecar.volumes (added to this pod)");
+                    }
+                }
+                c.volumes.forEach((v, j) => {
+                    const why = reserved.get(v.name);
+                    if (why !== undefined) {
+                        issue([...path, "volumes", j, "name"], `'${v.name}' ${why}; rename this volume`);
+                    }
+                });
+            }
+            if (sidecar) {
+                cfg.loggingSidecar.volumes.forEach((v, j) => {
+                    if ([TMP_VOLUME, TASK_LOGS_VOLUME, SIDECAR_DATA_VOLUME].includes(v.name)) {
+                        issue(
+                            ["loggingSidecar", "volumes", j, "name"],
+                            `'${v.name}' is created by the program; rename this volume`,
+                        );
+                    }
+                });
+            }
+        },
+        reading(["restricted", "workers", "triggerer", "dagProcessor", "sentinel", "loggingSidecar"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // Restricted mode is the floor: security context overrides may only tighten it.
+            if (!cfg.restricted) {
+                return;
+            }
+            const report = (base: (string | number)[], found: Weakening[]) => {
+                for (const w of found) {
+                    issue([...base, ...w.path], w.message);
+                }
+            };
+            for (const { path, c } of podComponents(cfg)) {
+                if (c.podSecurityContext !== undefined) {
+                    report([...path, "podSecurityContext"], podWeakenings(c.podSecurityContext));
+                }
+                if (c.containerSecurityContext !== undefined) {
+                    report([...path, "containerSecurityContext"], containerWeakenings(c.containerSecurityContext));
+                }
+                for (const list of ["initContainers", "extraContainers"] as const) {
+                    (c[list] ?? []).forEach((ct, j) => {
+                        if (ct.securityContext !== undefined) {
+                            report([...path, list, j, "securityContext"], containerWeakenings(ct.securityContext));
                         }
                     });
                 }
             }
+            if (cfg.loggingSidecar.securityContext !== undefined) {
+                report(["loggingSidecar", "securityContext"], containerWeakenings(cfg.loggingSidecar.securityContext));
+            }
         },
-        reading(["restricted", "workers", "triggerer", "dagProcessor"]),
+        reading(["restricted", "workers", "triggerer", "dagProcessor", "sentinel", "loggingSidecar"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // ServiceAccount annotations: the backend's identity keys are not overridable.
+            const backend = backendFor(cfg.backend.kind);
+            const owned = new Map(
+                (backend?.serviceAccountAnnotationKeys(cfg.backend) ?? []).map((o) => [o.name, formatPath(o.setBy)]),
+            );
+            for (const { path, c } of podComponents(cfg)) {
+                for (const key of Object.keys(c.serviceAccount?.annotations ?? {})) {
+                    const setBy = owned.get(key);
+                    if (setBy !== undefined) {
+                        issue(
+                            [...path, "serviceAccount", "annotations", key],
+                            `is set by the ${cfg.backend.kind} backend (from ${setBy}) for the agent's identity and cannot be overridden; remove it here`,
+                        );
+                    }
+                }
+            }
+        },
+        reading(["backend", "workers", "triggerer", "dagProcessor", "sentinel"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const issue = reporter(ctx);
+            // Sentinel and logging sidecar details that only make sense together.
+            const s = cfg.sentinel;
+            if (!s.enabled && s.extraValues !== undefined) {
+                issue(
+                    ["sentinel", "extraValues"],
+                    "is set but sentinel.enabled is false; remove it or enable Sentinel",
+                );
+            }
+            if (s.port !== undefined) {
+                for (const key of ["livenessProbe", "readinessProbe"] as const) {
+                    const port = s[key]?.httpGet?.port;
+                    if (port !== undefined && port !== s.port) {
+                        issue(
+                            ["sentinel", key, "httpGet", "port"],
+                            `must equal sentinel.port (${s.port}): Sentinel serves its health endpoint there`,
+                        );
+                    }
+                }
+            }
+            const ls = cfg.loggingSidecar;
+            if (!ls.enabled && ls.extraValues !== undefined) {
+                issue(
+                    ["loggingSidecar", "extraValues"],
+                    "is set but loggingSidecar.enabled is false; remove it or enable the sidecar",
+                );
+            }
+            const dataDir = ls.config === undefined ? undefined : /^data_dir:\s*["']?([^"'\s#]+)/m.exec(ls.config)?.[1];
+            if (
+                ls.enabled &&
+                cfg.restricted &&
+                dataDir !== undefined &&
+                dataDir.replace(/\/+$/, "") !== ls.dataDir.replace(/\/+$/, "")
+            ) {
+                issue(
+                    ["loggingSidecar", "dataDir"],
+                    `must match data_dir in loggingSidecar.config ('${dataDir}'), where the writable volume is mounted; set loggingSidecar.dataDir: ${dataDir}`,
+                );
+            }
+        },
+        reading(["sentinel", "loggingSidecar", "restricted"]),
     )
     .superRefine(
         (cfg, ctx) => {

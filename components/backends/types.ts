@@ -57,6 +57,13 @@ export interface BackendContribution {
     dependsOn: pulumi.Resource[];
 }
 
+/** A name the backend sets (an env variable, an annotation key) and the config path that decides it. */
+export interface BackendOwnedName {
+    name: string;
+    /** Config path (from the root) of the setting that makes the backend set it, for messages. */
+    setBy: (string | number)[];
+}
+
 /** A validation problem found by a backend's cross-key check; `path` is relative to the config root. */
 export interface BackendIssue {
     path: (string | number)[];
@@ -76,6 +83,14 @@ export interface AgentBackend<S extends z.ZodType = z.ZodType> {
     volumeNames?: readonly string[];
     /** One line for the README: what it provisions. */
     summary: string;
+    /**
+     * The `commonEnv` names `create()` returns, as a pure function of the backend config, so validation
+     * can refuse a user entry naming the same variable before anything is created (the program also
+     * checks at deploy time that `create()` kept to this list).
+     */
+    envNames(backend: z.output<S>): BackendOwnedName[];
+    /** The ServiceAccount annotation keys `create()` returns (identity bindings); users cannot override them. */
+    serviceAccountAnnotationKeys(backend: z.output<S>): BackendOwnedName[];
     /** Cross-key checks needing the whole config (e.g. Git connections the backend must serve). */
     validate?(backend: z.output<S>, config: BackendValidationView): BackendIssue[];
     /** Creates the backend's resources and returns what the chart needs. */

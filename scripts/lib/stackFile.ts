@@ -163,9 +163,7 @@ export function readStackFile(projectDir: string, stack: string, file?: string):
         throw new StackFileError(stackPath, undefined, "no such stack file");
     }
     const configEntries = readConfigBlock(stackPath, project.name);
-    const secureProblems = checkSecureValues(
-        (loadYaml(stackPath).value ?? {}) as { config?: Record<string, unknown> | null; encryptionsalt?: unknown },
-    );
+    const secureProblems = checkSecureValues(loadYaml(stackPath).value ?? {});
     if (secureProblems.length > 0) {
         throw new StackFileError(
             stackPath,

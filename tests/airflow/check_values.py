@@ -438,6 +438,12 @@ class Checker:
         self.values = values
         for prefix, lst in _env_lists(values):
             self.env_by_list.append((prefix, _parse_env_list(prefix, lst, self.report)))
+        # Sentinel and the logging sidecar run no Airflow code: their env lists only get the structural
+        # checks (objects with string values, no duplicate names).
+        for comp in ("sentinel", "loggingSidecar"):
+            c = values.get(comp)
+            if isinstance(c, dict):
+                _parse_env_list(f"{comp}.env", c.get("env"), self.report)
 
         _NETWORK_ATTEMPTS.clear()
         for fn in (self.check_env_names, self.check_connections, self.check_secrets, self.check_xcom, self.check_bundles):
@@ -983,11 +989,12 @@ class Checker:
         if conn_id and "git_conn_id" not in cfg.kwargs and cfg.kwargs.get("repo_url"):
             conn_id = None  # GitDagBundle treats the connection as optional when repo_url is set (public repo)
         if conn_id and f"AIRFLOW_CONN_{conn_id.upper()}" not in env_vars:
+            hint = "" if cfg.kwargs.get("repo_url") else ", with the full repository URL as its host (there is no repo_url)"
             self.report.add(
                 WARN,
                 "dagBundle",
                 f"{path}.kwargs.git_conn_id",
-                f"connection '{conn_id}' is not in the values env; it must exist in the secrets backend",
+                f"connection '{conn_id}' is not in the values env; it must exist in the secrets backend{hint}",
             )
             placeholder[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(
                 {"conn_type": "git", "host": cfg.kwargs.get("repo_url") or "https://example.invalid/placeholder.git"}
@@ -1004,6 +1011,24 @@ class Checker:
         detail = ""
         if getattr(bundle, "repo_url", None):
             detail = f" repo_url={bundle.repo_url}"
+        elif cname == "LocalDagBundle":
+            # Without a path kwarg LocalDagBundle reads settings.DAGS_FOLDER ([core] dags_folder).
+            where = "" if "path" in cfg.kwargs else " ([core] dags_folder of this checker; the image's own applies at runtime)"
+            detail = f" path={bundle.path}{where}"
+        if "git_conn_id" in sig.accepted and not cfg.kwargs.get("repo_url") and not placeholder:
+            # No repo_url: GitDagBundle clones the connection's host (GitHook: repo_url or connection.host).
+            # A bare host such as "github.com" (Astronomer's connection example, written for use with
+            # repo_url) is then taken as a local path.
+            url = getattr(bundle, "repo_url", None) or ""
+            if not re.match(r"^(https?://[^/\s]+/\S+|ssh://\S+|git@[^:\s]+:\S+|file://\S+|/\S+)$", url):
+                self.report.add(
+                    FAIL,
+                    "dagBundle",
+                    f"{path}.kwargs",
+                    f"no repo_url, so {cname} clones connection '{conn_id}' host {url or '(empty)'!r}, which is not a "
+                    "repository URL; put the full repository URL in the connection's host or set repo_url",
+                )
+                return
         self.report.add(PASS, "dagBundle", path, f"Airflow built {cname}{detail}")
         ri = cfg.kwargs.get("refresh_interval")
         if ri is not None and (not isinstance(ri, int) or ri < 0):

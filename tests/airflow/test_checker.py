@@ -165,6 +165,17 @@ def _variants() -> dict[str, tuple[dict, list[tuple[str, str]]]]:
     nox = load("good-gcp.yaml")
     nox["commonEnv"] = [e for e in nox["commonEnv"] if e["name"] != "AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH"]
     v["xcom-path-missing"] = (nox, [("XCOM_OBJECTSTORAGE_PATH]", "missing")])
+    # No repo_url: GitDagBundle clones the connection's host, so a bare host (Astronomer's example
+    # connection, written for use with repo_url) is not enough.
+    bare = bundle(load("good-aws.yaml"), tracking_ref="main", git_conn_id="git_repo")
+    set_env(bare, "AIRFLOW_CONN_GIT_REPO", json.dumps({"conn_type": "git", "host": "github.com", "schema": "https"}))
+    v["bundle-no-repo-url-bare-host"] = (
+        bare,
+        [("dagBundleConfigList[git-dags].kwargs", "host 'github.com', which is not a repository URL")],
+    )
+    sdup = load("good-aws.yaml")
+    sdup["sentinel"] = {"enabled": True, "env": [{"name": "HTTPS_PROXY", "value": "a"}, {"name": "HTTPS_PROXY", "value": "b"}]}
+    v["sentinel-env-duplicate"] = (sdup, [("sentinel.env[HTTPS_PROXY]", "duplicate env name")])
     return v
 
 
@@ -176,6 +187,19 @@ GOOD_VARIANTS = {
     "sensitive-cmd-option": set_env(load("good-gcp.yaml"), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD", "cat /x"),
     "per-key-kwarg": set_env(load("good-aws.yaml"), "AIRFLOW__SECRETS__BACKEND_KWARG__REGION_NAME", "eu-west-1"),
     "public-git-repo": bundle(load("good-gcp.yaml"), tracking_ref="v1.2.0", repo_url="https://github.com/o/r.git"),
+    # Astronomer's documented private-repo form: bare host in the connection, URL in repo_url.
+    "private-git-repo-url-in-bundle": set_env(
+        bundle(load("good-aws.yaml"), tracking_ref="main", git_conn_id="git_repo", repo_url="https://github.com/o/r.git"),
+        "AIRFLOW_CONN_GIT_REPO",
+        json.dumps({"conn_type": "git", "host": "github.com", "login": "x", "password": "y"}),
+    ),
+    # LocalDagBundle without kwargs reads Airflow's [core] dags_folder (the chart's own default list).
+    "local-bundle-no-path": {
+        **load("good-local.yaml"),
+        "dagBundleConfigList": json.dumps(
+            [{"name": "dags-folder", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle", "kwargs": {}}]
+        ),
+    },
 }
 
 

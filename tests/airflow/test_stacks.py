@@ -1,6 +1,7 @@
 """Render every stack listed in stacks.txt with `npm run render` and let real Airflow check the values.
 
-Adding a stack to the check = one line in tests/airflow/stacks.txt.
+Adding a stack to the check = one line in tests/airflow/stacks.txt: a stack name (Pulumi.<name>.yaml at
+the repository root), optionally followed by the path of its stack file relative to the repository.
 """
 from __future__ import annotations
 
@@ -18,9 +19,14 @@ REPO = HERE.parent.parent
 CHECKER = HERE / "check_values.py"
 
 
-def stacks() -> list[str]:
+def stacks() -> list[tuple[str, str | None]]:
     lines = (HERE / "stacks.txt").read_text().splitlines()
-    return [l.split("#", 1)[0].strip() for l in lines if l.split("#", 1)[0].strip()]
+    out: list[tuple[str, str | None]] = []
+    for line in lines:
+        fields = line.split("#", 1)[0].split()
+        if fields:
+            out.append((fields[0], fields[1] if len(fields) > 1 else None))
+    return out
 
 
 def _render_available() -> str | None:
@@ -34,14 +40,15 @@ def _render_available() -> str | None:
     return None
 
 
-@pytest.mark.parametrize("stack", stacks())
-def test_stack_values_pass_airflow_checks(stack, tmp_path):
+@pytest.mark.parametrize("stack,stack_file", stacks(), ids=[name for name, _ in stacks()])
+def test_stack_values_pass_airflow_checks(stack, stack_file, tmp_path):
     reason = _render_available()
     if reason:
         pytest.skip(reason)
     out = tmp_path / f"{stack}-values.yaml"
+    file_args = ["--stack-file", str(REPO / stack_file)] if stack_file else []
     render = subprocess.run(
-        ["npm", "run", "-s", "render", "--", "--stack", stack, "--out", str(out)],
+        ["npm", "run", "-s", "render", "--", "--stack", stack, *file_args, "--out", str(out)],
         cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, "CI": "true"},
     )
     # the values are checked even if render also complained, so both problems show up

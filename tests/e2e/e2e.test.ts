@@ -425,10 +425,12 @@ describe("end to end: real engine, real API server", function () {
             assert.equal(deps.length, 5);
             for (const d of deps) {
                 const spec = d.spec.template.spec;
+                // Sentinel runs as its own user (UID/GID 5000, chart 2.0.0 values), the agent as 50000.
+                const uid = d.metadata.name.endsWith("-sentinel") ? 5000 : 50000;
                 assert.deepEqual(spec.securityContext, {
                     seccompProfile: { type: "RuntimeDefault" },
-                    runAsUser: 50000,
-                    fsGroup: 50000,
+                    runAsUser: uid,
+                    fsGroup: uid,
                     runAsNonRoot: true,
                 });
                 for (const c of spec.containers) {

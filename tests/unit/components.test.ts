@@ -189,8 +189,7 @@ describe("AgentRelease", () => {
                 new AgentRelease("rel", {
                     releaseName: "astro",
                     namespace: "astro-ns",
-                    values: { a: { b: 1 }, list: [1] },
-                    extraValues: { a: { c: 2 }, list: [2] },
+                    values: { a: { b: 1, c: 2 }, list: [2] },
                     atomic: true,
                     timeoutSeconds: 900,
                 }),

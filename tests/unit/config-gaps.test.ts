@@ -317,7 +317,9 @@ describe("validation gaps: volume mounts", () => {
 
     it("accepts the component's own volumes and the ones the program adds", () => {
         const v = baseValues();
-        v.dagBundles = [{ type: "local", name: "team_dags", persistentVolumeClaim: "dags-claim" }];
+        v.dagBundles = [
+            { type: "local", name: "team_dags", path: "/opt/airflow/dags/team", persistentVolumeClaim: "dags-claim" },
+        ];
         v.workers = [
             worker({
                 volumes: [{ name: "scratch", emptyDir: {} }],
@@ -364,7 +366,14 @@ describe("validation gaps: volume mounts", () => {
                 (v) => {
                     v.restricted = false;
                     v.loggingSidecar = { enabled: true, image: "timberio/vector:0.45.0-debian" };
-                    v.dagBundles = [{ type: "local", name: "team_dags", persistentVolumeClaim: "dags-claim" }];
+                    v.dagBundles = [
+                        {
+                            type: "local",
+                            name: "team_dags",
+                            path: "/opt/airflow/dags/team",
+                            persistentVolumeClaim: "dags-claim",
+                        },
+                    ];
                 },
             ],
         ];

@@ -160,7 +160,7 @@ const cases: Case[] = [
         name: "git bundle without repoUrl",
         change: (v) => (v.dagBundles = [{ type: "git", name: "dags", trackingRef: "main" }]),
         key: "dagBundles[0].repoUrl",
-        message: /is required \(a Git repository URL/,
+        message: /is required: the Git repository URL .*unless gitConnId/,
     },
     {
         name: "git bundle without trackingRef",

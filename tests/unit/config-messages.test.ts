@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import fc from "fast-check";
 import type { z } from "zod";
 import { formatPath, parseConfig, type ConfigProblem } from "../../config/errors";
-import { exampleOf, inspect, jsonKinds, type JsonKind } from "../../config/introspect";
+import { exampleOf, inspect, jsonKinds, type JsonKind, GENERIC_TEXT } from "../../config/introspect";
 import { validateStackConfig } from "../../config/load";
 import { agentConfigSchema } from "../../config/schema";
 import { baseValues, raw } from "../fixtures/config";
@@ -69,7 +69,7 @@ function keysOf(schema: Schema, path: Path, input: unknown, variant: string, out
         case "record":
             if (d.valueType) {
                 const key = d.keyType ? exampleOf(d.keyType) : undefined;
-                const name = typeof key === "string" ? key : "name";
+                const name = typeof key === "string" && key !== GENERIC_TEXT ? key : "name";
                 keysOf(d.valueType, [...path, name], at(name), variant, out);
             }
             break;

@@ -133,7 +133,7 @@ describe("example stacks", () => {
             assert.equal(release?.inputs.version, "2.3.3");
             const v = releaseValues(result);
             assert.match(v.image as string, /:3\.2-5-python-3\.14-astro-agent-1\.7\.1$/);
-            assert.match((v.sentinel as { image: string }).image, /:1\.7\.1$/);
+            assert.match((v.sentinel as { image: string }).image, /:1\.7\.2$/);
         });
     });
 });

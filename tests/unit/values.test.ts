@@ -256,6 +256,7 @@ describe("buildChartValues", () => {
             env: [],
             volumes: [],
             volumeMounts: [],
+            canUseKubernetesPodOperator: false,
             serviceAccount: { create: false, name: "astro-worker-default-worker" },
         });
         assert.deepEqual(workers[1], {
@@ -265,11 +266,13 @@ describe("buildChartValues", () => {
             syncSlots: 4,
             image: "registry.example.com/agent-gpu:1.0.0",
             resources: { requests: { cpu: "2", memory: "8Gi" }, limits: { cpu: "4", memory: "16Gi" } },
+            // Chart 2.3.3 takes the published values files' HPA shape (see chart.hpaShape).
             hpa: {
                 enabled: true,
-                minReplicas: 1,
-                maxReplicas: 4,
-                metrics: [
+                minReplicaCount: 1,
+                maxReplicaCount: 4,
+                metric: { enabled: false },
+                extraMetrics: [
                     {
                         type: "Resource",
                         resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
@@ -282,6 +285,7 @@ describe("buildChartValues", () => {
             volumeMounts: [],
             nodeSelector: { accelerator: "nvidia" },
             tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+            canUseKubernetesPodOperator: false,
             serviceAccount: { create: false, name: "astro-worker-gpu" },
         });
     });
@@ -322,13 +326,21 @@ describe("buildChartValues", () => {
         });
     });
 
-    it("runs Sentinel at the agent's own version unless its image is pinned, and can disable it", () => {
+    it("runs Sentinel with the tag known for the agent version, as its own restricted user; pinned or disabled on request", () => {
         const v = build(configOf());
         assert.deepEqual(v.sentinel, {
             enabled: true,
-            image: "images.astronomer.cloud/baseimages/astro-remote-execution-sentinel:1.7.1",
+            // Agent 1.7.1 has no Sentinel 1.7.1: the published pairing is Sentinel 1.7.2.
+            image: "images.astronomer.cloud/baseimages/astro-remote-execution-sentinel:1.7.2",
             imagePullPolicy: "IfNotPresent",
             env: [],
+            podSecurityContext: {
+                seccompProfile: { type: "RuntimeDefault" },
+                runAsUser: 5000,
+                fsGroup: 5000,
+                runAsNonRoot: true,
+            },
+            containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
             volumes: [{ name: "tmp", emptyDir: {} }],
             volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
         });
@@ -428,8 +440,15 @@ describe("buildChartValues", () => {
             config: "sources: {}",
             env: [],
             securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
-            volumeMounts: [{ name: "task-logs", mountPath: "/var/log/airflow", readOnly: true }],
+            volumeMounts: [
+                { name: "task-logs", mountPath: "/var/log/airflow", readOnly: true },
+                // Read-only root filesystem: Vector's data_dir (default /var/lib/vector) is a writable emptyDir.
+                { name: "logging-sidecar-data", mountPath: "/var/lib/vector" },
+            ],
         });
+        for (const pod of [(v.workers as ChartValues[])[0], v.triggerer] as ChartValues[]) {
+            assert.ok((pod.volumes as { name: string }[]).some((x) => x.name === "logging-sidecar-data"));
+        }
         assert.deepEqual(build(configOf()).loggingSidecar, { enabled: false });
     });
 
@@ -471,6 +490,88 @@ describe("buildChartValues", () => {
                 assert.equal(JSON.stringify(build(cfg)), JSON.stringify(build(cfg)));
             }),
             { numRuns: 20 },
+        );
+    });
+
+    it("never emits an env name twice in any env list, whatever the sources (property)", () => {
+        // Names drawn from a small pool so that generated, backend and user names collide often. The
+        // configs bypass validation (which refuses most of these collisions) to test the builder itself.
+        const pool = [
+            "ASTRO_DEPLOYMENT_ID",
+            "AIRFLOW__SECRETS__BACKEND_KWARGS",
+            "AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH",
+            "HTTP_PROXY",
+            "NO_PROXY",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "MY_FLAG",
+            "OTHER",
+        ];
+        const envs = fc.array(fc.record({ name: fc.constantFrom(...pool), value: fc.string({ maxLength: 3 }) }), {
+            maxLength: 6,
+        });
+        const base = configOf((c) => {
+            c.proxy = { httpProxy: "http://p:3128", noProxy: [".svc"] };
+            c.loggingSidecar = { enabled: true, image: "timberio/vector:0.45.0-debian" };
+            c.workers = [{ name: "a" }, { name: "b" }];
+        });
+        fc.assert(
+            fc.property(
+                fc.record({
+                    common: envs,
+                    backendEnv: envs,
+                    w0: envs,
+                    w1: envs,
+                    triggerer: envs,
+                    dagProcessor: envs,
+                    sentinel: envs,
+                    sidecar: envs,
+                }),
+                (e) => {
+                    const cfg: AgentConfig = {
+                        ...base,
+                        commonEnv: e.common,
+                        workers: base.workers.map((w, i) => ({ ...w, env: i === 0 ? e.w0 : e.w1 })),
+                        triggerer: { ...base.triggerer, env: e.triggerer },
+                        dagProcessor: { ...base.dagProcessor, env: e.dagProcessor },
+                        sentinel: { ...base.sentinel, env: e.sentinel },
+                        loggingSidecar: { ...base.loggingSidecar, env: e.sidecar },
+                    };
+                    const v = build(cfg, { ...backend, commonEnv: e.backendEnv });
+                    const lists: [string, unknown, { name: string }[]][] = [
+                        ["commonEnv", v.commonEnv, [...e.backendEnv, ...e.common]],
+                        ...(v.workers as ChartValues[]).map((w, i): [string, unknown, { name: string }[]] => [
+                            `workers[${i}].env`,
+                            w.env,
+                            i === 0 ? e.w0 : e.w1,
+                        ]),
+                        ["triggerer.env", (v.triggerer as ChartValues).env, e.triggerer],
+                        ["dagProcessor.env", (v.dagProcessor as ChartValues).env, e.dagProcessor],
+                        ["sentinel.env", (v.sentinel as ChartValues).env, e.sentinel],
+                        ["loggingSidecar.env", (v.loggingSidecar as ChartValues).env, e.sidecar],
+                    ];
+                    for (const [where, list, given] of lists) {
+                        const emitted = (list as { name: string }[]).map((x) => x.name);
+                        assert.equal(
+                            new Set(emitted).size,
+                            emitted.length,
+                            `${where} repeats a name: ${emitted.join(",")}`,
+                        );
+                        for (const g of given) {
+                            assert.ok(emitted.includes(g.name), `${where} lost ${g.name}`);
+                        }
+                    }
+                    // The program's own entries win: the IDs and the kwargs keep their values.
+                    const common = v.commonEnv as { name: string; value: string }[];
+                    assert.deepEqual(common.slice(0, 4), IDS_ENV);
+                    assert.equal(
+                        common.find((x) => x.name === "HTTP_PROXY")?.value,
+                        "http://p:3128",
+                        "generated proxy value kept",
+                    );
+                },
+            ),
+            { numRuns: 200 },
         );
     });
 

@@ -489,6 +489,9 @@ export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
     schema: awsBackendSchema,
     summary:
         "AWS Secrets Manager (optionally seeded from secret config), a private encrypted S3 XCom bucket with lifecycle expiry, and one IAM role bound by IRSA or EKS Pod Identity to exactly the agent's ServiceAccounts.",
+    envNames: () => ["AWS_DEFAULT_REGION", "AWS_REGION"].map((name) => ({ name, setBy: ["backend", "region"] })),
+    serviceAccountAnnotationKeys: (backend) =>
+        backend.identity === "irsa" ? [{ name: "eks.amazonaws.com/role-arn", setBy: ["backend", "identity"] }] : [],
     validate: (backend, view) => validateAwsBackend(backend, view.environment),
     create(backend, ctx: BackendContext): BackendContribution {
         return new AwsBackend(

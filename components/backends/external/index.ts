@@ -69,6 +69,12 @@ export const externalBackend: AgentBackend<typeof externalBackendSchema> = {
     schema: externalBackendSchema,
     summary:
         "Bring your own: secrets backend class + kwargs and XCom path of stores you already run; nothing is created.",
+    envNames: (backend) => backend.env.map((e, i) => ({ name: e.name, setBy: ["backend", "env", i, "name"] })),
+    serviceAccountAnnotationKeys: (backend) =>
+        Object.keys(backend.serviceAccountAnnotations).map((key) => ({
+            name: key,
+            setBy: ["backend", "serviceAccountAnnotations", key],
+        })),
     validate(backend) {
         const issues: BackendIssue[] = [];
         for (const key of Object.keys(backend.secretBackendKwargs)) {

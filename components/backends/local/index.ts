@@ -187,6 +187,8 @@ export const localBackend: AgentBackend<typeof localBackendSchema> = {
     volumeNames: [SECRETS_VOLUME, XCOM_VOLUME],
     summary:
         "LocalFilesystemBackend with connections/variables from secret config in a mounted Secret; XCom on a `file://` PersistentVolumeClaim. Development only.",
+    envNames: () => [],
+    serviceAccountAnnotationKeys: () => [],
     validate(backend, view) {
         const issues = [];
         if (view.environment === "prod") {
