@@ -24,7 +24,6 @@ import {
     gitRepoUrl,
     helmChartName,
     identifier,
-    k8sObject,
     imageRef,
     k8sObjectLike,
     labelsSchema,
