@@ -1,5 +1,6 @@
 // IAM documents for the AWS backend, as pure functions of plain strings: tested whole, and the only
 // place ARNs are derived from the prefixes that also go into the backend kwargs.
+import { serviceAccountSubject } from "../shared/identity";
 
 /** An IAM policy document. */
 export interface PolicyDocument {
@@ -12,10 +13,7 @@ export function issuerHostPath(issuerUrl: string): string {
     return issuerUrl.replace(/^https:\/\//, "").replace(/\/+$/, "");
 }
 
-/** `system:serviceaccount:<namespace>:<name>`: the exact subject of a ServiceAccount token. */
-export function serviceAccountSubject(namespace: string, serviceAccount: string): string {
-    return `system:serviceaccount:${namespace}:${serviceAccount}`;
-}
+export { serviceAccountSubject };
 
 /**
  * IRSA trust: only tokens from this cluster's OIDC provider, for exactly these ServiceAccounts, with
