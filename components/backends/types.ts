@@ -55,6 +55,8 @@ export interface BackendContribution {
     volumeMounts: K8sObject[];
     /** Resources the Helm release must wait for (secrets seeded, bindings in place…). */
     dependsOn: pulumi.Resource[];
+    /** Stack outputs the backend adds, by output name (e.g. `awsRoleArn`); none when omitted. */
+    outputs?: Record<string, pulumi.Output<string>>;
 }
 
 /** A validation problem found by a backend's cross-key check; `path` is relative to the config root. */

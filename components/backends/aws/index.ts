@@ -4,6 +4,7 @@
 // documents); this file wires them in one component.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { EnvVar } from "../../../config/primitives";
 import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import { backendScope, type BackendScope } from "../shared";
 import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution } from "../types";
@@ -46,11 +47,29 @@ function customerKey(scope: BackendScope, cfg: AwsBackendConfig, prefix: string)
 }
 
 /**
+ * Airflow remote task logging to the bucket. No `REMOTE_LOG_CONN_ID`: with it unset the S3 log handler
+ * uses no connection, so boto's default chain (the pod's IRSA / Pod Identity credentials) signs the calls.
+ */
+function taskLogsEnv(folder: pulumi.Output<string> | undefined): pulumi.Input<EnvVar>[] {
+    if (folder === undefined) {
+        return [];
+    }
+    return [
+        { name: "AIRFLOW__LOGGING__REMOTE_LOGGING", value: "True" },
+        folder.apply((value) => ({ name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value })),
+    ];
+}
+
+/**
  * The AWS resources behind the agent. Uses the `aws` provider from the parent chain when one is
  * passed (`providers: [awsProvider]`); otherwise creates one pinned to `backend.region`.
  */
 export class AwsBackend extends pulumi.ComponentResource {
     public readonly role: aws.iam.Role;
+    /** ARN of the agent's role (what IRSA annotations and Pod Identity associations name). */
+    public readonly roleArn: pulumi.Output<string>;
+    /** Name of the agent's role (attach further policies to it). */
+    public readonly roleName: pulumi.Output<string>;
     public readonly bucketName: pulumi.Output<string>;
     public readonly contribution: BackendContribution;
 
@@ -72,17 +91,18 @@ export class AwsBackend extends pulumi.ComponentResource {
             },
         });
         const caller = aws.getCallerIdentityOutput({}, scope.invoke);
-        const partition = aws.getPartitionOutput({}, scope.invoke).partition;
+        const partition = aws.getPartitionOutput({}, scope.invoke);
 
         const kmsKeyArn = customerKey(scope, cfg, args.resourceNamePrefix);
         const secrets = createSecretsStore(scope, cfg, kmsKeyArn);
-        const xcom = createXComStore(scope, cfg.xcom, partition, kmsKeyArn);
+        const xcom = createXComStore(scope, cfg, partition.partition, kmsKeyArn);
         const identity = createIdentity(scope, {
             config: cfg,
             namespace: args.namespace,
             serviceAccounts: args.serviceAccounts,
             resourceNamePrefix: args.resourceNamePrefix,
-            partition,
+            partition: partition.partition,
+            dnsSuffix: partition.dnsSuffix,
             accountId: caller.accountId,
             secretPrefixes: secrets.prefixes,
             bucketName: xcom.bucketName,
@@ -90,6 +110,8 @@ export class AwsBackend extends pulumi.ComponentResource {
         });
 
         this.role = identity.role;
+        this.roleArn = identity.role.arn;
+        this.roleName = identity.role.name;
         this.bucketName = xcom.bucketName;
         this.contribution = {
             secretBackend: AWS_SECRETS_MANAGER_BACKEND,
@@ -99,14 +121,16 @@ export class AwsBackend extends pulumi.ComponentResource {
             commonEnv: [
                 { name: "AWS_DEFAULT_REGION", value: cfg.region },
                 { name: "AWS_REGION", value: cfg.region },
+                ...taskLogsEnv(xcom.taskLogsFolder),
             ],
             serviceAccountAnnotations: identity.serviceAccountAnnotations,
             podLabels: {},
             volumes: [],
             volumeMounts: [],
             dependsOn: [...identity.resources, ...xcom.resources, ...secrets.resources],
+            outputs: { awsRoleArn: this.roleArn, awsRoleName: this.roleName, awsBucketName: this.bucketName },
         };
-        this.registerOutputs({ roleArn: this.role.arn, bucketName: this.bucketName });
+        this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName, bucketName: this.bucketName });
     }
 }
 

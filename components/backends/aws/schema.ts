@@ -1,7 +1,8 @@
 // The `backend` config branch of the AWS backend and its cross-key checks.
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { requiredString, secretString, strictObject } from "../../../config/primitives";
-import { prefixOverlapIssues } from "../shared";
+import { prefixesOverlap, prefixOverlapIssues } from "../shared";
 import type { BackendIssue } from "../types";
 import { issuerHostPath } from "./policies";
 
@@ -14,7 +15,14 @@ const S3_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/;
+const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+/** `arn:<partition>:eks:<region>:<account>:cluster/<name>`; groups: region, account, name. */
+export const EKS_CLUSTER_ARN = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/([0-9A-Za-z][A-Za-z0-9_-]{0,99})$/;
+const MANAGED_POLICY_ARN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
 const CONN_ID = /^[A-Za-z0-9_-]+$/;
+const s3Prefix = z
+    .string({ error: "must be an S3 key prefix such as logs" })
+    .regex(S3_PREFIX, "must be an S3 key prefix without leading or trailing '/'");
 
 export const awsBackendSchema = strictObject({
     kind: z.literal("aws"),
@@ -23,9 +31,16 @@ export const awsBackendSchema = strictObject({
         .describe("AWS region of the secrets, the bucket and the role's sessions (also `region_name`, `AWS_REGION`)."),
     eksClusterName: z
         .string()
-        .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "must be an EKS cluster name")
+        .regex(EKS_CLUSTER_NAME, "must be an EKS cluster name")
         .optional()
-        .describe("EKS cluster: its OIDC issuer is looked up (IRSA) and Pod Identity associations target it."),
+        .describe(
+            "EKS cluster in `region` and the deploying account: its OIDC issuer is looked up (IRSA); Pod Identity associations target it and the trust requires its ARN.",
+        ),
+    eksClusterArn: z
+        .string()
+        .regex(EKS_CLUSTER_ARN, "must be an EKS cluster ARN (arn:aws:eks:<region>:<account>:cluster/<name>)")
+        .optional()
+        .describe("The EKS cluster as an ARN instead of `eksClusterName` (account and region explicit)."),
     oidcProvider: strictObject({
         arn: requiredString("an IAM OIDC provider ARN").regex(
             OIDC_PROVIDER_ARN,
@@ -47,10 +62,28 @@ export const awsBackendSchema = strictObject({
         .string()
         .regex(/^[\w+=,.@-]{1,64}$/, "must be an IAM role name (at most 64 of [A-Za-z0-9+=,.@_-])")
         .optional()
-        .describe("Name of the agent's IAM role (default `<resourceNamePrefix>-agent`)."),
+        .describe(
+            "Name of the agent's IAM role (default `<resourceNamePrefix>-agent-<8 hex>`, unique per stack, cluster and namespace).",
+        ),
+    managedPolicyArns: z
+        .array(
+            z
+                .string()
+                .regex(
+                    MANAGED_POLICY_ARN,
+                    "must be an IAM managed policy ARN (arn:aws:iam::<account or aws>:policy/<path/><name>)",
+                ),
+        )
+        .max(20, "at most 20 managed policies can be attached to a role")
+        .default([])
+        .describe("Managed policies to attach to the agent's role as well (what DAGs need beyond the agent)."),
     secretsManager: strictObject({
-        connectionsPrefix: secretPrefix.default("airflow/connections").describe("`connections_prefix`."),
-        variablesPrefix: secretPrefix.default("airflow/variables").describe("`variables_prefix`."),
+        connectionsPrefix: secretPrefix
+            .optional()
+            .describe("`connections_prefix` (default `<project>/<stack>/connections`, unique per stack)."),
+        variablesPrefix: secretPrefix
+            .optional()
+            .describe("`variables_prefix` (default `<project>/<stack>/variables`, unique per stack)."),
         configPrefix: secretPrefix.nullable().default(null).describe("`config_prefix`; null disables config lookups."),
         connections: z
             .record(
@@ -96,6 +129,32 @@ export const awsBackendSchema = strictObject({
     })
         .prefault({})
         .describe("The S3 XCom bucket."),
+    taskLogs: strictObject({
+        enabled: z
+            .boolean()
+            .default(false)
+            .describe("Airflow remote task logging to `s3://<bucket>/<prefix>` (`AIRFLOW__LOGGING__REMOTE_*`)."),
+        prefix: s3Prefix.default("logs").describe("Key prefix of task logs; the role may read and write it."),
+        expirationDays: z
+            .int()
+            .min(1, "must be at least 1 day")
+            .default(90)
+            .describe("Lifecycle expiry of task logs (created bucket only)."),
+    })
+        .prefault({})
+        .describe("Remote task logs in the agent's bucket."),
+    extraS3Prefixes: z
+        .array(
+            strictObject({
+                prefix: s3Prefix.describe("Key prefix in the agent's bucket."),
+                access: z
+                    .enum(["read", "readWrite"], { error: "must be 'read' or 'readWrite'" })
+                    .default("readWrite")
+                    .describe("`read`: GetObject; `readWrite`: also PutObject and DeleteObject."),
+            }),
+        )
+        .default([])
+        .describe("Further prefixes of the agent's bucket the role may use (data the DAGs exchange)."),
     encryption: strictObject({
         kind: z
             .enum(["awsManaged", "createKey", "existingKey"], {
@@ -114,12 +173,54 @@ export const awsBackendSchema = strictObject({
 });
 export type AwsBackendConfig = z.output<typeof awsBackendSchema>;
 
-/** The Secrets Manager prefixes in use, as `[config key, prefix]` (config only when enabled). */
-export function secretPrefixEntries(sm: AwsBackendConfig["secretsManager"]): [string, string][] {
+/** The resolved Secrets Manager prefixes of a stack. */
+export interface SecretPrefixes {
+    connections: string;
+    variables: string;
+    config: string | null;
+}
+
+/**
+ * The prefixes in use: the configured ones, else `<project>/<stack>/connections` and `…/variables`, so
+ * two stacks in one account never seed the same secret names nor read each other's secrets.
+ */
+export function secretPrefixes(
+    sm: AwsBackendConfig["secretsManager"],
+    project: string = pulumi.getProject(),
+    stack: string = pulumi.getStack(),
+): SecretPrefixes {
+    return {
+        connections: sm.connectionsPrefix ?? `${project}/${stack}/connections`,
+        variables: sm.variablesPrefix ?? `${project}/${stack}/variables`,
+        config: sm.configPrefix,
+    };
+}
+
+/** The prefixes in use, as `[config key, prefix]` (config only when enabled). */
+export function secretPrefixEntries(p: SecretPrefixes): [string, string][] {
     return [
-        ["connectionsPrefix", sm.connectionsPrefix],
-        ["variablesPrefix", sm.variablesPrefix],
-        ...(sm.configPrefix === null ? [] : ([["configPrefix", sm.configPrefix]] as [string, string][])),
+        ["connectionsPrefix", p.connections],
+        ["variablesPrefix", p.variables],
+        ...(p.config === null ? [] : ([["configPrefix", p.config]] as [string, string][])),
+    ];
+}
+
+/** The cluster the role is bound to, from `eksClusterArn` or `eksClusterName` (account filled in later). */
+export function clusterName(cfg: AwsBackendConfig): string | undefined {
+    return (
+        cfg.eksClusterName ??
+        (cfg.eksClusterArn === undefined ? undefined : EKS_CLUSTER_ARN.exec(cfg.eksClusterArn)?.[3])
+    );
+}
+
+/** The bucket prefixes the role uses, as `[config path, prefix]`: XCom, task logs, extras. */
+function bucketPrefixEntries(cfg: AwsBackendConfig): [(string | number)[], string][] {
+    return [
+        [["xcom", "prefix"], cfg.xcom.prefix],
+        ...(cfg.taskLogs.enabled ? ([[["taskLogs", "prefix"], cfg.taskLogs.prefix]] as [string[], string][]) : []),
+        ...cfg.extraS3Prefixes.map(
+            (e, i) => [["extraS3Prefixes", i, "prefix"], e.prefix] as [(string | number)[], string],
+        ),
     ];
 }
 
@@ -127,19 +228,35 @@ export function secretPrefixEntries(sm: AwsBackendConfig["secretsManager"]): [st
 export function validateAwsBackend(cfg: AwsBackendConfig, environment: "dev" | "prod"): BackendIssue[] {
     const issues: BackendIssue[] = [];
     const at = (...path: (string | number)[]) => ["backend", ...path];
-    if (cfg.eksClusterName === undefined && cfg.oidcProvider === undefined) {
+    const cluster = clusterName(cfg);
+    if (cluster === undefined && cfg.oidcProvider === undefined) {
         issues.push({
             path: at("eksClusterName"),
-            message: "set the EKS cluster name (its OIDC issuer is looked up) or oidcProvider {arn, issuerUrl}",
+            message:
+                "set the EKS cluster name (its OIDC issuer is looked up), eksClusterArn, or oidcProvider {arn, issuerUrl}",
         });
     }
-    if (cfg.eksClusterName !== undefined && cfg.oidcProvider !== undefined) {
-        issues.push({ path: at("oidcProvider"), message: "set either eksClusterName or oidcProvider, not both" });
+    if (cfg.eksClusterName !== undefined && cfg.eksClusterArn !== undefined) {
+        issues.push({ path: at("eksClusterArn"), message: "set either eksClusterName or eksClusterArn, not both" });
     }
-    if (cfg.identity === "podIdentity" && cfg.eksClusterName === undefined) {
+    if (cluster !== undefined && cfg.oidcProvider !== undefined) {
+        issues.push({
+            path: at("oidcProvider"),
+            message: "set either eksClusterName (or eksClusterArn) or oidcProvider, not both",
+        });
+    }
+    if (cfg.identity === "podIdentity" && cluster === undefined) {
         issues.push({
             path: at("eksClusterName"),
-            message: "is required with identity 'podIdentity' (associations belong to a cluster)",
+            message:
+                "is required with identity 'podIdentity' (or set eksClusterArn): associations belong to a cluster, and the trust names its ARN",
+        });
+    }
+    const arnRegion = cfg.eksClusterArn === undefined ? undefined : EKS_CLUSTER_ARN.exec(cfg.eksClusterArn)?.[1];
+    if (arnRegion !== undefined && arnRegion !== cfg.region) {
+        issues.push({
+            path: at("eksClusterArn"),
+            message: `names a cluster in ${arnRegion}; it must be in ${cfg.region} (backend.region), where the associations and lookups are made`,
         });
     }
     if (cfg.oidcProvider !== undefined) {
@@ -153,11 +270,26 @@ export function validateAwsBackend(cfg: AwsBackendConfig, environment: "dev" | "
     }
     issues.push(
         ...prefixOverlapIssues(
-            secretPrefixEntries(cfg.secretsManager),
+            secretPrefixEntries(secretPrefixes(cfg.secretsManager)),
             (key) => at("secretsManager", key),
             "secretsManager",
         ),
     );
+    const bucketPrefixes = bucketPrefixEntries(cfg);
+    bucketPrefixes.forEach(([path, prefix], i) => {
+        const clash = bucketPrefixes.slice(0, i).find(([, other]) => prefixesOverlap(prefix, other));
+        if (clash !== undefined) {
+            issues.push({
+                path: at(...path),
+                message: `overlaps ${clash[0].join(".").replace(/\.(\d+)\./g, "[$1].")} ('${clash[1]}'); each use of the bucket needs its own prefix`,
+            });
+        }
+    });
+    cfg.managedPolicyArns.forEach((arn, i) => {
+        if (cfg.managedPolicyArns.indexOf(arn) !== i) {
+            issues.push({ path: at("managedPolicyArns", i), message: `lists '${arn}' twice` });
+        }
+    });
     if (cfg.xcom.existingBucket && cfg.xcom.bucketName === undefined) {
         issues.push({
             path: at("xcom", "bucketName"),

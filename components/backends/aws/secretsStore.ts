@@ -3,7 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type BackendScope, secretRecoveryDays, seedEntries } from "../shared";
-import type { AwsBackendConfig } from "./schema";
+import { type AwsBackendConfig, secretPrefixes } from "./schema";
 
 /** What the secrets store gives the chart and the role. */
 export interface AwsSecretsStore {
@@ -25,10 +25,11 @@ export function createSecretsStore(
     kmsKeyArn: pulumi.Output<string> | undefined,
 ): AwsSecretsStore {
     const sm = cfg.secretsManager;
+    const prefixes = secretPrefixes(sm);
     const recoveryWindowInDays = secretRecoveryDays(sm.recoveryWindowInDays, scope.environment);
     const entries = [
-        ...seedEntries(scope.name, "conn", sm.connectionsPrefix, sm.connections, secretName),
-        ...seedEntries(scope.name, "var", sm.variablesPrefix, sm.variables, secretName),
+        ...seedEntries(scope.name, "conn", prefixes.connections, sm.connections, secretName),
+        ...seedEntries(scope.name, "var", prefixes.variables, sm.variables, secretName),
     ];
     const resources = entries.flatMap((entry) => {
         const secret = new aws.secretsmanager.Secret(
@@ -50,12 +51,12 @@ export function createSecretsStore(
     });
     return {
         kwargs: {
-            connections_prefix: sm.connectionsPrefix,
-            variables_prefix: sm.variablesPrefix,
-            config_prefix: sm.configPrefix,
+            connections_prefix: prefixes.connections,
+            variables_prefix: prefixes.variables,
+            config_prefix: prefixes.config,
             region_name: cfg.region,
         },
-        prefixes: [sm.connectionsPrefix, sm.variablesPrefix, ...(sm.configPrefix === null ? [] : [sm.configPrefix])],
+        prefixes: [prefixes.connections, prefixes.variables, ...(prefixes.config === null ? [] : [prefixes.config])],
         resources,
     };
 }

@@ -1,5 +1,5 @@
-// The S3 XCom store: a private, encrypted, TLS-only bucket with lifecycle expiry of the XCom prefix,
-// or an existing bucket that is only referenced.
+// The agent's S3 bucket: XCom objects (and task logs, when enabled) in a private, encrypted, TLS-only
+// bucket with lifecycle expiry of those prefixes, or an existing bucket that is only referenced.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackendScope } from "../shared";
@@ -11,6 +11,8 @@ export interface AwsXComStore {
     bucketName: pulumi.Output<string>;
     /** `AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH`: `s3://<bucket>/<prefix>`, no connection id. */
     path: pulumi.Output<string>;
+    /** `AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER` when task logs are enabled: `s3://<bucket>/<logs prefix>`. */
+    taskLogsFolder?: pulumi.Output<string>;
     /** The bucket and its configuration resources (none for an existing bucket). */
     resources: pulumi.Resource[];
 }
@@ -31,7 +33,7 @@ function encryptionRule(
 function hardenBucket(
     scope: BackendScope,
     bucket: aws.s3.Bucket,
-    cfg: AwsBackendConfig["xcom"],
+    cfg: AwsBackendConfig,
     partition: pulumi.Output<string>,
     kmsKeyArn: pulumi.Output<string> | undefined,
 ): pulumi.Resource[] {
@@ -66,10 +68,20 @@ function hardenBucket(
                 {
                     id: "expire-xcom",
                     status: "Enabled",
-                    filter: { prefix: `${cfg.prefix}/` },
-                    expiration: { days: cfg.expirationDays },
+                    filter: { prefix: `${cfg.xcom.prefix}/` },
+                    expiration: { days: cfg.xcom.expirationDays },
                     abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
                 },
+                ...(cfg.taskLogs.enabled
+                    ? [
+                          {
+                              id: "expire-task-logs",
+                              status: "Enabled",
+                              filter: { prefix: `${cfg.taskLogs.prefix}/` },
+                              expiration: { days: cfg.taskLogs.expirationDays },
+                          },
+                      ]
+                    : []),
             ],
         },
         opts,
@@ -85,7 +97,7 @@ function hardenBucket(
         // The public-access block must exist first, or S3 may evaluate the policy against a public bucket.
         { ...opts, dependsOn: [publicAccess] },
     );
-    const versioning = cfg.versioning
+    const versioning = cfg.xcom.versioning
         ? [
               new aws.s3.BucketVersioning(
                   name,
@@ -97,29 +109,31 @@ function hardenBucket(
     return [publicAccess, ownership, encryption, lifecycle, policy, ...versioning];
 }
 
-/** Creates (or references) the XCom bucket. */
+/** Creates (or references) the agent's bucket. */
 export function createXComStore(
     scope: BackendScope,
-    cfg: AwsBackendConfig["xcom"],
+    cfg: AwsBackendConfig,
     partition: pulumi.Output<string>,
     kmsKeyArn: pulumi.Output<string> | undefined,
 ): AwsXComStore {
-    if (cfg.existingBucket) {
-        const bucketName = pulumi.output(cfg.bucketName ?? "");
-        return { bucketName, path: pulumi.interpolate`s3://${bucketName}/${cfg.prefix}`, resources: [] };
+    const paths = (bucketName: pulumi.Output<string>) => ({
+        bucketName,
+        path: pulumi.interpolate`s3://${bucketName}/${cfg.xcom.prefix}`,
+        ...(cfg.taskLogs.enabled
+            ? { taskLogsFolder: pulumi.interpolate`s3://${bucketName}/${cfg.taskLogs.prefix}` }
+            : {}),
+    });
+    if (cfg.xcom.existingBucket) {
+        return { ...paths(pulumi.output(cfg.xcom.bucketName ?? "")), resources: [] };
     }
     const bucket = new aws.s3.Bucket(
         `${scope.name}-xcom`,
         {
-            ...(cfg.bucketName === undefined ? {} : { bucket: cfg.bucketName }),
-            forceDestroy: scope.environment !== "prod" && cfg.forceDestroy,
+            ...(cfg.xcom.bucketName === undefined ? {} : { bucket: cfg.xcom.bucketName }),
+            forceDestroy: scope.environment !== "prod" && cfg.xcom.forceDestroy,
             tags: scope.tags,
         },
         scope.retained,
     );
-    return {
-        bucketName: bucket.bucket,
-        path: pulumi.interpolate`s3://${bucket.bucket}/${cfg.prefix}`,
-        resources: [bucket, ...hardenBucket(scope, bucket, cfg, partition, kmsKeyArn)],
-    };
+    return { ...paths(bucket.bucket), resources: [bucket, ...hardenBucket(scope, bucket, cfg, partition, kmsKeyArn)] };
 }
