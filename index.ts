@@ -15,6 +15,8 @@ function main() {
         serviceAccountNames: agent.serviceAccountNames,
         chartValues: agent.chartValues,
         xcomPath: agent.xcomPath,
+        // backend outputs, e.g. awsRoleArn / awsRoleName / awsBucketName with the AWS backend
+        ...agent.backendOutputs,
         nextSteps: pulumi.interpolate`Check the agent's pods with: kubectl get pods -n ${agent.namespace}
 Then open the Astro UI (Remote Agents tab) and wait for each agent to report Healthy.`,
     };

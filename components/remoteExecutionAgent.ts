@@ -68,6 +68,8 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
     public readonly xcomPath: pulumi.Output<string>;
     /** The chart values given to Helm (contain no secret values). */
     public readonly chartValues: pulumi.Output<ChartValues>;
+    /** Outputs of the backend by name (AWS: `awsRoleArn`, `awsRoleName`, `awsBucketName`; none for local and external). */
+    public readonly backendOutputs: Record<string, pulumi.Output<string>>;
     /** The children, for consumers that extend the agent. */
     public readonly children: {
         namespace: AgentNamespace;
@@ -210,12 +212,14 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
         this.serviceAccountNames = sas.names;
         this.chartValues = release.values;
         this.xcomPath = pulumi.output(backend.xcomPath);
+        this.backendOutputs = backend.outputs ?? {};
         this.children = { namespace: ns, credentials, serviceAccounts: sas, release };
         this.registerOutputs({
             namespace: this.namespace,
             releaseName: this.releaseName,
             serviceAccountNames: this.serviceAccountNames,
             xcomPath: this.xcomPath,
+            ...this.backendOutputs,
         });
     }
 }

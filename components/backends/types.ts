@@ -55,6 +55,8 @@ export interface BackendContribution {
     volumeMounts: K8sObject[];
     /** Resources the Helm release must wait for (secrets seeded, bindings in place…). */
     dependsOn: pulumi.Resource[];
+    /** Stack outputs the backend adds, by output name (e.g. `awsRoleArn`); none when omitted. */
+    outputs?: Record<string, pulumi.Output<string>>;
 }
 
 /** A name the backend sets (an env variable, an annotation key) and the config path that decides it. */

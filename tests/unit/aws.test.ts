@@ -1,15 +1,20 @@
 // The AWS backend: exact IAM documents, bucket hardening, identity bindings, prod protections,
 // seeded secrets and AWS-specific validation.
 import * as assert from "node:assert/strict";
+import * as path from "node:path";
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import {
     agentAccessPolicy,
     denyInsecureTransportPolicy,
     irsaTrustPolicy,
     issuerHostPath,
+    eksClusterArn,
     podIdentityTrustPolicy,
     RemoteExecutionAgent,
 } from "../../components";
+import { attachmentSlug, defaultRoleName } from "../../components/backends/aws/identity";
+import { secretPrefixes } from "../../components/backends/aws/schema";
 import { validateStackConfig } from "../../config/load";
 import {
     MOCK_ACCOUNT_ID,
@@ -18,15 +23,24 @@ import {
     unwrapSecrets,
     type RecordedResource,
 } from "../../scripts/lib/mockRun";
+import { applySet, awsDocuments } from "../../scripts/aws-policy";
+import { readStackFile } from "../../scripts/lib/stackFile";
+import agentProgram from "../../index";
 import { baseValues, PROJECT, raw } from "../fixtures/config";
 
 type Values = Record<string, unknown>;
+const ROOT = path.join(__dirname, "..", "..");
 const REGION = "eu-west-1";
 const ISSUER = `https://oidc.eks.${REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE`;
 const OIDC_ARN = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/oidc.eks.${REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE`;
 const SAS = ["astro-worker-default-worker", "astro-dag-processor", "astro-triggerer", "astro-sentinel"];
 const CONN_SECRET = '{"conn_type":"git","login":"bot","password":"aws-seeded-pat-6f5e4d3c"}';
 const VAR_SECRET = "aws-seeded-variable-1a2b3c4d";
+/** The default role name of the test stack (project astro-agent, stack test, cluster prod-eks, namespace astro-agent). */
+const ROLE = defaultRoleName("astro", [PROJECT, "test", "prod-eks", "astro-agent"]);
+const ROLE_ARN = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${ROLE}`;
+const CLUSTER_ARN = `arn:aws:eks:${REGION}:${MOCK_ACCOUNT_ID}:cluster/prod-eks`;
+const POLICY_BASE = { partition: "aws", dnsSuffix: "amazonaws.com", region: REGION };
 
 function awsValues(backend: Values = {}, change: (v: Values) => void = () => undefined): Values {
     const v = baseValues();
@@ -35,10 +49,13 @@ function awsValues(backend: Values = {}, change: (v: Values) => void = () => und
     return v;
 }
 
-async function deploy(values: Values, opts: { withProvider?: boolean } = {}): Promise<RecordedResource[]> {
+async function deploy(
+    values: Values,
+    opts: { withProvider?: boolean; stack?: string } = {},
+): Promise<RecordedResource[]> {
     const { resources } = await runUnderMocks({
         project: PROJECT,
-        stack: "test",
+        stack: opts.stack ?? "test",
         config: {},
         program: () => {
             const providers = opts.withProvider ? [new aws.Provider("explicit-aws", { region: REGION })] : [];
@@ -55,6 +72,15 @@ function one(rs: RecordedResource[], type: string, name?: string): RecordedResou
     const found = rs.filter((r) => r.type === type && (name === undefined || r.name === name));
     assert.equal(found.length, 1, `exactly one ${type} ${name ?? ""} (found ${found.length})`);
     return found[0] as RecordedResource;
+}
+
+/** The plain values of a map of Outputs (after a mock run). */
+async function resolved(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return new Promise((resolve) => {
+        pulumi.output(outputs).apply((v) => {
+            resolve(v);
+        });
+    });
 }
 const json = (v: unknown) => JSON.parse(unwrapSecrets(v) as string) as unknown;
 
@@ -84,24 +110,40 @@ describe("AWS policy documents", () => {
         assert.equal(issuerHostPath("https://oidc.example.com/id/X/"), "oidc.example.com/id/X");
     });
 
-    it("Pod Identity trust: the pods.eks service with AssumeRole and TagSession", () => {
-        assert.deepEqual(podIdentityTrustPolicy(), {
-            Version: "2012-10-17",
-            Statement: [
-                {
-                    Sid: "AgentServiceAccountsViaPodIdentity",
-                    Effect: "Allow",
-                    Principal: { Service: "pods.eks.amazonaws.com" },
-                    Action: ["sts:AssumeRole", "sts:TagSession"],
-                },
-            ],
-        });
+    it("Pod Identity trust: the pods.eks service, this account, and the cluster, namespace and ServiceAccount session tags", () => {
+        assert.deepEqual(
+            podIdentityTrustPolicy({
+                accountId: "111122223333",
+                clusterArn: "arn:aws:eks:eu-west-1:111122223333:cluster/c",
+                namespace: "astro",
+                serviceAccounts: ["a", "b"],
+            }),
+            {
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "AgentServiceAccountsViaPodIdentity",
+                        Effect: "Allow",
+                        Principal: { Service: "pods.eks.amazonaws.com" },
+                        Action: ["sts:AssumeRole", "sts:TagSession"],
+                        Condition: {
+                            StringEquals: {
+                                "aws:SourceAccount": "111122223333",
+                                "aws:RequestTag/eks-cluster-arn": "arn:aws:eks:eu-west-1:111122223333:cluster/c",
+                                "aws:RequestTag/kubernetes-namespace": "astro",
+                                "aws:RequestTag/kubernetes-service-account": ["a", "b"],
+                            },
+                        },
+                    },
+                ],
+            },
+        );
+        assert.equal(eksClusterArn("aws-cn", "cn-north-1", "1", "c"), "arn:aws-cn:eks:cn-north-1:1:cluster/c");
     });
 
-    it("permissions: secrets on the prefix ARNs, XCom on bucket/prefix, KMS only with a customer key, no *", () => {
+    it("permissions: GetSecretValue on the prefixes, ListBucket unconditioned, XCom objects, KMS only through S3 and Secrets Manager", () => {
         const doc = agentAccessPolicy({
-            partition: "aws",
-            region: REGION,
+            ...POLICY_BASE,
             accountId: "111122223333",
             secretPrefixes: ["p/connections", "p/variables"],
             bucket: "xcom-bucket",
@@ -114,18 +156,17 @@ describe("AWS policy documents", () => {
                 {
                     Sid: "ReadAirflowSecrets",
                     Effect: "Allow",
-                    Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    Action: "secretsmanager:GetSecretValue",
                     Resource: [
                         "arn:aws:secretsmanager:eu-west-1:111122223333:secret:p/connections/*",
                         "arn:aws:secretsmanager:eu-west-1:111122223333:secret:p/variables/*",
                     ],
                 },
                 {
-                    Sid: "ListXComPrefix",
+                    Sid: "ListAgentBucket",
                     Effect: "Allow",
                     Action: "s3:ListBucket",
                     Resource: "arn:aws:s3:::xcom-bucket",
-                    Condition: { StringLike: { "s3:prefix": ["xcom", "xcom/*"] } },
                 },
                 {
                     Sid: "ReadWriteXComObjects",
@@ -134,25 +175,74 @@ describe("AWS policy documents", () => {
                     Resource: "arn:aws:s3:::xcom-bucket/xcom/*",
                 },
                 {
-                    Sid: "UseCustomerManagedKey",
+                    Sid: "DecryptThroughS3AndSecretsManager",
                     Effect: "Allow",
-                    Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                    Action: "kms:Decrypt",
                     Resource: "arn:aws:kms:eu-west-1:111122223333:key/k",
+                    Condition: {
+                        StringEquals: {
+                            "kms:ViaService": ["s3.eu-west-1.amazonaws.com", "secretsmanager.eu-west-1.amazonaws.com"],
+                        },
+                    },
+                },
+                {
+                    Sid: "EncryptThroughS3",
+                    Effect: "Allow",
+                    Action: "kms:GenerateDataKey",
+                    Resource: "arn:aws:kms:eu-west-1:111122223333:key/k",
+                    Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
                 },
             ],
         });
         const noKey = agentAccessPolicy({
-            ...{
-                partition: "aws",
-                region: REGION,
-                accountId: "1",
-                secretPrefixes: ["a"],
-                bucket: "b",
-                xcomPrefix: "x",
-            },
+            ...POLICY_BASE,
+            accountId: "1",
+            secretPrefixes: ["a"],
+            bucket: "b",
+            xcomPrefix: "x",
         });
-        assert.equal(noKey.Statement.length, 3);
+        assert.deepEqual(
+            noKey.Statement.map((st) => st.Sid),
+            ["ReadAirflowSecrets", "ListAgentBucket", "ReadWriteXComObjects"],
+        );
         assert.ok(!JSON.stringify(doc).includes('"*"'), "no wildcard resource");
+        assert.ok(!JSON.stringify(doc).includes("DescribeSecret"), "DescribeSecret is not granted");
+    });
+
+    it("permissions: task logs read and write (never delete), extra prefixes by access level", () => {
+        const doc = agentAccessPolicy({
+            ...POLICY_BASE,
+            accountId: "1",
+            secretPrefixes: ["a"],
+            bucket: "b",
+            xcomPrefix: "xcom",
+            taskLogsPrefix: "logs",
+            extraPrefixes: [
+                { prefix: "exports", access: "readWrite" },
+                { prefix: "ref/a", access: "read" },
+                { prefix: "ref/b", access: "read" },
+            ],
+        });
+        assert.deepEqual(doc.Statement.slice(3), [
+            {
+                Sid: "ReadWriteTaskLogs",
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:PutObject"],
+                Resource: "arn:aws:s3:::b/logs/*",
+            },
+            {
+                Sid: "ReadExtraPrefixes",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: ["arn:aws:s3:::b/ref/a/*", "arn:aws:s3:::b/ref/b/*"],
+            },
+            {
+                Sid: "ReadWriteExtraPrefixes",
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                Resource: "arn:aws:s3:::b/exports/*",
+            },
+        ]);
     });
 
     it("bucket policy denies every request without TLS", () => {
@@ -214,20 +304,24 @@ describe("AWS backend under mocks (IRSA, created bucket, AWS-managed keys)", () 
 
     it("trusts exactly the agent's ServiceAccounts through the cluster's OIDC provider", () => {
         const role = one(rs, "aws:iam/role:Role");
-        assert.equal(role.inputs.name, "astro-agent");
+        assert.equal(role.inputs.name, ROLE);
+        assert.equal(
+            ROLE,
+            "astro-agent-62a37b39",
+            "the default name is stable for a given stack, cluster and namespace",
+        );
         assert.deepEqual(json(role.inputs.assumeRolePolicy), irsaTrustPolicy(OIDC_ARN, ISSUER, "astro-agent", SAS));
     });
 
     it("grants only the prefixes in the backend kwargs and the XCom prefix of the bucket", () => {
         const policy = one(rs, "aws:iam/rolePolicy:RolePolicy");
-        assert.equal(policy.inputs.role, "astro-agent");
+        assert.equal(policy.inputs.role, ROLE);
         assert.deepEqual(
             json(policy.inputs.policy),
             agentAccessPolicy({
-                partition: "aws",
-                region: REGION,
+                ...POLICY_BASE,
                 accountId: MOCK_ACCOUNT_ID,
-                secretPrefixes: ["airflow/connections", "airflow/variables"],
+                secretPrefixes: ["astro-agent/test/connections", "astro-agent/test/variables"],
                 bucket: "agent-aws-xcom",
                 xcomPrefix: "xcom",
             }),
@@ -269,7 +363,7 @@ describe("AWS backend under mocks (IRSA, created bucket, AWS-managed keys)", () 
     });
 
     it("annotates every ServiceAccount with the role and wires class, kwargs, s3:// path and region env", () => {
-        const roleArn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/astro-agent`;
+        const roleArn = ROLE_ARN;
         for (const sa of byType(rs, "kubernetes:core/v1:ServiceAccount")) {
             assert.deepEqual((sa.inputs.metadata as { annotations: unknown }).annotations, {
                 "eks.amazonaws.com/role-arn": roleArn,
@@ -285,10 +379,11 @@ describe("AWS backend under mocks (IRSA, created bucket, AWS-managed keys)", () 
         );
         assert.deepEqual(JSON.parse(env.AIRFLOW__SECRETS__BACKEND_KWARGS ?? ""), {
             config_prefix: null,
-            connections_prefix: "airflow/connections",
+            connections_prefix: "astro-agent/test/connections",
             region_name: REGION,
-            variables_prefix: "airflow/variables",
+            variables_prefix: "astro-agent/test/variables",
         });
+        assert.equal(env.AIRFLOW__LOGGING__REMOTE_LOGGING, undefined, "no remote logging unless asked");
         assert.equal(env.AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH, "s3://agent-aws-xcom/xcom");
         assert.equal(env.AWS_REGION, REGION);
         assert.equal(env.AWS_DEFAULT_REGION, REGION);
@@ -306,54 +401,58 @@ describe("AWS backend under mocks (IRSA, created bucket, AWS-managed keys)", () 
 });
 
 describe("AWS backend options", () => {
-    it("Pod Identity: one association per ServiceAccount, no annotation", async () => {
+    it("Pod Identity: trust conditioned on account, cluster ARN, namespace and exact ServiceAccounts; one association each, session tags on", async () => {
         const rs = await deploy(awsValues({ identity: "podIdentity" }));
-        assert.deepEqual(json(one(rs, "aws:iam/role:Role").inputs.assumeRolePolicy), podIdentityTrustPolicy());
+        assert.deepEqual(
+            json(one(rs, "aws:iam/role:Role").inputs.assumeRolePolicy),
+            podIdentityTrustPolicy({
+                accountId: MOCK_ACCOUNT_ID,
+                clusterArn: CLUSTER_ARN,
+                namespace: "astro-agent",
+                serviceAccounts: SAS,
+            }),
+        );
         const associations = byType(rs, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
         assert.deepEqual(
             associations
                 .map((a) => [
                     a.name,
                     a.inputs.clusterName,
+                    a.inputs.region,
                     a.inputs.namespace,
                     a.inputs.serviceAccount,
                     a.inputs.roleArn,
+                    a.inputs.disableSessionTags,
                 ])
                 .sort(),
             [
-                [
-                    "agent-aws-pod-identity-dag-processor",
-                    "prod-eks",
-                    "astro-agent",
-                    "astro-dag-processor",
-                    `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/astro-agent`,
-                ],
-                [
-                    "agent-aws-pod-identity-sentinel",
-                    "prod-eks",
-                    "astro-agent",
-                    "astro-sentinel",
-                    `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/astro-agent`,
-                ],
-                [
-                    "agent-aws-pod-identity-triggerer",
-                    "prod-eks",
-                    "astro-agent",
-                    "astro-triggerer",
-                    `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/astro-agent`,
-                ],
-                [
-                    "agent-aws-pod-identity-worker-default-worker",
-                    "prod-eks",
-                    "astro-agent",
-                    "astro-worker-default-worker",
-                    `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/astro-agent`,
-                ],
-            ],
+                ["agent-aws-pod-identity-dag-processor", "astro-dag-processor"],
+                ["agent-aws-pod-identity-sentinel", "astro-sentinel"],
+                ["agent-aws-pod-identity-triggerer", "astro-triggerer"],
+                ["agent-aws-pod-identity-worker-default-worker", "astro-worker-default-worker"],
+            ].map(([name, sa]) => [name, "prod-eks", REGION, "astro-agent", sa, ROLE_ARN, false]),
         );
         for (const sa of byType(rs, "kubernetes:core/v1:ServiceAccount")) {
             assert.deepEqual((sa.inputs.metadata as { annotations: unknown }).annotations, {});
         }
+    });
+
+    it("Pod Identity with eksClusterArn: the ARN's account and cluster in the trust, its name in the associations", async () => {
+        const arn = "arn:aws:eks:eu-west-1:444455556666:cluster/shared-eks";
+        const rs = await deploy(awsValues({ identity: "podIdentity", eksClusterName: undefined, eksClusterArn: arn }));
+        assert.deepEqual(
+            json(one(rs, "aws:iam/role:Role").inputs.assumeRolePolicy),
+            podIdentityTrustPolicy({
+                accountId: "444455556666",
+                clusterArn: arn,
+                namespace: "astro-agent",
+                serviceAccounts: SAS,
+            }),
+        );
+        const clusters = byType(rs, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(
+            (a) => a.inputs.clusterName,
+        );
+        assert.deepEqual(clusters, ["shared-eks", "shared-eks", "shared-eks", "shared-eks"]);
     });
 
     it("an explicit OIDC provider is trusted as given", async () => {
@@ -397,7 +496,13 @@ describe("AWS backend options", () => {
                 Statement: { Sid: string; Resource: unknown }[];
             }
         ).Statement;
-        assert.deepEqual(statements.find((s) => s.Sid === "UseCustomerManagedKey")?.Resource, keyArn);
+        assert.deepEqual(
+            statements.filter((s) => s.Sid.includes("Through")).map((s) => [s.Sid, s.Resource]),
+            [
+                ["DecryptThroughS3AndSecretsManager", keyArn],
+                ["EncryptThroughS3", keyArn],
+            ],
+        );
     });
 
     it("an existing key is used and granted, no key is created", async () => {
@@ -409,7 +514,13 @@ describe("AWS backend options", () => {
                 Statement: { Sid: string; Resource: unknown }[];
             }
         ).Statement;
-        assert.deepEqual(statements.find((s) => s.Sid === "UseCustomerManagedKey")?.Resource, keyArn);
+        assert.deepEqual(
+            statements.filter((s) => s.Sid.includes("Through")).map((s) => [s.Sid, s.Resource]),
+            [
+                ["DecryptThroughS3AndSecretsManager", keyArn],
+                ["EncryptThroughS3", keyArn],
+            ],
+        );
     });
 
     it("an existing bucket is only referenced: nothing is created on it", async () => {
@@ -511,6 +622,189 @@ describe("AWS backend options", () => {
     });
 });
 
+describe("AWS backend extensions and names", () => {
+    it("task logs: remote logging env, read/write grant on the prefix, lifecycle expiry", async () => {
+        const rs = await deploy(awsValues({ taskLogs: { enabled: true, prefix: "task-logs", expirationDays: 30 } }));
+        const values = one(rs, "kubernetes:helm.sh/v3:Release").inputs.values as {
+            commonEnv: { name: string; value: string }[];
+        };
+        const env = values.commonEnv.filter((e) => e.name.startsWith("AIRFLOW__LOGGING__"));
+        assert.deepEqual(env, [
+            { name: "AIRFLOW__LOGGING__REMOTE_LOGGING", value: "True" },
+            { name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value: "s3://agent-aws-xcom/task-logs" },
+        ]);
+        assert.deepEqual(
+            json(one(rs, "aws:iam/rolePolicy:RolePolicy").inputs.policy),
+            agentAccessPolicy({
+                ...POLICY_BASE,
+                accountId: MOCK_ACCOUNT_ID,
+                secretPrefixes: ["astro-agent/test/connections", "astro-agent/test/variables"],
+                bucket: "agent-aws-xcom",
+                xcomPrefix: "xcom",
+                taskLogsPrefix: "task-logs",
+            }),
+        );
+        const rules = one(rs, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs
+            .rules as unknown[];
+        assert.deepEqual(rules[1], {
+            id: "expire-task-logs",
+            status: "Enabled",
+            filter: { prefix: "task-logs/" },
+            expiration: { days: 30 },
+        });
+    });
+
+    it("extra prefixes are granted and managed policies attached, one attachment per ARN", async () => {
+        const managed = [
+            "arn:aws:iam::aws:policy/AmazonAthenaFullAccess",
+            "arn:aws:iam::111122223333:policy/team/dags",
+        ];
+        const rs = await deploy(
+            awsValues({
+                extraS3Prefixes: [{ prefix: "exports" }, { prefix: "reference", access: "read" }],
+                managedPolicyArns: managed,
+            }),
+        );
+        const statements = (json(one(rs, "aws:iam/rolePolicy:RolePolicy").inputs.policy) as { Statement: object[] })
+            .Statement;
+        assert.deepEqual(statements.slice(3), [
+            {
+                Sid: "ReadExtraPrefixes",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: "arn:aws:s3:::agent-aws-xcom/reference/*",
+            },
+            {
+                Sid: "ReadWriteExtraPrefixes",
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                Resource: "arn:aws:s3:::agent-aws-xcom/exports/*",
+            },
+        ]);
+        assert.deepEqual(
+            byType(rs, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => [
+                a.name,
+                a.parent,
+                a.inputs.role,
+                a.inputs.policyArn,
+            ]),
+            managed.map((arn) => [`agent-aws-managed-${attachmentSlug(arn)}`, "agent-aws", ROLE, arn]),
+        );
+        assert.match(attachmentSlug(managed[1]!), /^dags-[0-9a-f]{8}$/);
+    });
+
+    it("exposes the role ARN and name (and the bucket) as component and stack outputs; none for other backends", async () => {
+        const aws = await runUnderMocks({
+            project: PROJECT,
+            stack: "test",
+            config: {},
+            program: () => {
+                const agent = new RemoteExecutionAgent(
+                    "agent",
+                    awsValues() as ConstructorParameters<typeof RemoteExecutionAgent>[1],
+                );
+                return { ...agent.backendOutputs };
+            },
+        });
+        assert.deepEqual(await resolved(aws.outputs), {
+            awsRoleArn: ROLE_ARN,
+            awsRoleName: ROLE,
+            awsBucketName: "agent-aws-xcom",
+        });
+        const local = await runUnderMocks({
+            project: PROJECT,
+            stack: "test",
+            config: {},
+            program: () => ({
+                ...new RemoteExecutionAgent(
+                    "agent",
+                    baseValues() as ConstructorParameters<typeof RemoteExecutionAgent>[1],
+                ).backendOutputs,
+            }),
+        });
+        assert.deepEqual(await resolved(local.outputs), {});
+    });
+
+    it("the default role name is unique per stack, cluster and namespace, readable, and within IAM's 64 characters", async () => {
+        const nameOf = async (values: Values, stack = "test") =>
+            one(await deploy(values, { stack }), "aws:iam/role:Role").inputs.name as string;
+        const names = [
+            await nameOf(awsValues()),
+            await nameOf(awsValues(), "prod"),
+            await nameOf(awsValues({ eksClusterName: "other-eks" })),
+            await nameOf(awsValues({}, (v) => (v.namespace = "astro-agent-2"))),
+        ];
+        assert.equal(new Set(names).size, 4, names.join(", "));
+        for (const n of names) {
+            assert.match(n, /^astro-agent-[0-9a-f]{8}$/);
+        }
+        const longest = defaultRoleName("p".repeat(30), ["x"]);
+        assert.ok(longest.length <= 64, longest);
+        assert.equal(await nameOf(awsValues({ roleName: "corp-astro-agent" })), "corp-astro-agent");
+    });
+
+    it("default secret prefixes are per project and stack, so stacks never share or collide on secrets", async () => {
+        assert.deepEqual(secretPrefixes({ connections: {}, variables: {}, configPrefix: null }, "proj", "prod"), {
+            connections: "proj/prod/connections",
+            variables: "proj/prod/variables",
+            config: null,
+        });
+        const secretNames = async (stack: string) =>
+            byType(
+                await deploy(awsValues({ secretsManager: { connections: { git_repo: CONN_SECRET } } }), { stack }),
+                "aws:secretsmanager/secret:Secret",
+            ).map((x) => x.inputs.name);
+        assert.deepEqual(await secretNames("dev"), ["astro-agent/dev/connections/git_repo"]);
+        assert.deepEqual(await secretNames("prod"), ["astro-agent/prod/connections/git_repo"]);
+    });
+
+    it("the program's stack outputs include the AWS outputs for the prod example", async () => {
+        const result = await runUnderMocks({ ...readStackFile(ROOT, "prod"), program: agentProgram });
+        const stored = await resolved(result.outputs);
+        assert.match(String(stored.awsRoleArn), /^arn:aws:iam::123456789012:role\/astro-prod-agent-[0-9a-f]{8}$/);
+        assert.equal(String(stored.awsRoleArn).endsWith(`/${String(stored.awsRoleName)}`), true);
+        assert.equal(stored.awsBucketName, "astro-agent-aws-xcom");
+    });
+});
+
+describe("scripts/aws-policy.ts (the documents the permission proof judges)", () => {
+    it("--set changes one nested key of a structured config value, JSON or plain string", () => {
+        const stack = readStackFile(ROOT, "prod");
+        applySet(stack, "backend.identity=podIdentity");
+        applySet(stack, "backend.taskLogs.expirationDays=7");
+        applySet(stack, "backend.new.deep=true");
+        const backend = JSON.parse(stack.config.backend ?? "{}") as Record<string, unknown>;
+        assert.equal(backend.identity, "podIdentity");
+        assert.deepEqual(backend.taskLogs, { enabled: true, prefix: "logs", expirationDays: 7 });
+        assert.deepEqual(backend.new, { deep: true });
+        assert.equal(backend.region, "eu-west-1", "other keys stay");
+        assert.throws(() => {
+            applySet(stack, "no-equals-sign");
+        }, /--set needs key.path=value/);
+    });
+
+    it("prints the prod stack's role documents exactly as the program registers them", async () => {
+        const { resources } = await runUnderMocks({ ...readStackFile(ROOT, "prod"), program: agentProgram });
+        const docs = awsDocuments(resources) as {
+            roles: { roleName: string; trustPolicy: unknown; inlinePolicies: { name: string; document: unknown }[] }[];
+            chart: { commonEnv: Record<string, string> };
+            serviceAccounts: { name: string }[];
+        };
+        const role = one(resources, "aws:iam/role:Role");
+        assert.equal(docs.roles.length, 1);
+        assert.equal(docs.roles[0]?.roleName, role.inputs.name);
+        assert.deepEqual(docs.roles[0]?.trustPolicy, json(role.inputs.assumeRolePolicy));
+        assert.deepEqual(docs.roles[0]?.inlinePolicies, [
+            {
+                name: "airflow-secrets-and-xcom",
+                document: json(one(resources, "aws:iam/rolePolicy:RolePolicy").inputs.policy),
+            },
+        ]);
+        assert.equal(docs.chart.commonEnv.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER, "s3://astro-agent-aws-xcom/logs");
+        assert.equal(docs.serviceAccounts.length, 5);
+    });
+});
+
 describe("AWS backend validation", () => {
     interface Case {
         name: string;
@@ -542,7 +836,7 @@ describe("AWS backend validation", () => {
             name: "cluster and OIDC provider both",
             backend: { oidcProvider: { arn: OIDC_ARN, issuerUrl: ISSUER } },
             key: "backend.oidcProvider",
-            message: /either eksClusterName or oidcProvider, not both/,
+            message: /either eksClusterName \(or eksClusterArn\) or oidcProvider, not both/,
         },
         {
             name: "Pod Identity without a cluster",
@@ -688,6 +982,92 @@ describe("AWS backend validation", () => {
             message: /at most 64/,
         },
         {
+            name: "cluster ARN malformed",
+            backend: { eksClusterName: undefined, eksClusterArn: "arn:aws:eks:eu-west-1:1:nodegroup/x" },
+            key: "backend.eksClusterArn",
+            message: /must be an EKS cluster ARN/,
+        },
+        {
+            name: "cluster name and cluster ARN both",
+            backend: { eksClusterArn: `arn:aws:eks:eu-west-1:${MOCK_ACCOUNT_ID}:cluster/prod-eks` },
+            key: "backend.eksClusterArn",
+            message: /either eksClusterName or eksClusterArn, not both/,
+        },
+        {
+            name: "cluster ARN in another region",
+            backend: { eksClusterName: undefined, eksClusterArn: `arn:aws:eks:us-east-1:${MOCK_ACCOUNT_ID}:cluster/c` },
+            key: "backend.eksClusterArn",
+            message: /names a cluster in us-east-1; it must be in eu-west-1 \(backend.region\)/,
+        },
+        {
+            name: "cluster ARN and OIDC provider both",
+            backend: {
+                eksClusterName: undefined,
+                eksClusterArn: `arn:aws:eks:eu-west-1:${MOCK_ACCOUNT_ID}:cluster/c`,
+                oidcProvider: { arn: OIDC_ARN, issuerUrl: ISSUER },
+            },
+            key: "backend.oidcProvider",
+            message: /not both/,
+        },
+        {
+            name: "managed policy ARN malformed",
+            backend: { managedPolicyArns: ["arn:aws:iam::aws:role/Admin"] },
+            key: "backend.managedPolicyArns[0]",
+            message: /must be an IAM managed policy ARN/,
+        },
+        {
+            name: "managed policy listed twice",
+            backend: {
+                managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"],
+            },
+            key: "backend.managedPolicyArns[1]",
+            message: /lists 'arn:aws:iam::aws:policy\/ReadOnlyAccess' twice/,
+        },
+        {
+            name: "more than 20 managed policies",
+            backend: {
+                managedPolicyArns: Array.from({ length: 21 }, (_, i) => `arn:aws:iam::111122223333:policy/p${i}`),
+            },
+            key: "backend.managedPolicyArns",
+            message: /at most 20/,
+        },
+        {
+            name: "task logs under the XCom prefix",
+            backend: { taskLogs: { enabled: true, prefix: "xcom/logs" } },
+            key: "backend.taskLogs.prefix",
+            message: /overlaps xcom.prefix \('xcom'\)/,
+        },
+        {
+            name: "task logs prefix with a trailing slash",
+            backend: { taskLogs: { enabled: true, prefix: "logs/" } },
+            key: "backend.taskLogs.prefix",
+            message: /without leading or trailing/,
+        },
+        {
+            name: "task logs expiry of zero days",
+            backend: { taskLogs: { enabled: true, expirationDays: 0 } },
+            key: "backend.taskLogs.expirationDays",
+            message: /at least 1 day/,
+        },
+        {
+            name: "extra prefix equal to an earlier one",
+            backend: { extraS3Prefixes: [{ prefix: "exports" }, { prefix: "exports" }] },
+            key: "backend.extraS3Prefixes[1].prefix",
+            message: /overlaps extraS3Prefixes\[0\].prefix \('exports'\)/,
+        },
+        {
+            name: "extra prefix covering the task logs",
+            backend: { taskLogs: { enabled: true }, extraS3Prefixes: [{ prefix: "logs/archive" }] },
+            key: "backend.extraS3Prefixes[0].prefix",
+            message: /overlaps taskLogs.prefix \('logs'\)/,
+        },
+        {
+            name: "extra prefix access unknown",
+            backend: { extraS3Prefixes: [{ prefix: "exports", access: "write" }] },
+            key: "backend.extraS3Prefixes[0].access",
+            message: /must be 'read' or 'readWrite'/,
+        },
+        {
             name: "misspelled key",
             backend: { secretManager: {} },
             key: "backend.secretManager",
@@ -723,7 +1103,13 @@ describe("AWS backend validation", () => {
         for (const backend of [
             {},
             { identity: "podIdentity" },
+            { identity: "podIdentity", eksClusterName: undefined, eksClusterArn: CLUSTER_ARN },
             { eksClusterName: undefined, oidcProvider: { arn: OIDC_ARN, issuerUrl: ISSUER } },
+            {
+                taskLogs: { enabled: true },
+                extraS3Prefixes: [{ prefix: "exports" }, { prefix: "reference", access: "read" }],
+                managedPolicyArns: ["arn:aws-us-gov:iam::aws:policy/service-role/AmazonS3ReadOnly"],
+            },
             { encryption: { kind: "createKey" }, xcom: { versioning: true, expirationDays: 7 } },
             {
                 xcom: { existingBucket: true, bucketName: "corp-xcom" },

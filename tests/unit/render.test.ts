@@ -55,7 +55,7 @@ describe("render command", function () {
         assert.match(env.AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH ?? "", /^s3:\/\/[a-z0-9.-]+\/xcom$/);
         assert.match(
             values.serviceAccount.annotations["eks.amazonaws.com/role-arn"] ?? "",
-            /^arn:aws:iam::\d{12}:role\/astro-prod-agent$/,
+            /^arn:aws:iam::\d{12}:role\/astro-prod-agent-[0-9a-f]{8}$/,
         );
         assert.match(r.stdout, /#\s+aws:iam\/role:Role\s+astro-agent-aws-role\s+astro-agent-aws/);
     });

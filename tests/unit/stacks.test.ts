@@ -123,7 +123,7 @@ describe("example stacks", () => {
             assert.equal(sas.length, 5);
             for (const sa of sas) {
                 assert.deepEqual((sa.inputs.metadata as { annotations: unknown }).annotations, {
-                    "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/astro-prod-agent",
+                    "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/astro-prod-agent-05b3589f",
                 });
             }
         });

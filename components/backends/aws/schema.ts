@@ -1,0 +1,333 @@
+// The `backend` config branch of the AWS backend and its cross-key checks.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+    connectionId,
+    identifier,
+    requiredString,
+    secretString,
+    strictObject,
+    urlString,
+} from "../../../config/primitives";
+import { prefixesOverlap, prefixOverlapIssues } from "../shared";
+import type { BackendIssue } from "../types";
+import { issuerHostPath } from "./policies";
+
+const SECRET_PREFIX = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/;
+const secretPrefix = identifier("a Secrets Manager name prefix", "astro/connections", {
+    pattern: SECRET_PREFIX,
+    rule: "letters, digits and _+=.@- in '/'-separated parts, no leading or trailing '/', no wildcards",
+});
+const S3_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
+const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/;
+const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+/** `arn:<partition>:eks:<region>:<account>:cluster/<name>`; groups: region, account, name. */
+export const EKS_CLUSTER_ARN = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/([0-9A-Za-z][A-Za-z0-9_-]{0,99})$/;
+const MANAGED_POLICY_ARN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
+const s3Prefix = identifier("an S3 key prefix", "logs", {
+    pattern: S3_PREFIX,
+    rule: "without leading or trailing '/'",
+});
+
+export const awsBackendSchema = strictObject({
+    kind: z.literal("aws"),
+    region: requiredString("an AWS region such as eu-west-1", "eu-west-1")
+        .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1")
+        .describe("AWS region of the secrets, the bucket and the role's sessions (also `region_name`, `AWS_REGION`)."),
+    eksClusterName: identifier("an EKS cluster name", "my-cluster", {
+        pattern: EKS_CLUSTER_NAME,
+        rule: "at most 100 letters, digits, '_' and '-'",
+    })
+        .optional()
+        .describe(
+            "EKS cluster in `region` and the deploying account: its OIDC issuer is looked up (IRSA); Pod Identity associations target it and the trust requires its ARN.",
+        ),
+    eksClusterArn: identifier("an EKS cluster ARN", "arn:aws:eks:eu-west-1:123456789012:cluster/my-cluster", {
+        pattern: EKS_CLUSTER_ARN,
+        rule: "arn:aws:eks:<region>:<account>:cluster/<name>",
+    })
+        .optional()
+        .describe("The EKS cluster as an ARN instead of `eksClusterName` (account and region explicit)."),
+    oidcProvider: strictObject({
+        arn: requiredString(
+            "an IAM OIDC provider ARN",
+            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+        ).regex(
+            OIDC_PROVIDER_ARN,
+            "must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer host and path>)",
+        ),
+        issuerUrl: urlString({
+            schemes: ["https"],
+            what: "the https:// OIDC issuer URL of the cluster",
+            example: "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+        }).describe("The cluster's OIDC issuer URL."),
+    })
+        .optional()
+        .describe("IRSA without an EKS lookup: the IAM OIDC provider ARN and the issuer URL."),
+    identity: z
+        .enum(["irsa", "podIdentity"], { error: "must be 'irsa' or 'podIdentity'" })
+        .default("irsa")
+        .describe(
+            "IRSA (role annotation on each ServiceAccount) or EKS Pod Identity (one association per ServiceAccount).",
+        ),
+    roleName: identifier("an IAM role name", "astro-agent", {
+        pattern: /^[\w+=,.@-]{1,64}$/,
+        rule: "at most 64 of [A-Za-z0-9+=,.@_-]",
+    })
+        .optional()
+        .describe(
+            "Name of the agent's IAM role (default `<resourceNamePrefix>-agent-<8 hex>`, unique per stack, cluster and namespace).",
+        ),
+    managedPolicyArns: z
+        .array(
+            identifier("an IAM managed policy ARN", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", {
+                pattern: MANAGED_POLICY_ARN,
+                rule: "arn:aws:iam::<account or aws>:policy/<path/><name>",
+            }),
+        )
+        .max(20, "at most 20 managed policies can be attached to a role")
+        .default([])
+        .describe("Managed policies to attach to the agent's role as well (what DAGs need beyond the agent)."),
+    secretsManager: strictObject({
+        connectionsPrefix: secretPrefix
+            .optional()
+            .describe("`connections_prefix` (default `<project>/<stack>/connections`, unique per stack)."),
+        variablesPrefix: secretPrefix
+            .optional()
+            .describe("`variables_prefix` (default `<project>/<stack>/variables`, unique per stack)."),
+        configPrefix: secretPrefix.nullable().default(null).describe("`config_prefix`; null disables config lookups."),
+        connections: z
+            .record(connectionId("aws_default"), secretString())
+            .default({})
+            .describe("Connections to create as secrets `<connectionsPrefix>/<id>` (JSON or URI, secret config)."),
+        variables: z
+            .record(identifier("an Airflow variable key", "my_variable"), secretString())
+            .default({})
+            .describe("Variables to create as secrets `<variablesPrefix>/<key>` (secret config)."),
+        recoveryWindowInDays: z
+            .int()
+            .refine((d) => d === 0 || (d >= 7 && d <= 30), "must be 0 or between 7 and 30")
+            .optional()
+            .describe("Days a deleted seeded secret stays recoverable (default 30 in prod, 0 in dev)."),
+    })
+        .prefault({})
+        .describe("Secrets Manager backend."),
+    xcom: strictObject({
+        bucketName: identifier("a valid S3 bucket name", "astro-agent-xcom", {
+            pattern: BUCKET_NAME,
+            rule: "3-63 lower-case letters, digits, '.' and '-'",
+        })
+            .optional()
+            .describe("Bucket name; unset = a generated unique name (ignored names are never reused)."),
+        existingBucket: z.boolean().default(false).describe("Use `bucketName` as is: create and change nothing on it."),
+        prefix: identifier("an S3 key prefix", "xcom", { pattern: S3_PREFIX, rule: "without leading or trailing '/'" })
+            .default("xcom")
+            .describe("Key prefix of XCom objects; the role may touch nothing else."),
+        expirationDays: z
+            .int()
+            .min(1, "must be at least 1 day")
+            .max(3650, "must be at most 3650 days (ten years)")
+            .default(30)
+            .describe("Lifecycle expiry of XCom objects."),
+        versioning: z.boolean().default(false).describe("Enable bucket versioning."),
+        forceDestroy: z
+            .boolean()
+            .default(false)
+            .describe("Let `destroy` delete a non-empty bucket (dev only; refused in prod)."),
+    })
+        .prefault({})
+        .describe("The S3 XCom bucket."),
+    taskLogs: strictObject({
+        enabled: z
+            .boolean()
+            .default(false)
+            .describe("Airflow remote task logging to `s3://<bucket>/<prefix>` (`AIRFLOW__LOGGING__REMOTE_*`)."),
+        prefix: s3Prefix.default("logs").describe("Key prefix of task logs; the role may read and write it."),
+        expirationDays: z
+            .int()
+            .min(1, "must be at least 1 day")
+            .default(90)
+            .describe("Lifecycle expiry of task logs (created bucket only)."),
+    })
+        .prefault({})
+        .describe("Remote task logs in the agent's bucket."),
+    extraS3Prefixes: z
+        .array(
+            strictObject({
+                prefix: s3Prefix.describe("Key prefix in the agent's bucket."),
+                access: z
+                    .enum(["read", "readWrite"], { error: "must be 'read' or 'readWrite'" })
+                    .default("readWrite")
+                    .describe("`read`: GetObject; `readWrite`: also PutObject and DeleteObject."),
+            }),
+        )
+        .default([])
+        .describe("Further prefixes of the agent's bucket the role may use (data the DAGs exchange)."),
+    encryption: strictObject({
+        kind: z
+            .enum(["awsManaged", "createKey", "existingKey"], {
+                error: "must be 'awsManaged', 'createKey' or 'existingKey'",
+            })
+            .default("awsManaged")
+            .describe("AWS-managed keys (SSE-S3, aws/secretsmanager), a new customer key, or an existing one."),
+        keyArn: identifier(
+            "a KMS key ARN",
+            "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            { pattern: KMS_KEY_ARN, rule: "arn:aws:kms:<region>:<account>:key/<id>" },
+        )
+            .optional()
+            .describe("The existing key (with `kind: existingKey`)."),
+    })
+        .prefault({})
+        .describe("Encryption of the bucket and the seeded secrets."),
+});
+export type AwsBackendConfig = z.output<typeof awsBackendSchema>;
+
+/** The resolved Secrets Manager prefixes of a stack. */
+export interface SecretPrefixes {
+    connections: string;
+    variables: string;
+    config: string | null;
+}
+
+/**
+ * The prefixes in use: the configured ones, else `<project>/<stack>/connections` and `…/variables`, so
+ * two stacks in one account never seed the same secret names nor read each other's secrets.
+ */
+export function secretPrefixes(
+    sm: AwsBackendConfig["secretsManager"],
+    project: string = pulumi.getProject(),
+    stack: string = pulumi.getStack(),
+): SecretPrefixes {
+    return {
+        connections: sm.connectionsPrefix ?? `${project}/${stack}/connections`,
+        variables: sm.variablesPrefix ?? `${project}/${stack}/variables`,
+        config: sm.configPrefix,
+    };
+}
+
+/** The prefixes in use, as `[config key, prefix]` (config only when enabled). */
+export function secretPrefixEntries(p: SecretPrefixes): [string, string][] {
+    return [
+        ["connectionsPrefix", p.connections],
+        ["variablesPrefix", p.variables],
+        ...(p.config === null ? [] : ([["configPrefix", p.config]] as [string, string][])),
+    ];
+}
+
+/** The cluster the role is bound to, from `eksClusterArn` or `eksClusterName` (account filled in later). */
+export function clusterName(cfg: AwsBackendConfig): string | undefined {
+    return (
+        cfg.eksClusterName ??
+        (cfg.eksClusterArn === undefined ? undefined : EKS_CLUSTER_ARN.exec(cfg.eksClusterArn)?.[3])
+    );
+}
+
+/** The bucket prefixes the role uses, as `[config path, prefix]`: XCom, task logs, extras. */
+function bucketPrefixEntries(cfg: AwsBackendConfig): [(string | number)[], string][] {
+    return [
+        [["xcom", "prefix"], cfg.xcom.prefix],
+        ...(cfg.taskLogs.enabled ? ([[["taskLogs", "prefix"], cfg.taskLogs.prefix]] as [string[], string][]) : []),
+        ...cfg.extraS3Prefixes.map(
+            (e, i) => [["extraS3Prefixes", i, "prefix"], e.prefix] as [(string | number)[], string],
+        ),
+    ];
+}
+
+/** Cross-key checks of the AWS branch. */
+export function validateAwsBackend(cfg: AwsBackendConfig, environment: "dev" | "prod"): BackendIssue[] {
+    const issues: BackendIssue[] = [];
+    const at = (...path: (string | number)[]) => ["backend", ...path];
+    const cluster = clusterName(cfg);
+    if (cluster === undefined && cfg.oidcProvider === undefined) {
+        issues.push({
+            path: at("eksClusterName"),
+            message:
+                "set the EKS cluster name (its OIDC issuer is looked up), eksClusterArn, or oidcProvider {arn, issuerUrl}",
+        });
+    }
+    if (cfg.eksClusterName !== undefined && cfg.eksClusterArn !== undefined) {
+        issues.push({ path: at("eksClusterArn"), message: "set either eksClusterName or eksClusterArn, not both" });
+    }
+    if (cluster !== undefined && cfg.oidcProvider !== undefined) {
+        issues.push({
+            path: at("oidcProvider"),
+            message: "set either eksClusterName (or eksClusterArn) or oidcProvider, not both",
+        });
+    }
+    if (cfg.identity === "podIdentity" && cluster === undefined) {
+        issues.push({
+            path: at("eksClusterName"),
+            message:
+                "is required with identity 'podIdentity' (or set eksClusterArn): associations belong to a cluster, and the trust names its ARN",
+        });
+    }
+    const arnRegion = cfg.eksClusterArn === undefined ? undefined : EKS_CLUSTER_ARN.exec(cfg.eksClusterArn)?.[1];
+    if (arnRegion !== undefined && arnRegion !== cfg.region) {
+        issues.push({
+            path: at("eksClusterArn"),
+            message: `names a cluster in ${arnRegion}; it must be in ${cfg.region} (backend.region), where the associations and lookups are made`,
+        });
+    }
+    if (cfg.oidcProvider !== undefined) {
+        const fromArn = OIDC_PROVIDER_ARN.exec(cfg.oidcProvider.arn)?.[1];
+        if (fromArn !== undefined && fromArn !== issuerHostPath(cfg.oidcProvider.issuerUrl)) {
+            issues.push({
+                path: at("oidcProvider", "issuerUrl"),
+                message: `does not match the provider ARN (which names '${fromArn}'); trust conditions would never match`,
+            });
+        }
+    }
+    issues.push(
+        ...prefixOverlapIssues(
+            secretPrefixEntries(secretPrefixes(cfg.secretsManager)),
+            (key) => at("secretsManager", key),
+            "secretsManager",
+        ),
+    );
+    const bucketPrefixes = bucketPrefixEntries(cfg);
+    bucketPrefixes.forEach(([path, prefix], i) => {
+        const clash = bucketPrefixes.slice(0, i).find(([, other]) => prefixesOverlap(prefix, other));
+        if (clash !== undefined) {
+            issues.push({
+                path: at(...path),
+                message: `overlaps ${clash[0].join(".").replace(/\.(\d+)\./g, "[$1].")} ('${clash[1]}'); each use of the bucket needs its own prefix`,
+            });
+        }
+    });
+    cfg.managedPolicyArns.forEach((arn, i) => {
+        if (cfg.managedPolicyArns.indexOf(arn) !== i) {
+            issues.push({ path: at("managedPolicyArns", i), message: `lists '${arn}' twice` });
+        }
+    });
+    if (cfg.xcom.existingBucket && cfg.xcom.bucketName === undefined) {
+        issues.push({
+            path: at("xcom", "bucketName"),
+            message: "is required with xcom.existingBucket: name the bucket",
+        });
+    }
+    if (cfg.xcom.existingBucket && (cfg.xcom.versioning || cfg.xcom.forceDestroy)) {
+        issues.push({
+            path: at("xcom", "existingBucket"),
+            message: "an existing bucket is not managed here: drop xcom.versioning and xcom.forceDestroy",
+        });
+    }
+    if (environment === "prod" && cfg.xcom.forceDestroy) {
+        issues.push({
+            path: at("xcom", "forceDestroy"),
+            message: "is refused in prod: the XCom bucket must survive destroy",
+        });
+    }
+    if (cfg.encryption.kind === "existingKey" && cfg.encryption.keyArn === undefined) {
+        issues.push({ path: at("encryption", "keyArn"), message: "is required with encryption.kind 'existingKey'" });
+    }
+    if (cfg.encryption.kind !== "existingKey" && cfg.encryption.keyArn !== undefined) {
+        issues.push({ path: at("encryption", "keyArn"), message: "is only used with encryption.kind 'existingKey'" });
+    }
+    if (cfg.encryption.keyArn !== undefined && !cfg.encryption.keyArn.includes(`:kms:${cfg.region}:`)) {
+        issues.push({ path: at("encryption", "keyArn"), message: `must be a key in ${cfg.region} (backend.region)` });
+    }
+    return issues;
+}

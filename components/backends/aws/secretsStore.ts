@@ -1,0 +1,62 @@
+// Secrets Manager as Airflow's secrets backend: the kwargs, and the connections and variables given as
+// secret config, seeded as `<prefix>/<key>` secrets whose values stay Pulumi secrets.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { type BackendScope, secretRecoveryDays, seedEntries } from "../shared";
+import { type AwsBackendConfig, secretPrefixes } from "./schema";
+
+/** What the secrets store gives the chart and the role. */
+export interface AwsSecretsStore {
+    /** `SecretsManagerBackend` kwargs. */
+    kwargs: Record<string, unknown>;
+    /** The prefixes the backend reads, for the role's grant (connections, variables, config when enabled). */
+    prefixes: string[];
+    /** Seeded secrets and their versions (the release waits for them). */
+    resources: pulumi.Resource[];
+}
+
+/** Secret names are `<prefix>/<key>`, exactly what `SecretsManagerBackend` looks up. */
+const secretName = (prefix: string, key: string) => `${prefix}/${key}`;
+
+/** Seeds the configured connections and variables (encrypted with `kmsKeyArn` when given). */
+export function createSecretsStore(
+    scope: BackendScope,
+    cfg: AwsBackendConfig,
+    kmsKeyArn: pulumi.Output<string> | undefined,
+): AwsSecretsStore {
+    const sm = cfg.secretsManager;
+    const prefixes = secretPrefixes(sm);
+    const recoveryWindowInDays = secretRecoveryDays(sm.recoveryWindowInDays, scope.environment);
+    const entries = [
+        ...seedEntries(scope.name, "conn", prefixes.connections, sm.connections, secretName),
+        ...seedEntries(scope.name, "var", prefixes.variables, sm.variables, secretName),
+    ];
+    const resources = entries.flatMap((entry) => {
+        const secret = new aws.secretsmanager.Secret(
+            entry.logicalName,
+            {
+                name: entry.secretName,
+                recoveryWindowInDays,
+                tags: scope.tags,
+                ...(kmsKeyArn === undefined ? {} : { kmsKeyId: kmsKeyArn }),
+            },
+            scope.child,
+        );
+        const version = new aws.secretsmanager.SecretVersion(
+            entry.logicalName,
+            { secretId: secret.id, secretString: pulumi.secret(entry.value) },
+            scope.child,
+        );
+        return [secret, version];
+    });
+    return {
+        kwargs: {
+            connections_prefix: prefixes.connections,
+            variables_prefix: prefixes.variables,
+            config_prefix: prefixes.config,
+            region_name: cfg.region,
+        },
+        prefixes: [prefixes.connections, prefixes.variables, ...(prefixes.config === null ? [] : [prefixes.config])],
+        resources,
+    };
+}

@@ -1,0 +1,139 @@
+// The agent's S3 bucket: XCom objects (and task logs, when enabled) in a private, encrypted, TLS-only
+// bucket with lifecycle expiry of those prefixes, or an existing bucket that is only referenced.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { BackendScope } from "../shared";
+import { denyInsecureTransportPolicy } from "./policies";
+import type { AwsBackendConfig } from "./schema";
+
+/** What the XCom store gives the chart and the role. */
+export interface AwsXComStore {
+    bucketName: pulumi.Output<string>;
+    /** `AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH`: `s3://<bucket>/<prefix>`, no connection id. */
+    path: pulumi.Output<string>;
+    /** `AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER` when task logs are enabled: `s3://<bucket>/<logs prefix>`. */
+    taskLogsFolder?: pulumi.Output<string>;
+    /** The bucket and its configuration resources (none for an existing bucket). */
+    resources: pulumi.Resource[];
+}
+
+/** Default encryption of new objects: SSE-KMS with bucket keys under a customer key, else SSE-S3. */
+function encryptionRule(
+    kmsKeyArn: pulumi.Output<string> | undefined,
+): aws.types.input.s3.BucketServerSideEncryptionConfigurationRule {
+    return kmsKeyArn === undefined
+        ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }
+        : {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn },
+              bucketKeyEnabled: true,
+          };
+}
+
+/** The created bucket's hardening: public access blocked, owner-enforced, encrypted, TLS-only, expiring. */
+function hardenBucket(
+    scope: BackendScope,
+    bucket: aws.s3.Bucket,
+    cfg: AwsBackendConfig,
+    partition: pulumi.Output<string>,
+    kmsKeyArn: pulumi.Output<string> | undefined,
+): pulumi.Resource[] {
+    const name = `${scope.name}-xcom`;
+    const opts = { ...scope.retained, parent: bucket };
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+        name,
+        {
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        opts,
+    );
+    const ownership = new aws.s3.BucketOwnershipControls(
+        name,
+        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        opts,
+    );
+    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+        name,
+        { bucket: bucket.id, rules: [encryptionRule(kmsKeyArn)] },
+        opts,
+    );
+    const lifecycle = new aws.s3.BucketLifecycleConfiguration(
+        name,
+        {
+            bucket: bucket.id,
+            rules: [
+                {
+                    id: "expire-xcom",
+                    status: "Enabled",
+                    filter: { prefix: `${cfg.xcom.prefix}/` },
+                    expiration: { days: cfg.xcom.expirationDays },
+                    abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                },
+                ...(cfg.taskLogs.enabled
+                    ? [
+                          {
+                              id: "expire-task-logs",
+                              status: "Enabled",
+                              filter: { prefix: `${cfg.taskLogs.prefix}/` },
+                              expiration: { days: cfg.taskLogs.expirationDays },
+                          },
+                      ]
+                    : []),
+            ],
+        },
+        opts,
+    );
+    const policy = new aws.s3.BucketPolicy(
+        name,
+        {
+            bucket: bucket.id,
+            policy: pulumi.jsonStringify(
+                pulumi.all([partition, bucket.bucket]).apply(([p, b]) => denyInsecureTransportPolicy(p, b)),
+            ),
+        },
+        // The public-access block must exist first, or S3 may evaluate the policy against a public bucket.
+        { ...opts, dependsOn: [publicAccess] },
+    );
+    const versioning = cfg.xcom.versioning
+        ? [
+              new aws.s3.BucketVersioning(
+                  name,
+                  { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+                  opts,
+              ),
+          ]
+        : [];
+    return [publicAccess, ownership, encryption, lifecycle, policy, ...versioning];
+}
+
+/** Creates (or references) the agent's bucket. */
+export function createXComStore(
+    scope: BackendScope,
+    cfg: AwsBackendConfig,
+    partition: pulumi.Output<string>,
+    kmsKeyArn: pulumi.Output<string> | undefined,
+): AwsXComStore {
+    const paths = (bucketName: pulumi.Output<string>) => ({
+        bucketName,
+        path: pulumi.interpolate`s3://${bucketName}/${cfg.xcom.prefix}`,
+        ...(cfg.taskLogs.enabled
+            ? { taskLogsFolder: pulumi.interpolate`s3://${bucketName}/${cfg.taskLogs.prefix}` }
+            : {}),
+    });
+    if (cfg.xcom.existingBucket) {
+        return { ...paths(pulumi.output(cfg.xcom.bucketName ?? "")), resources: [] };
+    }
+    const bucket = new aws.s3.Bucket(
+        `${scope.name}-xcom`,
+        {
+            ...(cfg.xcom.bucketName === undefined ? {} : { bucket: cfg.xcom.bucketName }),
+            forceDestroy: scope.environment !== "prod" && cfg.xcom.forceDestroy,
+            tags: scope.tags,
+        },
+        scope.retained,
+    );
+    return { ...paths(bucket.bucket), resources: [bucket, ...hardenBucket(scope, bucket, cfg, partition, kmsKeyArn)] };
+}

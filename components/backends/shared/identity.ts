@@ -1,0 +1,20 @@
+// Workload-identity subjects every cloud binds: exactly the ServiceAccounts the agent's pods run as.
+import type { AgentServiceAccountRef } from "../types";
+
+/** `system:serviceaccount:<namespace>:<name>`: the exact subject of a ServiceAccount token (IRSA, Azure, Vault). */
+export function serviceAccountSubject(namespace: string, serviceAccount: string): string {
+    return `system:serviceaccount:${namespace}:${serviceAccount}`;
+}
+
+/** The ServiceAccount names in the context's order (workers, dag processor, triggerer, Sentinel). */
+export function serviceAccountNames(serviceAccounts: readonly AgentServiceAccountRef[]): string[] {
+    return serviceAccounts.map((s) => s.name);
+}
+
+/** The token subjects of every agent ServiceAccount, in the context's order. */
+export function serviceAccountSubjects(
+    namespace: string,
+    serviceAccounts: readonly AgentServiceAccountRef[],
+): string[] {
+    return serviceAccountNames(serviceAccounts).map((sa) => serviceAccountSubject(namespace, sa));
+}

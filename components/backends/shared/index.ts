@@ -1,0 +1,5 @@
+// What every cloud backend shares: child scope and prod retention, secret prefixes and seeding,
+// identity subjects. Azure and GCP reuse these; only the cloud resources differ.
+export * from "./identity";
+export * from "./scope";
+export * from "./secrets";

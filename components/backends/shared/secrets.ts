@@ -1,0 +1,68 @@
+// Secret-store rules every cloud shares: the connections/variables/config prefixes must not overlap,
+// and connections and variables given as secret config are seeded one secret per key, in a stable order.
+import type * as pulumi from "@pulumi/pulumi";
+import type { BackendIssue } from "../types";
+
+/** The Airflow secret kinds a secrets backend serves, with their kwarg names. */
+export type SecretKind = "connections" | "variables" | "config";
+
+/** True when one prefix equals the other or contains it as a path prefix (`a` and `a/b`). */
+export function prefixesOverlap(a: string, b: string, separator = "/"): boolean {
+    return a === b || a.startsWith(`${b}${separator}`) || b.startsWith(`${a}${separator}`);
+}
+
+/**
+ * One issue per prefix that overlaps an earlier one: each kind needs its own prefix, or a connection
+ * could be read as a variable. `prefixes` are `[config key, value]` pairs; `at` builds the issue path.
+ */
+export function prefixOverlapIssues(
+    prefixes: readonly (readonly [string, string])[],
+    at: (key: string) => (string | number)[],
+    block: string,
+    separator = "/",
+): BackendIssue[] {
+    const issues: BackendIssue[] = [];
+    prefixes.forEach(([key, value], i) => {
+        const clash = prefixes.slice(0, i).find(([, other]) => prefixesOverlap(value, other, separator));
+        if (clash !== undefined) {
+            issues.push({
+                path: at(key),
+                message: `overlaps ${block}.${clash[0]} ('${clash[1]}'); each kind needs its own prefix`,
+            });
+        }
+    });
+    return issues;
+}
+
+/** One secret to seed. */
+export interface SeedEntry {
+    /** The connection id or variable key. */
+    key: string;
+    /** Logical name of its resources: `<name>-<conn|var>-<slug of key>`. */
+    logicalName: string;
+    /** Name of the secret in the store (what the secrets backend looks up). */
+    secretName: string;
+    /** The value, a Pulumi secret. */
+    value: pulumi.Input<string>;
+}
+
+/**
+ * The secrets to seed for one kind, sorted by key so plans are stable. `secretName` maps prefix and
+ * key to the store's name (AWS: `<prefix>/<key>`; Azure and GCP join with `-`).
+ */
+export function seedEntries(
+    name: string,
+    kind: "conn" | "var",
+    prefix: string,
+    values: Record<string, pulumi.Input<string>>,
+    secretName: (prefix: string, key: string) => string,
+): SeedEntry[] {
+    return Object.keys(values)
+        .sort()
+        .map((key) => ({
+            key,
+            logicalName: `${name}-${kind}-${key.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`,
+            secretName: secretName(prefix, key),
+            value: values[key] as pulumi.Input<string>,
+        }));
+}
