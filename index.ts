@@ -1,14 +1,12 @@
 // The Pulumi program: read and validate the stack config, build the agent, export its outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { RemoteExecutionAgent } from "./components";
-import { warnOnXcomMove } from "./components/xcomGuard";
 import { loadStackConfig } from "./config/load";
 
 /** The program: Pulumi calls the exported function and uses its result as the stack outputs. */
 function main() {
     const config = loadStackConfig();
     const agent = new RemoteExecutionAgent("astro-agent", config);
-    warnOnXcomMove(agent.xcomPath);
     return {
         namespace: agent.namespace,
         releaseName: agent.releaseName,

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CHART_NAME, DEFAULT_CHART_REPO, DEFAULT_CHART_VERSION } from "../config/schema";
 import { findCredentials } from "../config/credentials";
+import { xcomMoveHook } from "./xcomGuard";
 import type { ChartValues } from "./values";
 
 /** Where the chart comes from: a repository (default Astronomer's), an `oci://` reference or a local path. */
@@ -107,6 +108,8 @@ export class AgentRelease extends pulumi.ComponentResource {
                 // A new release name replaces the release; the chart's objects keep their names
                 // (resourceNamePrefix), so the old release must go first or the new one collides.
                 deleteBeforeReplace: true,
+                // Warn (preview and up) when the update moves the XCom store.
+                hooks: { beforeUpdate: [xcomMoveHook(name)] },
             },
         );
         this.releaseName = this.release.name;

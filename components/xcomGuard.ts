@@ -1,29 +1,35 @@
 // Moving the XCom store makes every XCom written before the move unreadable (tasks that pull them
-// fail). The stack remembers where XComs went (output `xcomPath`); a change warns on preview and up.
+// fail). A hook on the Helm release compares the XCom path of the deployed values with the new one
+// and warns, in preview and in up, before the release is updated.
 import * as pulumi from "@pulumi/pulumi";
 
+/** The env var that carries the XCom location in the chart values (`commonEnv`). */
+export const XCOM_PATH_ENV = "AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH";
+
 /** The warning for a move from `previous` to `next`, or undefined when nothing moved. */
-export function xcomMoveWarning(previous: unknown, next: string | undefined): string | undefined {
-    if (typeof previous !== "string" || previous === "" || next === undefined || previous === next) {
+export function xcomMoveWarning(previous: unknown, next: unknown): string | undefined {
+    if (typeof previous !== "string" || previous === "" || typeof next !== "string" || previous === next) {
         return undefined;
     }
     return `the XCom store moves from ${previous} to ${next} (backend bucket or xcom prefix changed): XComs written before this update stay at the old location and become unreadable; tasks that pull them (retries, cleared tasks, running DAG runs) fail. Let running DAG runs finish first, or copy the old objects to the new location.`;
 }
 
-/**
- * Compares this stack's previous `xcomPath` output (read through a StackReference to the stack
- * itself) with the new one, and warns when they differ. `stackName` defaults to this stack.
- */
-export function warnOnXcomMove(
-    xcomPath: pulumi.Output<string>,
-    parent?: pulumi.Resource,
-    stackName = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
-): pulumi.Output<void> {
-    const self = new pulumi.StackReference(`xcom-guard-${pulumi.getStack()}`, { name: stackName }, { parent });
-    return pulumi.all([self.getOutput("xcomPath"), xcomPath]).apply(([previous, next]) => {
-        const warning = xcomMoveWarning(previous, next);
-        if (warning !== undefined) {
-            void pulumi.log.warn(warning, parent);
-        }
-    });
+/** The XCom path in a Helm release's inputs (`values.commonEnv[].name == XCOM_PATH_ENV`), if plain. */
+export function xcomPathOfReleaseInputs(inputs: Record<string, unknown> | undefined): unknown {
+    const values = inputs?.values as { commonEnv?: unknown } | undefined;
+    const env = Array.isArray(values?.commonEnv) ? (values.commonEnv as { name?: unknown; value?: unknown }[]) : [];
+    return env.find((e) => e.name === XCOM_PATH_ENV)?.value;
+}
+
+/** The hook body: warns when the release's XCom path changes. */
+export function warnOnXcomMove(args: pulumi.ResourceHookArgs): void {
+    const warning = xcomMoveWarning(xcomPathOfReleaseInputs(args.oldInputs), xcomPathOfReleaseInputs(args.newInputs));
+    if (warning !== undefined) {
+        void pulumi.log.warn(warning);
+    }
+}
+
+/** A `beforeUpdate` hook for the agent's Helm release (runs in preview too). */
+export function xcomMoveHook(name: string): pulumi.ResourceHook {
+    return new pulumi.ResourceHook(`${name}-xcom-move`, warnOnXcomMove, { onDryRun: true, ignoreErrors: true });
 }

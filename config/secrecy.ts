@@ -19,15 +19,20 @@ function isOutput(v: unknown): v is pulumi.Output<unknown> {
     return pulumi.Output.isInstance(v);
 }
 
-/** `[..., "env" | "commonEnv", i, "value"]`: the value of an environment variable, routed into a Secret. */
-export function isEnvValuePath(path: readonly (string | number)[]): boolean {
+/** `[..., "env" | "commonEnv", i, field]`: a field of an environment variable entry. */
+function isEnvField(path: readonly (string | number)[], field: "name" | "value"): boolean {
     const n = path.length;
     return (
         n >= 3 &&
-        path[n - 1] === "value" &&
+        path[n - 1] === field &&
         typeof path[n - 2] === "number" &&
         (path[n - 3] === "env" || path[n - 3] === "commonEnv")
     );
+}
+
+/** `[..., "env" | "commonEnv", i, "value"]`: the value of an environment variable, routed into a Secret. */
+export function isEnvValuePath(path: readonly (string | number)[]): boolean {
+    return isEnvField(path, "value");
 }
 
 /** `backend.secretBackendKwargs.…`: kwargs of a bring-your-own backend, routed into a Secret as a whole. */
@@ -189,13 +194,7 @@ export function applySecrecy(
 
 /** `[..., "env", i, "name"]`: an env var's name is structure, not secret, even inside a secret list. */
 function isEnvName(path: readonly (string | number)[]): boolean {
-    const n = path.length;
-    return (
-        n >= 3 &&
-        path[n - 1] === "name" &&
-        typeof path[n - 2] === "number" &&
-        (path[n - 3] === "env" || path[n - 3] === "commonEnv")
-    );
+    return isEnvField(path, "name");
 }
 
 /** The `secure:` leaves of one stack-file config value (paths relative to the value). */

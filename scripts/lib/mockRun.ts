@@ -2,6 +2,7 @@
 // Nothing here talks to an engine, a cloud or a cluster.
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import * as state from "@pulumi/pulumi/runtime/state";
 
 /** One resource the program registered, as the engine would have seen it. */
 export interface RecordedResource {
@@ -58,8 +59,6 @@ export interface MockRunOptions {
     secretKeys?: string[];
     /** Extra fully-qualified config (e.g. `kubernetes:context`). */
     providerConfig?: Record<string, string>;
-    /** Outputs of the stack's previous deployment (what a StackReference to the stack itself reads). */
-    previousOutputs?: Record<string, unknown>;
     /** The program: the default export of index.ts, or any function creating resources. */
     program: () => unknown;
     /** Receives each registration as it happens (useful when the program fails part-way). */
@@ -73,6 +72,8 @@ export interface MockRunResult {
     outputs: Record<string, unknown>;
     /** Stack outputs as the engine stored them (serialized; secrets wrapped). */
     storedOutputs: Record<string, unknown>;
+    /** Names of the resource hooks the program registered with the engine. */
+    hooks: string[];
 }
 
 /** Account id the mock runtime answers with (renders show it in ARNs: it is a placeholder). */
@@ -158,6 +159,7 @@ export function mockInvoke(token: string, inputs: Record<string, unknown>): Reco
 /** Runs `program` inside a mock stack and records every registration. */
 export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult> {
     const resources: RecordedResource[] = opts.sink ?? [];
+    const hooks: string[] = [];
     const parents = new Map<
         string,
         { name?: string; type?: string; retainOnDelete?: boolean; protect?: boolean; deleteBeforeReplace?: boolean }
@@ -180,10 +182,6 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                     ...(args.id === undefined || args.id === "" ? {} : { readId: args.id }),
                 });
                 const id = args.id !== undefined && args.id !== "" ? args.id : `${args.name}-id`;
-                if (args.type === "pulumi:pulumi:StackReference") {
-                    // The stack's previous outputs, as the engine reads them from the last deployment.
-                    return { id, state: { ...inputs, outputs: opts.previousOutputs ?? {}, secretOutputNames: [] } };
-                }
                 return { id, state: computedState(args.type, args.name, inputs, args.id) };
             },
             call(args) {
@@ -195,6 +193,15 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
         false,
         "organization",
     );
+    // Resource hooks (the release's XCom-move warning) register with the engine through a callback
+    // server; the mock monitor accepts the registration and records the hook names.
+    const mockMonitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResourceHook?: (req: { getName(): string }, cb: (err: null, res: object) => void) => void;
+    };
+    mockMonitor.registerResourceHook = (req, cb) => {
+        hooks.push(req.getName());
+        cb(null, {});
+    };
     let outputs: Record<string, unknown> = {};
     await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((t) => {
@@ -218,6 +225,9 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
     // Wait for every outstanding RPC, the stack's own output registration included (exported by the
     // SDK's settings module, absent from its typings).
     await (settings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
+    // The callback server (a gRPC server in this process) lives until it is shut down.
+    // `getStore` is exported by the SDK's state module but absent from its typings.
+    (state as unknown as { getStore(): { callbacks?: { shutdown(): void } } }).getStore().callbacks?.shutdown();
     for (const r of resources) {
         const p = parents.get(`${r.type}::${r.name}`);
         if (p?.name !== undefined) {
@@ -241,7 +251,7 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
     };
     const stackEntry = [...monitor.resources.values()].find((e) => e.urn.includes("::pulumi:pulumi:Stack::"));
     const storedOutputs = stackEntry?.state ?? {};
-    return { resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs, storedOutputs };
+    return { resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs, storedOutputs, hooks };
 }
 
 /**

@@ -2,6 +2,7 @@
 // to a real kube-apiserver (scripts/cluster.sh), with the stand-in chart. Everything is read back
 // from the API server and from the raw state files.
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -12,6 +13,7 @@ import {
     openStack,
     pulumiEnv,
     readExample,
+    ROOT,
     scratchProject,
     secure,
     STAND_IN_CHART,
@@ -161,7 +163,7 @@ describe("end to end: real engine, real API server", function () {
 
         it("previews the plan without touching the cluster", async () => {
             const result = await stack.preview();
-            assert.deepEqual(result.changeSummary, { create: 17 });
+            assert.deepEqual(result.changeSummary, { create: 18 });
             assert.equal(await kube.get(ns(NS)), undefined);
         });
 
@@ -230,6 +232,28 @@ describe("end to end: real engine, real API server", function () {
 
         it("a second preview reports no changes", async () => {
             await stack.preview({ expectNoChanges: true });
+        });
+
+        it("moving the XCom store warns in preview (a hook on the release compares deployed and new paths)", async () => {
+            const backend = doc.config["astro-agent:backend"] as Record<string, unknown>;
+            writeStackFile(
+                project.dir,
+                "e2e-dev",
+                withConfig(doc, {
+                    backend: { ...backend, xcom: { size: "1Gi", mountPath: "/usr/local/airflow/xcom2" } },
+                }),
+            );
+            let out = "";
+            const preview = await stack.preview({ onOutput: (s) => (out += s) });
+            assert.equal(preview.changeSummary.update, 1);
+            assert.match(
+                out,
+                /XCom store moves from file:\/\/\/usr\/local\/airflow\/xcom to file:\/\/\/usr\/local\/airflow\/xcom2/,
+            );
+            writeStackFile(project.dir, "e2e-dev", doc);
+            let quiet = "";
+            await stack.preview({ expectNoChanges: true, onOutput: (s) => (quiet += s) });
+            assert.doesNotMatch(quiet, /XCom store moves/);
         });
 
         it("keeps every secret out of the state files and the outputs", async () => {
@@ -507,20 +531,46 @@ describe("end to end: real engine, real API server", function () {
     });
 
     describe("bad config", () => {
-        it("a secure value that does not decrypt fails preview, naming the key, and creates nothing", async () => {
-            const NS = "astro-e2e-garbage";
-            const doc = withConfig(readExample("dev"), {
-                namespace: NS,
-                agentToken: { secure: "v1:AAAAAAAAAAAAAAAA:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0LXZhbHVl" },
+        for (const [what, mutate] of [
+            [
+                "a value that does not decrypt",
+                (d: StackDoc): StackDoc =>
+                    withConfig(d, {
+                        agentToken: { secure: "v1:AAAAAAAAAAAAAAAA:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0LXZhbHVl" },
+                    }),
+            ],
+            ["an empty value", (d: StackDoc): StackDoc => withConfig(d, { agentToken: { secure: "" } })],
+            ["a missing encryptionsalt", (d: StackDoc): StackDoc => ({ config: d.config })],
+        ] as const) {
+            it(`secure values: ${what} fails preview (non-zero) and render names the key; nothing is created`, async () => {
+                const NS = "astro-e2e-garbage";
+                const name = `e2e-garbage-${what.replace(/[^a-z]+/g, "-")}`.slice(0, 40);
+                const doc = mutate(withConfig(readExample("dev"), { namespace: NS }));
+                const stack = await openStack(project.dir, name, doc, env);
+                // The CLI refuses before the program runs; its own message does not name the key.
+                await assert.rejects(
+                    stack.preview(),
+                    /validating stack config: (cipher: message authentication failed|bad value)|decrypt|salt|passphrase/i,
+                );
+                // The offline render (run in PR checks) names the key and why.
+                const render = spawnSync(
+                    "npx",
+                    [
+                        "tsx",
+                        "scripts/render.ts",
+                        "--stack",
+                        name,
+                        "--stack-file",
+                        path.join(project.dir, `Pulumi.${name}.yaml`),
+                    ],
+                    { cwd: ROOT, encoding: "utf8", env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" } },
+                );
+                assert.equal(render.status, 1, render.stdout);
+                assert.match(render.stderr, /agentToken|encryptionsalt/);
+                assert.equal(render.stdout, "");
+                assert.equal(await kube.get(ns(NS)), undefined);
             });
-            const stack = await openStack(project.dir, "e2e-garbage", doc, env);
-            await assert.rejects(stack.preview(), (err: Error) => {
-                assert.match(err.message, /agentToken/);
-                assert.match(err.message, /decrypt/i);
-                return true;
-            });
-            assert.equal(await kube.get(ns(NS)), undefined);
-        });
+        }
 
         it("fails preview with the validation message and creates nothing", async () => {
             const NS = "astro-e2e-bad";

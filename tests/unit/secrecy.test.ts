@@ -10,7 +10,7 @@ import { derivedChartPaths } from "../../config/ownership";
 import type { AgentConfig } from "../../config/schema";
 import type { ConfigPath } from "../../config/secrecy";
 import { assertNoCredentials } from "../../components/agentRelease";
-import { xcomMoveWarning } from "../../components/xcomGuard";
+import { warnOnXcomMove, XCOM_PATH_ENV, xcomMoveHook, xcomMoveWarning } from "../../components/xcomGuard";
 import agentProgram from "../../index";
 import { plaintextPaths, runUnderMocks, type MockRunResult } from "../../scripts/lib/mockRun";
 import { AGENT_IMAGE, baseValues, configStrings, PROJECT } from "../fixtures/config";
@@ -445,6 +445,7 @@ describe("secret env values end up only in the env Secret", () => {
         const annotations = (release?.inputs.values as { annotations: Record<string, string> }).annotations;
         assert.match(annotations["astronomer.io/managed-secrets-version"] ?? "", /^[0-9a-f]{16}$/);
         assert.equal(release?.deleteBeforeReplace, true, "a renamed release must not collide with the old one");
+        assert.deepEqual(result.hooks, ["astro-agent-release-xcom-move"], "the XCom-move hook is registered");
     });
 });
 
@@ -504,29 +505,32 @@ describe("data-loss warnings", () => {
         );
     });
 
-    it("the program reads its own previous outputs and warns on a move", async () => {
+    it("the release's beforeUpdate hook warns when the deployed XCom path differs from the new one", () => {
         const warnings: string[] = [];
         const original = pulumi.log.warn;
         pulumi.log.warn = (msg: string) => {
             warnings.push(msg);
             return Promise.resolve();
         };
+        const inputs = (path: string) => ({
+            values: { commonEnv: [{ name: "A", value: "b" }, { name: XCOM_PATH_ENV, value: path }] },
+        });
         try {
-            await runUnderMocks({
-                project: PROJECT,
-                stack: "dev",
-                config: configStrings(baseValues()),
-                secretKeys: ["agentToken", "imagePullCredentials"],
-                previousOutputs: { xcomPath: "file:///somewhere/else" },
-                program: agentProgram,
-            });
+            const base = { urn: "urn", id: "id", name: "r", type: "kubernetes:helm.sh/v3:Release" };
+            warnOnXcomMove({ ...base, oldInputs: inputs("s3://b/xcom"), newInputs: inputs("s3://b/xcom") });
+            assert.deepEqual(warnings, []);
+            warnOnXcomMove({ ...base, oldInputs: inputs("s3://b/xcom"), newInputs: inputs("s3://c/xcom") });
+            assert.equal(warnings.length, 1);
+            assert.match(warnings[0] ?? "", /moves from s3:\/\/b\/xcom to s3:\/\/c\/xcom/);
         } finally {
             pulumi.log.warn = original;
         }
-        assert.ok(
-            warnings.some((w) => /XCom store moves from file:\/\/\/somewhere\/else/.test(w)),
-            warnings.join("\n"),
-        );
+    });
+
+    it("the hook is bound to the agent's Helm release, in preview too", () => {
+        const hook = xcomMoveHook("astro-agent-release");
+        assert.equal(hook.name, "astro-agent-release-xcom-move");
+        assert.equal(hook.opts?.onDryRun, true);
     });
 
     it("warns when the bucket lifecycle expires XComs before xcom.retentionDays", () => {
