@@ -4,6 +4,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { findCredentials } from "../../config/credentials";
+import { ConfigValidationError } from "../../config/errors";
 import { formatPath } from "../../config/errors";
 import { secretLeafPaths, validateStackConfig, type RawStackConfig } from "../../config/load";
 import { derivedChartPaths } from "../../config/ownership";
@@ -513,7 +514,12 @@ describe("data-loss warnings", () => {
             return Promise.resolve();
         };
         const inputs = (path: string) => ({
-            values: { commonEnv: [{ name: "A", value: "b" }, { name: XCOM_PATH_ENV, value: path }] },
+            values: {
+                commonEnv: [
+                    { name: "A", value: "b" },
+                    { name: XCOM_PATH_ENV, value: path },
+                ],
+            },
         });
         try {
             const base = { urn: "urn", id: "id", name: "r", type: "kubernetes:helm.sh/v3:Release" };
@@ -554,4 +560,72 @@ describe("data-loss warnings", () => {
             ),
         );
     });
+});
+
+describe("refusals stop the program before anything is registered", () => {
+    const cases: { name: string; change: (v: Values) => void; secretKeys: string[]; key: string }[] = [
+        {
+            name: "a secure: value in annotations",
+            change: (v) => (v.annotations = { "example.com/owner": "team" }),
+            secretKeys: ["agentToken", "imagePullCredentials", "annotations"],
+            key: "annotations",
+        },
+        {
+            name: "a credential in a Git repoUrl (prod)",
+            change: (v) =>
+                (v.dagBundles = [
+                    {
+                        type: "git",
+                        name: "dags",
+                        repoUrl: "https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/o/r.git",
+                        trackingRef: "main",
+                    },
+                ]),
+            secretKeys: ["agentToken", "imagePullCredentials"],
+            key: "dagBundles[0].repoUrl",
+        },
+        {
+            name: "an AIRFLOW_CONN_ URI with a password (prod)",
+            change: (v) => (v.commonEnv = [{ name: "AIRFLOW_CONN_DB", value: "postgres://u:hunter2@db/x" }]),
+            secretKeys: ["agentToken", "imagePullCredentials"],
+            key: "commonEnv[0].value",
+        },
+        {
+            name: "extraValues overriding the secrets backend",
+            change: (v) => (v.extraValues = { secretBackend: "my.Backend" }),
+            secretKeys: ["agentToken", "imagePullCredentials"],
+            key: "extraValues.secretBackend",
+        },
+    ];
+    for (const c of cases) {
+        it(`${c.name} → ${c.key}, nothing registered`, async () => {
+            const v = richValues("external");
+            v.environment = "prod";
+            c.change(v);
+            const sink: MockRunResult["resources"] = [];
+            let error: unknown;
+            try {
+                await runUnderMocks({
+                    project: PROJECT,
+                    stack: "prod",
+                    config: configStrings(v),
+                    secretKeys: c.secretKeys,
+                    program: agentProgram,
+                    sink,
+                });
+            } catch (err) {
+                error = err;
+            }
+            assert.ok(error instanceof ConfigValidationError, String(error));
+            assert.ok(
+                error.problems.some((p) => p.key === c.key),
+                error.problems.map((p) => p.key).join(", "),
+            );
+            assert.ok(!error.message.includes("hunter2"), "the message echoes a secret");
+            assert.deepEqual(
+                sink.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type),
+                [],
+            );
+        });
+    }
 });
