@@ -300,7 +300,9 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                     // The stack's previous outputs, as the engine reads them from the last deployment.
                     return { id, state: { ...inputs, outputs: opts.previousOutputs ?? {}, secretOutputNames: [] } };
                 }
-                return { id, state: computedState(args.type, args.name, inputs, args.id) };
+                const state = computedState(args.type, args.name, inputs, args.id);
+                // Azure resources carry their ARM id (role assignment scopes are built from it).
+                return { id: typeof state.id === "string" ? state.id : id, state };
             },
             call(args) {
                 return mockInvoke(args.token, args.inputs as Record<string, unknown>);
