@@ -24,6 +24,8 @@ export interface RecordedResource {
     deleteBeforeReplace?: boolean;
     /** The provider reference (`urn::id`) the resource is managed by, when not the default. */
     provider?: string;
+    /** Logical names of the resources in its `dependsOn` option (when given as a plain list). */
+    dependsOn?: string[];
 }
 
 /** The signature key/value the SDK uses to mark a serialized secret. */
@@ -276,7 +278,14 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
     const resources: RecordedResource[] = opts.sink ?? [];
     const parents = new Map<
         string,
-        { name?: string; type?: string; retainOnDelete?: boolean; protect?: boolean; deleteBeforeReplace?: boolean }
+        {
+            name?: string;
+            type?: string;
+            retainOnDelete?: boolean;
+            protect?: boolean;
+            deleteBeforeReplace?: boolean;
+            dependsOn?: string[];
+        }
     >();
     const prefixed = Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [`${opts.project}:${k}`, v]));
     pulumi.runtime.setAllConfig(
@@ -318,6 +327,9 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
         pulumi.runtime.registerStackTransformation((t) => {
             // `__name` and `__pulumiType` are the SDK's internal fields on every Resource.
             const parent = t.opts.parent as unknown as { __name?: string; __pulumiType?: string } | undefined;
+            const dependsOn = Array.isArray(t.opts.dependsOn)
+                ? (t.opts.dependsOn as unknown as { __name?: string }[]).map((d) => d.__name ?? "?")
+                : undefined;
             parents.set(`${t.type}::${t.name}`, {
                 ...(parent?.__name === undefined ? {} : { name: parent.__name }),
                 ...(parent?.__pulumiType === undefined ? {} : { type: parent.__pulumiType }),
@@ -326,6 +338,7 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                 ...((t.opts as { deleteBeforeReplace?: boolean }).deleteBeforeReplace === undefined
                     ? {}
                     : { deleteBeforeReplace: (t.opts as { deleteBeforeReplace?: boolean }).deleteBeforeReplace }),
+                ...(dependsOn === undefined || dependsOn.length === 0 ? {} : { dependsOn }),
             });
             return undefined;
         });
@@ -352,6 +365,9 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
         }
         if (p?.deleteBeforeReplace !== undefined) {
             r.deleteBeforeReplace = p.deleteBeforeReplace;
+        }
+        if (p?.dependsOn !== undefined) {
+            r.dependsOn = p.dependsOn;
         }
     }
     const monitor = pulumi.runtime.getMonitor() as unknown as {

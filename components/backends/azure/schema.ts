@@ -154,7 +154,10 @@ export const azureBackendSchema = strictObject({
             .describe(
                 "Where the identity gets Key Vault Secrets User: the whole `vault` (default for a created vault) or each `seededSecrets` secret only (default for an existing, shared vault).",
             ),
-        sku: z.enum(["standard", "premium"], { error: "must be 'standard' or 'premium'" }).default("standard"),
+        sku: z
+            .enum(["standard", "premium"], { error: "must be 'standard' or 'premium'" })
+            .default("standard")
+            .describe("Vault SKU (`premium` adds HSM-backed keys; secrets are the same)."),
         softDeleteRetentionInDays: wholeNumber(7, 90, 90, "days")
             .optional()
             .describe("Days a deleted vault or secret stays recoverable (default 90 in prod, 7 in dev)."),
