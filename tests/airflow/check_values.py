@@ -848,6 +848,9 @@ class Checker:
             e = env.get(n)
             return e, (e.path if e else f"{label}[{n}]")
 
+        # Filesystems are cached by their constructor arguments, not by the env they were built in (one
+        # checker run judges several files): start from empty caches.
+        _clear_filesystem_caches()
         # The webhook's env from the start: the filesystem is built (and cached) when the path is parsed.
         env_vars = {**{n: e.value for n, e in env.items() if e.value is not None}, **self.webhook_env()}
         # -- path
@@ -1118,6 +1121,20 @@ def _federated_token_file() -> str:
         os.close(fd)
         _TOKEN_FILE.append(name)
     return _TOKEN_FILE[0]
+
+
+def _clear_filesystem_caches() -> None:
+    """Forget filesystems built for an earlier file (fsspec instance cache, Airflow's store cache)."""
+    from fsspec.spec import AbstractFileSystem
+
+    from airflow.sdk.io import store
+
+    pending = [AbstractFileSystem]  # every imported filesystem class (providers import them directly)
+    while pending:
+        cls = pending.pop()
+        cls.clear_instance_cache()
+        pending.extend(cls.__subclasses__())
+    getattr(store, "_STORE_CACHE", {}).clear()
 
 
 def _pipeline_credential(backend: Any) -> Any:

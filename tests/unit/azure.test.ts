@@ -288,7 +288,7 @@ describe("Azure backend under mocks (issuer given, created vault and account, de
         assert.equal(values.xcomBackend, "airflow.providers.common.io.xcom.backend.XComObjectStorageBackend");
         assert.equal(env.AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH, "abfs://azure_xcom@xcom/xcom");
         assert.equal(env.AIRFLOW_CONN_AZURE_XCOM, xcomConnection(ACCOUNT, client, TENANT));
-        assert.deepEqual(JSON.parse(env.AIRFLOW_CONN_AZURE_XCOM ?? ""), {
+        assert.deepEqual(JSON.parse(env.AIRFLOW_CONN_AZURE_XCOM), {
             conn_type: "azure",
             login: ACCOUNT,
             extra: {
@@ -450,7 +450,7 @@ describe("Azure backend options", () => {
             ],
         );
         assert.equal(
-            JSON.parse(envOf(rs).AIRFLOW__SECRETS__BACKEND_KWARGS ?? "").vault_url,
+            (JSON.parse(envOf(rs).AIRFLOW__SECRETS__BACKEND_KWARGS ?? "") as { vault_url: string }).vault_url,
             "https://kv-shared.vault.azure.net/",
         );
     });
@@ -548,7 +548,9 @@ describe("Azure backend options", () => {
         ];
         const mine = names(await deploy(azureValues()));
         const theirs = names(other);
-        mine.forEach((n, i) => assert.notEqual(n, theirs[i]));
+        mine.forEach((n, i) => {
+            assert.notEqual(n, theirs[i]);
+        });
         assert.deepEqual(azureInstallationKey(azureValues().backend as never, "ns"), [PROJECT, "test", ISSUER, "ns"]);
         const long = "a-very-long-resource-name-prefix";
         assert.ok(defaultVaultName(long, INSTALLATION).length <= 24);
@@ -560,7 +562,7 @@ describe("Azure backend options", () => {
         const result = await runUnderMocks({ ...readStackFile(ROOT, "azure"), program: agentProgram });
         const stored = await new Promise<Record<string, unknown>>((resolve) => {
             pulumi.output(result.outputs).apply((v) => {
-                resolve(v as Record<string, unknown>);
+                resolve(v);
             });
         });
         assert.equal(stored.azureKeyVaultUrl, "https://kv-astro-agent-prod.vault.azure.net/");
