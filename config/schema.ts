@@ -1177,13 +1177,14 @@ export const agentConfigSchema = strictObject(agentConfigShape)
                 const issues: BackendIssue[] = backend.validate(cfg.backend, {
                     environment: cfg.environment,
                     requiredConnections: requiredConnections(cfg),
+                    serviceAccountCount: cfg.workers.length + 2 + (cfg.sentinel.enabled ? 1 : 0),
                 });
                 for (const found of issues) {
                     issue(found.path, found.message);
                 }
             }
         },
-        reading(["backend", "dagBundles", "environment"]),
+        reading(["backend", "dagBundles", "environment", "workers", "sentinel"]),
     );
 
 /** Stack config as written (defaults optional): also the args type of `RemoteExecutionAgent`. */

@@ -104,4 +104,6 @@ export interface BackendValidationView {
     environment: "dev" | "prod";
     /** Connection ids the DAG bundles need, with the config path that asks for each. */
     requiredConnections: { connId: string; path: (string | number)[] }[];
+    /** How many ServiceAccounts the agent's pods run as (workers, dag processor, triggerer, Sentinel). */
+    serviceAccountCount: number;
 }

@@ -1,5 +1,6 @@
 // Runs the real program under Pulumi's mock runtime: the offline renderer and the unit tests use it.
 // Nothing here talks to an engine, a cloud or a cluster.
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import * as state from "@pulumi/pulumi/runtime/state";
@@ -24,6 +25,8 @@ export interface RecordedResource {
     deleteBeforeReplace?: boolean;
     /** The provider reference (`urn::id`) the resource is managed by, when not the default. */
     provider?: string;
+    /** Logical names of the resources in its `dependsOn` option (when given as a plain list). */
+    dependsOn?: string[];
 }
 
 /** The signature key/value the SDK uses to mark a serialized secret. */
@@ -79,6 +82,84 @@ export interface MockRunResult {
 /** Account id the mock runtime answers with (renders show it in ARNs: it is a placeholder). */
 export const MOCK_ACCOUNT_ID = "123456789012";
 
+/** Subscription and tenant the mock runtime answers with (renders show them in ids: placeholders). */
+export const MOCK_AZURE_SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000a5b1";
+export const MOCK_AZURE_TENANT_ID = "00000000-0000-0000-0000-00000000e17a";
+
+/** A stable placeholder GUID for a mock Azure identity's ids. */
+function mockGuid(seed: string): string {
+    const h = createHash("sha256").update(seed).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** ARM id of a resource in the mock subscription. */
+function armId(resourceGroup: unknown, provider: string, ...parts: unknown[]): string {
+    return `/subscriptions/${MOCK_AZURE_SUBSCRIPTION_ID}/resourceGroups/${String(resourceGroup)}/providers/${provider}/${parts.map(String).join("/")}`;
+}
+
+/** Computed state of the azure-native types the program creates (ids, names, client ids, URIs). */
+function azureState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> | undefined {
+    const rg = inputs.resourceGroupName;
+    switch (type) {
+        case "azure-native:resources:ResourceGroup":
+            return {
+                ...inputs,
+                name: inputs.resourceGroupName,
+                id: `/subscriptions/${MOCK_AZURE_SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName)}`,
+            };
+        case "azure-native:managedidentity:UserAssignedIdentity": {
+            const resourceName = typeof inputs.resourceName === "string" ? inputs.resourceName : name;
+            return {
+                ...inputs,
+                name: resourceName,
+                id: armId(rg, "Microsoft.ManagedIdentity", "userAssignedIdentities", resourceName),
+                clientId: mockGuid(`client/${resourceName}`),
+                principalId: mockGuid(`principal/${resourceName}`),
+                tenantId: MOCK_AZURE_TENANT_ID,
+            };
+        }
+        case "azure-native:keyvault:Vault":
+            return {
+                ...inputs,
+                name: inputs.vaultName,
+                id: armId(rg, "Microsoft.KeyVault", "vaults", inputs.vaultName),
+                properties: {
+                    ...(inputs.properties as Record<string, unknown>),
+                    vaultUri: `https://${String(inputs.vaultName)}.vault.azure.net/`,
+                },
+            };
+        case "azure-native:keyvault:Secret":
+            return {
+                ...inputs,
+                name: inputs.secretName,
+                id: armId(rg, "Microsoft.KeyVault", "vaults", inputs.vaultName, "secrets", inputs.secretName),
+            };
+        case "azure-native:storage:StorageAccount":
+            return {
+                ...inputs,
+                name: inputs.accountName,
+                id: armId(rg, "Microsoft.Storage", "storageAccounts", inputs.accountName),
+            };
+        case "azure-native:storage:BlobContainer":
+            return {
+                ...inputs,
+                name: inputs.containerName,
+                id: armId(
+                    rg,
+                    "Microsoft.Storage",
+                    "storageAccounts",
+                    inputs.accountName,
+                    "blobServices",
+                    "default",
+                    "containers",
+                    inputs.containerName,
+                ),
+            };
+        default:
+            return undefined;
+    }
+}
+
 /** Outputs a real provider would compute, for the types the program uses. */
 function computedState(
     type: string,
@@ -113,7 +194,7 @@ function computedState(
                 arn: `arn:aws:secretsmanager:eu-west-1:${MOCK_ACCOUNT_ID}:secret:${str(inputs.name, name)}-AbCdEf`,
             };
         default:
-            return inputs;
+            return azureState(type, name, inputs) ?? inputs;
     }
 }
 
@@ -151,6 +232,43 @@ export function mockInvoke(token: string, inputs: Record<string, unknown>): Reco
                 clientIdLists: ["sts.amazonaws.com"],
             };
         }
+        case "azure-native:authorization:getClientConfig":
+            return {
+                clientId: mockGuid("render-client"),
+                objectId: mockGuid("render-object"),
+                subscriptionId: MOCK_AZURE_SUBSCRIPTION_ID,
+                tenantId: MOCK_AZURE_TENANT_ID,
+            };
+        case "azure-native:containerservice:getManagedCluster":
+            return {
+                id: armId(
+                    inputs.resourceGroupName,
+                    "Microsoft.ContainerService",
+                    "managedClusters",
+                    inputs.resourceName,
+                ),
+                name: inputs.resourceName,
+                oidcIssuerProfile: {
+                    enabled: true,
+                    issuerURL: `https://westeurope.oic.prod-aks.azure.com/${MOCK_AZURE_TENANT_ID}/${mockGuid(`issuer/${String(inputs.resourceName)}`)}/`,
+                },
+                securityProfile: { workloadIdentity: { enabled: true } },
+            };
+        case "azure-native:keyvault:getVault":
+            return {
+                id: armId(inputs.resourceGroupName, "Microsoft.KeyVault", "vaults", inputs.vaultName),
+                name: inputs.vaultName,
+                properties: {
+                    enableRbacAuthorization: true,
+                    tenantId: MOCK_AZURE_TENANT_ID,
+                    vaultUri: `https://${String(inputs.vaultName)}.vault.azure.net/`,
+                },
+            };
+        case "azure-native:storage:getStorageAccount":
+            return {
+                id: armId(inputs.resourceGroupName, "Microsoft.Storage", "storageAccounts", inputs.accountName),
+                name: inputs.accountName,
+            };
         default:
             throw new Error(`unexpected invoke ${token}`);
     }
@@ -162,7 +280,14 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
     const hooks: string[] = [];
     const parents = new Map<
         string,
-        { name?: string; type?: string; retainOnDelete?: boolean; protect?: boolean; deleteBeforeReplace?: boolean }
+        {
+            name?: string;
+            type?: string;
+            retainOnDelete?: boolean;
+            protect?: boolean;
+            deleteBeforeReplace?: boolean;
+            dependsOn?: string[];
+        }
     >();
     const prefixed = Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [`${opts.project}:${k}`, v]));
     pulumi.runtime.setAllConfig(
@@ -182,7 +307,9 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                     ...(args.id === undefined || args.id === "" ? {} : { readId: args.id }),
                 });
                 const id = args.id !== undefined && args.id !== "" ? args.id : `${args.name}-id`;
-                return { id, state: computedState(args.type, args.name, inputs, args.id) };
+                const computed = computedState(args.type, args.name, inputs, args.id);
+                // Azure resources carry their ARM id (role assignment scopes are built from it).
+                return { id: typeof computed.id === "string" ? computed.id : id, state: computed };
             },
             call(args) {
                 return mockInvoke(args.token, args.inputs as Record<string, unknown>);
@@ -207,6 +334,9 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
         pulumi.runtime.registerStackTransformation((t) => {
             // `__name` and `__pulumiType` are the SDK's internal fields on every Resource.
             const parent = t.opts.parent as unknown as { __name?: string; __pulumiType?: string } | undefined;
+            const dependsOn = Array.isArray(t.opts.dependsOn)
+                ? (t.opts.dependsOn as unknown as { __name?: string }[]).map((d) => d.__name ?? "?")
+                : undefined;
             parents.set(`${t.type}::${t.name}`, {
                 ...(parent?.__name === undefined ? {} : { name: parent.__name }),
                 ...(parent?.__pulumiType === undefined ? {} : { type: parent.__pulumiType }),
@@ -215,6 +345,7 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                 ...((t.opts as { deleteBeforeReplace?: boolean }).deleteBeforeReplace === undefined
                     ? {}
                     : { deleteBeforeReplace: (t.opts as { deleteBeforeReplace?: boolean }).deleteBeforeReplace }),
+                ...(dependsOn === undefined || dependsOn.length === 0 ? {} : { dependsOn }),
             });
             return undefined;
         });
@@ -244,6 +375,9 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
         }
         if (p?.deleteBeforeReplace !== undefined) {
             r.deleteBeforeReplace = p.deleteBeforeReplace;
+        }
+        if (p?.dependsOn !== undefined) {
+            r.dependsOn = p.dependsOn;
         }
     }
     const monitor = pulumi.runtime.getMonitor() as unknown as {

@@ -126,7 +126,7 @@ def _xcom(spec: dict[str, Any], value: Any, task_id: str) -> dict[str, Any]:
     coords = {"key": "return_value", "task_id": task_id, "dag_id": "proof_dag", "run_id": "manual__proof", "map_index": -1}
     stored = xcom.serialize_value(value, **coords)  # push: what BaseXCom.set sends to the API server
     ref = json.loads(stored) if isinstance(stored, str) and stored.startswith('"') else stored
-    if not (isinstance(ref, str) and ref.startswith("s3://")):
+    if not (isinstance(ref, str) and ref.startswith(f"{spec.get('xcom_scheme', 's3')}://")):
         raise AssertionError(f"the value was not written to object storage: {str(stored)[:200]}")
     pulled = xcom.deserialize_value(XComResult(key="return_value", value=stored))  # pull
     if pulled != value:

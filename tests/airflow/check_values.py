@@ -480,6 +480,63 @@ class Checker:
                     env.setdefault(e.name, e.value)
         return env
 
+    # ------------------------------------------------------------------------------ Azure workload identity
+    def workload_identity_annotations(self) -> dict[str, str]:
+        """The client and tenant ids the ServiceAccounts are annotated with (what the webhook federates)."""
+        sa = self.values.get("serviceAccount")
+        annotations = sa.get("annotations") if isinstance(sa, dict) else None
+        if not isinstance(annotations, dict):
+            return {}
+        return {k: str(v) for k, v in annotations.items() if k in (WI_CLIENT_ANNOTATION, WI_TENANT_ANNOTATION)}
+
+    def webhook_env(self) -> dict[str, str]:
+        """What the AKS workload-identity webhook injects into a pod labelled for it: the projected token
+        file and the authority host. AZURE_CLIENT_ID / AZURE_TENANT_ID are left out on purpose, so the
+        ids the credential uses must come from the rendered kwargs and connection themselves."""
+        labels = self.values.get("labels")
+        if not (isinstance(labels, dict) and str(labels.get(WI_LABEL)) == "true"):
+            return {}
+        return {"AZURE_FEDERATED_TOKEN_FILE": _federated_token_file(), "AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com/"}
+
+    def _check_workload_identity(self, check: str, path: str, what: str, identity: tuple | None) -> None:
+        annotations = self.workload_identity_annotations()
+        if not annotations:
+            return  # not a workload-identity setup
+        if not self.webhook_env():
+            self.report.add(
+                FAIL, check, path, f"pods are not labelled {WI_LABEL}: 'true', so the webhook injects no token for {what}"
+            )
+            return
+        if identity is None:
+            self.report.add(FAIL, check, path, f"{what} has no WorkloadIdentityCredential (client and tenant ids missing?)")
+            return
+        client_id, tenant_id = identity
+        want_client = annotations.get(WI_CLIENT_ANNOTATION)
+        want_tenant = annotations.get(WI_TENANT_ANNOTATION)
+        if client_id != want_client or (want_tenant is not None and tenant_id != want_tenant):
+            self.report.add(
+                FAIL,
+                check,
+                path,
+                f"{what} authenticates as client {client_id} in tenant {tenant_id}, but the ServiceAccounts are "
+                f"federated for client {want_client} in tenant {want_tenant}: token exchange would fail (AADSTS700211)",
+            )
+            return
+        self.report.add(
+            PASS, check, path, f"{what} uses WorkloadIdentityCredential(client_id={client_id}, tenant_id={tenant_id}) = the ServiceAccount annotations"
+        )
+
+    def _check_azure_fs(self, fs: Any, path: str, identity: tuple | None) -> None:
+        keys = [n for n in ("account_key", "sas_token", "connection_string", "client_secret") if getattr(fs, n, None)]
+        if keys:
+            self.report.add(FAIL, "xcom.path", path, f"AzureBlobFileSystem carries {', '.join(keys)}: use workload identity, no key")
+            return
+        if fs.anon is not False:
+            self.report.add(FAIL, "xcom.path", path, "AzureBlobFileSystem is anonymous: set anon false in the connection extra")
+            return
+        self.report.add(PASS, "xcom.path", path, f"AzureBlobFileSystem(account_name={fs.account_name}, anon=False) has no key, SAS or connection string")
+        self._check_workload_identity("xcom.path", path, "AzureBlobFileSystem", identity)
+
     # ------------------------------------------------------------------------------------- AIRFLOW__ options
     def check_env_names(self) -> None:
         with quiet():
@@ -737,13 +794,14 @@ class Checker:
         env_vars.update({n: e.value for n, e in env.items() if e.value is not None and n.startswith("AIRFLOW__")})
         env_vars.update(self.all_conn_env())
         env_vars[f"AIRFLOW__{section.upper()}__{key.upper()}"] = cls_path
-        with airflow_env(env_vars), _offline_patches(), quiet() as caught:
+        with airflow_env({**env_vars, **self.webhook_env()}), _offline_patches(), quiet() as caught:
             try:
                 # Airflow's own loader: getimport + getjson + per-key overrides + cls(**kwargs)
                 backend = conf._get_custom_secret_backend(worker_mode=(section == "workers"))
                 if backend is None:
                     raise RuntimeError("Airflow did not configure a backend")
                 extra = _backend_offline_probe(backend)
+                identity = _workload_identity_of(_pipeline_credential(backend)) if _short(cls) == "AzureKeyVaultBackend" else None
             except Exception as e:
                 self.report.add(FAIL, check, path, f"{_short(cls)}(**kwargs) raised {_err(e)}")
                 return
@@ -751,6 +809,8 @@ class Checker:
             if issubclass(w.category, (DeprecationWarning, FutureWarning)) or "Deprecat" in w.category.__name__:
                 self.report.add(WARN, check, path, f"{w.category.__name__}: {str(w.message).splitlines()[0]}")
         self.report.add(PASS, check, path, f"Airflow instantiated {_short(cls)}{extra}")
+        if _short(cls) == "AzureKeyVaultBackend":
+            self._check_workload_identity(check, path, "SecretClient", identity)
         for msg in _backend_semantics(backend):
             self.report.add(FAIL if msg.startswith("!") else WARN, check, path, msg.lstrip("!"))
 
@@ -788,7 +848,11 @@ class Checker:
             e = env.get(n)
             return e, (e.path if e else f"{label}[{n}]")
 
-        env_vars = {n: e.value for n, e in env.items() if e.value is not None}
+        # Filesystems are cached by their constructor arguments, not by the env they were built in (one
+        # checker run judges several files): start from empty caches.
+        _clear_filesystem_caches()
+        # The webhook's env from the start: the filesystem is built (and cached) when the path is parsed.
+        env_vars = {**{n: e.value for n, e in env.items() if e.value is not None}, **self.webhook_env()}
         # -- path
         e, path = entry("PATH")
         if e is None:
@@ -899,9 +963,10 @@ class Checker:
                 f"conn id '{conn_id}' has no {env_name} in the values; it must exist in the secrets backend",
             )
             return
-        with airflow_env({**env_vars, **conn_env}), _offline_patches(), quiet():
+        with airflow_env({**env_vars, **conn_env, **self.webhook_env()}), _offline_patches(), quiet():
             try:
                 fs = attach(scheme, conn_id).fs
+                identity = _workload_identity_of(getattr(fs, "sync_credential", None))
                 err = None
             except Exception as ex:
                 fs, err = None, ex
@@ -909,6 +974,8 @@ class Checker:
             self.report.add(FAIL, "xcom.path", path, f"provider could not build a filesystem from connection '{conn_id}': {_err(err)}")
         else:
             self.report.add(PASS, "xcom.path", path, f"connection '{conn_id}' -> {type(fs).__name__}")
+            if type(fs).__name__ == "AzureBlobFileSystem":
+                self._check_azure_fs(fs, path, identity)
 
     # -------------------------------------------------------------------------------------------- bundles
     def check_bundles(self) -> None:
@@ -1038,6 +1105,54 @@ class Checker:
 # --------------------------------------------------------------------------------------------------------------
 # Offline helpers for backend instantiation
 # --------------------------------------------------------------------------------------------------------------
+
+
+WI_LABEL = "azure.workload.identity/use"
+WI_CLIENT_ANNOTATION = "azure.workload.identity/client-id"
+WI_TENANT_ANNOTATION = "azure.workload.identity/tenant-id"
+_TOKEN_FILE: list[str] = []
+
+
+def _federated_token_file() -> str:
+    """A stand-in for the projected ServiceAccount token (never read: nothing requests a token here)."""
+    if not _TOKEN_FILE:
+        fd, name = tempfile.mkstemp(prefix="astro-federated-token-")
+        os.write(fd, b"not-a-token")
+        os.close(fd)
+        _TOKEN_FILE.append(name)
+    return _TOKEN_FILE[0]
+
+
+def _clear_filesystem_caches() -> None:
+    """Forget filesystems built for an earlier file (fsspec instance cache, Airflow's store cache)."""
+    from fsspec.spec import AbstractFileSystem
+
+    from airflow.sdk.io import store
+
+    pending = [AbstractFileSystem]  # every imported filesystem class (providers import them directly)
+    while pending:
+        cls = pending.pop()
+        cls.clear_instance_cache()
+        pending.extend(cls.__subclasses__())
+    getattr(store, "_STORE_CACHE", {}).clear()
+
+
+def _pipeline_credential(backend: Any) -> Any:
+    """The credential in the SecretClient's pipeline (azure-keyvault-secrets keeps it in its auth policy)."""
+    pipeline = getattr(getattr(getattr(backend.client, "_client", None), "_client", None), "_pipeline", None)
+    for policy in getattr(pipeline, "_impl_policies", []):
+        if getattr(policy, "_credential", None) is not None:
+            return policy._credential
+    return None
+
+
+def _workload_identity_of(credential: Any) -> tuple[str | None, str | None] | None:
+    """(client id, tenant id) of the WorkloadIdentityCredential in a DefaultAzureCredential chain, or None."""
+    for c in getattr(credential, "credentials", ()) or ():
+        if type(c).__name__ == "WorkloadIdentityCredential":
+            client = getattr(c, "_client", None)
+            return getattr(client, "_client_id", None), getattr(client, "_tenant_id", None)
+    return None
 
 
 @contextlib.contextmanager

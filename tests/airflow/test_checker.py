@@ -179,10 +179,45 @@ def _variants() -> dict[str, tuple[dict, list[tuple[str, str]]]]:
     return v
 
 
+def workload_identity(values: dict, client: str = "00000000-0000-0000-0000-000000000001", label: bool = True) -> dict:
+    """The Azure fixture as the program renders it: annotated ServiceAccounts and (optionally) labelled pods."""
+    values["serviceAccount"] = {
+        "annotations": {
+            "azure.workload.identity/client-id": client,
+            "azure.workload.identity/tenant-id": "00000000-0000-0000-0000-000000000002",
+        }
+    }
+    if label:
+        values["labels"] = {"azure.workload.identity/use": "true"}
+    return values
+
+
+def with_xcom_extra(values: dict, **extra) -> dict:
+    conn = json.loads(next(e["value"] for e in values["commonEnv"] if e["name"] == "AIRFLOW_CONN_WASB_XCOM"))
+    conn["extra"] = {**conn["extra"], **extra}
+    return set_env(values, "AIRFLOW_CONN_WASB_XCOM", json.dumps(conn))
+
+
 VARIANTS = _variants()
+VARIANTS["azure-wi-other-client"] = (
+    workload_identity(load("good-azure.yaml"), client="00000000-0000-0000-0000-000000000009"),
+    [
+        ("XCOM_OBJECTSTORAGE_PATH]", "but the ServiceAccounts are federated for client 00000000-0000-0000-0000-000000000009"),
+        ("BACKEND_KWARGS]", "SecretClient authenticates as client 00000000-0000-0000-0000-000000000001"),
+    ],
+)
+VARIANTS["azure-wi-pods-not-labelled"] = (
+    workload_identity(load("good-azure.yaml"), label=False),
+    [("XCOM_OBJECTSTORAGE_PATH]", "pods are not labelled azure.workload.identity/use")],
+)
+VARIANTS["azure-xcom-account-key"] = (
+    with_xcom_extra(workload_identity(load("good-azure.yaml")), account_key="c2VjcmV0LWtleQ=="),
+    [("XCOM_OBJECTSTORAGE_PATH]", "AzureBlobFileSystem carries account_key")],
+)
 
 # good variants that must pass
 GOOD_VARIANTS = {
+    "azure-workload-identity": workload_identity(load("good-azure.yaml")),
     "uri-connection": set_env(load("good-gcp.yaml"), "AIRFLOW_CONN_PG", "postgresql://user:pass@db.example:5432/app"),
     "sensitive-cmd-option": set_env(load("good-gcp.yaml"), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD", "cat /x"),
     "per-key-kwarg": set_env(load("good-aws.yaml"), "AIRFLOW__SECRETS__BACKEND_KWARG__REGION_NAME", "eu-west-1"),

@@ -207,15 +207,15 @@ const cases: Case[] = [
     },
     {
         name: "backend kind not implemented yet",
-        change: (v) => (v.backend = { kind: "azure" }),
+        change: (v) => (v.backend = { kind: "gcp" }),
         key: "backend.kind",
-        message: /'azure' is not implemented yet/,
+        message: /'gcp' is not implemented yet/,
     },
     {
         name: "backend kind unknown",
         change: (v) => (v.backend = { kind: "s3" }),
         key: "backend.kind",
-        message: /must be one of 'local', 'external', 'aws' \(planned: azure, gcp, vault\)/,
+        message: /must be one of 'local', 'external', 'aws', 'azure' \(planned: gcp, vault\)/,
     },
     {
         name: "local backend in prod",

@@ -101,12 +101,20 @@ function variants(): { name: string; values: Values; prefix: string | undefined 
     external.backend = { kind: "external", secretBackend: "a.b.C", xcomPath: "s3://bucket/xcom" };
     const aws = baseValues();
     aws.backend = { kind: "aws", region: "eu-west-1", eksClusterName: "my-cluster" };
+    const azure = baseValues();
+    azure.backend = {
+        kind: "azure",
+        location: "westeurope",
+        resourceGroup: { name: "rg" },
+        oidcIssuerUrl: "https://issuer.example.com/",
+    };
     const localBundle = baseValues();
     localBundle.dagBundles = [{ type: "local", name: "dags" }];
     return [
         { name: "local backend, git bundle", values: local, prefix: undefined },
         { name: "external backend", values: external, prefix: "backend" },
         { name: "aws backend", values: aws, prefix: "backend" },
+        { name: "azure backend", values: azure, prefix: "backend" },
         { name: "local bundle", values: localBundle, prefix: "dagBundles" },
     ];
 }
@@ -200,13 +208,15 @@ function agentConfigShapeOf(key: string | number | undefined): Schema {
 describe("config messages", function () {
     this.timeout(60000);
 
-    it("walks every key: all three backend branches, both bundle types, nested lists and maps", () => {
+    it("walks every key: every backend branch, both bundle types, nested lists and maps", () => {
         const keys = new Set(ALL_NODES.map((n) => formatPath(n.path)));
         for (const expected of [
             "backend.connections.git_default",
             "backend.secretBackendKwargs",
             "backend.secretsManager.recoveryWindowInDays",
             "backend.oidcProvider.issuerUrl",
+            "backend.keyVault.networkRules.subnetIds[0]",
+            "backend.storage.customerManagedKey.identityId",
             "dagBundles[0].persistentVolumeClaim",
             "dagBundles[0].repoUrl",
             "workers[0].resources.requests.name",

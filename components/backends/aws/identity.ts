@@ -2,11 +2,16 @@
 // and Sentinel checks both integrations), bound by IRSA or EKS Pod Identity to exactly the agent's
 // ServiceAccounts in this cluster, with the least-privilege inline policy and any managed policies
 // the config adds.
-import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { componentSlug } from "../../names";
-import { type BackendScope, serviceAccountNames } from "../shared";
+import {
+    agentIdentityName,
+    type BackendScope,
+    installationKey as installation,
+    serviceAccountNames,
+    stableHex,
+} from "../shared";
 import type { AgentServiceAccountRef } from "../types";
 import { agentAccessPolicy, eksClusterArn, irsaTrustPolicy, podIdentityTrustPolicy } from "./policies";
 import { type AwsBackendConfig, clusterName, EKS_CLUSTER_ARN } from "./schema";
@@ -42,20 +47,19 @@ export interface AwsIdentity {
  * collide. At most 30 + 15 characters (IAM allows 64).
  */
 export function defaultRoleName(resourceNamePrefix: string, installation: readonly string[]): string {
-    const id = createHash("sha256").update(installation.join("/")).digest("hex").slice(0, 8);
-    return `${resourceNamePrefix}-agent-${id}`;
+    return agentIdentityName(resourceNamePrefix, installation);
 }
 
 /** Logical-name part of a managed policy attachment: policy name + 8 hex of the ARN (order-independent, unique). */
 export function attachmentSlug(policyArn: string): string {
     const name = (policyArn.split("/").pop() ?? "").toLowerCase().replace(/[^a-z0-9-]/g, "-");
-    return `${name}-${createHash("sha256").update(policyArn).digest("hex").slice(0, 8)}`;
+    return `${name}-${stableHex([policyArn])}`;
 }
 
 /** What identifies this installation for the role name: project, stack, cluster, namespace. */
 export function installationKey(cfg: AwsBackendConfig, namespace: string): string[] {
     const cluster = cfg.eksClusterArn ?? cfg.eksClusterName ?? cfg.oidcProvider?.arn ?? "";
-    return [pulumi.getProject(), pulumi.getStack(), cluster, namespace];
+    return installation(cluster, namespace);
 }
 
 /** Trust: the cluster's OIDC provider with the exact subjects (IRSA), or Pod Identity for this cluster's ServiceAccounts. */

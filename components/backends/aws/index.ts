@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvVar } from "../../../config/primitives";
 import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
-import { backendScope, type BackendScope } from "../shared";
+import { agentTags, backendScope, type BackendScope } from "../shared";
 import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution } from "../types";
 import { createIdentity } from "./identity";
 import { type AwsBackendConfig, awsBackendSchema, validateAwsBackend } from "./schema";
@@ -84,11 +84,7 @@ export class AwsBackend extends pulumi.ComponentResource {
             provider: explicit
                 ? undefined
                 : new aws.Provider(`${name}-provider`, { region: cfg.region }, { parent: this }),
-            tags: {
-                "managed-by": "pulumi",
-                application: "astro-remote-execution-agent",
-                "astro-agent/prefix": args.resourceNamePrefix,
-            },
+            tags: agentTags(args.resourceNamePrefix, "/"),
         });
         const caller = aws.getCallerIdentityOutput({}, scope.invoke);
         const partition = aws.getPartitionOutput({}, scope.invoke);

@@ -1,15 +1,8 @@
 // The `backend` config branch of the AWS backend and its cross-key checks.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import {
-    connectionId,
-    identifier,
-    requiredString,
-    secretString,
-    strictObject,
-    urlString,
-} from "../../../config/primitives";
-import { prefixesOverlap, prefixOverlapIssues } from "../shared";
+import { identifier, requiredString, strictObject, urlString } from "../../../config/primitives";
+import { objectPrefix, prefixesOverlap, prefixOverlapIssues, seededConnections, seededVariables } from "../shared";
 import type { BackendIssue } from "../types";
 import { issuerHostPath } from "./policies";
 
@@ -18,7 +11,6 @@ const secretPrefix = identifier("a Secrets Manager name prefix", "astro/connecti
     pattern: SECRET_PREFIX,
     rule: "letters, digits and _+=.@- in '/'-separated parts, no leading or trailing '/', no wildcards",
 });
-const S3_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/;
@@ -26,10 +18,7 @@ const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 /** `arn:<partition>:eks:<region>:<account>:cluster/<name>`; groups: region, account, name. */
 export const EKS_CLUSTER_ARN = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/([0-9A-Za-z][A-Za-z0-9_-]{0,99})$/;
 const MANAGED_POLICY_ARN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
-const s3Prefix = identifier("an S3 key prefix", "logs", {
-    pattern: S3_PREFIX,
-    rule: "without leading or trailing '/'",
-});
+const s3Prefix = objectPrefix("an S3 key prefix", "logs");
 
 export const awsBackendSchema = strictObject({
     kind: z.literal("aws"),
@@ -98,14 +87,11 @@ export const awsBackendSchema = strictObject({
             .optional()
             .describe("`variables_prefix` (default `<project>/<stack>/variables`, unique per stack)."),
         configPrefix: secretPrefix.nullable().default(null).describe("`config_prefix`; null disables config lookups."),
-        connections: z
-            .record(connectionId("aws_default"), secretString())
-            .default({})
-            .describe("Connections to create as secrets `<connectionsPrefix>/<id>` (JSON or URI, secret config)."),
-        variables: z
-            .record(identifier("an Airflow variable key", "my_variable"), secretString())
-            .default({})
-            .describe("Variables to create as secrets `<variablesPrefix>/<key>` (secret config)."),
+        connections: seededConnections(
+            "Connections to create as secrets `<connectionsPrefix>/<id>` (JSON or URI, secret config).",
+            "aws_default",
+        ),
+        variables: seededVariables("Variables to create as secrets `<variablesPrefix>/<key>` (secret config)."),
         recoveryWindowInDays: z
             .int()
             .refine((d) => d === 0 || (d >= 7 && d <= 30), "must be 0 or between 7 and 30")
@@ -122,7 +108,7 @@ export const awsBackendSchema = strictObject({
             .optional()
             .describe("Bucket name; unset = a generated unique name (ignored names are never reused)."),
         existingBucket: z.boolean().default(false).describe("Use `bucketName` as is: create and change nothing on it."),
-        prefix: identifier("an S3 key prefix", "xcom", { pattern: S3_PREFIX, rule: "without leading or trailing '/'" })
+        prefix: objectPrefix("an S3 key prefix", "xcom")
             .default("xcom")
             .describe("Key prefix of XCom objects; the role may touch nothing else."),
         expirationDays: z

@@ -5,6 +5,18 @@ import type * as pulumi from "@pulumi/pulumi";
 /** Environment of the stack: `prod` keeps data stores on destroy. */
 export type Environment = "dev" | "prod";
 
+/**
+ * Tags/labels every cloud puts on what it creates. `separator` joins the prefix key: AWS allows
+ * `astro-agent/prefix`; Azure tag names may not contain `/`, so it uses `-`.
+ */
+export function agentTags(resourceNamePrefix: string, separator: "/" | "-"): Record<string, string> {
+    return {
+        "managed-by": "pulumi",
+        application: "astro-remote-execution-agent",
+        [`astro-agent${separator}prefix`]: resourceNamePrefix,
+    };
+}
+
 /** Where a backend's children go and how they are created. */
 export interface BackendScope {
     /** Logical-name prefix of every child (the backend component's name). */

@@ -1,0 +1,137 @@
+// The agent's identity: one user-assigned managed identity for every agent component, one federated
+// identity credential per agent ServiceAccount (exact issuer and subject, the token-exchange audience),
+// and role assignments with deterministic names: Key Vault Secrets User on the vault (or on each seeded
+// secret) and Storage Blob Data Contributor on the XCom container only.
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as pulumi from "@pulumi/pulumi";
+import { componentSlug } from "../../names";
+import { agentIdentityName, type BackendScope, serviceAccountSubject, stableGuid } from "../shared";
+import type { AgentServiceAccountRef } from "../types";
+import { type BuiltinRole, roleDefinitionId, WORKLOAD_IDENTITY_AUDIENCE } from "./roles";
+import { type AzureBackendConfig, keyVaultReadScope } from "./schema";
+import type { AzureSecretsStore } from "./secretsStore";
+import type { AzureXComStore } from "./xcomStore";
+
+/** Inputs of {@link createIdentity}. */
+export interface AzureIdentityArgs {
+    config: AzureBackendConfig;
+    namespace: string;
+    serviceAccounts: AgentServiceAccountRef[];
+    resourceNamePrefix: string;
+    installation: string[];
+    resourceGroupName: pulumi.Input<string>;
+    subscriptionId: pulumi.Output<string>;
+    /** The cluster's OIDC issuer URL, exactly as the cluster puts it in its tokens. */
+    issuer: pulumi.Output<string>;
+    secrets: AzureSecretsStore;
+    xcom: AzureXComStore;
+}
+
+/** The identity and what binds and grants it. */
+export interface AzureIdentity {
+    identity: managedidentity.UserAssignedIdentity;
+    clientId: pulumi.Output<string>;
+    /** Federated credentials, role assignments (the release waits for them). */
+    resources: pulumi.Resource[];
+}
+
+/** One role assignment: a role at a scope, named by a GUID of the installation, role and scope key. */
+interface Grant {
+    logicalName: string;
+    role: BuiltinRole;
+    scope: pulumi.Input<string>;
+    /** What the scope is, in config terms (part of the deterministic assignment name). */
+    scopeKey: string;
+    description: string;
+    dependsOn: pulumi.Resource[];
+}
+
+/** The grants of this config: storage on the container; secrets on the vault or on each seeded secret. */
+export function grants(scope: BackendScope, args: AzureIdentityArgs): Grant[] {
+    const cfg = args.config;
+    const storage: Grant = {
+        logicalName: `${scope.name}-xcom-access`,
+        role: "storageBlobDataContributor",
+        scope: args.xcom.containerId,
+        scopeKey: `storage/${args.xcom.accountName}/${cfg.storage.containerName}`,
+        description: `Remote Execution Agent ${args.resourceNamePrefix}: XCom blobs in ${args.xcom.accountName}/${cfg.storage.containerName}`,
+        dependsOn: args.xcom.resources,
+    };
+    if (keyVaultReadScope(cfg) === "vault") {
+        return [
+            {
+                logicalName: `${scope.name}-secrets-access`,
+                role: "keyVaultSecretsUser",
+                scope: args.secrets.vaultId,
+                scopeKey: `vault/${args.secrets.vaultName}`,
+                description: `Remote Execution Agent ${args.resourceNamePrefix}: Airflow secrets in ${args.secrets.vaultName}`,
+                dependsOn: args.secrets.resources,
+            },
+            storage,
+        ];
+    }
+    return [
+        ...args.secrets.secrets.map((s): Grant => ({
+            logicalName: `${scope.name}-secret-access-${s.name.toLowerCase()}`,
+            role: "keyVaultSecretsUser",
+            scope: s.resource.id,
+            scopeKey: `vault/${args.secrets.vaultName}/secrets/${s.name}`,
+            description: `Remote Execution Agent ${args.resourceNamePrefix}: secret ${s.name} in ${args.secrets.vaultName}`,
+            dependsOn: [s.resource],
+        })),
+        storage,
+    ];
+}
+
+/** Creates the identity, its federated credentials (one after another) and its role assignments. */
+export function createIdentity(scope: BackendScope, args: AzureIdentityArgs): AzureIdentity {
+    const cfg = args.config;
+    const identity = new managedidentity.UserAssignedIdentity(
+        `${scope.name}-identity`,
+        {
+            resourceName: cfg.identityName ?? agentIdentityName(args.resourceNamePrefix, args.installation),
+            resourceGroupName: args.resourceGroupName,
+            location: cfg.location,
+            tags: scope.tags,
+        },
+        scope.child,
+    );
+    // Microsoft Entra refuses concurrent credential writes on one identity (409
+    // ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity): each waits for the previous.
+    const credentials: managedidentity.FederatedIdentityCredential[] = [];
+    for (const sa of args.serviceAccounts) {
+        const previous = credentials[credentials.length - 1];
+        credentials.push(
+            new managedidentity.FederatedIdentityCredential(
+                `${scope.name}-federation-${componentSlug(sa.component)}`,
+                {
+                    resourceGroupName: args.resourceGroupName,
+                    resourceName: identity.name,
+                    federatedIdentityCredentialResourceName: sa.name,
+                    issuer: args.issuer,
+                    subject: serviceAccountSubject(args.namespace, sa.name),
+                    audiences: [WORKLOAD_IDENTITY_AUDIENCE],
+                },
+                { ...scope.child, ...(previous === undefined ? {} : { dependsOn: [previous] }) },
+            ),
+        );
+    }
+    const assignments = grants(scope, args).map(
+        (g) =>
+            new authorization.RoleAssignment(
+                g.logicalName,
+                {
+                    roleAssignmentName: stableGuid([...args.installation, g.role, g.scopeKey]),
+                    principalId: identity.principalId,
+                    // Set, so a just-created identity is not looked up in Entra first (replication delay).
+                    principalType: "ServicePrincipal",
+                    roleDefinitionId: args.subscriptionId.apply((sub) => roleDefinitionId(sub, g.role)),
+                    scope: g.scope,
+                    description: g.description,
+                },
+                { ...scope.child, dependsOn: g.dependsOn },
+            ),
+    );
+    return { identity, clientId: identity.clientId, resources: [identity, ...credentials, ...assignments] };
+}

@@ -1,0 +1,211 @@
+// Azure backend: Key Vault for connections and variables, Blob Storage for XCom, and one user-assigned
+// managed identity bound by Microsoft Entra Workload ID to exactly the agent's ServiceAccounts.
+// Layout: schema.ts (config), secretsStore.ts, xcomStore.ts, identity.ts, roles.ts (pure role data);
+// this file wires them in one component. Each azure-native module is imported on its own, so a stack
+// loads only what it uses (`@pulumi/azure-native` as a whole is ~136 MB).
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import { Provider as AzureProvider } from "@pulumi/azure-native/provider";
+import * as resources from "@pulumi/azure-native/resources";
+import * as pulumi from "@pulumi/pulumi";
+import { AZURE_KEY_VAULT_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
+import { agentTags, backendScope, installationKey, type BackendScope } from "../shared";
+import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution } from "../types";
+import { createIdentity } from "./identity";
+import { type AzureBackendConfig, azureBackendSchema, connectionEnvName, validateAzureBackend } from "./schema";
+import { createSecretsStore, keyVaultKwargs } from "./secretsStore";
+import { createXComStore, xcomConnectionEnv } from "./xcomStore";
+
+export { azureBackendSchema, validateAzureBackend, type AzureBackendConfig } from "./schema";
+
+/** ServiceAccount annotations and the pod label of Microsoft Entra Workload ID. */
+export const WORKLOAD_IDENTITY = {
+    clientIdAnnotation: "azure.workload.identity/client-id",
+    tenantIdAnnotation: "azure.workload.identity/tenant-id",
+    useLabel: "azure.workload.identity/use",
+} as const;
+
+/** Args of {@link AzureBackend}. */
+export interface AzureBackendArgs {
+    /** The parsed `backend` block. */
+    config: AzureBackendConfig;
+    /** Namespace of the agent's ServiceAccounts (part of every federated subject). */
+    namespace: string;
+    /** The exact ServiceAccounts to federate. */
+    serviceAccounts: AgentServiceAccountRef[];
+    /** Prefix of the default identity, vault and account names. */
+    resourceNamePrefix: string;
+    /** prod retains the data stores (and a created resource group) on destroy. */
+    environment: "dev" | "prod";
+}
+
+/** What identifies this installation: project, stack, cluster (or issuer), namespace. */
+export function azureInstallationKey(cfg: AzureBackendConfig, namespace: string): string[] {
+    const cluster = cfg.aks === undefined ? (cfg.oidcIssuerUrl ?? "") : `${cfg.aks.resourceGroupName}/${cfg.aks.name}`;
+    return installationKey(cluster, namespace);
+}
+
+/** The cluster's OIDC issuer: as configured, or looked up from AKS (which must have it and workload identity on). */
+function oidcIssuer(scope: BackendScope, cfg: AzureBackendConfig): pulumi.Output<string> {
+    if (cfg.aks === undefined) {
+        return pulumi.output(cfg.oidcIssuerUrl ?? "");
+    }
+    const aks = cfg.aks;
+    const cluster = containerservice.getManagedClusterOutput(
+        { resourceGroupName: aks.resourceGroupName, resourceName: aks.name },
+        scope.invoke,
+    );
+    return cluster.apply((c) => {
+        const issuer = c.oidcIssuerProfile?.enabled === true ? c.oidcIssuerProfile.issuerURL : "";
+        if (issuer === "" || c.securityProfile?.workloadIdentity?.enabled !== true) {
+            throw new Error(
+                `AKS cluster ${aks.resourceGroupName}/${aks.name} needs the OIDC issuer and workload identity (az aks update --enable-oidc-issuer --enable-workload-identity) (backend.aks)`,
+            );
+        }
+        return issuer;
+    });
+}
+
+/**
+ * The Azure resources behind the agent. Uses the `azure-native` provider from the parent chain when
+ * one is passed (`providers: [azureProvider]`); otherwise creates one with `backend.location` (and the
+ * subscription and tenant when configured).
+ */
+export class AzureBackend extends pulumi.ComponentResource {
+    /** Client id of the agent's managed identity (the ServiceAccount annotation). */
+    public readonly identityClientId: pulumi.Output<string>;
+    /** Principal (object) id of the identity (what the role assignments name). */
+    public readonly identityPrincipalId: pulumi.Output<string>;
+    /** `vault_url` of the secrets backend. */
+    public readonly keyVaultUrl: pulumi.Output<string>;
+    public readonly storageAccountName: pulumi.Output<string>;
+    public readonly contribution: BackendContribution;
+
+    constructor(name: string, args: AzureBackendArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("astro-agent:index:AzureBackend", name, {}, opts);
+        const cfg = args.config;
+        const explicit = this.getProvider("azure-native::");
+        const scope = backendScope({
+            parent: this,
+            name,
+            environment: args.environment,
+            provider: explicit
+                ? undefined
+                : new AzureProvider(
+                      `${name}-provider`,
+                      {
+                          location: cfg.location,
+                          ...(cfg.subscriptionId === undefined ? {} : { subscriptionId: cfg.subscriptionId }),
+                          ...(cfg.tenantId === undefined ? {} : { tenantId: cfg.tenantId }),
+                      },
+                      { parent: this },
+                  ),
+            tags: agentTags(args.resourceNamePrefix, "-"),
+        });
+        const client =
+            cfg.subscriptionId === undefined || cfg.tenantId === undefined
+                ? authorization.getClientConfigOutput(scope.invoke)
+                : undefined;
+        const subscriptionId = pulumi.output(cfg.subscriptionId ?? client?.subscriptionId ?? "");
+        const tenantId = pulumi.output(cfg.tenantId ?? client?.tenantId ?? "");
+        const installation = azureInstallationKey(cfg, args.namespace);
+
+        // A created group is retained in prod too: deleting a group deletes everything in it.
+        const group = cfg.resourceGroup.create
+            ? new resources.ResourceGroup(
+                  `${name}-group`,
+                  { resourceGroupName: cfg.resourceGroup.name, location: cfg.location, tags: scope.tags },
+                  scope.retained,
+              )
+            : undefined;
+        const resourceGroupName = group?.name ?? cfg.resourceGroup.name;
+        const shared = { resourceGroupName, resourceNamePrefix: args.resourceNamePrefix, installation };
+
+        const secrets = createSecretsStore(scope, cfg, { ...shared, tenantId });
+        const xcom = createXComStore(scope, cfg, shared);
+        const identity = createIdentity(scope, {
+            ...shared,
+            config: cfg,
+            namespace: args.namespace,
+            serviceAccounts: args.serviceAccounts,
+            subscriptionId,
+            issuer: oidcIssuer(scope, cfg),
+            secrets,
+            xcom,
+        });
+        // The identity's tenant is the tenant of its subscription: the one the tokens are exchanged in.
+        const identityTenant = identity.identity.tenantId;
+
+        this.identityClientId = identity.clientId;
+        this.identityPrincipalId = identity.identity.principalId;
+        this.keyVaultUrl = secrets.vaultUrl;
+        this.storageAccountName = pulumi.output(xcom.accountName);
+        this.contribution = {
+            secretBackend: AZURE_KEY_VAULT_BACKEND,
+            secretBackendKwargs: pulumi
+                .all([secrets.vaultUrl, identity.clientId, identityTenant])
+                .apply(([url, clientId, tenant]) => ({
+                    ...keyVaultKwargs(cfg, url),
+                    managed_identity_client_id: clientId,
+                    workload_identity_tenant_id: tenant,
+                })),
+            xcomBackend: XCOM_OBJECT_STORAGE_BACKEND,
+            xcomPath: xcom.path,
+            commonEnv: [xcomConnectionEnv(cfg, xcom.accountName, identity.clientId, identityTenant)],
+            serviceAccountAnnotations: {
+                [WORKLOAD_IDENTITY.clientIdAnnotation]: identity.clientId,
+                [WORKLOAD_IDENTITY.tenantIdAnnotation]: identityTenant,
+            },
+            podLabels: { [WORKLOAD_IDENTITY.useLabel]: "true" },
+            volumes: [],
+            volumeMounts: [],
+            dependsOn: [
+                ...(group === undefined ? [] : [group]),
+                ...identity.resources,
+                ...xcom.resources,
+                ...secrets.resources,
+            ],
+            outputs: {
+                azureIdentityClientId: this.identityClientId,
+                azureKeyVaultUrl: this.keyVaultUrl,
+                azureStorageAccountName: this.storageAccountName,
+                azureTenantId: tenantId,
+            },
+        };
+        this.registerOutputs({
+            identityClientId: this.identityClientId,
+            identityPrincipalId: this.identityPrincipalId,
+            keyVaultUrl: this.keyVaultUrl,
+            storageAccountName: this.storageAccountName,
+        });
+    }
+}
+
+export const azureBackend: AgentBackend<typeof azureBackendSchema> = {
+    kind: "azure",
+    schema: azureBackendSchema,
+    summary:
+        "Azure Key Vault (RBAC, optionally seeded from secret config), a private identity-only Blob Storage XCom container with lifecycle expiry, and one managed identity federated by Microsoft Entra Workload ID to exactly the agent's ServiceAccounts.",
+    envNames: (backend) => [
+        { name: connectionEnvName(backend.storage.connectionId), setBy: ["backend", "storage", "connectionId"] },
+    ],
+    serviceAccountAnnotationKeys: () =>
+        [WORKLOAD_IDENTITY.clientIdAnnotation, WORKLOAD_IDENTITY.tenantIdAnnotation].map((name) => ({
+            name,
+            setBy: ["backend"],
+        })),
+    validate: (backend, view) => validateAzureBackend(backend, view),
+    create(backend, ctx: BackendContext): BackendContribution {
+        return new AzureBackend(
+            `${ctx.name}-azure`,
+            {
+                config: backend,
+                namespace: ctx.namespaceName,
+                serviceAccounts: ctx.serviceAccounts,
+                resourceNamePrefix: ctx.resourceNamePrefix,
+                environment: ctx.environment,
+            },
+            { parent: ctx.parent },
+        ).contribution;
+    },
+};

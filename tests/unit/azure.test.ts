@@ -1,0 +1,861 @@
+// The Azure backend: exact role definition ids and scopes, federated credentials, Key Vault and storage
+// hardening, prod retention, seeded secrets, workload-identity wiring and Azure-specific validation.
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import { Provider as AzureProvider } from "@pulumi/azure-native/provider";
+import * as pulumi from "@pulumi/pulumi";
+import { BUILTIN_ROLES, RemoteExecutionAgent, ROLE_PERMISSIONS } from "../../components";
+import { azureInstallationKey } from "../../components/backends/azure";
+import { keyVaultSecretName } from "../../components/backends/azure/schema";
+import { defaultVaultName } from "../../components/backends/azure/secretsStore";
+import { defaultStorageAccountName, xcomConnection } from "../../components/backends/azure/xcomStore";
+import { agentIdentityName, stableGuid } from "../../components/backends/shared";
+import { validateStackConfig } from "../../config/load";
+import {
+    MOCK_AZURE_SUBSCRIPTION_ID as SUB,
+    MOCK_AZURE_TENANT_ID as TENANT,
+    plaintextPaths,
+    runUnderMocks,
+    unwrapSecrets,
+    type RecordedResource,
+} from "../../scripts/lib/mockRun";
+import { azureDocuments } from "../../scripts/azure-documents";
+import { readStackFile } from "../../scripts/lib/stackFile";
+import agentProgram from "../../index";
+import { baseValues, PROJECT, raw } from "../fixtures/config";
+
+type Values = Record<string, unknown>;
+const ROOT = path.join(__dirname, "..", "..");
+const RG = "rg-agent";
+const ISSUER = "https://westeurope.oic.prod-aks.azure.com/tenant/issuer-guid/";
+const SAS = ["astro-worker-default-worker", "astro-dag-processor", "astro-triggerer", "astro-sentinel"];
+const SLUGS = ["worker-default-worker", "dag-processor", "triggerer", "sentinel"];
+const CONN_SECRET = '{"conn_type":"git","login":"bot","password":"azure-seeded-pat-1f2e3d4c"}';
+const VAR_SECRET = "azure-seeded-variable-9a8b7c6d";
+const ARM = `/subscriptions/${SUB}/resourceGroups/${RG}/providers`;
+const INSTALLATION = [PROJECT, "test", ISSUER, "astro-agent"];
+const IDENTITY = agentIdentityName("astro", INSTALLATION);
+const VAULT = defaultVaultName("astro", INSTALLATION);
+const ACCOUNT = defaultStorageAccountName("astro", INSTALLATION);
+const VAULT_ID = `${ARM}/Microsoft.KeyVault/vaults/${VAULT}`;
+const CONTAINER_ID = `${ARM}/Microsoft.Storage/storageAccounts/${ACCOUNT}/blobServices/default/containers/xcom`;
+const roleDef = (guid: string) => `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+
+function azureValues(backend: Values = {}, change: (v: Values) => void = () => undefined): Values {
+    const v = baseValues();
+    v.backend = {
+        kind: "azure",
+        location: "westeurope",
+        resourceGroup: { name: RG },
+        oidcIssuerUrl: ISSUER,
+        ...backend,
+    };
+    change(v);
+    return v;
+}
+
+async function deploy(values: Values, opts: { withProvider?: boolean; stack?: string } = {}) {
+    const { resources } = await runUnderMocks({
+        project: PROJECT,
+        stack: opts.stack ?? "test",
+        config: {},
+        program: () =>
+            new RemoteExecutionAgent("agent", values as ConstructorParameters<typeof RemoteExecutionAgent>[1], {
+                providers: opts.withProvider ? [new AzureProvider("explicit-azure", { location: "westeurope" })] : [],
+            }),
+    });
+    return resources;
+}
+
+const byType = (rs: RecordedResource[], type: string) => rs.filter((r) => r.type === type);
+function one(rs: RecordedResource[], type: string, name?: string): RecordedResource {
+    const found = rs.filter((r) => r.type === type && (name === undefined || r.name === name));
+    assert.equal(found.length, 1, `exactly one ${type} ${name ?? ""} (found ${found.length})`);
+    return found[0] as RecordedResource;
+}
+const releaseValues = (rs: RecordedResource[]) =>
+    one(rs, "kubernetes:helm.sh/v3:Release").inputs.values as {
+        secretBackend: string;
+        xcomBackend: string;
+        commonEnv: { name: string; value: string }[];
+        labels: Record<string, string>;
+        serviceAccount: { annotations: Record<string, string> };
+    };
+const envOf = (rs: RecordedResource[]) => Object.fromEntries(releaseValues(rs).commonEnv.map((e) => [e.name, e.value]));
+const TAGS = { "managed-by": "pulumi", application: "astro-remote-execution-agent", "astro-agent-prefix": "astro" };
+
+describe("Azure backend under mocks (issuer given, created vault and account, dev)", () => {
+    let rs: RecordedResource[];
+    before(async () => (rs = await deploy(azureValues())));
+
+    it("creates the provider, identity, one credential per ServiceAccount, vault, account, container and two grants under AzureBackend", () => {
+        const azure = rs.filter((r) => r.type.includes("azure-native") || r.type === "astro-agent:index:AzureBackend");
+        assert.deepEqual(
+            azure.map((r) => [r.type, r.name, r.parent]).sort(),
+            [
+                ["astro-agent:index:AzureBackend", "agent-azure", "agent"],
+                ["pulumi:providers:azure-native", "agent-azure-provider", "agent-azure"],
+                ["azure-native:managedidentity:UserAssignedIdentity", "agent-azure-identity", "agent-azure"],
+                ...SLUGS.map((s) => [
+                    "azure-native:managedidentity:FederatedIdentityCredential",
+                    `agent-azure-federation-${s}`,
+                    "agent-azure",
+                ]),
+                ["azure-native:keyvault:Vault", "agent-azure-key-vault", "agent-azure"],
+                ["azure-native:storage:StorageAccount", "agent-azure-xcom", "agent-azure"],
+                ["azure-native:storage:BlobServiceProperties", "agent-azure-xcom", "agent-azure-xcom"],
+                ["azure-native:storage:ManagementPolicy", "agent-azure-xcom", "agent-azure-xcom"],
+                ["azure-native:storage:BlobContainer", "agent-azure-xcom", "agent-azure-xcom"],
+                ["azure-native:authorization:RoleAssignment", "agent-azure-secrets-access", "agent-azure"],
+                ["azure-native:authorization:RoleAssignment", "agent-azure-xcom-access", "agent-azure"],
+            ].sort(),
+        );
+        assert.deepEqual(one(rs, "pulumi:providers:azure-native").inputs.location, "westeurope");
+        for (const r of rs.filter((x) => x.type.startsWith("azure-native:"))) {
+            assert.match(r.provider ?? "", /::agent-azure-provider::/, `${r.type} uses the backend's provider`);
+        }
+    });
+
+    it("one managed identity, named per installation, in the configured group and region", () => {
+        assert.deepEqual(one(rs, "azure-native:managedidentity:UserAssignedIdentity").inputs, {
+            resourceName: IDENTITY,
+            resourceGroupName: RG,
+            location: "westeurope",
+            tags: TAGS,
+        });
+        assert.match(IDENTITY, /^astro-agent-[0-9a-f]{8}$/);
+    });
+
+    it("federates exactly the agent's ServiceAccounts: exact issuer, subject and audience, created one after another", () => {
+        const fics = byType(rs, "azure-native:managedidentity:FederatedIdentityCredential");
+        assert.deepEqual(
+            fics.map((f) => f.inputs),
+            SAS.map((sa) => ({
+                resourceGroupName: RG,
+                resourceName: IDENTITY,
+                federatedIdentityCredentialResourceName: sa,
+                issuer: ISSUER,
+                subject: `system:serviceaccount:astro-agent:${sa}`,
+                audiences: ["api://AzureADTokenExchange"],
+            })),
+        );
+        // Chained: parallel writes under one identity fail with 409 in Microsoft Entra.
+        assert.deepEqual(
+            fics.map((f) => f.dependsOn),
+            [undefined, ...SLUGS.slice(0, -1).map((s) => [`agent-azure-federation-${s}`])],
+        );
+    });
+
+    it("grants Key Vault Secrets User on the vault and Storage Blob Data Contributor on the container, by full role definition id", () => {
+        const grants = byType(rs, "azure-native:authorization:RoleAssignment");
+        assert.deepEqual(
+            grants.map((g) => [g.name, g.inputs.roleDefinitionId, g.inputs.scope, g.inputs.principalType]),
+            [
+                [
+                    "agent-azure-secrets-access",
+                    roleDef("4633458b-17de-408a-b874-0445c86b69e6"),
+                    VAULT_ID,
+                    "ServicePrincipal",
+                ],
+                [
+                    "agent-azure-xcom-access",
+                    roleDef("ba92f5b4-2d11-453d-a403-e96b0029c9fe"),
+                    CONTAINER_ID,
+                    "ServicePrincipal",
+                ],
+            ],
+        );
+        assert.deepEqual(BUILTIN_ROLES, {
+            keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
+            storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+        });
+        const identity = one(rs, "azure-native:managedidentity:UserAssignedIdentity");
+        assert.ok(grants.every((g) => typeof g.inputs.principalId === "string" && g.inputs.principalId !== ""));
+        assert.ok(identity);
+        assert.deepEqual(
+            grants.map((g) => g.inputs.roleAssignmentName),
+            [
+                stableGuid([...INSTALLATION, "keyVaultSecretsUser", `vault/${VAULT}`]),
+                stableGuid([...INSTALLATION, "storageBlobDataContributor", `storage/${ACCOUNT}/xcom`]),
+            ],
+        );
+        for (const g of grants) {
+            assert.match(
+                String(g.inputs.roleAssignmentName),
+                /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+            );
+        }
+        assert.deepEqual(one(rs, "azure-native:authorization:RoleAssignment", "agent-azure-xcom-access").dependsOn, [
+            "agent-azure-xcom",
+            "agent-azure-xcom",
+            "agent-azure-xcom",
+            "agent-azure-xcom",
+        ]);
+    });
+
+    it("hardens the vault: RBAC authorization, soft delete (7 days in dev), no purge protection in dev, no deployment access", () => {
+        const vault = one(rs, "azure-native:keyvault:Vault");
+        assert.deepEqual(vault.inputs, {
+            vaultName: VAULT,
+            resourceGroupName: RG,
+            location: "westeurope",
+            properties: {
+                tenantId: TENANT,
+                sku: { family: "A", name: "standard" },
+                enableRbacAuthorization: true,
+                enableSoftDelete: true,
+                softDeleteRetentionInDays: 7,
+                enabledForDeployment: false,
+                enabledForDiskEncryption: false,
+                enabledForTemplateDeployment: false,
+                publicNetworkAccess: "Enabled",
+                networkAcls: { defaultAction: "Allow", bypass: "AzureServices", ipRules: [], virtualNetworkRules: [] },
+            },
+            tags: TAGS,
+        });
+        assert.ok(VAULT.length <= 24 && /^[a-z][a-z0-9-]+$/.test(VAULT), VAULT);
+    });
+
+    it("hardens the account: StorageV2, HTTPS and TLS 1.2 only, no public blobs, no shared key, blob soft delete, XCom expiry, private container", () => {
+        assert.deepEqual(one(rs, "azure-native:storage:StorageAccount").inputs, {
+            accountName: ACCOUNT,
+            resourceGroupName: RG,
+            location: "westeurope",
+            kind: "StorageV2",
+            sku: { name: "Standard_ZRS" },
+            accessTier: "Hot",
+            enableHttpsTrafficOnly: true,
+            minimumTlsVersion: "TLS1_2",
+            allowBlobPublicAccess: false,
+            allowSharedKeyAccess: false,
+            defaultToOAuthAuthentication: true,
+            allowCrossTenantReplication: false,
+            isHnsEnabled: false,
+            publicNetworkAccess: "Enabled",
+            networkRuleSet: { defaultAction: "Allow", bypass: "AzureServices", ipRules: [], virtualNetworkRules: [] },
+            encryption: { keySource: "Microsoft.Storage", services: { blob: { enabled: true, keyType: "Account" } } },
+            tags: TAGS,
+        });
+        assert.deepEqual(one(rs, "azure-native:storage:BlobServiceProperties").inputs, {
+            accountName: ACCOUNT,
+            resourceGroupName: RG,
+            blobServicesName: "default",
+            deleteRetentionPolicy: { enabled: true, days: 7 },
+            containerDeleteRetentionPolicy: { enabled: true, days: 7 },
+        });
+        assert.deepEqual(one(rs, "azure-native:storage:ManagementPolicy").inputs.policy, {
+            rules: [
+                {
+                    name: "expire-xcom",
+                    enabled: true,
+                    type: "Lifecycle",
+                    definition: {
+                        filters: { blobTypes: ["blockBlob"], prefixMatch: ["xcom/xcom/"] },
+                        actions: {
+                            baseBlob: { delete: { daysAfterModificationGreaterThan: 30 } },
+                            snapshot: { delete: { daysAfterCreationGreaterThan: 30 } },
+                        },
+                    },
+                },
+            ],
+        });
+        assert.deepEqual(one(rs, "azure-native:storage:BlobContainer").inputs, {
+            accountName: ACCOUNT,
+            resourceGroupName: RG,
+            containerName: "xcom",
+            publicAccess: "None",
+        });
+        assert.match(ACCOUNT, /^astroxcom[0-9a-f]{8}$/);
+    });
+
+    it("wires AzureKeyVaultBackend kwargs, the abfs path, a keyless connection, the client-id annotation and the pod label", () => {
+        const values = releaseValues(rs);
+        const clientId = String(one(rs, "azure-native:managedidentity:UserAssignedIdentity").inputs.resourceName);
+        const env = envOf(rs);
+        const annotations = values.serviceAccount.annotations;
+        const client = annotations["azure.workload.identity/client-id"] ?? "";
+        assert.ok(clientId !== "" && /^[0-9a-f-]{36}$/.test(client), client);
+        assert.equal(values.secretBackend, "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend");
+        assert.deepEqual(JSON.parse(env.AIRFLOW__SECRETS__BACKEND_KWARGS ?? ""), {
+            vault_url: `https://${VAULT}.vault.azure.net/`,
+            connections_prefix: "airflow-connections",
+            variables_prefix: "airflow-variables",
+            config_prefix: null,
+            sep: "-",
+            managed_identity_client_id: client,
+            workload_identity_tenant_id: TENANT,
+        });
+        assert.equal(values.xcomBackend, "airflow.providers.common.io.xcom.backend.XComObjectStorageBackend");
+        assert.equal(env.AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH, "abfs://azure_xcom@xcom/xcom");
+        assert.equal(env.AIRFLOW_CONN_AZURE_XCOM, xcomConnection(ACCOUNT, client, TENANT));
+        assert.deepEqual(JSON.parse(env.AIRFLOW_CONN_AZURE_XCOM), {
+            conn_type: "azure",
+            login: ACCOUNT,
+            extra: {
+                account_name: ACCOUNT,
+                managed_identity_client_id: client,
+                workload_identity_tenant_id: TENANT,
+                anon: false,
+            },
+        });
+        assert.deepEqual(annotations, {
+            "azure.workload.identity/client-id": client,
+            "azure.workload.identity/tenant-id": TENANT,
+        });
+        assert.equal(values.labels["azure.workload.identity/use"], "true");
+        for (const sa of byType(rs, "kubernetes:core/v1:ServiceAccount")) {
+            assert.deepEqual((sa.inputs.metadata as { annotations: unknown }).annotations, annotations);
+        }
+        assert.doesNotMatch(JSON.stringify(values), /AccountKey|account_key|sas_token|sig=/);
+    });
+
+    it("retains nothing on destroy in dev", () => {
+        assert.deepEqual(
+            rs.filter((r) => r.retainOnDelete === true).map((r) => r.type),
+            [],
+        );
+    });
+});
+
+describe("Azure backend options", () => {
+    it("prod: vault (purge protection, 90 days), account, its settings, container and a created group survive destroy; grants and identity do not", async () => {
+        const rs = await deploy(
+            azureValues({ resourceGroup: { name: RG, create: true } }, (v) => {
+                v.environment = "prod";
+                v.agentTokenSecretName = "t";
+                delete v.agentToken;
+                v.imagePullSecretName = "p";
+                delete v.imagePullCredentials;
+            }),
+        );
+        const props = one(rs, "azure-native:keyvault:Vault").inputs.properties as Record<string, unknown>;
+        assert.equal(props.enablePurgeProtection, true);
+        assert.equal(props.softDeleteRetentionInDays, 90);
+        assert.deepEqual(
+            rs
+                .filter((r) => r.retainOnDelete === true && r.type.startsWith("azure-native:"))
+                .map((r) => r.type)
+                .sort(),
+            [
+                "azure-native:keyvault:Vault",
+                "azure-native:resources:ResourceGroup",
+                "azure-native:storage:BlobContainer",
+                "azure-native:storage:BlobServiceProperties",
+                "azure-native:storage:ManagementPolicy",
+                "azure-native:storage:StorageAccount",
+            ],
+        );
+        assert.deepEqual(one(rs, "azure-native:resources:ResourceGroup").inputs, {
+            resourceGroupName: RG,
+            location: "westeurope",
+            tags: TAGS,
+        });
+    });
+
+    it("looks the issuer up from AKS, and the subscription and tenant from the provider, when not configured", async () => {
+        const rs = await deploy(
+            azureValues({ oidcIssuerUrl: undefined, aks: { name: "aks-prod", resourceGroupName: "rg-aks" } }),
+        );
+        const issuers = new Set(
+            byType(rs, "azure-native:managedidentity:FederatedIdentityCredential").map((f) => f.inputs.issuer),
+        );
+        assert.equal(issuers.size, 1);
+        assert.match(
+            String([...issuers][0]),
+            new RegExp(`^https://westeurope\\.oic\\.prod-aks\\.azure\\.com/${TENANT}/[0-9a-f-]{36}/$`),
+        );
+        const withIds = await deploy(
+            azureValues({
+                subscriptionId: "11111111-2222-3333-4444-555555555555",
+                tenantId: "66666666-7777-8888-9999-000000000000",
+            }),
+        );
+        assert.deepEqual(one(withIds, "pulumi:providers:azure-native").inputs, {
+            environment: "public",
+            location: "westeurope",
+            subscriptionId: "11111111-2222-3333-4444-555555555555",
+            tenantId: "66666666-7777-8888-9999-000000000000",
+        });
+        for (const g of byType(withIds, "azure-native:authorization:RoleAssignment")) {
+            assert.match(
+                String(g.inputs.roleDefinitionId),
+                /^\/subscriptions\/11111111-2222-3333-4444-555555555555\/providers\//,
+            );
+        }
+        const vault = one(withIds, "azure-native:keyvault:Vault").inputs.properties as { tenantId: string };
+        assert.equal(vault.tenantId, "66666666-7777-8888-9999-000000000000");
+    });
+
+    it("seeds connections and variables under the names AzureKeyVaultBackend looks up; their values stay secret", async () => {
+        const rs = await deploy(
+            azureValues({ keyVault: { connections: { git_repo: CONN_SECRET }, variables: { api_key: VAR_SECRET } } }),
+        );
+        const secrets = byType(rs, "azure-native:keyvault:Secret");
+        assert.deepEqual(
+            secrets.map((s) => [
+                s.name,
+                s.inputs.secretName,
+                s.inputs.vaultName,
+                s.inputs.resourceGroupName,
+                s.dependsOn,
+            ]),
+            [
+                ["agent-azure-conn-git-repo", "airflow-connections-git-repo", VAULT, RG, ["agent-azure-key-vault"]],
+                ["agent-azure-var-api-key", "airflow-variables-api-key", VAULT, RG, ["agent-azure-key-vault"]],
+            ],
+        );
+        for (const r of rs) {
+            for (const secret of [CONN_SECRET, VAR_SECRET, "azure-seeded-pat-1f2e3d4c"]) {
+                assert.deepEqual(plaintextPaths(r.inputs, secret), [], `${r.type} ${r.name}`);
+            }
+        }
+        assert.deepEqual(
+            secrets.map((s) => (unwrapSecrets(s.inputs.properties) as { value: unknown }).value),
+            [CONN_SECRET, VAR_SECRET],
+        );
+        assert.ok(!JSON.stringify(releaseValues(rs)).includes("azure-seeded"));
+        assert.equal(keyVaultSecretName("airflow-connections", "my_conn_1"), "airflow-connections-my-conn-1");
+    });
+
+    it("an existing vault is looked up, never changed, and the identity reads only the seeded secrets", async () => {
+        const rs = await deploy(
+            azureValues({
+                keyVault: {
+                    existing: true,
+                    name: "kv-shared",
+                    resourceGroupName: "rg-shared",
+                    connectionsPrefix: "team-a-connections",
+                    connections: { git_repo: CONN_SECRET },
+                },
+            }),
+        );
+        assert.equal(byType(rs, "azure-native:keyvault:Vault").length, 0);
+        const secretId =
+            "/subscriptions/" +
+            SUB +
+            "/resourceGroups/rg-shared/providers/Microsoft.KeyVault/vaults/kv-shared/secrets/team-a-connections-git-repo";
+        assert.deepEqual(
+            byType(rs, "azure-native:authorization:RoleAssignment").map((g) => [
+                g.name,
+                g.inputs.scope,
+                g.inputs.roleDefinitionId,
+            ]),
+            [
+                [
+                    "agent-azure-secret-access-team-a-connections-git-repo",
+                    secretId,
+                    roleDef(BUILTIN_ROLES.keyVaultSecretsUser),
+                ],
+                ["agent-azure-xcom-access", CONTAINER_ID, roleDef(BUILTIN_ROLES.storageBlobDataContributor)],
+            ],
+        );
+        assert.equal(
+            (JSON.parse(envOf(rs).AIRFLOW__SECRETS__BACKEND_KWARGS ?? "") as { vault_url: string }).vault_url,
+            "https://kv-shared.vault.azure.net/",
+        );
+    });
+
+    it("an existing account gets only the container; an existing container nothing at all", async () => {
+        const withContainer = await deploy(
+            azureValues({ storage: { existingAccount: true, accountName: "corpxcom", resourceGroupName: "rg-data" } }),
+        );
+        assert.equal(byType(withContainer, "azure-native:storage:StorageAccount").length, 0);
+        assert.equal(byType(withContainer, "azure-native:storage:ManagementPolicy").length, 0);
+        assert.deepEqual(one(withContainer, "azure-native:storage:BlobContainer").inputs, {
+            accountName: "corpxcom",
+            resourceGroupName: "rg-data",
+            containerName: "xcom",
+            publicAccess: "None",
+        });
+        const nothing = await deploy(
+            azureValues({
+                storage: {
+                    existingAccount: true,
+                    existingContainer: true,
+                    accountName: "corpxcom",
+                    containerName: "agent",
+                },
+            }),
+        );
+        assert.equal(byType(nothing, "azure-native:storage:BlobContainer").length, 0);
+        assert.equal(
+            one(nothing, "azure-native:authorization:RoleAssignment", "agent-azure-xcom-access").inputs.scope,
+            `${ARM}/Microsoft.Storage/storageAccounts/corpxcom/blobServices/default/containers/agent`,
+        );
+        assert.equal(envOf(nothing).AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH, "abfs://azure_xcom@agent/xcom");
+    });
+
+    it("a customer-managed key encrypts the account through the given identity; network rules reach vault and account", async () => {
+        const identityId = `/subscriptions/${SUB}/resourceGroups/rg-keys/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-cmk`;
+        const subnet = `/subscriptions/${SUB}/resourceGroups/rg-aks/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes`;
+        const rules = { defaultAction: "Deny", ipRules: ["203.0.113.0/24"], subnetIds: [subnet] };
+        const rs = await deploy(
+            azureValues({
+                keyVault: { networkRules: rules, publicNetworkAccess: "Disabled", purgeProtection: true },
+                storage: {
+                    networkRules: rules,
+                    customerManagedKey: {
+                        keyVaultUri: "https://kv-keys.vault.azure.net/",
+                        keyName: "xcom",
+                        identityId,
+                    },
+                },
+            }),
+        );
+        const account = one(rs, "azure-native:storage:StorageAccount").inputs;
+        assert.deepEqual(account.encryption, {
+            keySource: "Microsoft.Keyvault",
+            keyVaultProperties: { keyVaultUri: "https://kv-keys.vault.azure.net/", keyName: "xcom" },
+            encryptionIdentity: { encryptionUserAssignedIdentity: identityId },
+            services: { blob: { enabled: true, keyType: "Account" } },
+        });
+        assert.deepEqual(account.identity, { type: "UserAssigned", userAssignedIdentities: [identityId] });
+        assert.deepEqual(account.networkRuleSet, {
+            defaultAction: "Deny",
+            bypass: "AzureServices",
+            ipRules: [{ iPAddressOrRange: "203.0.113.0/24", action: "Allow" }],
+            virtualNetworkRules: [{ virtualNetworkResourceId: subnet, action: "Allow" }],
+        });
+        const vault = one(rs, "azure-native:keyvault:Vault").inputs.properties as Record<string, unknown>;
+        assert.equal(vault.publicNetworkAccess, "Disabled");
+        assert.equal(vault.enablePurgeProtection, true);
+        assert.deepEqual(vault.networkAcls, {
+            defaultAction: "Deny",
+            bypass: "AzureServices",
+            ipRules: [{ value: "203.0.113.0/24" }],
+            virtualNetworkRules: [{ id: subnet }],
+        });
+    });
+
+    it("uses an explicitly passed azure-native provider instead of creating one", async () => {
+        const rs = await deploy(azureValues(), { withProvider: true });
+        assert.deepEqual(
+            byType(rs, "pulumi:providers:azure-native").map((p) => p.name),
+            ["explicit-azure"],
+        );
+        for (const r of rs.filter((x) => x.type.startsWith("azure-native:"))) {
+            assert.match(r.provider ?? "", /::explicit-azure::/, r.type);
+        }
+    });
+
+    it("names are unique per stack, cluster and namespace, and fit Azure's limits", async () => {
+        const other = await deploy(azureValues(), { stack: "other" });
+        const names = (rs: RecordedResource[]) => [
+            one(rs, "azure-native:managedidentity:UserAssignedIdentity").inputs.resourceName,
+            one(rs, "azure-native:keyvault:Vault").inputs.vaultName,
+            one(rs, "azure-native:storage:StorageAccount").inputs.accountName,
+            ...byType(rs, "azure-native:authorization:RoleAssignment").map((g) => g.inputs.roleAssignmentName),
+        ];
+        const mine = names(await deploy(azureValues()));
+        const theirs = names(other);
+        mine.forEach((n, i) => {
+            assert.notEqual(n, theirs[i]);
+        });
+        assert.deepEqual(azureInstallationKey(azureValues().backend as never, "ns"), [PROJECT, "test", ISSUER, "ns"]);
+        const long = "a-very-long-resource-name-prefix";
+        assert.ok(defaultVaultName(long, INSTALLATION).length <= 24);
+        assert.match(defaultVaultName("1abc", INSTALLATION), /^kv1abc-[0-9a-f]{8}$/);
+        assert.ok(defaultStorageAccountName(long, INSTALLATION).length <= 24);
+    });
+
+    it("the example stack renders with its outputs, and its documents name what the proof judges", async () => {
+        const result = await runUnderMocks({ ...readStackFile(ROOT, "azure"), program: agentProgram });
+        const stored = await new Promise<Record<string, unknown>>((resolve) => {
+            pulumi.output(result.outputs).apply((v) => {
+                resolve(v);
+            });
+        });
+        assert.equal(stored.azureKeyVaultUrl, "https://kv-astro-agent-prod.vault.azure.net/");
+        assert.equal(stored.azureStorageAccountName, "stastroagentxcomprod");
+        assert.equal(stored.azureTenantId, TENANT);
+        assert.match(String(stored.azureIdentityClientId), /^[0-9a-f-]{36}$/);
+        const docs = azureDocuments(result.resources) as {
+            roleAssignments: { role: string }[];
+            rolePermissions: typeof ROLE_PERMISSIONS;
+        };
+        assert.deepEqual(docs.roleAssignments.map((a) => a.role).sort(), [
+            "keyVaultSecretsUser",
+            "storageBlobDataContributor",
+        ]);
+        assert.deepEqual(docs.rolePermissions, ROLE_PERMISSIONS);
+    });
+});
+
+describe("Azure backend validation", () => {
+    interface Case {
+        name: string;
+        backend?: Values;
+        change?: (v: Values) => void;
+        key: string;
+        message: RegExp;
+    }
+    const workers = (n: number) => (v: Values) => {
+        v.workers = Array.from({ length: n }, (_, i) => ({ name: `w${i}`, queues: [`q${i}`] }));
+    };
+    const cases: Case[] = [
+        {
+            name: "location missing",
+            backend: { location: undefined },
+            key: "backend.location",
+            message: /is required \(an Azure region name/,
+        },
+        {
+            name: "location malformed",
+            backend: { location: "West Europe" },
+            key: "backend.location",
+            message: /contains a space|an Azure region name/,
+        },
+        {
+            name: "resource group missing",
+            backend: { resourceGroup: undefined },
+            key: "backend.resourceGroup",
+            message: /is required/,
+        },
+        {
+            name: "resource group name ends with a dot",
+            backend: { resourceGroup: { name: "rg." } },
+            key: "backend.resourceGroup.name",
+            message: /not ending in '\.'/,
+        },
+        {
+            name: "subscription not a GUID",
+            backend: { subscriptionId: "my-sub" },
+            key: "backend.subscriptionId",
+            message: /a GUID/,
+        },
+        {
+            name: "tenant not a GUID",
+            backend: { tenantId: "contoso.onmicrosoft.com" },
+            key: "backend.tenantId",
+            message: /a GUID/,
+        },
+        {
+            name: "neither AKS nor issuer",
+            backend: { oidcIssuerUrl: undefined },
+            key: "backend.aks",
+            message: /set the AKS cluster/,
+        },
+        {
+            name: "both AKS and issuer",
+            backend: { aks: { name: "aks", resourceGroupName: "rg" } },
+            key: "backend.oidcIssuerUrl",
+            message: /either aks or oidcIssuerUrl/,
+        },
+        {
+            name: "issuer over http",
+            backend: { oidcIssuerUrl: "http://issuer.example.com/" },
+            key: "backend.oidcIssuerUrl",
+            message: /https:\/\//,
+        },
+        {
+            name: "AKS name with a dot",
+            backend: { oidcIssuerUrl: undefined, aks: { name: "aks.prod", resourceGroupName: "rg" } },
+            key: "backend.aks.name",
+            message: /AKS cluster name/,
+        },
+        {
+            name: "vault name too long",
+            backend: { keyVault: { name: "kv-this-name-is-far-too-long" } },
+            key: "backend.keyVault.name",
+            message: /3-24 letters/,
+        },
+        {
+            name: "vault name with double dash",
+            backend: { keyVault: { name: "kv--astro" } },
+            key: "backend.keyVault.name",
+            message: /no '--'/,
+        },
+        {
+            name: "existing vault without a name",
+            backend: { keyVault: { existing: true } },
+            key: "backend.keyVault.name",
+            message: /is required with keyVault.existing/,
+        },
+        {
+            name: "prefix with an underscore",
+            backend: { keyVault: { connectionsPrefix: "airflow_connections" } },
+            key: "backend.keyVault.connectionsPrefix",
+            message: /letters, digits and '-'/,
+        },
+        {
+            name: "prefixes overlap",
+            backend: { keyVault: { connectionsPrefix: "airflow", variablesPrefix: "airflow-variables" } },
+            key: "backend.keyVault.variablesPrefix",
+            message: /overlaps keyVault.connectionsPrefix/,
+        },
+        {
+            name: "two ids, one secret name",
+            backend: { keyVault: { connections: { my_conn: "a", "my-conn": "b" } } },
+            key: 'backend.keyVault.connections["my-conn"]',
+            message: /is stored as the secret 'airflow-connections-my-conn'/,
+        },
+        {
+            name: "id too long for a secret name",
+            backend: { keyVault: { variables: { ["v".repeat(120)]: "x" } } },
+            key: `backend.keyVault.variables.${"v".repeat(120)}`,
+            message: /not a Key Vault secret name/,
+        },
+        {
+            name: "purge protection off in prod",
+            backend: { keyVault: { purgeProtection: false } },
+            change: (v) => (v.environment = "prod"),
+            key: "backend.keyVault.purgeProtection",
+            message: /refused in prod/,
+        },
+        {
+            name: "retention out of range",
+            backend: { keyVault: { softDeleteRetentionInDays: 3 } },
+            key: "backend.keyVault.softDeleteRetentionInDays",
+            message: /from 7 to 90/,
+        },
+        {
+            name: "seededSecrets with nothing seeded",
+            backend: { keyVault: { readScope: "seededSecrets" } },
+            key: "backend.keyVault.readScope",
+            message: /would let the agent read nothing/,
+        },
+        {
+            name: "seededSecrets without the bundle's Git connection",
+            backend: { keyVault: { readScope: "seededSecrets", variables: { a: "b" } } },
+            change: (v) =>
+                (v.dagBundles = [
+                    {
+                        type: "git",
+                        name: "dags",
+                        repoUrl: "https://github.com/o/r.git",
+                        trackingRef: "main",
+                        gitConnId: "git_dags",
+                    },
+                ]),
+            key: "backend.keyVault.readScope",
+            message: /needs connection 'git_dags'/,
+        },
+        {
+            name: "account name with capitals",
+            backend: { storage: { accountName: "AstroXcom" } },
+            key: "backend.storage.accountName",
+            message: /lower-case letters and digits/,
+        },
+        {
+            name: "container name too short",
+            backend: { storage: { containerName: "x" } },
+            key: "backend.storage.containerName",
+            message: /3-63 lower-case/,
+        },
+        {
+            name: "prefix with a leading slash",
+            backend: { storage: { prefix: "/xcom" } },
+            key: "backend.storage.prefix",
+            message: /without leading or trailing '\/'/,
+        },
+        {
+            name: "connection id with a space",
+            backend: { storage: { connectionId: "azure xcom" } },
+            key: "backend.storage.connectionId",
+            message: /contains a space/,
+        },
+        {
+            name: "existing account without a name",
+            backend: { storage: { existingAccount: true } },
+            key: "backend.storage.accountName",
+            message: /is required with storage.existingAccount/,
+        },
+        {
+            name: "existing container in a created account",
+            backend: { storage: { existingContainer: true } },
+            key: "backend.storage.existingContainer",
+            message: /existing account/,
+        },
+        {
+            name: "CMK on an existing account",
+            backend: {
+                storage: {
+                    existingAccount: true,
+                    accountName: "corp",
+                    customerManagedKey: {
+                        keyVaultUri: "https://k.vault.azure.net/",
+                        keyName: "k",
+                        identityId: `/subscriptions/${SUB}/resourceGroups/r/providers/Microsoft.ManagedIdentity/userAssignedIdentities/i`,
+                    },
+                },
+            },
+            key: "backend.storage.customerManagedKey",
+            message: /not managed here/,
+        },
+        {
+            name: "CMK identity is not an identity id",
+            backend: {
+                storage: {
+                    customerManagedKey: {
+                        keyVaultUri: "https://k.vault.azure.net/",
+                        keyName: "k",
+                        identityId: "id-cmk",
+                    },
+                },
+            },
+            key: "backend.storage.customerManagedKey.identityId",
+            message: /userAssignedIdentities/,
+        },
+        {
+            name: "IP rule malformed",
+            backend: { storage: { networkRules: { ipRules: ["10.0.0.0/33"] } } },
+            key: "backend.storage.networkRules.ipRules[0]",
+            message: /IPv4 address or CIDR/,
+        },
+        {
+            name: "subnet id malformed",
+            backend: { keyVault: { networkRules: { subnetIds: ["nodes"] } } },
+            key: "backend.keyVault.networkRules.subnetIds[0]",
+            message: /subnet resource id/,
+        },
+        {
+            name: "unknown key",
+            backend: { storageAccount: "x" },
+            key: "backend.storageAccount",
+            message: /unknown key|not a setting/,
+        },
+        {
+            name: "more ServiceAccounts than federated credentials",
+            change: workers(18),
+            key: "workers",
+            message: /at most 20 federated credentials: remove at least 1 worker/,
+        },
+    ];
+
+    it(`covers at least 15 Azure-specific bad configs (${cases.length})`, () => {
+        assert.ok(cases.length >= 15);
+    });
+
+    for (const c of cases) {
+        it(`${c.name} → ${c.key}`, () => {
+            const values = azureValues(c.backend, c.change);
+            if (values.environment === "prod") {
+                values.agentTokenSecretName = "t";
+                delete values.agentToken;
+                values.imagePullSecretName = "p";
+                delete values.imagePullCredentials;
+            }
+            const result = validateStackConfig(raw(values));
+            assert.equal(result.ok, false);
+            const match = result.problems.find((p) => p.key === c.key && c.message.test(p.message));
+            assert.ok(
+                match,
+                `expected ${c.key} ~ ${String(c.message)}; got:\n${result.problems.map((p) => `  ${p.key}: ${p.message}`).join("\n")}`,
+            );
+        });
+    }
+
+    it("accepts the documented good shapes, including 17 workers (20 ServiceAccounts with Sentinel)", () => {
+        for (const [backend, change] of [
+            [{}, undefined],
+            [{ oidcIssuerUrl: undefined, aks: { name: "aks-prod", resourceGroupName: "rg-aks" } }, undefined],
+            [{ keyVault: { existing: true, name: "kv-shared", readScope: "vault" } }, undefined],
+            [{ keyVault: { existing: true, name: "kv-shared", connections: { git_default: "x" } } }, undefined],
+            [{ storage: { existingAccount: true, existingContainer: true, accountName: "corpxcom" } }, undefined],
+            [{}, workers(17)],
+        ] as [Values, ((v: Values) => void) | undefined][]) {
+            const result = validateStackConfig(raw(azureValues(backend, change)));
+            assert.ok(result.ok, JSON.stringify(result.ok ? [] : result.problems));
+        }
+    });
+});
