@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvVar } from "../../../config/primitives";
 import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
-import { agentTags, backendScope, type BackendScope } from "../shared";
+import { agentTags, cloudBackendScope, type BackendScope } from "../shared";
 import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution } from "../types";
 import { createIdentity } from "./identity";
 import { type AwsBackendConfig, awsBackendSchema, validateAwsBackend } from "./schema";
@@ -76,16 +76,12 @@ export class AwsBackend extends pulumi.ComponentResource {
     constructor(name: string, args: AwsBackendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("astro-agent:index:AwsBackend", name, {}, opts);
         const cfg = args.config;
-        const explicit = this.getProvider("aws::");
-        const scope = backendScope({
-            parent: this,
-            name,
-            environment: args.environment,
-            provider: explicit
-                ? undefined
-                : new aws.Provider(`${name}-provider`, { region: cfg.region }, { parent: this }),
-            tags: agentTags(args.resourceNamePrefix, "/"),
-        });
+        const scope = cloudBackendScope(
+            this,
+            { name, environment: args.environment, tags: agentTags(args.resourceNamePrefix, "/") },
+            "aws",
+            () => new aws.Provider(`${name}-provider`, { region: cfg.region }, { parent: this }),
+        );
         const caller = aws.getCallerIdentityOutput({}, scope.invoke);
         const partition = aws.getPartitionOutput({}, scope.invoke);
 

@@ -54,6 +54,28 @@ export function backendScope(args: {
     tags: Record<string, string>;
 }): BackendScope {
     const { parent, provider } = args;
+    return scopeWith(args, parent, provider);
+}
+
+/**
+ * The scope of a cloud backend component: the cloud's provider from the parent chain (`providers:
+ * [p]`) when one was passed for `pkg`, otherwise the one `createProvider` makes (called only then).
+ */
+export function cloudBackendScope(
+    component: pulumi.ComponentResource,
+    args: { name: string; environment: Environment; tags: Record<string, string> },
+    pkg: string,
+    createProvider: () => pulumi.ProviderResource,
+): BackendScope {
+    const explicit = component.getProvider(`${pkg}::`);
+    return scopeWith(args, component, explicit === undefined ? createProvider() : undefined);
+}
+
+function scopeWith(
+    args: { name: string; environment: Environment; tags: Record<string, string> },
+    parent: pulumi.Resource,
+    provider: pulumi.ProviderResource | undefined,
+): BackendScope {
     const child: pulumi.CustomResourceOptions = provider === undefined ? { parent } : { parent, provider };
     return {
         name: args.name,
