@@ -12,3 +12,5 @@ export { LocalBackend, localBackend } from "./backends/local";
 export { externalBackend } from "./backends/external";
 export { AwsBackend, awsBackend, type AwsBackendConfig } from "./backends/aws";
 export * from "./backends/aws/policies";
+export { GcpBackend, gcpBackend, type GcpBackendConfig } from "./backends/gcp";
+export * from "./backends/gcp/policies";

@@ -1177,13 +1177,28 @@ export const agentConfigSchema = strictObject(agentConfigShape)
                 const issues: BackendIssue[] = backend.validate(cfg.backend, {
                     environment: cfg.environment,
                     requiredConnections: requiredConnections(cfg),
+                    env: envLists(cfg).flatMap(({ path, env }) =>
+                        env.map((e, i) => ({ name: e.name, path: [...path, i, "name"] })),
+                    ),
+                    xcomCompression: cfg.xcom.compression,
                 });
                 for (const found of issues) {
                     issue(found.path, found.message);
                 }
             }
         },
-        reading(["backend", "dagBundles", "environment"]),
+        reading([
+            "backend",
+            "dagBundles",
+            "environment",
+            "commonEnv",
+            "workers",
+            "triggerer",
+            "dagProcessor",
+            "sentinel",
+            "loggingSidecar",
+            "xcom",
+        ]),
     );
 
 /** Stack config as written (defaults optional): also the args type of `RemoteExecutionAgent`. */

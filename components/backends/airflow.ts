@@ -2,3 +2,5 @@
 export const LOCAL_SECRET_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend";
 export const AWS_SECRETS_MANAGER_BACKEND = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend";
 export const XCOM_OBJECT_STORAGE_BACKEND = "airflow.providers.common.io.xcom.backend.XComObjectStorageBackend";
+export const CLOUD_SECRET_MANAGER_BACKEND =
+    "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend";

@@ -104,4 +104,8 @@ export interface BackendValidationView {
     environment: "dev" | "prod";
     /** Connection ids the DAG bundles need, with the config path that asks for each. */
     requiredConnections: { connId: string; path: (string | number)[] }[];
+    /** Every env variable name the config sets (commonEnv, components, sidecars), with its config path. */
+    env: { name: string; path: (string | number)[] }[];
+    /** `xcom.compression`, when set. */
+    xcomCompression?: string | undefined;
 }

@@ -6,7 +6,12 @@ import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { componentSlug } from "../../names";
-import { type BackendScope, serviceAccountNames } from "../shared";
+import {
+    type BackendScope,
+    installationId,
+    installationKey as sharedInstallationKey,
+    serviceAccountNames,
+} from "../shared";
 import type { AgentServiceAccountRef } from "../types";
 import { agentAccessPolicy, eksClusterArn, irsaTrustPolicy, podIdentityTrustPolicy } from "./policies";
 import { type AwsBackendConfig, clusterName, EKS_CLUSTER_ARN } from "./schema";
@@ -42,8 +47,7 @@ export interface AwsIdentity {
  * collide. At most 30 + 15 characters (IAM allows 64).
  */
 export function defaultRoleName(resourceNamePrefix: string, installation: readonly string[]): string {
-    const id = createHash("sha256").update(installation.join("/")).digest("hex").slice(0, 8);
-    return `${resourceNamePrefix}-agent-${id}`;
+    return `${resourceNamePrefix}-agent-${installationId(installation)}`;
 }
 
 /** Logical-name part of a managed policy attachment: policy name + 8 hex of the ARN (order-independent, unique). */
@@ -54,8 +58,7 @@ export function attachmentSlug(policyArn: string): string {
 
 /** What identifies this installation for the role name: project, stack, cluster, namespace. */
 export function installationKey(cfg: AwsBackendConfig, namespace: string): string[] {
-    const cluster = cfg.eksClusterArn ?? cfg.eksClusterName ?? cfg.oidcProvider?.arn ?? "";
-    return [pulumi.getProject(), pulumi.getStack(), cluster, namespace];
+    return sharedInstallationKey(cfg.eksClusterArn ?? cfg.eksClusterName ?? cfg.oidcProvider?.arn ?? "", namespace);
 }
 
 /** Trust: the cluster's OIDC provider with the exact subjects (IRSA), or Pod Identity for this cluster's ServiceAccounts. */

@@ -1,5 +1,4 @@
 // The `backend` config branch of the AWS backend and its cross-key checks.
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
     connectionId,
@@ -9,7 +8,13 @@ import {
     strictObject,
     urlString,
 } from "../../../config/primitives";
-import { prefixesOverlap, prefixOverlapIssues } from "../shared";
+import {
+    defaultSecretPrefixes,
+    prefixesOverlap,
+    prefixOverlapIssues,
+    secretPrefixEntries,
+    type SecretPrefixes,
+} from "../shared";
 import type { BackendIssue } from "../types";
 import { issuerHostPath } from "./policies";
 
@@ -185,36 +190,16 @@ export const awsBackendSchema = strictObject({
 });
 export type AwsBackendConfig = z.output<typeof awsBackendSchema>;
 
-/** The resolved Secrets Manager prefixes of a stack. */
-export interface SecretPrefixes {
-    connections: string;
-    variables: string;
-    config: string | null;
-}
-
 /**
  * The prefixes in use: the configured ones, else `<project>/<stack>/connections` and `…/variables`, so
  * two stacks in one account never seed the same secret names nor read each other's secrets.
  */
 export function secretPrefixes(
     sm: AwsBackendConfig["secretsManager"],
-    project: string = pulumi.getProject(),
-    stack: string = pulumi.getStack(),
+    project?: string,
+    stack?: string,
 ): SecretPrefixes {
-    return {
-        connections: sm.connectionsPrefix ?? `${project}/${stack}/connections`,
-        variables: sm.variablesPrefix ?? `${project}/${stack}/variables`,
-        config: sm.configPrefix,
-    };
-}
-
-/** The prefixes in use, as `[config key, prefix]` (config only when enabled). */
-export function secretPrefixEntries(p: SecretPrefixes): [string, string][] {
-    return [
-        ["connectionsPrefix", p.connections],
-        ["variablesPrefix", p.variables],
-        ...(p.config === null ? [] : ([["configPrefix", p.config]] as [string, string][])),
-    ];
+    return defaultSecretPrefixes(sm, "/", project, stack);
 }
 
 /** The cluster the role is bound to, from `eksClusterArn` or `eksClusterName` (account filled in later). */

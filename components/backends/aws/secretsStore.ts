@@ -2,7 +2,7 @@
 // secret config, seeded as `<prefix>/<key>` secrets whose values stay Pulumi secrets.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type BackendScope, secretRecoveryDays, seedEntries } from "../shared";
+import { type BackendScope, grantedSecretPrefixes, secretRecoveryDays, seedEntries } from "../shared";
 import { type AwsBackendConfig, secretPrefixes } from "./schema";
 
 /** What the secrets store gives the chart and the role. */
@@ -56,7 +56,7 @@ export function createSecretsStore(
             config_prefix: prefixes.config,
             region_name: cfg.region,
         },
-        prefixes: [prefixes.connections, prefixes.variables, ...(prefixes.config === null ? [] : [prefixes.config])],
+        prefixes: grantedSecretPrefixes(prefixes),
         resources,
     };
 }
