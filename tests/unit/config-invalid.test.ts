@@ -215,7 +215,7 @@ const cases: Case[] = [
         name: "backend kind unknown",
         change: (v) => (v.backend = { kind: "s3" }),
         key: "backend.kind",
-        message: /must be one of 'local', 'external', 'aws' \(planned: azure, gcp, vault\)/,
+        message: /must be one of 'local', 'external', 'aws', 'gcp' \(planned: azure, vault\)/,
     },
     {
         name: "local backend in prod",
@@ -415,7 +415,7 @@ describe("invalid stack config", () => {
         const values = baseValues();
         delete values.agentToken;
         values.workers = [worker({ replics: 1 })];
-        values.backend = { kind: "gcp" };
+        values.backend = { kind: "vault" };
         values.namespace = "Bad Namespace";
         const result = validateStackConfig(raw(values));
         assert.equal(result.ok, false);

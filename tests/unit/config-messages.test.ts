@@ -101,12 +101,20 @@ function variants(): { name: string; values: Values; prefix: string | undefined 
     external.backend = { kind: "external", secretBackend: "a.b.C", xcomPath: "s3://bucket/xcom" };
     const aws = baseValues();
     aws.backend = { kind: "aws", region: "eu-west-1", eksClusterName: "my-cluster" };
+    const gcp = baseValues();
+    gcp.backend = {
+        kind: "gcp",
+        project: "my-data-project",
+        location: "europe-west1",
+        workloadPool: "my-data-project.svc.id.goog",
+    };
     const localBundle = baseValues();
     localBundle.dagBundles = [{ type: "local", name: "dags" }];
     return [
         { name: "local backend, git bundle", values: local, prefix: undefined },
         { name: "external backend", values: external, prefix: "backend" },
         { name: "aws backend", values: aws, prefix: "backend" },
+        { name: "gcp backend", values: gcp, prefix: "backend" },
         { name: "local bundle", values: localBundle, prefix: "dagBundles" },
     ];
 }

@@ -60,7 +60,10 @@ export const gcpBackendSchema = strictObject({
             pattern: /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/,
             rule: "at most 40 lower-case letters, digits and '-'",
         }).describe("Cluster name."),
-        location: location("europe-west1").describe("The cluster's region or zone."),
+        location: identifier("a GKE cluster location", "europe-west1", {
+            pattern: /^[a-z]+(-[a-z]+)*[0-9]+(-[a-z])?$/,
+            rule: "a region such as europe-west1 or a zone such as europe-west1-b",
+        }).describe("The cluster's region or zone."),
         project: identifier("a Google Cloud project id", "my-gke-project", {
             pattern: PROJECT_ID,
             rule: "6-30 lower-case letters, digits and '-', starting with a letter",
