@@ -8,20 +8,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { componentSlug } from "../../names";
 import {
     type BackendScope,
+    type CloudBackendArgs,
     installationId,
     installationKey as sharedInstallationKey,
     serviceAccountNames,
 } from "../shared";
-import type { AgentServiceAccountRef } from "../types";
 import { agentAccessPolicy, eksClusterArn, irsaTrustPolicy, podIdentityTrustPolicy } from "./policies";
 import { type AwsBackendConfig, clusterName, EKS_CLUSTER_ARN } from "./schema";
 
 /** Inputs of {@link createIdentity}. */
-export interface AwsIdentityArgs {
-    config: AwsBackendConfig;
-    namespace: string;
-    serviceAccounts: AgentServiceAccountRef[];
-    resourceNamePrefix: string;
+export interface AwsIdentityArgs extends Omit<CloudBackendArgs<AwsBackendConfig>, "environment"> {
     partition: pulumi.Output<string>;
     dnsSuffix: pulumi.Output<string>;
     /** The deploying account (the cluster's, unless `eksClusterArn` names another). */

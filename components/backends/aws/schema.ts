@@ -9,9 +9,12 @@ import {
     urlString,
 } from "../../../config/primitives";
 import {
+    bucketIssues,
+    customerKeyIssues,
     defaultSecretPrefixes,
     prefixesOverlap,
     prefixOverlapIssues,
+    repeatIssues,
     secretPrefixEntries,
     type SecretPrefixes,
 } from "../shared";
@@ -282,35 +285,11 @@ export function validateAwsBackend(cfg: AwsBackendConfig, environment: "dev" | "
             });
         }
     });
-    cfg.managedPolicyArns.forEach((arn, i) => {
-        if (cfg.managedPolicyArns.indexOf(arn) !== i) {
-            issues.push({ path: at("managedPolicyArns", i), message: `lists '${arn}' twice` });
-        }
-    });
-    if (cfg.xcom.existingBucket && cfg.xcom.bucketName === undefined) {
-        issues.push({
-            path: at("xcom", "bucketName"),
-            message: "is required with xcom.existingBucket: name the bucket",
-        });
-    }
-    if (cfg.xcom.existingBucket && (cfg.xcom.versioning || cfg.xcom.forceDestroy)) {
-        issues.push({
-            path: at("xcom", "existingBucket"),
-            message: "an existing bucket is not managed here: drop xcom.versioning and xcom.forceDestroy",
-        });
-    }
-    if (environment === "prod" && cfg.xcom.forceDestroy) {
-        issues.push({
-            path: at("xcom", "forceDestroy"),
-            message: "is refused in prod: the XCom bucket must survive destroy",
-        });
-    }
-    if (cfg.encryption.kind === "existingKey" && cfg.encryption.keyArn === undefined) {
-        issues.push({ path: at("encryption", "keyArn"), message: "is required with encryption.kind 'existingKey'" });
-    }
-    if (cfg.encryption.kind !== "existingKey" && cfg.encryption.keyArn !== undefined) {
-        issues.push({ path: at("encryption", "keyArn"), message: "is only used with encryption.kind 'existingKey'" });
-    }
+    issues.push(
+        ...repeatIssues(cfg.managedPolicyArns, (i) => at("managedPolicyArns", i)),
+        ...bucketIssues(cfg.xcom, environment, at),
+        ...customerKeyIssues(cfg.encryption.kind, "keyArn", cfg.encryption.keyArn, at),
+    );
     if (cfg.encryption.keyArn !== undefined && !cfg.encryption.keyArn.includes(`:kms:${cfg.region}:`)) {
         issues.push({ path: at("encryption", "keyArn"), message: `must be a key in ${cfg.region} (backend.region)` });
     }

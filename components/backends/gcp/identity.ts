@@ -8,8 +8,13 @@ import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as storage from "@pulumi/gcp/storage";
 import { componentSlug } from "../../names";
-import { type BackendScope, installationId, installationKey, serviceAccountNames } from "../shared";
-import type { AgentServiceAccountRef } from "../types";
+import {
+    type BackendScope,
+    type CloudBackendArgs,
+    installationId,
+    installationKey,
+    serviceAccountNames,
+} from "../shared";
 import {
     agentGrants,
     customRoleName,
@@ -22,11 +27,7 @@ import {
 import type { GcpBackendConfig } from "./schema";
 
 /** Inputs of {@link createIdentity}. */
-export interface GcpIdentityArgs {
-    config: GcpBackendConfig;
-    namespace: string;
-    serviceAccounts: AgentServiceAccountRef[];
-    resourceNamePrefix: string;
+export interface GcpIdentityArgs extends Omit<CloudBackendArgs<GcpBackendConfig>, "environment"> {
     /** Number of `config.project` (secret resource names). */
     projectNumber: pulumi.Output<string>;
     /** The workload identity pool and the number of its project (principal identifiers). */

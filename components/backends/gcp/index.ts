@@ -12,8 +12,14 @@ import * as projects from "@pulumi/gcp/projects";
 import * as storage from "@pulumi/gcp/storage";
 import { Provider as GcpProvider } from "@pulumi/gcp/provider";
 import { CLOUD_SECRET_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
-import { backendScope, type BackendScope, installationId } from "../shared";
-import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution } from "../types";
+import {
+    type BackendScope,
+    type CloudBackendArgs,
+    cloudBackendArgs,
+    cloudBackendScope,
+    installationId,
+} from "../shared";
+import type { AgentBackend, BackendContext, BackendContribution } from "../types";
 import { createIdentity } from "./identity";
 import { KMS_ENCRYPTER_DECRYPTER_ROLE, serviceAccountMember, type IamGrant } from "./policies";
 import { type GcpBackendConfig, gcpBackendSchema, poolProject, validateGcpBackend } from "./schema";
@@ -23,17 +29,7 @@ import { createXComStore } from "./xcomStore";
 export { gcpBackendSchema, validateGcpBackend, type GcpBackendConfig } from "./schema";
 
 /** Args of {@link GcpBackend}. */
-export interface GcpBackendArgs {
-    /** The parsed `backend` block. */
-    config: GcpBackendConfig;
-    /** Namespace of the agent's ServiceAccounts (part of every member). */
-    namespace: string;
-    /** The exact ServiceAccounts to bind. */
-    serviceAccounts: AgentServiceAccountRef[];
-    resourceNamePrefix: string;
-    /** prod retains the data stores on destroy. */
-    environment: "dev" | "prod";
-}
+export type GcpBackendArgs = CloudBackendArgs<GcpBackendConfig>;
 
 /** The workload identity pool: given, or the cluster's (which must have Workload Identity enabled). */
 function workloadPool(scope: BackendScope, cfg: GcpBackendConfig): pulumi.Output<string> {
@@ -138,19 +134,14 @@ export class GcpBackend extends pulumi.ComponentResource {
     constructor(name: string, args: GcpBackendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("astro-agent:index:GcpBackend", name, {}, opts);
         const cfg = args.config;
-        const explicit = this.getProvider("gcp::");
-        const scope = backendScope({
-            parent: this,
+        // GCP label keys allow no '/': the prefix goes under `astro-agent-prefix`, lower-cased
+        const scope = cloudBackendScope(this, {
             name,
             environment: args.environment,
-            provider: explicit
-                ? undefined
-                : new GcpProvider(`${name}-provider`, { project: cfg.project }, { parent: this }),
-            tags: {
-                "managed-by": "pulumi",
-                application: "astro-remote-execution-agent",
-                "astro-agent-prefix": args.resourceNamePrefix.toLowerCase(),
-            },
+            pkg: "gcp",
+            newProvider: (o) => new GcpProvider(`${name}-provider`, { project: cfg.project }, o),
+            prefixTag: "astro-agent-prefix",
+            resourceNamePrefix: args.resourceNamePrefix.toLowerCase(),
         });
         const projectNumber = (projectId: string) => organizations.getProjectOutput({ projectId }, scope.invoke).number;
         const number = cfg.projectNumber === undefined ? projectNumber(cfg.project) : pulumi.output(cfg.projectNumber);
@@ -209,16 +200,6 @@ export const gcpBackend: AgentBackend<typeof gcpBackendSchema> = {
             : [],
     validate: (backend, view) => validateGcpBackend(backend, view),
     create(backend, ctx: BackendContext): BackendContribution {
-        return new GcpBackend(
-            `${ctx.name}-gcp`,
-            {
-                config: backend,
-                namespace: ctx.namespaceName,
-                serviceAccounts: ctx.serviceAccounts,
-                resourceNamePrefix: ctx.resourceNamePrefix,
-                environment: ctx.environment,
-            },
-            { parent: ctx.parent },
-        ).contribution;
+        return new GcpBackend(`${ctx.name}-gcp`, cloudBackendArgs(backend, ctx), { parent: ctx.parent }).contribution;
     },
 };

@@ -1,7 +1,15 @@
 // The `backend` config branch of the GCP backend and its cross-key checks.
 import { z } from "zod";
 import { connectionId, identifier, secretString, strictObject } from "../../../config/primitives";
-import { defaultSecretPrefixes, prefixOverlapIssues, secretPrefixEntries, type SecretPrefixes } from "../shared";
+import {
+    bucketIssues,
+    customerKeyIssues,
+    defaultSecretPrefixes,
+    prefixOverlapIssues,
+    repeatIssues,
+    secretPrefixEntries,
+    type SecretPrefixes,
+} from "../shared";
 import type { BackendIssue, BackendValidationView } from "../types";
 
 /** Project ids: 6-30 lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen. */
@@ -261,35 +269,11 @@ export function validateGcpBackend(cfg: GcpBackendConfig, view: BackendValidatio
             message: "is only used with replication kind 'userManaged'",
         });
     }
-    replication.locations.forEach((loc, i) => {
-        if (replication.locations.indexOf(loc) !== i) {
-            issues.push({ path: at("secretManager", "replication", "locations", i), message: `lists '${loc}' twice` });
-        }
-    });
-    if (cfg.xcom.existingBucket && cfg.xcom.bucketName === undefined) {
-        issues.push({
-            path: at("xcom", "bucketName"),
-            message: "is required with xcom.existingBucket: name the bucket",
-        });
-    }
-    if (cfg.xcom.existingBucket && (cfg.xcom.versioning || cfg.xcom.forceDestroy)) {
-        issues.push({
-            path: at("xcom", "existingBucket"),
-            message: "an existing bucket is not managed here: drop xcom.versioning and xcom.forceDestroy",
-        });
-    }
-    if (view.environment === "prod" && cfg.xcom.forceDestroy) {
-        issues.push({
-            path: at("xcom", "forceDestroy"),
-            message: "is refused in prod: the XCom bucket must survive destroy",
-        });
-    }
-    if (cfg.encryption.kind === "existingKey" && cfg.encryption.keyName === undefined) {
-        issues.push({ path: at("encryption", "keyName"), message: "is required with encryption.kind 'existingKey'" });
-    }
-    if (cfg.encryption.kind !== "existingKey" && cfg.encryption.keyName !== undefined) {
-        issues.push({ path: at("encryption", "keyName"), message: "is only used with encryption.kind 'existingKey'" });
-    }
+    issues.push(
+        ...repeatIssues(replication.locations, (i) => at("secretManager", "replication", "locations", i)),
+        ...bucketIssues(cfg.xcom, view.environment, at),
+        ...customerKeyIssues(cfg.encryption.kind, "keyName", cfg.encryption.keyName, at),
+    );
     const keyLoc = keyLocation(cfg);
     if (cfg.encryption.kind === "existingKey" && keyLoc !== undefined && keyLoc !== cfg.location) {
         issues.push({

@@ -3,7 +3,7 @@
 // stay Pulumi secrets.
 import * as pulumi from "@pulumi/pulumi";
 import * as secretmanager from "@pulumi/gcp/secretmanager";
-import { type BackendScope, grantedSecretPrefixes, seedEntries } from "../shared";
+import { type BackendScope, grantedSecretPrefixes, prefixKwargs, seedAll } from "../shared";
 import { type GcpBackendConfig, secretPrefixesOf } from "./schema";
 
 /** What the secrets store gives the chart and the grants. */
@@ -38,10 +38,7 @@ export function createSecretsStore(
     const sm = cfg.secretManager;
     const prefixes = secretPrefixesOf(cfg);
     const secretId = (prefix: string, key: string) => `${prefix}${sm.sep}${key}`;
-    const entries = [
-        ...seedEntries(scope.name, "conn", prefixes.connections, sm.connections, secretId),
-        ...seedEntries(scope.name, "var", prefixes.variables, sm.variables, secretId),
-    ];
+    const entries = seedAll(scope.name, prefixes, sm, secretId);
     const resources = entries.flatMap((entry) => {
         const secret = new secretmanager.Secret(
             entry.logicalName,
@@ -63,13 +60,7 @@ export function createSecretsStore(
         return [secret, version];
     });
     return {
-        kwargs: {
-            connections_prefix: prefixes.connections,
-            variables_prefix: prefixes.variables,
-            config_prefix: prefixes.config,
-            project_id: cfg.project,
-            sep: sm.sep,
-        },
+        kwargs: { ...prefixKwargs(prefixes), project_id: cfg.project, sep: sm.sep },
         prefixes: grantedSecretPrefixes(prefixes),
         resources,
     };

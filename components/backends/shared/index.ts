@@ -1,5 +1,6 @@
 // What every cloud backend shares: child scope and prod retention, secret prefixes and seeding,
-// identity subjects. Azure and GCP reuse these; only the cloud resources differ.
+// identity subjects, data-store rules. Azure and GCP reuse these; only the cloud resources differ.
 export * from "./identity";
 export * from "./scope";
 export * from "./secrets";
+export * from "./stores";

@@ -1,6 +1,7 @@
 // Resource options every cloud backend gives its children: one parent, the provider it was handed or
 // created, and prod retention for data stores. Built once per backend component.
 import type * as pulumi from "@pulumi/pulumi";
+import type { AgentServiceAccountRef, BackendContext } from "../types";
 
 /** Environment of the stack: `prod` keeps data stores on destroy. */
 export type Environment = "dev" | "prod";
@@ -51,4 +52,59 @@ export function backendScope(args: {
         invoke: provider === undefined ? { parent } : { parent, provider },
         tags: args.tags,
     };
+}
+
+/** Args of every cloud backend component: its `backend` block and where the agent runs. */
+export interface CloudBackendArgs<C> {
+    /** The parsed `backend` block. */
+    config: C;
+    /** Namespace of the agent's ServiceAccounts (part of every identity subject). */
+    namespace: string;
+    /** The exact ServiceAccounts to bind. */
+    serviceAccounts: AgentServiceAccountRef[];
+    /** Prefix of the cloud-wide names the backend derives. */
+    resourceNamePrefix: string;
+    /** prod retains the data stores on destroy. */
+    environment: Environment;
+}
+
+/** The args of a cloud backend component, from the agent's context. */
+export function cloudBackendArgs<C>(config: C, ctx: BackendContext): CloudBackendArgs<C> {
+    return {
+        config,
+        namespace: ctx.namespaceName,
+        serviceAccounts: ctx.serviceAccounts,
+        resourceNamePrefix: ctx.resourceNamePrefix,
+        environment: ctx.environment,
+    };
+}
+
+/**
+ * The scope of a cloud backend component: the `<pkg>` provider that came down the parent chain
+ * (`providers: [...]`), else the one `newProvider` creates as its child; and the agent's tags, the prefix
+ * under `prefixTag` (clouds differ in which characters a tag key may hold).
+ */
+export function cloudBackendScope(
+    component: pulumi.ComponentResource,
+    args: {
+        name: string;
+        environment: Environment;
+        pkg: string;
+        newProvider: (opts: pulumi.CustomResourceOptions) => pulumi.ProviderResource;
+        prefixTag: string;
+        resourceNamePrefix: string;
+    },
+): BackendScope {
+    const explicit = component.getProvider(`${args.pkg}::`);
+    return backendScope({
+        parent: component,
+        name: args.name,
+        environment: args.environment,
+        provider: explicit ? undefined : args.newProvider({ parent: component }),
+        tags: {
+            "managed-by": "pulumi",
+            application: "astro-remote-execution-agent",
+            [args.prefixTag]: args.resourceNamePrefix,
+        },
+    });
 }

@@ -115,3 +115,21 @@ export function seedEntries(
             value: values[key] as pulumi.Input<string>,
         }));
 }
+
+/** The connections and variables to seed, connections first, each kind sorted by key. */
+export function seedAll(
+    name: string,
+    prefixes: SecretPrefixes,
+    values: { connections: Record<string, pulumi.Input<string>>; variables: Record<string, pulumi.Input<string>> },
+    secretName: (prefix: string, key: string) => string,
+): SeedEntry[] {
+    return [
+        ...seedEntries(name, "conn", prefixes.connections, values.connections, secretName),
+        ...seedEntries(name, "var", prefixes.variables, values.variables, secretName),
+    ];
+}
+
+/** The prefix kwargs every Airflow secrets backend with prefixes takes. */
+export function prefixKwargs(p: SecretPrefixes): Record<string, string | null> {
+    return { connections_prefix: p.connections, variables_prefix: p.variables, config_prefix: p.config };
+}
