@@ -24,9 +24,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-#: Predefined roles and their permissions (IAM roles reference: "Cloud Storage roles", "Secret Manager
-#: roles", "Service Accounts roles"). Only the permissions that matter to what the agent calls are
-#: listed for objectUser in full; the others are the complete documented sets.
+#: Predefined roles and their permissions, transcribed from Google's IAM roles reference ("Cloud Storage
+#: roles", "Secret Manager roles", "Service Accounts roles"); a role not listed here raises.
 ROLES: dict[str, frozenset[str]] = {
     # https://cloud.google.com/storage/docs/access-control/iam-roles (Storage Object User)
     "roles/storage.objectUser": frozenset(
@@ -49,11 +48,6 @@ ROLES: dict[str, frozenset[str]] = {
             "storage.objects.restore",
             "storage.objects.update",
         }
-    ),
-    "roles/storage.objectViewer": frozenset(
-        {"resourcemanager.projects.get", "resourcemanager.projects.list", "storage.folders.get",
-         "storage.folders.list", "storage.managedFolders.get", "storage.managedFolders.list",
-         "storage.objects.get", "storage.objects.list"}
     ),
     # https://cloud.google.com/secret-manager/docs/access-control (Secret Manager Secret Accessor)
     "roles/secretmanager.secretAccessor": frozenset({"secretmanager.versions.access"}),
