@@ -4,12 +4,8 @@
 // Google service account, the bucket and its hardening, the seeded secrets and the chart's Airflow
 // settings. The Airflow permission proof (tests/airflow/test_gcp_permissions.py) judges exactly these.
 // Values the mock runtime computes (project number 987654321098, the workload pool) are placeholders.
-import * as path from "node:path";
-import { parseArgs } from "node:util";
-import agentProgram from "../index";
-import { applySet } from "./aws-policy";
-import { MOCK_GCP_PROJECT_NUMBER, runUnderMocks, unwrapSecrets, type RecordedResource } from "./lib/mockRun";
-import { readStackFile } from "./lib/stackFile";
+import { MOCK_GCP_PROJECT_NUMBER, unwrapSecrets, type RecordedResource } from "./lib/mockRun";
+import { policyCli } from "./lib/policyCli";
 
 interface Grant {
     resource: { kind: "project" | "bucket" | "serviceAccount"; name: string };
@@ -99,39 +95,8 @@ export function gcpDocuments(resources: readonly RecordedResource[]): Record<str
     };
 }
 
-async function main(): Promise<number> {
-    const { values: args } = parseArgs({
-        options: {
-            stack: { type: "string" },
-            "stack-file": { type: "string" },
-            set: { type: "string", multiple: true },
-        },
-        allowPositionals: false,
-    });
-    if (args.stack === undefined) {
-        process.stderr.write("usage: npx tsx scripts/gcp-policy.ts --stack NAME [--stack-file FILE] [--set k.p=v]\n");
-        return 2;
-    }
-    const stackFile = readStackFile(path.join(__dirname, ".."), args.stack, args["stack-file"]);
-    for (const assignment of args.set ?? []) {
-        applySet(stackFile, assignment);
-    }
-    const result = await runUnderMocks({ ...stackFile, program: agentProgram });
-    const docs = gcpDocuments(result.resources);
-    if ((docs.grants as unknown[]).length === 0) {
-        process.stderr.write(`stack '${args.stack}' creates no GCP grant (backend.kind is not gcp)\n`);
-        return 1;
-    }
-    process.stdout.write(`${JSON.stringify({ stack: args.stack, ...docs }, null, 2)}\n`);
-    return 0;
-}
-
 if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (err: unknown) => {
-            process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-            process.exit(1);
-        },
+    policyCli("gcp-policy.ts", gcpDocuments, (docs) =>
+        (docs.grants as unknown[]).length === 0 ? "creates no GCP grant (backend.kind is not gcp)" : undefined,
     );
 }
