@@ -14,3 +14,5 @@ export { AwsBackend, awsBackend, type AwsBackendConfig } from "./backends/aws";
 export * from "./backends/aws/policies";
 export { AzureBackend, azureBackend, type AzureBackendConfig } from "./backends/azure";
 export * from "./backends/azure/roles";
+export { GcpBackend, gcpBackend, type GcpBackendConfig } from "./backends/gcp";
+export * from "./backends/gcp/policies";

@@ -1178,13 +1178,28 @@ export const agentConfigSchema = strictObject(agentConfigShape)
                     environment: cfg.environment,
                     requiredConnections: requiredConnections(cfg),
                     serviceAccountCount: cfg.workers.length + 2 + (cfg.sentinel.enabled ? 1 : 0),
+                    env: envLists(cfg).flatMap(({ path, env }) =>
+                        env.map((e, i) => ({ name: e.name, path: [...path, i, "name"] })),
+                    ),
+                    xcomCompression: cfg.xcom.compression,
                 });
                 for (const found of issues) {
                     issue(found.path, found.message);
                 }
             }
         },
-        reading(["backend", "dagBundles", "environment", "workers", "sentinel"]),
+        reading([
+            "backend",
+            "dagBundles",
+            "environment",
+            "commonEnv",
+            "workers",
+            "triggerer",
+            "dagProcessor",
+            "sentinel",
+            "loggingSidecar",
+            "xcom",
+        ]),
     );
 
 /** Stack config as written (defaults optional): also the args type of `RemoteExecutionAgent`. */

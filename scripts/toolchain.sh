@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Build (from the Go module proxy only) and cache the offline toolchain for Pulumi + a local Kubernetes API server:
-#   pulumi CLI, pulumi-language-nodejs, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager, etcd.
+#   pulumi CLI, pulumi-language-nodejs, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager, etcd,
+#   and fake-gcs-server (the GCS emulator of the GCP permission proof in tests/airflow).
 #
 # Usage:
 #   scripts/toolchain.sh [install]        build what is missing (idempotent; a second run only verifies)
-#   scripts/toolchain.sh install <step>.. only these steps: pulumi | nodejs | provider | k8s | etcd
+#   scripts/toolchain.sh install <step>.. only these steps: pulumi | nodejs | provider | k8s | etcd | fakegcs
 #   scripts/toolchain.sh --print-env      print `export ...` lines (eval "$(scripts/toolchain.sh --print-env)")
 #   scripts/toolchain.sh --versions       print the pinned versions
 #
@@ -35,6 +36,11 @@ K8S_PROVIDER_PSEUDO="v4.0.0-20260115033456-f47bc2d6f199"
 
 # Kubernetes (kube-apiserver, kube-controller-manager) and etcd at Kubernetes' own go.mod pin.
 K8S_VERSION="1.36.5"
+
+# GCS emulator for the GCP permission proof (tests/airflow/gcp_recorder.py). Its go.mod has no replace directives,
+# so a wrapper module with `go get -tool` builds it as published.
+FAKE_GCS_MODULE="github.com/fsouza/fake-gcs-server"
+FAKE_GCS_VERSION="1.56.1"
 
 export GOPROXY="${TOOLCHAIN_GOPROXY:-https://proxy.golang.org}"   # no ",direct": GitHub is unreachable anyway
 export GOSUMDB=off          # sum.golang.org is unreachable from here (connect timeout); the proxy is the only source
@@ -74,12 +80,14 @@ dir_nodejs()   { echo "$CACHE/pulumi-language-nodejs-$NODEJS_HOST_SDK_VERSION-pa
 dir_provider() { echo "$CACHE/pulumi-resource-kubernetes-$K8S_PROVIDER_VERSION"; }
 dir_k8s()      { echo "$CACHE/kubernetes-$K8S_VERSION"; }
 dir_etcd()     { echo "$CACHE/etcd-k8s-$K8S_VERSION"; }   # etcd version is derived from kubernetes' go.mod
+dir_fakegcs()  { echo "$CACHE/fake-gcs-server-$FAKE_GCS_VERSION"; }
 pulumi_home()  { echo "$CACHE/pulumi-home"; }
 
-# PATH gets pulumi (+ the language host linked next to it), kube-apiserver/kube-controller-manager and etcd.
+# PATH gets pulumi (+ the language host linked next to it), kube-apiserver/kube-controller-manager, etcd and
+# fake-gcs-server.
 # The Kubernetes provider is deliberately NOT on PATH: it is found in $PULUMI_HOME's plugin cache by exact version
 # (an "ambient" PATH copy would win without any version check and print a warning on every run).
-bin_dirs() { echo "$(dir_pulumi)/bin:$(dir_k8s)/bin:$(dir_etcd)/bin"; }
+bin_dirs() { echo "$(dir_pulumi)/bin:$(dir_k8s)/bin:$(dir_etcd)/bin:$(dir_fakegcs)/bin"; }
 
 print_env() {
   check_provider_version 2>&1 | sed 's/^/# /' >&2 || true
@@ -272,6 +280,27 @@ build_etcd() (
 )
 verify_etcd() { [[ -x "$(dir_etcd)/bin/etcd" ]] && "$(dir_etcd)/bin/etcd" --version >/dev/null 2>&1; }
 
+# ---------------------------------------------------------------------------------------------------------------------
+# 6. fake-gcs-server (GCS JSON API emulator; loopback only, started and stopped by the pytest fixture that uses it)
+# ---------------------------------------------------------------------------------------------------------------------
+build_fakegcs() (
+  local out; out="$(dir_fakegcs)"
+  local w; w="$(new_wrapper "$out" fake-gcs-server-build)"
+  cd "$w"
+  go get -tool "$FAKE_GCS_MODULE@v$FAKE_GCS_VERSION"
+  mkdir -p "$out/bin.tmp"
+  go build -trimpath -ldflags "-s -w" -o "$out/bin.tmp/fake-gcs-server" "$FAKE_GCS_MODULE"
+  rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
+  echo "$FAKE_GCS_MODULE@v$FAKE_GCS_VERSION" > "$out/VERSION"
+)
+# The binary has no --version flag: the VERSION file written after a successful build names what was built, and
+# `-help` proves the binary runs.
+verify_fakegcs() {
+  [[ -x "$(dir_fakegcs)/bin/fake-gcs-server" ]] &&
+    grep -qx "$FAKE_GCS_MODULE@v$FAKE_GCS_VERSION" "$(dir_fakegcs)/VERSION" 2>/dev/null &&
+    { "$(dir_fakegcs)/bin/fake-gcs-server" -help 2>&1 || true; } | grep -q -- "-backend"
+}
+
 ensure() {
   local step="$1"
   if [[ "$step" == provider ]] && [[ -x "$(dir_provider)/bin/pulumi-resource-kubernetes" ]] && ! plugin_installed; then
@@ -293,11 +322,12 @@ main() {
       echo "pulumi=$PULUMI_VERSION ($PULUMI_COMMIT)"
       echo "kubernetes-provider=$K8S_PROVIDER_VERSION ($K8S_PROVIDER_MODULE@$K8S_PROVIDER_PSEUDO)"
       echo "kubernetes=$K8S_VERSION"
+      echo "fake-gcs-server=$FAKE_GCS_VERSION ($FAKE_GCS_MODULE@v$FAKE_GCS_VERSION)"
       ;;
     install)
       command -v go >/dev/null || die "go not found"
       local steps=("${@:2}")
-      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s etcd)
+      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s etcd fakegcs)
       local t0; t0=$(date +%s)
       # An unbuildable provider version must not stop the other steps (the local cluster is useful on its own), but
       # the run still fails at the end. (No `ensure || ...`: that would disable `set -e` inside the build functions.)

@@ -3,3 +3,5 @@ export const LOCAL_SECRET_BACKEND = "airflow.secrets.local_filesystem.LocalFiles
 export const AWS_SECRETS_MANAGER_BACKEND = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend";
 export const XCOM_OBJECT_STORAGE_BACKEND = "airflow.providers.common.io.xcom.backend.XComObjectStorageBackend";
 export const AZURE_KEY_VAULT_BACKEND = "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend";
+export const CLOUD_SECRET_MANAGER_BACKEND =
+    "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend";

@@ -3,14 +3,15 @@ import { z } from "zod";
 import { awsBackend } from "./aws";
 import { azureBackend } from "./azure";
 import { externalBackend } from "./external";
+import { gcpBackend } from "./gcp";
 import { localBackend } from "./local";
 import type { AgentBackend } from "./types";
 
 /** Implemented backends, by `backend.kind`. */
-export const backends = [localBackend, externalBackend, awsBackend, azureBackend] as const;
+export const backends = [localBackend, externalBackend, awsBackend, azureBackend, gcpBackend] as const;
 
 /** Kinds that are planned but not built yet: they get a clear error instead of a crash. */
-export const PLANNED_BACKEND_KINDS = ["gcp", "vault"] as const;
+export const PLANNED_BACKEND_KINDS = ["vault"] as const;
 
 function plannedSchema(kind: (typeof PLANNED_BACKEND_KINDS)[number]) {
     return z.looseObject({ kind: z.literal(kind) }).superRefine((_v, ctx) => {
@@ -32,6 +33,7 @@ export const backendSchema = z.discriminatedUnion(
         externalBackend.schema,
         awsBackend.schema,
         azureBackend.schema,
+        gcpBackend.schema,
         ...PLANNED_BACKEND_KINDS.map(plannedSchema),
     ],
     {

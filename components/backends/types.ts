@@ -106,4 +106,8 @@ export interface BackendValidationView {
     requiredConnections: { connId: string; path: (string | number)[] }[];
     /** How many ServiceAccounts the agent's pods run as (workers, dag processor, triggerer, Sentinel). */
     serviceAccountCount: number;
+    /** Every env variable name the config sets (commonEnv, components, sidecars), with its config path. */
+    env: { name: string; path: (string | number)[] }[];
+    /** `xcom.compression`, when set. */
+    xcomCompression?: string | undefined;
 }

@@ -160,6 +160,26 @@ function azureState(type: string, name: string, inputs: Record<string, unknown>)
     }
 }
 
+/** Project number the mock runtime answers for every Google Cloud project (a placeholder in renders). */
+export const MOCK_GCP_PROJECT_NUMBER = "987654321098";
+
+/** Ids a real provider would assign, where the program uses them (GCP ids are resource names). */
+function computedId(type: string, name: string, inputs: Record<string, unknown>): string {
+    const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
+    switch (type) {
+        case "gcp:kms/keyRing:KeyRing":
+            return `projects/${str(inputs.project, "mock-project")}/locations/${str(inputs.location, "global")}/keyRings/${str(inputs.name, name)}`;
+        case "gcp:kms/cryptoKey:CryptoKey":
+            return `${str(inputs.keyRing, "keyRing")}/cryptoKeys/${str(inputs.name, name)}`;
+        case "gcp:secretmanager/secret:Secret":
+            return `projects/${str(inputs.project, "mock-project")}/secrets/${str(inputs.secretId, name)}`;
+        case "gcp:storage/bucket:Bucket":
+            return str(inputs.name, name);
+        default:
+            return `${name}-id`;
+    }
+}
+
 /** Outputs a real provider would compute, for the types the program uses. */
 function computedState(
     type: string,
@@ -188,6 +208,29 @@ function computedState(
         }
         case "aws:kms/key:Key":
             return { ...inputs, keyId: `${name}-id`, arn: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/${name}-id` };
+        case "gcp:serviceaccount/account:Account": {
+            const email = `${str(inputs.accountId, name)}@${str(inputs.project, "mock-project")}.iam.gserviceaccount.com`;
+            return {
+                ...inputs,
+                email,
+                member: `serviceAccount:${email}`,
+                name: `projects/${str(inputs.project, "mock-project")}/serviceAccounts/${email}`,
+            };
+        }
+        case "gcp:storage/bucket:Bucket": {
+            const bucket = str(inputs.name, name);
+            return { ...inputs, name: bucket, url: `gs://${bucket}` };
+        }
+        case "gcp:projects/iAMCustomRole:IAMCustomRole":
+            return {
+                ...inputs,
+                name: `projects/${str(inputs.project, "mock-project")}/roles/${str(inputs.roleId, name)}`,
+            };
+        case "gcp:projects/serviceIdentity:ServiceIdentity": {
+            const service = str(inputs.service, "service.googleapis.com").split(".")[0] ?? "service";
+            const email = `service-${MOCK_GCP_PROJECT_NUMBER}@gcp-sa-${service}.iam.gserviceaccount.com`;
+            return { ...inputs, email, member: `serviceAccount:${email}` };
+        }
         case "aws:secretsmanager/secret:Secret":
             return {
                 ...inputs,
@@ -222,6 +265,29 @@ export function mockInvoke(token: string, inputs: Record<string, unknown>): Reco
                         ],
                     },
                 ],
+            };
+        }
+        case "gcp:organizations/getProject:getProject":
+            return {
+                projectId: inputs.projectId,
+                number: MOCK_GCP_PROJECT_NUMBER,
+                name: inputs.projectId,
+                id: `projects/${String(inputs.projectId)}`,
+            };
+        case "gcp:container/getCluster:getCluster":
+            return {
+                name: inputs.name,
+                location: inputs.location,
+                project: inputs.project,
+                workloadIdentityConfigs: [{ workloadPool: `${String(inputs.project)}.svc.id.goog` }],
+            };
+        case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
+            const emailAddress = `service-${MOCK_GCP_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com`;
+            return {
+                project: inputs.project,
+                emailAddress,
+                member: `serviceAccount:${emailAddress}`,
+                id: emailAddress,
             };
         }
         case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": {
@@ -306,7 +372,7 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                     ...(args.provider ? { provider: args.provider } : {}),
                     ...(args.id === undefined || args.id === "" ? {} : { readId: args.id }),
                 });
-                const id = args.id !== undefined && args.id !== "" ? args.id : `${args.name}-id`;
+                const id = args.id !== undefined && args.id !== "" ? args.id : computedId(args.type, args.name, inputs);
                 const computed = computedState(args.type, args.name, inputs, args.id);
                 // Azure resources carry their ARM id (role assignment scopes are built from it).
                 return { id: typeof computed.id === "string" ? computed.id : id, state: computed };

@@ -952,6 +952,8 @@ class Checker:
                 self.report.add(
                     WARN, "xcom.path", path, "abfs without a conn id uses AzureBlobFileSystem() with no account name"
                 )
+            if scheme in ("gs", "gcs"):
+                self._check_gcs_adc(scheme, path, env_vars, attach)
             return
         env_name = f"AIRFLOW_CONN_{conn_id.upper()}"
         conn_env = self.all_conn_env()
@@ -976,6 +978,37 @@ class Checker:
             self.report.add(PASS, "xcom.path", path, f"connection '{conn_id}' -> {type(fs).__name__}")
             if type(fs).__name__ == "AzureBlobFileSystem":
                 self._check_azure_fs(fs, path, identity)
+
+    def _check_gcs_adc(self, scheme: str, path: str, env_vars: dict, attach) -> None:
+        """gs:// without a conn id: the provider's filesystem must authenticate with Application Default
+        Credentials (Workload Identity on GKE), not a key file or anonymously. ``google.auth.default`` is
+        stubbed (it would reach the metadata server) and must be what gcsfs used."""
+        with airflow_env(env_vars), _offline_patches(), quiet():
+            try:
+                fs = attach(scheme, None).fs
+                err = None
+            except Exception as ex:
+                fs, err = None, ex
+        if err is not None:
+            self.report.add(FAIL, "xcom.path", path, f"the provider could not build the gs:// filesystem: {_err(err)}")
+            return
+        from gcsfs import GCSFileSystem  # noqa: PLC0415
+
+        method = getattr(getattr(fs, "credentials", None), "method", None)
+        # `method` is how gcsfs authenticated when the filesystem was built (attach caches it per process,
+        # so google.auth.default is called only for the first file checked)
+        if not isinstance(fs, GCSFileSystem) or method != "google_default":
+            self.report.add(
+                FAIL,
+                "xcom.path",
+                path,
+                f"gs:// without a conn id built {type(fs).__name__} authenticated by {method!r}, "
+                "not GCSFileSystem with Application Default Credentials",
+            )
+            return
+        self.report.add(
+            PASS, "xcom.path", path, f"no conn id -> {type(fs).__name__} (gcsfs) with Application Default Credentials"
+        )
 
     # -------------------------------------------------------------------------------------------- bundles
     def check_bundles(self) -> None:
@@ -1157,8 +1190,9 @@ def _workload_identity_of(credential: Any) -> tuple[str | None, str | None] | No
 
 @contextlib.contextmanager
 def _offline_patches():
-    """Stub the one constructor that talks to the network: CloudSecretManagerBackend resolves Google credentials
-    (ADC -> metadata server) in __init__. Key-file kwargs are passed to the stub and not read."""
+    """Stub what talks to the network: CloudSecretManagerBackend resolves Google credentials (ADC -> metadata
+    server) in __init__ (key-file kwargs are passed to the stub and not read), and gcsfs calls
+    ``google.auth.default`` (ADC). Yields the list of ``google.auth.default`` calls."""
     patches = []
     try:
         import airflow.providers.google.cloud.secrets.secret_manager as gsm  # noqa: PLC0415
@@ -1173,8 +1207,23 @@ def _offline_patches():
         patches.append((gsm, "get_credentials_and_project_id", orig))
     except Exception:
         pass
+    adc_calls: list[tuple] = []
     try:
-        yield
+        import google.auth  # noqa: PLC0415
+        from google.auth.credentials import AnonymousCredentials
+
+        orig_default = google.auth.default
+
+        def fake_default(*args, **kwargs):
+            adc_calls.append((args, kwargs))
+            return AnonymousCredentials(), None
+
+        google.auth.default = fake_default
+        patches.append((google.auth, "default", orig_default))
+    except Exception:
+        pass
+    try:
+        yield adc_calls
     finally:
         for mod, name, orig in patches:
             setattr(mod, name, orig)

@@ -207,15 +207,15 @@ const cases: Case[] = [
     },
     {
         name: "backend kind not implemented yet",
-        change: (v) => (v.backend = { kind: "gcp" }),
+        change: (v) => (v.backend = { kind: "vault" }),
         key: "backend.kind",
-        message: /'gcp' is not implemented yet/,
+        message: /'vault' is not implemented yet/,
     },
     {
         name: "backend kind unknown",
         change: (v) => (v.backend = { kind: "s3" }),
         key: "backend.kind",
-        message: /must be one of 'local', 'external', 'aws', 'azure' \(planned: gcp, vault\)/,
+        message: /must be one of 'local', 'external', 'aws', 'azure', 'gcp' \(planned: vault\)/,
     },
     {
         name: "local backend in prod",
@@ -415,7 +415,7 @@ describe("invalid stack config", () => {
         const values = baseValues();
         delete values.agentToken;
         values.workers = [worker({ replics: 1 })];
-        values.backend = { kind: "gcp" };
+        values.backend = { kind: "vault" };
         values.namespace = "Bad Namespace";
         const result = validateStackConfig(raw(values));
         assert.equal(result.ok, false);

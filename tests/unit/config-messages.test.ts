@@ -108,6 +108,13 @@ function variants(): { name: string; values: Values; prefix: string | undefined 
         resourceGroup: { name: "rg" },
         oidcIssuerUrl: "https://issuer.example.com/",
     };
+    const gcp = baseValues();
+    gcp.backend = {
+        kind: "gcp",
+        project: "my-data-project",
+        location: "europe-west1",
+        workloadPool: "my-data-project.svc.id.goog",
+    };
     const localBundle = baseValues();
     localBundle.dagBundles = [{ type: "local", name: "dags" }];
     return [
@@ -115,6 +122,7 @@ function variants(): { name: string; values: Values; prefix: string | undefined 
         { name: "external backend", values: external, prefix: "backend" },
         { name: "aws backend", values: aws, prefix: "backend" },
         { name: "azure backend", values: azure, prefix: "backend" },
+        { name: "gcp backend", values: gcp, prefix: "backend" },
         { name: "local bundle", values: localBundle, prefix: "dagBundles" },
     ];
 }

@@ -7,21 +7,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { componentSlug } from "../../names";
 import {
     agentIdentityName,
+    type CloudBackendArgs,
     type BackendScope,
     installationKey as installation,
     serviceAccountNames,
     stableHex,
 } from "../shared";
-import type { AgentServiceAccountRef } from "../types";
 import { agentAccessPolicy, eksClusterArn, irsaTrustPolicy, podIdentityTrustPolicy } from "./policies";
 import { type AwsBackendConfig, clusterName, EKS_CLUSTER_ARN } from "./schema";
 
 /** Inputs of {@link createIdentity}. */
-export interface AwsIdentityArgs {
-    config: AwsBackendConfig;
-    namespace: string;
-    serviceAccounts: AgentServiceAccountRef[];
-    resourceNamePrefix: string;
+export interface AwsIdentityArgs extends Omit<CloudBackendArgs<AwsBackendConfig>, "environment"> {
     partition: pulumi.Output<string>;
     dnsSuffix: pulumi.Output<string>;
     /** The deploying account (the cluster's, unless `eksClusterArn` names another). */

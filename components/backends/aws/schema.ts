@@ -1,8 +1,23 @@
 // The `backend` config branch of the AWS backend and its cross-key checks.
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { identifier, requiredString, strictObject, urlString } from "../../../config/primitives";
-import { objectPrefix, prefixesOverlap, prefixOverlapIssues, seededConnections, seededVariables } from "../shared";
+import {
+    connectionId,
+    identifier,
+    requiredString,
+    secretString,
+    strictObject,
+    urlString,
+} from "../../../config/primitives";
+import {
+    bucketIssues,
+    customerKeyIssues,
+    defaultSecretPrefixes,
+    prefixesOverlap,
+    prefixOverlapIssues,
+    repeatIssues,
+    secretPrefixEntries,
+    type SecretPrefixes,
+} from "../shared";
 import type { BackendIssue } from "../types";
 import { issuerHostPath } from "./policies";
 
@@ -11,6 +26,7 @@ const secretPrefix = identifier("a Secrets Manager name prefix", "astro/connecti
     pattern: SECRET_PREFIX,
     rule: "letters, digits and _+=.@- in '/'-separated parts, no leading or trailing '/', no wildcards",
 });
+const S3_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/;
@@ -18,7 +34,10 @@ const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 /** `arn:<partition>:eks:<region>:<account>:cluster/<name>`; groups: region, account, name. */
 export const EKS_CLUSTER_ARN = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/([0-9A-Za-z][A-Za-z0-9_-]{0,99})$/;
 const MANAGED_POLICY_ARN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
-const s3Prefix = objectPrefix("an S3 key prefix", "logs");
+const s3Prefix = identifier("an S3 key prefix", "logs", {
+    pattern: S3_PREFIX,
+    rule: "without leading or trailing '/'",
+});
 
 export const awsBackendSchema = strictObject({
     kind: z.literal("aws"),
@@ -87,11 +106,14 @@ export const awsBackendSchema = strictObject({
             .optional()
             .describe("`variables_prefix` (default `<project>/<stack>/variables`, unique per stack)."),
         configPrefix: secretPrefix.nullable().default(null).describe("`config_prefix`; null disables config lookups."),
-        connections: seededConnections(
-            "Connections to create as secrets `<connectionsPrefix>/<id>` (JSON or URI, secret config).",
-            "aws_default",
-        ),
-        variables: seededVariables("Variables to create as secrets `<variablesPrefix>/<key>` (secret config)."),
+        connections: z
+            .record(connectionId("aws_default"), secretString())
+            .default({})
+            .describe("Connections to create as secrets `<connectionsPrefix>/<id>` (JSON or URI, secret config)."),
+        variables: z
+            .record(identifier("an Airflow variable key", "my_variable"), secretString())
+            .default({})
+            .describe("Variables to create as secrets `<variablesPrefix>/<key>` (secret config)."),
         recoveryWindowInDays: z
             .int()
             .refine((d) => d === 0 || (d >= 7 && d <= 30), "must be 0 or between 7 and 30")
@@ -108,7 +130,7 @@ export const awsBackendSchema = strictObject({
             .optional()
             .describe("Bucket name; unset = a generated unique name (ignored names are never reused)."),
         existingBucket: z.boolean().default(false).describe("Use `bucketName` as is: create and change nothing on it."),
-        prefix: objectPrefix("an S3 key prefix", "xcom")
+        prefix: identifier("an S3 key prefix", "xcom", { pattern: S3_PREFIX, rule: "without leading or trailing '/'" })
             .default("xcom")
             .describe("Key prefix of XCom objects; the role may touch nothing else."),
         expirationDays: z
@@ -171,36 +193,16 @@ export const awsBackendSchema = strictObject({
 });
 export type AwsBackendConfig = z.output<typeof awsBackendSchema>;
 
-/** The resolved Secrets Manager prefixes of a stack. */
-export interface SecretPrefixes {
-    connections: string;
-    variables: string;
-    config: string | null;
-}
-
 /**
  * The prefixes in use: the configured ones, else `<project>/<stack>/connections` and `…/variables`, so
  * two stacks in one account never seed the same secret names nor read each other's secrets.
  */
 export function secretPrefixes(
     sm: AwsBackendConfig["secretsManager"],
-    project: string = pulumi.getProject(),
-    stack: string = pulumi.getStack(),
+    project?: string,
+    stack?: string,
 ): SecretPrefixes {
-    return {
-        connections: sm.connectionsPrefix ?? `${project}/${stack}/connections`,
-        variables: sm.variablesPrefix ?? `${project}/${stack}/variables`,
-        config: sm.configPrefix,
-    };
-}
-
-/** The prefixes in use, as `[config key, prefix]` (config only when enabled). */
-export function secretPrefixEntries(p: SecretPrefixes): [string, string][] {
-    return [
-        ["connectionsPrefix", p.connections],
-        ["variablesPrefix", p.variables],
-        ...(p.config === null ? [] : ([["configPrefix", p.config]] as [string, string][])),
-    ];
+    return defaultSecretPrefixes(sm, "/", project, stack);
 }
 
 /** The cluster the role is bound to, from `eksClusterArn` or `eksClusterName` (account filled in later). */
@@ -283,35 +285,11 @@ export function validateAwsBackend(cfg: AwsBackendConfig, environment: "dev" | "
             });
         }
     });
-    cfg.managedPolicyArns.forEach((arn, i) => {
-        if (cfg.managedPolicyArns.indexOf(arn) !== i) {
-            issues.push({ path: at("managedPolicyArns", i), message: `lists '${arn}' twice` });
-        }
-    });
-    if (cfg.xcom.existingBucket && cfg.xcom.bucketName === undefined) {
-        issues.push({
-            path: at("xcom", "bucketName"),
-            message: "is required with xcom.existingBucket: name the bucket",
-        });
-    }
-    if (cfg.xcom.existingBucket && (cfg.xcom.versioning || cfg.xcom.forceDestroy)) {
-        issues.push({
-            path: at("xcom", "existingBucket"),
-            message: "an existing bucket is not managed here: drop xcom.versioning and xcom.forceDestroy",
-        });
-    }
-    if (environment === "prod" && cfg.xcom.forceDestroy) {
-        issues.push({
-            path: at("xcom", "forceDestroy"),
-            message: "is refused in prod: the XCom bucket must survive destroy",
-        });
-    }
-    if (cfg.encryption.kind === "existingKey" && cfg.encryption.keyArn === undefined) {
-        issues.push({ path: at("encryption", "keyArn"), message: "is required with encryption.kind 'existingKey'" });
-    }
-    if (cfg.encryption.kind !== "existingKey" && cfg.encryption.keyArn !== undefined) {
-        issues.push({ path: at("encryption", "keyArn"), message: "is only used with encryption.kind 'existingKey'" });
-    }
+    issues.push(
+        ...repeatIssues(cfg.managedPolicyArns, (i) => at("managedPolicyArns", i)),
+        ...bucketIssues(cfg.xcom, environment, at),
+        ...customerKeyIssues(cfg.encryption.kind, "keyArn", cfg.encryption.keyArn, at),
+    );
     if (cfg.encryption.keyArn !== undefined && !cfg.encryption.keyArn.includes(`:kms:${cfg.region}:`)) {
         issues.push({ path: at("encryption", "keyArn"), message: `must be a key in ${cfg.region} (backend.region)` });
     }

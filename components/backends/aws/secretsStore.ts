@@ -2,7 +2,7 @@
 // secret config, seeded as `<prefix>/<key>` secrets whose values stay Pulumi secrets.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type BackendScope, secretRecoveryDays, seedEntries } from "../shared";
+import { type BackendScope, grantedSecretPrefixes, prefixKwargs, secretRecoveryDays, seedAll } from "../shared";
 import { type AwsBackendConfig, secretPrefixes } from "./schema";
 
 /** What the secrets store gives the chart and the role. */
@@ -27,10 +27,7 @@ export function createSecretsStore(
     const sm = cfg.secretsManager;
     const prefixes = secretPrefixes(sm);
     const recoveryWindowInDays = secretRecoveryDays(sm.recoveryWindowInDays, scope.environment);
-    const entries = [
-        ...seedEntries(scope.name, "conn", prefixes.connections, sm.connections, secretName),
-        ...seedEntries(scope.name, "var", prefixes.variables, sm.variables, secretName),
-    ];
+    const entries = seedAll(scope.name, prefixes, sm, secretName);
     const resources = entries.flatMap((entry) => {
         const secret = new aws.secretsmanager.Secret(
             entry.logicalName,
@@ -50,13 +47,8 @@ export function createSecretsStore(
         return [secret, version];
     });
     return {
-        kwargs: {
-            connections_prefix: prefixes.connections,
-            variables_prefix: prefixes.variables,
-            config_prefix: prefixes.config,
-            region_name: cfg.region,
-        },
-        prefixes: [prefixes.connections, prefixes.variables, ...(prefixes.config === null ? [] : [prefixes.config])],
+        kwargs: { ...prefixKwargs(prefixes), region_name: cfg.region },
+        prefixes: grantedSecretPrefixes(prefixes),
         resources,
     };
 }

@@ -9,7 +9,7 @@ import { Provider as AzureProvider } from "@pulumi/azure-native/provider";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { AZURE_KEY_VAULT_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
-import { agentTags, cloudBackendScope, installationKey, type BackendScope } from "../shared";
+import { cloudBackendScope, installationKey, type BackendScope } from "../shared";
 import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution } from "../types";
 import { createIdentity } from "./identity";
 import { type AzureBackendConfig, azureBackendSchema, connectionEnvName, validateAzureBackend } from "./schema";
@@ -84,11 +84,11 @@ export class AzureBackend extends pulumi.ComponentResource {
     constructor(name: string, args: AzureBackendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("astro-agent:index:AzureBackend", name, {}, opts);
         const cfg = args.config;
-        const scope = cloudBackendScope(
-            this,
-            { name, environment: args.environment, tags: agentTags(args.resourceNamePrefix, "-") },
-            "azure-native",
-            () =>
+        const scope = cloudBackendScope(this, {
+            name,
+            environment: args.environment,
+            pkg: "azure-native",
+            newProvider: (o) =>
                 new AzureProvider(
                     `${name}-provider`,
                     {
@@ -96,9 +96,12 @@ export class AzureBackend extends pulumi.ComponentResource {
                         ...(cfg.subscriptionId === undefined ? {} : { subscriptionId: cfg.subscriptionId }),
                         ...(cfg.tenantId === undefined ? {} : { tenantId: cfg.tenantId }),
                     },
-                    { parent: this },
+                    o,
                 ),
-        );
+            // Azure tag names may not contain '/'.
+            tagSeparator: "-",
+            resourceNamePrefix: args.resourceNamePrefix,
+        });
         const client =
             cfg.subscriptionId === undefined || cfg.tenantId === undefined
                 ? authorization.getClientConfigOutput(scope.invoke)

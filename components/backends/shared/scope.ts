@@ -1,6 +1,7 @@
 // Resource options every cloud backend gives its children: one parent, the provider it was handed or
 // created, and prod retention for data stores. Built once per backend component.
 import type * as pulumi from "@pulumi/pulumi";
+import type { AgentServiceAccountRef, BackendContext } from "../types";
 
 /** Environment of the stack: `prod` keeps data stores on destroy. */
 export type Environment = "dev" | "prod";
@@ -57,20 +58,6 @@ export function backendScope(args: {
     return scopeWith(args, parent, provider);
 }
 
-/**
- * The scope of a cloud backend component: the cloud's provider from the parent chain (`providers:
- * [p]`) when one was passed for `pkg`, otherwise the one `createProvider` makes (called only then).
- */
-export function cloudBackendScope(
-    component: pulumi.ComponentResource,
-    args: { name: string; environment: Environment; tags: Record<string, string> },
-    pkg: string,
-    createProvider: () => pulumi.ProviderResource,
-): BackendScope {
-    const explicit = component.getProvider(`${pkg}::`);
-    return scopeWith(args, component, explicit === undefined ? createProvider() : undefined);
-}
-
 function scopeWith(
     args: { name: string; environment: Environment; tags: Record<string, string> },
     parent: pulumi.Resource,
@@ -85,4 +72,56 @@ function scopeWith(
         invoke: provider === undefined ? { parent } : { parent, provider },
         tags: args.tags,
     };
+}
+
+/** Args of every cloud backend component: its `backend` block and where the agent runs. */
+export interface CloudBackendArgs<C> {
+    /** The parsed `backend` block. */
+    config: C;
+    /** Namespace of the agent's ServiceAccounts (part of every identity subject). */
+    namespace: string;
+    /** The exact ServiceAccounts to bind. */
+    serviceAccounts: AgentServiceAccountRef[];
+    /** Prefix of the cloud-wide names the backend derives. */
+    resourceNamePrefix: string;
+    /** prod retains the data stores on destroy. */
+    environment: Environment;
+}
+
+/** The args of a cloud backend component, from the agent's context. */
+export function cloudBackendArgs<C>(config: C, ctx: BackendContext): CloudBackendArgs<C> {
+    return {
+        config,
+        namespace: ctx.namespaceName,
+        serviceAccounts: ctx.serviceAccounts,
+        resourceNamePrefix: ctx.resourceNamePrefix,
+        environment: ctx.environment,
+    };
+}
+
+/**
+ * The scope of a cloud backend component: the `<pkg>` provider that came down the parent chain
+ * (`providers: [...]`), else the one `newProvider` creates as its child; and the agent's tags, the prefix
+ * under `astro-agent<separator>prefix` (clouds differ in which characters a tag key may hold).
+ */
+export function cloudBackendScope(
+    component: pulumi.ComponentResource,
+    args: {
+        name: string;
+        environment: Environment;
+        pkg: string;
+        newProvider: (opts: pulumi.CustomResourceOptions) => pulumi.ProviderResource;
+        /** Joins the prefix tag key (`astro-agent/prefix`; `-` where a cloud forbids `/`). */
+        tagSeparator: "/" | "-";
+        resourceNamePrefix: string;
+    },
+): BackendScope {
+    const explicit = component.getProvider(`${args.pkg}::`);
+    return backendScope({
+        parent: component,
+        name: args.name,
+        environment: args.environment,
+        provider: explicit ? undefined : args.newProvider({ parent: component }),
+        tags: agentTags(args.resourceNamePrefix, args.tagSeparator),
+    });
 }

@@ -1,10 +1,59 @@
 // Secret-store rules every cloud shares: the connections/variables/config prefixes must not overlap,
 // and connections and variables given as secret config are seeded one secret per key, in a stable order.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { BackendIssue } from "../types";
 
 /** The Airflow secret kinds a secrets backend serves, with their kwarg names. */
 export type SecretKind = "connections" | "variables" | "config";
+
+/** The resolved prefixes of a stack's secrets backend. */
+export interface SecretPrefixes {
+    connections: string;
+    variables: string;
+    config: string | null;
+}
+
+/** The configured prefixes of a secrets backend block. */
+export interface SecretPrefixSettings {
+    connectionsPrefix?: string | undefined;
+    variablesPrefix?: string | undefined;
+    configPrefix: string | null;
+}
+
+/**
+ * The prefixes in use: the configured ones, else `<project><sep><stack><sep>connections` and
+ * `…variables`, so two stacks in one account or project never seed the same secret names nor read each
+ * other's secrets. Characters the store does not allow in names (anything but letters, digits, `_` and
+ * `-` when `sep` is not `/`) become `-`.
+ */
+export function defaultSecretPrefixes(
+    settings: SecretPrefixSettings,
+    separator: string,
+    project: string = pulumi.getProject(),
+    stack: string = pulumi.getStack(),
+): SecretPrefixes {
+    const part = (s: string) => (separator === "/" ? s : s.replace(/[^A-Za-z0-9_-]/g, "-"));
+    const base = `${part(project)}${separator}${part(stack)}${separator}`;
+    return {
+        connections: settings.connectionsPrefix ?? `${base}connections`,
+        variables: settings.variablesPrefix ?? `${base}variables`,
+        config: settings.configPrefix,
+    };
+}
+
+/** The prefixes in use, as `[config key, prefix]` (config only when enabled). */
+export function secretPrefixEntries(p: SecretPrefixes): [string, string][] {
+    return [
+        ["connectionsPrefix", p.connections],
+        ["variablesPrefix", p.variables],
+        ...(p.config === null ? [] : ([["configPrefix", p.config]] as [string, string][])),
+    ];
+}
+
+/** The prefixes a reader of the store must be granted (connections, variables, config when enabled). */
+export function grantedSecretPrefixes(p: SecretPrefixes): string[] {
+    return secretPrefixEntries(p).map(([, prefix]) => prefix);
+}
 
 /** True when one prefix equals the other or contains it as a path prefix (`a` and `a/b`). */
 export function prefixesOverlap(a: string, b: string, separator = "/"): boolean {
@@ -65,4 +114,22 @@ export function seedEntries(
             secretName: secretName(prefix, key),
             value: values[key] as pulumi.Input<string>,
         }));
+}
+
+/** The connections and variables to seed, connections first, each kind sorted by key. */
+export function seedAll(
+    name: string,
+    prefixes: SecretPrefixes,
+    values: { connections: Record<string, pulumi.Input<string>>; variables: Record<string, pulumi.Input<string>> },
+    secretName: (prefix: string, key: string) => string,
+): SeedEntry[] {
+    return [
+        ...seedEntries(name, "conn", prefixes.connections, values.connections, secretName),
+        ...seedEntries(name, "var", prefixes.variables, values.variables, secretName),
+    ];
+}
+
+/** The prefix kwargs every Airflow secrets backend with prefixes takes. */
+export function prefixKwargs(p: SecretPrefixes): Record<string, string | null> {
+    return { connections_prefix: p.connections, variables_prefix: p.variables, config_prefix: p.config };
 }

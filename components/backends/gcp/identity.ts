@@ -1,0 +1,189 @@
+// Who the agent is on Google Cloud, and what it may do: Workload Identity Federation for GKE, either
+// directly (roles granted to each Kubernetes ServiceAccount's principal) or through one Google service
+// account each agent ServiceAccount may impersonate. The grants are exactly `agentGrants()` of
+// policies.ts: secret access conditioned to the backend's prefixes, bucket access conditioned to the
+// XCom prefix.
+import * as pulumi from "@pulumi/pulumi";
+import * as projects from "@pulumi/gcp/projects";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
+import * as storage from "@pulumi/gcp/storage";
+import { componentSlug } from "../../names";
+import { type BackendScope, type CloudBackendArgs, stableHex, installationKey, serviceAccountNames } from "../shared";
+import {
+    agentGrants,
+    customRoleName,
+    principalMember,
+    serviceAccountMember,
+    type IamGrant,
+    workloadIdentityUserMember,
+    xcomCustomRole,
+} from "./policies";
+import type { GcpBackendConfig } from "./schema";
+
+/** Inputs of {@link createIdentity}. */
+export interface GcpIdentityArgs extends Omit<CloudBackendArgs<GcpBackendConfig>, "environment"> {
+    /** Number of `config.project` (secret resource names). */
+    projectNumber: pulumi.Output<string>;
+    /** The workload identity pool and the number of its project (principal identifiers). */
+    workloadPool: pulumi.Output<string>;
+    poolProjectNumber: pulumi.Output<string>;
+    secretPrefixes: string[];
+    bucketName: pulumi.Output<string>;
+}
+
+/** The identity and its grants. */
+export interface GcpIdentity {
+    /** Every grant, resolved (what scripts/gcp-policy.ts prints). */
+    grants: pulumi.Output<IamGrant[]>;
+    /** The Google service account's email (identity `serviceAccount`). */
+    serviceAccountEmail?: pulumi.Output<string>;
+    serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
+    /** Accounts, roles and IAM members (the release waits for them). */
+    resources: pulumi.Resource[];
+}
+
+/** `<resourceNamePrefix>-<8 hex>`: unique per project, stack, cluster and namespace, at most 30 characters. */
+export function defaultServiceAccountId(resourceNamePrefix: string, installation: readonly string[]): string {
+    const head = resourceNamePrefix
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .slice(0, 21)
+        .replace(/-+$/, "");
+    return `${/^[a-z]/.test(head) ? head : `a${head}`.slice(0, 21)}-${stableHex(installation)}`;
+}
+
+/** Custom role ids allow `[A-Za-z0-9_.]` only: `astroAgentXcom_<8 hex>`, unique per installation. */
+export function defaultCustomRoleId(installation: readonly string[]): string {
+    return `astroAgentXcom_${stableHex(installation)}`;
+}
+
+/** The cluster part of the installation key. */
+function clusterKey(cfg: GcpBackendConfig): string {
+    return (
+        cfg.workloadPool ??
+        `${cfg.gkeCluster?.project ?? cfg.project}/${cfg.gkeCluster?.location ?? ""}/${cfg.gkeCluster?.name ?? ""}`
+    );
+}
+
+/** Creates the Google service account (identity `serviceAccount`), the custom role and every grant. */
+export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpIdentity {
+    const cfg = args.config;
+    const installation = installationKey(clusterKey(cfg), args.namespace);
+    const names = serviceAccountNames(args.serviceAccounts);
+    const resources: pulumi.Resource[] = [];
+
+    const account =
+        cfg.identity === "serviceAccount"
+            ? new serviceaccount.Account(
+                  `${scope.name}-sa`,
+                  {
+                      project: cfg.project,
+                      accountId: cfg.serviceAccountId ?? defaultServiceAccountId(args.resourceNamePrefix, installation),
+                      displayName: `Remote Execution Agent ${args.resourceNamePrefix}`,
+                      description: `Airflow secrets and XCom of the agent in namespace ${args.namespace} (stack ${pulumi.getProject()}/${pulumi.getStack()})`,
+                  },
+                  scope.child,
+              )
+            : undefined;
+    if (account !== undefined) {
+        resources.push(account);
+    }
+
+    const role = new projects.IAMCustomRole(
+        `${scope.name}-xcom-role`,
+        {
+            project: cfg.project,
+            ...xcomCustomRole(defaultCustomRoleId(installation), args.resourceNamePrefix),
+            stage: "GA",
+        },
+        scope.child,
+    );
+    resources.push(role);
+    const bucketRole = role.roleId.apply((id) => customRoleName(cfg.project, id));
+
+    // The members roles are granted to: one principal per ServiceAccount, or the one Google service account.
+    const memberSlugs =
+        account === undefined ? args.serviceAccounts.map((sa) => componentSlug(sa.component)) : ["agent"];
+    const grants = pulumi
+        .all([
+            args.projectNumber,
+            args.poolProjectNumber,
+            args.workloadPool,
+            args.bucketName,
+            bucketRole,
+            account?.email ?? pulumi.output(""),
+        ])
+        .apply(([projectNumber, poolNumber, pool, bucket, roleName, email]) =>
+            agentGrants({
+                project: cfg.project,
+                projectNumber,
+                members:
+                    account === undefined
+                        ? names.map((sa) => principalMember(poolNumber, pool, args.namespace, sa))
+                        : [serviceAccountMember(email)],
+                secretPrefixes: args.secretPrefixes,
+                sep: cfg.secretManager.sep,
+                bucket,
+                xcomPrefix: cfg.xcom.prefix,
+                bucketRole: roleName,
+                impersonation:
+                    account === undefined
+                        ? undefined
+                        : {
+                              serviceAccountEmail: email,
+                              members: names.map((sa) => workloadIdentityUserMember(pool, args.namespace, sa)),
+                          },
+            }),
+        );
+    const grant = (kind: IamGrant["resource"]["kind"]) =>
+        grants.apply((gs) => gs.find((g) => g.resource.kind === kind) as IamGrant);
+
+    if (account !== undefined) {
+        const wi = grant("serviceAccount");
+        args.serviceAccounts.forEach((sa, i) => {
+            resources.push(
+                new serviceaccount.IAMMember(
+                    `${scope.name}-wi-${componentSlug(sa.component)}`,
+                    {
+                        serviceAccountId: account.name,
+                        role: wi.role,
+                        member: wi.apply((g) => g.members[i] as string),
+                    },
+                    scope.child,
+                ),
+            );
+        });
+    }
+    const secrets = grant("project");
+    const bucket = grant("bucket");
+    memberSlugs.forEach((slug, i) => {
+        resources.push(
+            new projects.IAMMember(
+                `${scope.name}-secrets-${slug}`,
+                {
+                    project: cfg.project,
+                    role: secrets.role,
+                    member: secrets.apply((g) => g.members[i] as string),
+                    condition: secrets.apply((g) => g.condition as NonNullable<IamGrant["condition"]>),
+                },
+                scope.child,
+            ),
+            new storage.BucketIAMMember(
+                `${scope.name}-xcom-${slug}`,
+                {
+                    bucket: args.bucketName,
+                    role: bucket.role,
+                    member: bucket.apply((g) => g.members[i] as string),
+                    condition: bucket.apply((g) => g.condition as NonNullable<IamGrant["condition"]>),
+                },
+                scope.child,
+            ),
+        );
+    });
+    return {
+        grants,
+        ...(account === undefined ? {} : { serviceAccountEmail: account.email }),
+        serviceAccountAnnotations: account === undefined ? {} : { "iam.gke.io/gcp-service-account": account.email },
+        resources,
+    };
+}
