@@ -12,3 +12,9 @@ export { LocalBackend, localBackend } from "./backends/local";
 export { externalBackend } from "./backends/external";
 export { AwsBackend, awsBackend, type AwsBackendConfig } from "./backends/aws";
 export * from "./backends/aws/policies";
+export { VaultBackend, vaultBackend, type VaultBackendConfig } from "./backends/vault";
+export {
+    agentPolicy as vaultAgentPolicy,
+    agentRole as vaultAgentRole,
+    seedData as vaultSeedData,
+} from "./backends/vault/policies";

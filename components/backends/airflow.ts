@@ -2,3 +2,4 @@
 export const LOCAL_SECRET_BACKEND = "airflow.secrets.local_filesystem.LocalFilesystemBackend";
 export const AWS_SECRETS_MANAGER_BACKEND = "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend";
 export const XCOM_OBJECT_STORAGE_BACKEND = "airflow.providers.common.io.xcom.backend.XComObjectStorageBackend";
+export const VAULT_BACKEND = "airflow.providers.hashicorp.secrets.vault.VaultBackend";

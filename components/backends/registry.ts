@@ -4,12 +4,13 @@ import { awsBackend } from "./aws";
 import { externalBackend } from "./external";
 import { localBackend } from "./local";
 import type { AgentBackend } from "./types";
+import { vaultBackend } from "./vault";
 
 /** Implemented backends, by `backend.kind`. */
-export const backends = [localBackend, externalBackend, awsBackend] as const;
+export const backends = [localBackend, externalBackend, awsBackend, vaultBackend] as const;
 
 /** Kinds that are planned but not built yet: they get a clear error instead of a crash. */
-export const PLANNED_BACKEND_KINDS = ["azure", "gcp", "vault"] as const;
+export const PLANNED_BACKEND_KINDS = ["azure", "gcp"] as const;
 
 function plannedSchema(kind: (typeof PLANNED_BACKEND_KINDS)[number]) {
     return z.looseObject({ kind: z.literal(kind) }).superRefine((_v, ctx) => {
@@ -26,7 +27,13 @@ const implementedKinds = backends.map((b) => b.kind);
 /** The `backend` config block: one branch per backend, selected by `kind`. */
 export const backendSchema = z.discriminatedUnion(
     "kind",
-    [localBackend.schema, externalBackend.schema, awsBackend.schema, ...PLANNED_BACKEND_KINDS.map(plannedSchema)],
+    [
+        localBackend.schema,
+        externalBackend.schema,
+        awsBackend.schema,
+        vaultBackend.schema,
+        ...PLANNED_BACKEND_KINDS.map(plannedSchema),
+    ],
     {
         error: () =>
             `must be one of ${implementedKinds.map((k) => `'${k}'`).join(", ")} (planned: ${PLANNED_BACKEND_KINDS.join(", ")})`,

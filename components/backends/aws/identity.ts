@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { componentSlug } from "../../names";
-import { type BackendScope, serviceAccountNames } from "../shared";
+import { type BackendScope, installationId, serviceAccountNames } from "../shared";
 import type { AgentServiceAccountRef } from "../types";
 import { agentAccessPolicy, eksClusterArn, irsaTrustPolicy, podIdentityTrustPolicy } from "./policies";
 import { type AwsBackendConfig, clusterName, EKS_CLUSTER_ARN } from "./schema";
@@ -42,8 +42,7 @@ export interface AwsIdentity {
  * collide. At most 30 + 15 characters (IAM allows 64).
  */
 export function defaultRoleName(resourceNamePrefix: string, installation: readonly string[]): string {
-    const id = createHash("sha256").update(installation.join("/")).digest("hex").slice(0, 8);
-    return `${resourceNamePrefix}-agent-${id}`;
+    return `${resourceNamePrefix}-agent-${installationId(installation)}`;
 }
 
 /** Logical-name part of a managed policy attachment: policy name + 8 hex of the ARN (order-independent, unique). */

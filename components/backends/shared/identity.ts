@@ -1,5 +1,14 @@
 // Workload-identity subjects every cloud binds: exactly the ServiceAccounts the agent's pods run as.
+import { createHash } from "node:crypto";
 import type { AgentServiceAccountRef } from "../types";
+
+/**
+ * 8 hex digits identifying one installation (e.g. project, stack, cluster, namespace): the suffix of
+ * default identity names, so two stacks sharing an account or a Vault never collide.
+ */
+export function installationId(parts: readonly string[]): string {
+    return createHash("sha256").update(parts.join("/")).digest("hex").slice(0, 8);
+}
 
 /** `system:serviceaccount:<namespace>:<name>`: the exact subject of a ServiceAccount token (IRSA, Azure, Vault). */
 export function serviceAccountSubject(namespace: string, serviceAccount: string): string {

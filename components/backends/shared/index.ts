@@ -1,5 +1,6 @@
 // What every cloud backend shares: child scope and prod retention, secret prefixes and seeding,
-// identity subjects. Azure and GCP reuse these; only the cloud resources differ.
+// identity subjects, the XCom URL of stores a backend does not create. Azure, GCP and Vault reuse these.
 export * from "./identity";
 export * from "./scope";
 export * from "./secrets";
+export * from "./xcom";

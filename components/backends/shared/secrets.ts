@@ -66,3 +66,16 @@ export function seedEntries(
             value: values[key] as pulumi.Input<string>,
         }));
 }
+
+/**
+ * The default prefix (or path) of one kind: `<project>/<stack>/<kind>`, joined with `separator`, so two
+ * stacks sharing one store never seed the same names nor read each other's secrets.
+ */
+export function stackSecretPrefix(
+    kind: "connections" | "variables",
+    project: string,
+    stack: string,
+    separator = "/",
+): string {
+    return [project, stack, kind].join(separator);
+}
