@@ -215,7 +215,7 @@ const cases: Case[] = [
         name: "backend kind unknown",
         change: (v) => (v.backend = { kind: "s3" }),
         key: "backend.kind",
-        message: /must be one of 'local', 'external', 'aws' \(planned: azure, gcp, vault\)/,
+        message: /must be one of 'local', 'external', 'aws', 'vault' \(planned: azure, gcp\)/,
     },
     {
         name: "local backend in prod",

@@ -101,12 +101,21 @@ function variants(): { name: string; values: Values; prefix: string | undefined 
     external.backend = { kind: "external", secretBackend: "a.b.C", xcomPath: "s3://bucket/xcom" };
     const aws = baseValues();
     aws.backend = { kind: "aws", region: "eu-west-1", eksClusterName: "my-cluster" };
+    const vault = baseValues();
+    vault.backend = {
+        kind: "vault",
+        address: "https://vault.example.com:8200",
+        xcomPath: "s3://bucket/xcom",
+        auth: { createMount: { kubernetesHost: "https://k8s.example.com" } },
+        tls: { configMapName: "vault-ca" },
+    };
     const localBundle = baseValues();
     localBundle.dagBundles = [{ type: "local", name: "dags" }];
     return [
         { name: "local backend, git bundle", values: local, prefix: undefined },
         { name: "external backend", values: external, prefix: "backend" },
         { name: "aws backend", values: aws, prefix: "backend" },
+        { name: "vault backend", values: vault, prefix: "backend" },
         { name: "local bundle", values: localBundle, prefix: "dagBundles" },
     ];
 }
@@ -207,6 +216,8 @@ describe("config messages", function () {
             "backend.secretBackendKwargs",
             "backend.secretsManager.recoveryWindowInDays",
             "backend.oidcProvider.issuerUrl",
+            "backend.auth.createMount.kubernetesCaCert",
+            "backend.kv.connections.my_postgres",
             "dagBundles[0].persistentVolumeClaim",
             "dagBundles[0].repoUrl",
             "workers[0].resources.requests.name",
