@@ -4,12 +4,8 @@
 // mount and its config when created, the seeded KV v2 secrets (mount and name, never the data), the
 // ServiceAccounts the role binds, and the chart's VaultBackend settings (class, kwargs, pod volumes).
 // The OpenBao proof (tests/e2e/vault.test.ts) applies exactly these documents to a real server.
-import * as path from "node:path";
-import { parseArgs } from "node:util";
-import agentProgram from "../index";
-import { applySet } from "./aws-policy";
-import { runUnderMocks, unwrapSecrets, type RecordedResource } from "./lib/mockRun";
-import { readStackFile } from "./lib/stackFile";
+import { unwrapSecrets, type RecordedResource } from "./lib/mockRun";
+import { evaluateStackArgs, runScript } from "./lib/stackScript";
 
 /** Inputs without Pulumi's bookkeeping, secrets unwrapped (reviewer JWTs are replaced by a marker). */
 function plain(r: RecordedResource, secretKeys: readonly string[] = []): Record<string, unknown> {
@@ -58,38 +54,19 @@ export function vaultDocuments(resources: readonly RecordedResource[]): Record<s
 }
 
 async function main(): Promise<number> {
-    const { values: args } = parseArgs({
-        options: {
-            stack: { type: "string" },
-            "stack-file": { type: "string" },
-            set: { type: "string", multiple: true },
-        },
-        allowPositionals: false,
-    });
-    if (args.stack === undefined) {
-        process.stderr.write("usage: npx tsx scripts/vault-policy.ts --stack NAME [--stack-file FILE] [--set k.p=v]\n");
-        return 2;
+    const run = await evaluateStackArgs("vault-policy");
+    if (typeof run === "number") {
+        return run;
     }
-    const stackFile = readStackFile(path.join(__dirname, ".."), args.stack, args["stack-file"]);
-    for (const assignment of args.set ?? []) {
-        applySet(stackFile, assignment);
-    }
-    const result = await runUnderMocks({ ...stackFile, program: agentProgram });
-    const docs = vaultDocuments(result.resources);
+    const docs = vaultDocuments(run.resources);
     if ((docs.roles as unknown[]).length === 0) {
-        process.stderr.write(`stack '${args.stack}' creates no Vault role (backend.kind is not vault)\n`);
+        process.stderr.write(`stack '${run.stack}' creates no Vault role (backend.kind is not vault)\n`);
         return 1;
     }
-    process.stdout.write(`${JSON.stringify({ stack: args.stack, ...docs }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ stack: run.stack, ...docs }, null, 2)}\n`);
     return 0;
 }
 
 if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (err: unknown) => {
-            process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-            process.exit(1);
-        },
-    );
+    runScript(main);
 }

@@ -19,6 +19,7 @@ import { plaintextPaths, runUnderMocks, unwrapSecrets, type RecordedResource } f
 import { readStackFile } from "../../scripts/lib/stackFile";
 import { vaultDocuments } from "../../scripts/vault-policy";
 import agentProgram from "../../index";
+import { type BackendCase, itRefusesBackendCases } from "../fixtures/backendCases";
 import { baseValues, PROJECT, raw } from "../fixtures/config";
 
 type Values = Record<string, unknown>;
@@ -518,15 +519,8 @@ describe("Vault backend options", () => {
 });
 
 describe("Vault backend validation", () => {
-    interface Case {
-        name: string;
-        backend?: Values;
-        change?: (v: Values) => void;
-        key: string;
-        message: RegExp;
-    }
     const prod = (v: Values) => (v.environment = "prod");
-    const cases: Case[] = [
+    const cases: BackendCase[] = [
         {
             name: "address missing",
             backend: { address: undefined },
@@ -688,28 +682,7 @@ describe("Vault backend validation", () => {
         },
     ];
 
-    it(`covers at least 10 Vault-specific bad configs (${cases.length})`, () => {
-        assert.ok(cases.length >= 10);
-    });
-
-    for (const c of cases) {
-        it(`${c.name} → ${c.key}`, () => {
-            const values = vaultValues(c.backend, c.change);
-            if (values.environment === "prod") {
-                values.agentTokenSecretName = "t";
-                delete values.agentToken;
-                values.imagePullSecretName = "p";
-                delete values.imagePullCredentials;
-            }
-            const result = validateStackConfig(raw(values));
-            assert.equal(result.ok, false);
-            const match = result.problems.find((p) => p.key === c.key && c.message.test(p.message));
-            assert.ok(
-                match,
-                `expected ${c.key} ~ ${String(c.message)}; got:\n${result.problems.map((p) => `  ${p.key}: ${p.message}`).join("\n")}`,
-            );
-        });
-    }
+    itRefusesBackendCases("Vault", 10, cases, vaultValues);
 
     it("accepts the documented good shapes", () => {
         for (const backend of [

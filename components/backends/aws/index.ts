@@ -6,8 +6,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvVar } from "../../../config/primitives";
 import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
-import { backendScope, type BackendScope } from "../shared";
-import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution } from "../types";
+import { type BackendScope, cloudBackendArgs, type CloudBackendArgs, providerScope } from "../shared";
+import type { AgentBackend, BackendContext, BackendContribution } from "../types";
 import { createIdentity } from "./identity";
 import { type AwsBackendConfig, awsBackendSchema, validateAwsBackend } from "./schema";
 import { createSecretsStore } from "./secretsStore";
@@ -16,18 +16,7 @@ import { createXComStore } from "./xcomStore";
 export { awsBackendSchema, validateAwsBackend, type AwsBackendConfig } from "./schema";
 
 /** Args of {@link AwsBackend}. */
-export interface AwsBackendArgs {
-    /** The parsed `backend` block. */
-    config: AwsBackendConfig;
-    /** Namespace of the agent's ServiceAccounts (part of every trust subject). */
-    namespace: string;
-    /** The exact ServiceAccounts to bind. */
-    serviceAccounts: AgentServiceAccountRef[];
-    /** Default role name prefix. */
-    resourceNamePrefix: string;
-    /** prod retains the data stores on destroy. */
-    environment: "dev" | "prod";
-}
+export type AwsBackendArgs = CloudBackendArgs<AwsBackendConfig>;
 
 /** The customer-managed key of the bucket and the seeded secrets: created, given, or none (AWS-managed). */
 function customerKey(scope: BackendScope, cfg: AwsBackendConfig, prefix: string): pulumi.Output<string> | undefined {
@@ -76,20 +65,20 @@ export class AwsBackend extends pulumi.ComponentResource {
     constructor(name: string, args: AwsBackendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("astro-agent:index:AwsBackend", name, {}, opts);
         const cfg = args.config;
-        const explicit = this.getProvider("aws::");
-        const scope = backendScope({
-            parent: this,
-            name,
-            environment: args.environment,
-            provider: explicit
-                ? undefined
-                : new aws.Provider(`${name}-provider`, { region: cfg.region }, { parent: this }),
-            tags: {
-                "managed-by": "pulumi",
-                application: "astro-remote-execution-agent",
-                "astro-agent/prefix": args.resourceNamePrefix,
+        const scope = providerScope(
+            this,
+            "aws",
+            () => new aws.Provider(`${name}-provider`, { region: cfg.region }, { parent: this }),
+            {
+                name,
+                environment: args.environment,
+                tags: {
+                    "managed-by": "pulumi",
+                    application: "astro-remote-execution-agent",
+                    "astro-agent/prefix": args.resourceNamePrefix,
+                },
             },
-        });
+        );
         const caller = aws.getCallerIdentityOutput({}, scope.invoke);
         const partition = aws.getPartitionOutput({}, scope.invoke);
 
@@ -152,16 +141,6 @@ export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
         backend.identity === "irsa" ? [{ name: "eks.amazonaws.com/role-arn", setBy: ["backend", "identity"] }] : [],
     validate: (backend, view) => validateAwsBackend(backend, view.environment),
     create(backend, ctx: BackendContext): BackendContribution {
-        return new AwsBackend(
-            `${ctx.name}-aws`,
-            {
-                config: backend,
-                namespace: ctx.namespaceName,
-                serviceAccounts: ctx.serviceAccounts,
-                resourceNamePrefix: ctx.resourceNamePrefix,
-                environment: ctx.environment,
-            },
-            { parent: ctx.parent },
-        ).contribution;
+        return new AwsBackend(`${ctx.name}-aws`, cloudBackendArgs(backend, ctx), { parent: ctx.parent }).contribution;
     },
 };

@@ -11,6 +11,7 @@ import {
 } from "../../../config/primitives";
 import type { AgentBackend, BackendContribution, BackendIssue } from "../types";
 import { XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
+import { ownedAnnotationKeys } from "../shared/identity";
 import { xcomPathSchema } from "../shared/xcom";
 
 /** kwargs that carry credentials: they would land in Helm's release Secret and in Pulumi state in plain text. */
@@ -56,11 +57,7 @@ export const externalBackend: AgentBackend<typeof externalBackendSchema> = {
     summary:
         "Bring your own: secrets backend class + kwargs and XCom path of stores you already run; nothing is created.",
     envNames: (backend) => backend.env.map((e, i) => ({ name: e.name, setBy: ["backend", "env", i, "name"] })),
-    serviceAccountAnnotationKeys: (backend) =>
-        Object.keys(backend.serviceAccountAnnotations).map((key) => ({
-            name: key,
-            setBy: ["backend", "serviceAccountAnnotations", key],
-        })),
+    serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
     validate(backend) {
         const issues: BackendIssue[] = [];
         for (const key of Object.keys(backend.secretBackendKwargs)) {

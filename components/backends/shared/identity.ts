@@ -1,6 +1,6 @@
 // Workload-identity subjects every cloud binds: exactly the ServiceAccounts the agent's pods run as.
 import { createHash } from "node:crypto";
-import type { AgentServiceAccountRef } from "../types";
+import type { AgentServiceAccountRef, BackendOwnedName } from "../types";
 
 /**
  * 8 hex digits identifying one installation (e.g. project, stack, cluster, namespace): the suffix of
@@ -26,4 +26,9 @@ export function serviceAccountSubjects(
     serviceAccounts: readonly AgentServiceAccountRef[],
 ): string[] {
     return serviceAccountNames(serviceAccounts).map((sa) => serviceAccountSubject(namespace, sa));
+}
+
+/** The keys of `backend.serviceAccountAnnotations` a backend passes through: it owns them, components cannot override. */
+export function ownedAnnotationKeys(annotations: Record<string, string>): BackendOwnedName[] {
+    return Object.keys(annotations).map((key) => ({ name: key, setBy: ["backend", "serviceAccountAnnotations", key] }));
 }

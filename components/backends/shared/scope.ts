@@ -1,6 +1,7 @@
 // Resource options every cloud backend gives its children: one parent, the provider it was handed or
 // created, and prod retention for data stores. Built once per backend component.
 import type * as pulumi from "@pulumi/pulumi";
+import type { AgentServiceAccountRef, BackendContext } from "../types";
 
 /** Environment of the stack: `prod` keeps data stores on destroy. */
 export type Environment = "dev" | "prod";
@@ -50,5 +51,45 @@ export function backendScope(args: {
         retained: { ...child, retainOnDelete: retainsDataStores(args.environment) },
         invoke: provider === undefined ? { parent } : { parent, provider },
         tags: args.tags,
+    };
+}
+
+/**
+ * The scope of a backend component for one cloud package: its children use the provider passed down
+ * the parent chain (`providers: [...]`) when there is one, else the one `create` makes (parented to
+ * the component).
+ */
+export function providerScope(
+    component: pulumi.ComponentResource,
+    pkg: string,
+    create: () => pulumi.ProviderResource,
+    args: { name: string; environment: Environment; tags: Record<string, string> },
+): BackendScope {
+    const explicit = component.getProvider(`${pkg}::`);
+    return backendScope({ parent: component, ...args, provider: explicit === undefined ? create() : undefined });
+}
+
+/** What every cloud backend component is built from: its config block and the agent's identity context. */
+export interface CloudBackendArgs<C> {
+    /** The parsed `backend` block. */
+    config: C;
+    /** Namespace of the agent's ServiceAccounts (part of every identity binding). */
+    namespace: string;
+    /** The exact ServiceAccounts to bind. */
+    serviceAccounts: AgentServiceAccountRef[];
+    /** Prefix of default names. */
+    resourceNamePrefix: string;
+    /** prod keeps data stores on destroy. */
+    environment: Environment;
+}
+
+/** The component args of a cloud backend, from `create()`'s config and context. */
+export function cloudBackendArgs<C>(config: C, ctx: BackendContext): CloudBackendArgs<C> {
+    return {
+        config,
+        namespace: ctx.namespaceName,
+        serviceAccounts: ctx.serviceAccounts,
+        resourceNamePrefix: ctx.resourceNamePrefix,
+        environment: ctx.environment,
     };
 }

@@ -11,8 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/vault/provider";
 import type { K8sObject } from "../../../config/primitives";
 import { VAULT_BACKEND } from "../airflow";
-import { backendScope } from "../shared";
-import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution } from "../types";
+import { cloudBackendArgs, type CloudBackendArgs, ownedAnnotationKeys, providerScope } from "../shared";
+import type { AgentBackend, BackendContext, BackendContribution } from "../types";
 import { createIdentity, TOKEN_VOLUME } from "./identity";
 import { type VaultBackendConfig, vaultBackendSchema, vaultNames, validateVaultBackend } from "./schema";
 import { createSecretsStore } from "./secretsStore";
@@ -23,18 +23,7 @@ export { vaultBackendSchema, validateVaultBackend, type VaultBackendConfig } fro
 export const CA_VOLUME = "vault-ca";
 
 /** Args of {@link VaultBackend}. */
-export interface VaultBackendArgs {
-    /** The parsed `backend` block. */
-    config: VaultBackendConfig;
-    /** Namespace of the agent's ServiceAccounts (the role's only namespace). */
-    namespace: string;
-    /** The exact ServiceAccounts to bind. */
-    serviceAccounts: AgentServiceAccountRef[];
-    /** Default role name prefix. */
-    resourceNamePrefix: string;
-    /** prod soft-deletes seeded secrets on destroy (recoverable). */
-    environment: "dev" | "prod";
-}
+export type VaultBackendArgs = CloudBackendArgs<VaultBackendConfig>;
 
 /** The CA bundle volume, its mount and the `verify` path, when `tls` is set. */
 function caBundle(cfg: VaultBackendConfig): { volume: K8sObject; mount: K8sObject; verify: string } | undefined {
@@ -68,24 +57,21 @@ export class VaultBackend extends pulumi.ComponentResource {
     constructor(name: string, args: VaultBackendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("astro-agent:index:VaultBackend", name, {}, opts);
         const cfg = args.config;
-        const explicit = this.getProvider("vault::");
-        const scope = backendScope({
-            parent: this,
-            name,
-            environment: args.environment,
-            provider: explicit
-                ? undefined
-                : new Provider(
-                      `${name}-provider`,
-                      {
-                          address: cfg.providerAddress ?? cfg.address,
-                          ...(cfg.token === undefined ? {} : { token: cfg.token }),
-                          ...(cfg.namespace === undefined ? {} : { namespace: cfg.namespace }),
-                      },
-                      { parent: this },
-                  ),
-            tags: {},
-        });
+        const scope = providerScope(
+            this,
+            "vault",
+            () =>
+                new Provider(
+                    `${name}-provider`,
+                    {
+                        address: cfg.providerAddress ?? cfg.address,
+                        ...(cfg.token === undefined ? {} : { token: cfg.token }),
+                        ...(cfg.namespace === undefined ? {} : { namespace: cfg.namespace }),
+                    },
+                    { parent: this },
+                ),
+            { name, environment: args.environment, tags: {} },
+        );
         const names = vaultNames(cfg, args.resourceNamePrefix, args.namespace);
         const secrets = createSecretsStore(scope, cfg);
         const identity = createIdentity(scope, {
@@ -138,23 +124,10 @@ export const vaultBackend: AgentBackend<typeof vaultBackendSchema> = {
     summary:
         "HashiCorp Vault / OpenBao KV v2 (optionally seeded from secret config) with Kubernetes auth: a role bound to exactly the agent's ServiceAccounts and token audience, read on exactly its paths; XCom in a store you name.",
     envNames: () => [],
-    serviceAccountAnnotationKeys: (backend) =>
-        Object.keys(backend.serviceAccountAnnotations).map((key) => ({
-            name: key,
-            setBy: ["backend", "serviceAccountAnnotations", key],
-        })),
+    serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
     validate: (backend, view) => validateVaultBackend(backend, view.environment),
     create(backend, ctx: BackendContext): BackendContribution {
-        return new VaultBackend(
-            `${ctx.name}-vault`,
-            {
-                config: backend,
-                namespace: ctx.namespaceName,
-                serviceAccounts: ctx.serviceAccounts,
-                resourceNamePrefix: ctx.resourceNamePrefix,
-                environment: ctx.environment,
-            },
-            { parent: ctx.parent },
-        ).contribution;
+        return new VaultBackend(`${ctx.name}-vault`, cloudBackendArgs(backend, ctx), { parent: ctx.parent })
+            .contribution;
     },
 };
