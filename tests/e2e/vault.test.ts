@@ -114,7 +114,7 @@ class OpenBao {
                 }
             }
             if (Date.now() > deadline) {
-                bao.stop();
+                await bao.stop();
                 throw new Error(`bao not ready after 30 s: ${fs.readFileSync(log, "utf8").slice(-2000)}`);
             }
             await new Promise((r) => setTimeout(r, 250));
@@ -165,10 +165,20 @@ class OpenBao {
         assert.ok(r.status >= 200 && r.status < 300, `${method} ${apiPath}: ${r.status} ${JSON.stringify(r.body)}`);
     }
 
-    stop(): void {
-        if (this.proc.exitCode === null) {
-            this.proc.kill("SIGTERM");
+    /** SIGTERM, then SIGKILL after 10 s: only the process this test started. */
+    async stop(): Promise<void> {
+        if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
+            return;
         }
+        const exited = new Promise<void>((resolve) =>
+            this.proc.once("exit", () => {
+                resolve();
+            }),
+        );
+        this.proc.kill("SIGTERM");
+        const timer = setTimeout(() => this.proc.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
     }
 
     tail(): string {
@@ -284,8 +294,8 @@ describe("Vault backend against OpenBao and a real API server", function () {
         kube = new Kube(cluster.kubeconfig);
     });
 
-    after(() => {
-        bao?.stop();
+    after(async () => {
+        await bao?.stop();
         cluster?.stop();
     });
 
