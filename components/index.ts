@@ -16,3 +16,9 @@ export { AzureBackend, azureBackend, type AzureBackendConfig } from "./backends/
 export * from "./backends/azure/roles";
 export { GcpBackend, gcpBackend, type GcpBackendConfig } from "./backends/gcp";
 export * from "./backends/gcp/policies";
+export { VaultBackend, vaultBackend, type VaultBackendConfig } from "./backends/vault";
+export {
+    agentPolicy as vaultAgentPolicy,
+    agentRole as vaultAgentRole,
+    seedData as vaultSeedData,
+} from "./backends/vault/policies";

@@ -106,7 +106,11 @@ export function configReferenceMarkdown(): string {
         "Backends (`backend.kind`):",
         "",
         ...backends.map((b) => `- \`${b.kind}\`: ${b.summary}`),
-        `- planned, refused with a clear error for now: ${PLANNED_BACKEND_KINDS.map((k) => `\`${k}\``).join(", ")}`,
+        ...(PLANNED_BACKEND_KINDS.length > 0
+            ? [
+                  `- planned, refused with a clear error for now: ${PLANNED_BACKEND_KINDS.map((k) => `\`${k}\``).join(", ")}`,
+              ]
+            : []),
         "",
         "Secret strings are set with `pulumi config set --secret KEY VALUE` (nested: `--secret --path 'a.b'`).",
     ];

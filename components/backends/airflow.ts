@@ -5,3 +5,4 @@ export const XCOM_OBJECT_STORAGE_BACKEND = "airflow.providers.common.io.xcom.bac
 export const AZURE_KEY_VAULT_BACKEND = "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend";
 export const CLOUD_SECRET_MANAGER_BACKEND =
     "airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend";
+export const VAULT_BACKEND = "airflow.providers.hashicorp.secrets.vault.VaultBackend";

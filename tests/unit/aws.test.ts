@@ -26,6 +26,7 @@ import {
 import { applySet, awsDocuments } from "../../scripts/aws-policy";
 import { readStackFile } from "../../scripts/lib/stackFile";
 import agentProgram from "../../index";
+import { type BackendCase, itRefusesBackendCases } from "../fixtures/backendCases";
 import { baseValues, PROJECT, raw } from "../fixtures/config";
 
 type Values = Record<string, unknown>;
@@ -806,14 +807,7 @@ describe("scripts/aws-policy.ts (the documents the permission proof judges)", ()
 });
 
 describe("AWS backend validation", () => {
-    interface Case {
-        name: string;
-        backend?: Values;
-        change?: (v: Values) => void;
-        key: string;
-        message: RegExp;
-    }
-    const cases: Case[] = [
+    const cases: BackendCase[] = [
         {
             name: "region missing",
             backend: { region: undefined },
@@ -1075,29 +1069,7 @@ describe("AWS backend validation", () => {
         },
     ];
 
-    it(`covers at least 15 AWS-specific bad configs (${cases.length})`, () => {
-        assert.ok(cases.length >= 15);
-    });
-
-    for (const c of cases) {
-        it(`${c.name} → ${c.key}`, () => {
-            // Keys set to undefined drop out: raw() serialises the config as JSON, like the engine.
-            const values = awsValues(c.backend, c.change);
-            if (values.environment === "prod") {
-                values.agentTokenSecretName = "t";
-                delete values.agentToken;
-                values.imagePullSecretName = "p";
-                delete values.imagePullCredentials;
-            }
-            const result = validateStackConfig(raw(values));
-            assert.equal(result.ok, false);
-            const match = result.problems.find((p) => p.key === c.key && c.message.test(p.message));
-            assert.ok(
-                match,
-                `expected ${c.key} ~ ${String(c.message)}; got:\n${result.problems.map((p) => `  ${p.key}: ${p.message}`).join("\n")}`,
-            );
-        });
-    }
+    itRefusesBackendCases("AWS", 15, cases, awsValues);
 
     it("accepts the documented good shapes", () => {
         for (const backend of [

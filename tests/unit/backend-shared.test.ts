@@ -4,13 +4,19 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import {
     backendScope,
+    cloudBackendArgs,
+    installationId,
+    ownedAnnotationKeys,
     prefixesOverlap,
     prefixOverlapIssues,
     retainsDataStores,
     secretRecoveryDays,
     seedEntries,
     serviceAccountSubjects,
+    stackSecretPrefix,
+    xcomPathSchema,
 } from "../../components/backends/shared";
+import type { BackendContext } from "../../components/backends/types";
 
 describe("shared backend helpers", () => {
     it("prefixes overlap when equal or nested on a separator boundary only", () => {
@@ -80,5 +86,46 @@ describe("shared backend helpers", () => {
         const inherited = backendScope({ parent, name: "n", environment: "dev", tags: {} });
         assert.deepEqual(inherited.child, { parent });
         assert.deepEqual(inherited.retained, { parent, retainOnDelete: false });
+    });
+
+    it("default prefixes are per project and stack; installation ids are 8 stable hex digits", () => {
+        assert.equal(stackSecretPrefix("connections", "p", "s"), "p/s/connections");
+        assert.equal(stackSecretPrefix("variables", "p", "s", "-"), "p-s-variables");
+        assert.equal(installationId(["p", "s", "c", "ns"]), installationId(["p", "s", "c", "ns"]));
+        assert.match(installationId(["p"]), /^[0-9a-f]{8}$/);
+        assert.notEqual(installationId(["p", "s", "c", "ns"]), installationId(["p", "s", "c", "ns2"]));
+    });
+
+    it("pass-through annotation keys are owned by the backend, each with its config key", () => {
+        assert.deepEqual(ownedAnnotationKeys({ "a/b": "1", c: "2" }), [
+            { name: "a/b", setBy: ["backend", "serviceAccountAnnotations", "a/b"] },
+            { name: "c", setBy: ["backend", "serviceAccountAnnotations", "c"] },
+        ]);
+    });
+
+    it("XCom URLs of stores a backend does not create: object storage schemes only", () => {
+        for (const ok of ["s3://b/xcom", "gs://b/x", "abfs://conn@container/x", "file:///tmp/x"]) {
+            assert.ok(xcomPathSchema.safeParse(ok).success, ok);
+        }
+        for (const bad of ["vault://secret/x", "b/xcom", "https://b/x"]) {
+            assert.ok(!xcomPathSchema.safeParse(bad).success, bad);
+        }
+    });
+
+    it("cloud backend args come from the context: exact namespace name, ServiceAccounts, prefix, environment", () => {
+        const ctx = {
+            name: "agent",
+            namespaceName: "astro",
+            serviceAccounts: [{ component: "triggerer", name: "t" }],
+            resourceNamePrefix: "astro",
+            environment: "prod",
+        } as unknown as BackendContext;
+        assert.deepEqual(cloudBackendArgs({ kind: "x" }, ctx), {
+            config: { kind: "x" },
+            namespace: "astro",
+            serviceAccounts: [{ component: "triggerer", name: "t" }],
+            resourceNamePrefix: "astro",
+            environment: "prod",
+        });
     });
 });

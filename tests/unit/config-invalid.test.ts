@@ -206,16 +206,10 @@ const cases: Case[] = [
         message: /absolute path/,
     },
     {
-        name: "backend kind not implemented yet",
-        change: (v) => (v.backend = { kind: "vault" }),
-        key: "backend.kind",
-        message: /'vault' is not implemented yet/,
-    },
-    {
         name: "backend kind unknown",
         change: (v) => (v.backend = { kind: "s3" }),
         key: "backend.kind",
-        message: /must be one of 'local', 'external', 'aws', 'azure', 'gcp' \(planned: vault\)/,
+        message: /must be one of 'local', 'external', 'aws', 'azure', 'gcp', 'vault'/,
     },
     {
         name: "local backend in prod",
@@ -415,7 +409,7 @@ describe("invalid stack config", () => {
         const values = baseValues();
         delete values.agentToken;
         values.workers = [worker({ replics: 1 })];
-        values.backend = { kind: "vault" };
+        values.backend = { kind: "openstack" };
         values.namespace = "Bad Namespace";
         const result = validateStackConfig(raw(values));
         assert.equal(result.ok, false);

@@ -115,6 +115,14 @@ function variants(): { name: string; values: Values; prefix: string | undefined 
         location: "europe-west1",
         workloadPool: "my-data-project.svc.id.goog",
     };
+    const vault = baseValues();
+    vault.backend = {
+        kind: "vault",
+        address: "https://vault.example.com:8200",
+        xcomPath: "s3://bucket/xcom",
+        auth: { createMount: { kubernetesHost: "https://k8s.example.com" } },
+        tls: { configMapName: "vault-ca" },
+    };
     const localBundle = baseValues();
     localBundle.dagBundles = [{ type: "local", name: "dags" }];
     return [
@@ -123,6 +131,7 @@ function variants(): { name: string; values: Values; prefix: string | undefined 
         { name: "aws backend", values: aws, prefix: "backend" },
         { name: "azure backend", values: azure, prefix: "backend" },
         { name: "gcp backend", values: gcp, prefix: "backend" },
+        { name: "vault backend", values: vault, prefix: "backend" },
         { name: "local bundle", values: localBundle, prefix: "dagBundles" },
     ];
 }
@@ -225,6 +234,8 @@ describe("config messages", function () {
             "backend.oidcProvider.issuerUrl",
             "backend.keyVault.networkRules.subnetIds[0]",
             "backend.storage.customerManagedKey.identityId",
+            "backend.auth.createMount.kubernetesCaCert",
+            "backend.kv.connections.my_postgres",
             "dagBundles[0].persistentVolumeClaim",
             "dagBundles[0].repoUrl",
             "workers[0].resources.requests.name",

@@ -11,6 +11,8 @@ import {
 } from "../../../config/primitives";
 import type { AgentBackend, BackendContribution, BackendIssue } from "../types";
 import { XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
+import { ownedAnnotationKeys } from "../shared/identity";
+import { xcomPathSchema } from "../shared/xcom";
 
 /** kwargs that carry credentials: they would land in Helm's release Secret and in Pulumi state in plain text. */
 export const CREDENTIAL_KWARGS = [
@@ -27,8 +29,6 @@ export const CREDENTIAL_KWARGS = [
     "aws_session_token",
 ];
 
-const XCOM_SCHEMES = ["s3", "s3a", "gs", "gcs", "abfs", "abfss", "file"];
-
 export const externalBackendSchema = strictObject({
     kind: z.literal("external"),
     secretBackend: pythonClassPath.describe(
@@ -40,20 +40,7 @@ export const externalBackendSchema = strictObject({
         .default({})
         .describe("Its kwargs as an object (serialised to JSON for you). No credentials: use workload identity."),
     xcomBackend: pythonClassPath.default(XCOM_OBJECT_STORAGE_BACKEND).describe("Airflow XCom backend class path."),
-    xcomPath: z
-        .string()
-        .meta({
-            expected: "an object storage URL <scheme>://[<conn_id>@]<bucket>/<path>",
-            example: "s3://my-bucket/xcom",
-        })
-        .regex(
-            /^([a-z0-9]+):\/\/([^@/]+@)?[^/]*\/?.*$/,
-            "must be an object storage URL <scheme>://[<conn_id>@]<bucket>/<path>",
-        )
-        .refine((p) => XCOM_SCHEMES.includes(p.split("://")[0] ?? ""), {
-            message: `must use one of the schemes ${XCOM_SCHEMES.join(", ")}`,
-        })
-        .describe("XCom object storage path `<scheme>://[<conn_id>@]<bucket>/<path>`."),
+    xcomPath: xcomPathSchema.describe("XCom object storage path `<scheme>://[<conn_id>@]<bucket>/<path>`."),
     serviceAccountAnnotations: annotationsSchema
         .default({})
         .describe("Annotations for every agent ServiceAccount (for example `eks.amazonaws.com/role-arn`)."),
@@ -70,11 +57,7 @@ export const externalBackend: AgentBackend<typeof externalBackendSchema> = {
     summary:
         "Bring your own: secrets backend class + kwargs and XCom path of stores you already run; nothing is created.",
     envNames: (backend) => backend.env.map((e, i) => ({ name: e.name, setBy: ["backend", "env", i, "name"] })),
-    serviceAccountAnnotationKeys: (backend) =>
-        Object.keys(backend.serviceAccountAnnotations).map((key) => ({
-            name: key,
-            setBy: ["backend", "serviceAccountAnnotations", key],
-        })),
+    serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
     validate(backend) {
         const issues: BackendIssue[] = [];
         for (const key of Object.keys(backend.secretBackendKwargs)) {

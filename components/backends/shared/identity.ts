@@ -1,5 +1,14 @@
 // Workload-identity subjects every cloud binds: exactly the ServiceAccounts the agent's pods run as.
-import type { AgentServiceAccountRef } from "../types";
+import { createHash } from "node:crypto";
+import type { AgentServiceAccountRef, BackendOwnedName } from "../types";
+
+/**
+ * 8 hex digits identifying one installation (e.g. project, stack, cluster, namespace): the suffix of
+ * default identity names, so two stacks sharing an account or a Vault never collide.
+ */
+export function installationId(parts: readonly string[]): string {
+    return createHash("sha256").update(parts.join("/")).digest("hex").slice(0, 8);
+}
 
 /** `system:serviceaccount:<namespace>:<name>`: the exact subject of a ServiceAccount token (IRSA, Azure, Vault). */
 export function serviceAccountSubject(namespace: string, serviceAccount: string): string {
@@ -17,4 +26,9 @@ export function serviceAccountSubjects(
     serviceAccounts: readonly AgentServiceAccountRef[],
 ): string[] {
     return serviceAccountNames(serviceAccounts).map((sa) => serviceAccountSubject(namespace, sa));
+}
+
+/** The keys of `backend.serviceAccountAnnotations` a backend passes through: it owns them, components cannot override. */
+export function ownedAnnotationKeys(annotations: Record<string, string>): BackendOwnedName[] {
+    return Object.keys(annotations).map((key) => ({ name: key, setBy: ["backend", "serviceAccountAnnotations", key] }));
 }

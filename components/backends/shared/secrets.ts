@@ -133,3 +133,16 @@ export function seedAll(
 export function prefixKwargs(p: SecretPrefixes): Record<string, string | null> {
     return { connections_prefix: p.connections, variables_prefix: p.variables, config_prefix: p.config };
 }
+
+/**
+ * The default prefix (or path) of one kind: `<project>/<stack>/<kind>`, joined with `separator`, so two
+ * stacks sharing one store never seed the same names nor read each other's secrets.
+ */
+export function stackSecretPrefix(
+    kind: "connections" | "variables",
+    project: string,
+    stack: string,
+    separator = "/",
+): string {
+    return [project, stack, kind].join(separator);
+}

@@ -1,0 +1,127 @@
+// The agent's identity in Vault: Kubernetes auth (an existing mount, or one created with its config),
+// a role bound to exactly the agent's ServiceAccounts in its namespace and to one token audience, the
+// policy the role grants, and the pod side: a projected ServiceAccount token with that audience.
+import * as pulumi from "@pulumi/pulumi";
+import { AuthBackend } from "@pulumi/vault/authBackend";
+import { AuthBackendConfig } from "@pulumi/vault/kubernetes/authBackendConfig";
+import { AuthBackendRole } from "@pulumi/vault/kubernetes/authBackendRole";
+import { Policy } from "@pulumi/vault/policy";
+import type { K8sObject } from "../../../config/primitives";
+import type { BackendScope } from "../shared";
+import type { AgentServiceAccountRef } from "../types";
+import { agentPolicy, agentRole, authMountConfig } from "./policies";
+import type { VaultBackendConfig } from "./schema";
+
+/** Volume of the projected token, and where it is mounted (`kubernetes_jwt_path` = `<dir>/token`). */
+export const TOKEN_VOLUME = "vault-token";
+export const TOKEN_DIR = "/var/run/secrets/vault";
+export const TOKEN_FILE = "token";
+
+/** Inputs of {@link createIdentity}. */
+export interface VaultIdentityArgs {
+    config: VaultBackendConfig;
+    namespace: string;
+    serviceAccounts: AgentServiceAccountRef[];
+    roleName: string;
+    policyName: string;
+    /** The KV paths the backend reads. */
+    readPaths: string[];
+    /** Comment line of the policy. */
+    installation: string;
+}
+
+/** The role, its policy, the mount when created, and the pod volume. */
+export interface VaultIdentity {
+    role: AuthBackendRole;
+    policy: Policy;
+    /** Auth mount, mount config, policy and role (the release waits for them). */
+    resources: pulumi.Resource[];
+    /** The projected token volume and its mount (every agent pod logs in with it). */
+    volume: K8sObject;
+    volumeMount: K8sObject;
+    /** `kubernetes_jwt_path`. */
+    jwtPath: string;
+}
+
+/** The auth mount and its config, when `auth.createMount` asks for them. */
+function createMount(scope: BackendScope, cfg: VaultBackendConfig): pulumi.Resource[] {
+    const create = cfg.auth.createMount;
+    if (create === undefined) {
+        return [];
+    }
+    const mount = new AuthBackend(
+        `${scope.name}-auth`,
+        {
+            type: "kubernetes",
+            path: cfg.auth.mount,
+            description: "Kubernetes auth of the Astro Remote Execution Agent",
+        },
+        scope.child,
+    );
+    const config = new AuthBackendConfig(
+        `${scope.name}-auth`,
+        {
+            ...authMountConfig({
+                authMount: cfg.auth.mount,
+                kubernetesHost: create.kubernetesHost,
+                kubernetesCaCert: create.kubernetesCaCert,
+                issuer: create.issuer,
+                withReviewerJwt: create.tokenReviewerJwt !== undefined,
+            }),
+            backend: mount.path,
+            ...(create.tokenReviewerJwt === undefined ? {} : { tokenReviewerJwt: create.tokenReviewerJwt }),
+        },
+        scope.child,
+    );
+    return [mount, config];
+}
+
+/** Creates the policy and the role (and the mount), and says how the pods log in. */
+export function createIdentity(scope: BackendScope, args: VaultIdentityArgs): VaultIdentity {
+    const cfg = args.config;
+    const mount = createMount(scope, cfg);
+    const policy = new Policy(
+        `${scope.name}-policy`,
+        {
+            name: args.policyName,
+            policy: agentPolicy({ kvMount: cfg.kv.mount, paths: args.readPaths, installation: args.installation }),
+        },
+        scope.child,
+    );
+    const role = new AuthBackendRole(
+        `${scope.name}-role`,
+        agentRole({
+            authMount: cfg.auth.mount,
+            roleName: args.roleName,
+            policyName: args.policyName,
+            namespace: args.namespace,
+            serviceAccounts: args.serviceAccounts,
+            audience: cfg.auth.audience,
+            tokenTtlSeconds: cfg.auth.tokenTtlSeconds,
+            tokenMaxTtlSeconds: cfg.auth.tokenMaxTtlSeconds,
+        }),
+        // The role names the policy and lives on the mount: created after both, deleted before.
+        { ...scope.child, dependsOn: [policy, ...mount] },
+    );
+    return {
+        role,
+        policy,
+        resources: [...mount, policy, role],
+        volume: {
+            name: TOKEN_VOLUME,
+            projected: {
+                sources: [
+                    {
+                        serviceAccountToken: {
+                            audience: cfg.auth.audience,
+                            expirationSeconds: cfg.auth.jwtExpirationSeconds,
+                            path: TOKEN_FILE,
+                        },
+                    },
+                ],
+            },
+        },
+        volumeMount: { name: TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true },
+        jwtPath: `${TOKEN_DIR}/${TOKEN_FILE}`,
+    };
+}

@@ -1,0 +1,136 @@
+// Vault backend: a KV v2 engine for connections and variables (optionally seeded), and Kubernetes auth
+// with a role bound to exactly the agent's ServiceAccounts, granting read on exactly the backend's paths.
+// Layout: schema.ts (config), secretsStore.ts, identity.ts, policies.ts (pure Vault documents); this file
+// wires them in one component.
+//
+// XCom: Vault has no object store. The backend takes the store the way `external` does (`xcomPath`,
+// `xcomBackend`, and the ServiceAccount annotations that give the pods access to it) instead of
+// creating a bucket through another cloud's backend: Vault is chosen for secrets across clouds and on
+// premises, so the store is whatever the customer already runs, and each backend keeps one cloud.
+import * as pulumi from "@pulumi/pulumi";
+import { Provider } from "@pulumi/vault/provider";
+import type { K8sObject } from "../../../config/primitives";
+import { VAULT_BACKEND } from "../airflow";
+import { cloudBackendArgs, type CloudBackendArgs, ownedAnnotationKeys, cloudBackendScope } from "../shared";
+import type { AgentBackend, BackendContext, BackendContribution } from "../types";
+import { createIdentity, TOKEN_VOLUME } from "./identity";
+import { type VaultBackendConfig, vaultBackendSchema, vaultNames, validateVaultBackend } from "./schema";
+import { createSecretsStore } from "./secretsStore";
+
+export { vaultBackendSchema, validateVaultBackend, type VaultBackendConfig } from "./schema";
+
+/** Volume of the CA bundle (with `tls`). */
+export const CA_VOLUME = "vault-ca";
+
+/** Args of {@link VaultBackend}. */
+export type VaultBackendArgs = CloudBackendArgs<VaultBackendConfig>;
+
+/** The CA bundle volume, its mount and the `verify` path, when `tls` is set. */
+function caBundle(cfg: VaultBackendConfig): { volume: K8sObject; mount: K8sObject; verify: string } | undefined {
+    const tls = cfg.tls;
+    if (tls === undefined) {
+        return undefined;
+    }
+    const items = [{ key: tls.key, path: tls.key }];
+    return {
+        volume:
+            tls.secretName === undefined
+                ? { name: CA_VOLUME, configMap: { name: tls.configMapName, items } }
+                : { name: CA_VOLUME, secret: { secretName: tls.secretName, items } },
+        mount: { name: CA_VOLUME, mountPath: tls.mountPath, readOnly: true },
+        verify: `${tls.mountPath}/${tls.key}`,
+    };
+}
+
+/**
+ * The Vault side of the agent. Uses the `vault` provider from the parent chain when one is passed
+ * (`providers: [vaultProvider]`, configured with `backend.namespace` if any); otherwise creates one for
+ * `providerAddress` (or `address`) with `token` or the deploying shell's `VAULT_TOKEN`.
+ */
+export class VaultBackend extends pulumi.ComponentResource {
+    /** Name of the Kubernetes auth role (`kubernetes_role`). */
+    public readonly roleName: pulumi.Output<string>;
+    /** Name of the agent's policy. */
+    public readonly policyName: pulumi.Output<string>;
+    public readonly contribution: BackendContribution;
+
+    constructor(name: string, args: VaultBackendArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("astro-agent:index:VaultBackend", name, {}, opts);
+        const cfg = args.config;
+        const scope = cloudBackendScope(this, {
+            name,
+            environment: args.environment,
+            pkg: "vault",
+            newProvider: (o) =>
+                new Provider(
+                    `${name}-provider`,
+                    {
+                        address: cfg.providerAddress ?? cfg.address,
+                        ...(cfg.token === undefined ? {} : { token: cfg.token }),
+                        ...(cfg.namespace === undefined ? {} : { namespace: cfg.namespace }),
+                    },
+                    o,
+                ),
+            // Vault objects take no tags; the scope's tags go unused.
+            tagSeparator: "/",
+            resourceNamePrefix: args.resourceNamePrefix,
+        });
+        const names = vaultNames(cfg, args.resourceNamePrefix, args.namespace);
+        const secrets = createSecretsStore(scope, cfg);
+        const identity = createIdentity(scope, {
+            config: cfg,
+            namespace: args.namespace,
+            serviceAccounts: args.serviceAccounts,
+            roleName: names.role,
+            policyName: names.policy,
+            readPaths: secrets.readPaths,
+            installation: `Remote Execution Agent ${args.resourceNamePrefix} (stack ${pulumi.getProject()}/${pulumi.getStack()}, namespace ${args.namespace})`,
+        });
+        const ca = caBundle(cfg);
+
+        this.roleName = identity.role.roleName;
+        this.policyName = identity.policy.name;
+        this.contribution = {
+            secretBackend: VAULT_BACKEND,
+            secretBackendKwargs: {
+                url: cfg.address,
+                ...(cfg.namespace === undefined ? {} : { namespace: cfg.namespace }),
+                auth_type: "kubernetes",
+                auth_mount_point: cfg.auth.mount,
+                kubernetes_role: names.role,
+                kubernetes_jwt_path: identity.jwtPath,
+                mount_point: cfg.kv.mount,
+                kv_engine_version: 2,
+                connections_path: secrets.paths.connections,
+                variables_path: secrets.paths.variables,
+                config_path: secrets.paths.config,
+                ...(ca === undefined ? {} : { verify: ca.verify }),
+            },
+            xcomBackend: cfg.xcomBackend,
+            xcomPath: cfg.xcomPath,
+            commonEnv: [],
+            serviceAccountAnnotations: cfg.serviceAccountAnnotations,
+            podLabels: {},
+            volumes: [identity.volume, ...(ca === undefined ? [] : [ca.volume])],
+            volumeMounts: [identity.volumeMount, ...(ca === undefined ? [] : [ca.mount])],
+            dependsOn: [...identity.resources, ...secrets.resources],
+            outputs: { vaultRoleName: this.roleName, vaultPolicyName: this.policyName },
+        };
+        this.registerOutputs({ roleName: this.roleName, policyName: this.policyName });
+    }
+}
+
+export const vaultBackend: AgentBackend<typeof vaultBackendSchema> = {
+    kind: "vault",
+    schema: vaultBackendSchema,
+    volumeNames: [TOKEN_VOLUME, CA_VOLUME],
+    summary:
+        "HashiCorp Vault / OpenBao KV v2 (optionally seeded from secret config) with Kubernetes auth: a role bound to exactly the agent's ServiceAccounts and token audience, read on exactly its paths; XCom in a store you name.",
+    envNames: () => [],
+    serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
+    validate: (backend, view) => validateVaultBackend(backend, view.environment),
+    create(backend, ctx: BackendContext): BackendContribution {
+        return new VaultBackend(`${ctx.name}-vault`, cloudBackendArgs(backend, ctx), { parent: ctx.parent })
+            .contribution;
+    },
+};
