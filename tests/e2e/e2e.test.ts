@@ -2,23 +2,25 @@
 // to a real kube-apiserver (scripts/cluster.sh), with the stand-in chart. Everything is read back
 // from the API server and from the raw state files.
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import type { Stack } from "@pulumi/pulumi/automation";
 import {
-    LocalCluster,
+    type E2eWorld,
+    e2eWorld,
     openStack,
-    pulumiEnv,
+    PASSPHRASE,
+    prodLikeStack,
     readExample,
-    scratchProject,
+    ROOT,
     secure,
+    type StackDoc,
     STAND_IN_CHART,
-    useToolchain,
     withConfig,
     writeStackFile,
-    type StackDoc,
 } from "./harness";
 import { Kube } from "./kube";
 
@@ -78,29 +80,11 @@ const RESTRICTED_SECRETS = {
 
 describe("end to end: real engine, real API server", function () {
     this.timeout(300_000);
-    let cluster: LocalCluster | undefined;
+    const world = e2eWorld("e2e");
     let kube: Kube;
-    let project: { dir: string; stateDir: string };
+    let project: E2eWorld["project"];
     let env: Record<string, string>;
-
-    before(function () {
-        const missing = useToolchain();
-        if (missing !== undefined) {
-            if (process.env.CI === "true") {
-                throw new Error(`e2e toolchain missing in CI: ${missing}`);
-            }
-            console.warn(`skipping e2e: ${missing}`);
-            this.skip();
-        }
-        cluster = LocalCluster.start();
-        kube = new Kube(cluster.kubeconfig);
-        project = scratchProject();
-        env = pulumiEnv(project.stateDir, cluster.kubeconfig);
-    });
-
-    after(() => {
-        cluster?.stop();
-    });
+    before(() => ({ kube, project, env } = world));
 
     const ns = (name: string) => `/api/v1/namespaces/${name}`;
     const deployments = (namespace: string) =>
@@ -161,7 +145,9 @@ describe("end to end: real engine, real API server", function () {
 
         it("previews the plan without touching the cluster", async () => {
             const result = await stack.preview();
-            assert.deepEqual(result.changeSummary, { create: 17 });
+            // Stack, RemoteExecutionAgent, AgentNamespace + Namespace, LocalBackend + Secret + claim,
+            // AgentCredentials + token, pull and env Secrets, AgentServiceAccounts + 4, AgentRelease + Release.
+            assert.deepEqual(result.changeSummary, { create: 18 });
             assert.equal(await kube.get(ns(NS)), undefined);
         });
 
@@ -349,43 +335,7 @@ describe("end to end: real engine, real API server", function () {
         let stack: Stack;
 
         before(async () => {
-            const dev = readExample("dev");
-            const prod = readExample("prod");
-            const doc = withConfig(
-                {
-                    ...(dev.encryptionsalt === undefined ? {} : { encryptionsalt: dev.encryptionsalt }),
-                    config: prod.config,
-                },
-                {
-                    namespace: NS,
-                    chart: { path: STAND_IN_CHART },
-                    release: { name: "astro-prod", skipAwait: true },
-                    agentTokenSecretName: undefined,
-                    agentToken: secure(RESTRICTED_SECRETS.token),
-                    imagePullSecretName: undefined,
-                    imagePullCredentials: {
-                        registry: "registry.example.com",
-                        username: "ci",
-                        password: secure(RESTRICTED_SECRETS.pull),
-                    },
-                    openLineage: { enabled: true, apiKey: secure(RESTRICTED_SECRETS.lineage) },
-                    // No AWS here: the same stores, wired as a bring-your-own backend.
-                    backend: {
-                        kind: "external",
-                        secretBackend: "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
-                        secretBackendKwargs: {
-                            connections_prefix: "astro-prod/connections",
-                            variables_prefix: "astro-prod/variables",
-                            region_name: "eu-west-1",
-                        },
-                        xcomPath: "s3://example-astro-prod-xcom/xcom",
-                        serviceAccountAnnotations: {
-                            "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/astro-prod-agent",
-                        },
-                        env: [{ name: "AWS_REGION", value: "eu-west-1" }],
-                    },
-                },
-            );
+            const doc = prodLikeStack(NS, "astro-prod", RESTRICTED_SECRETS);
             stack = await openStack(project.dir, "e2e-prod", doc, env);
             const up = await stack.up();
             assert.equal(up.summary.result, "succeeded");
@@ -507,19 +457,28 @@ describe("end to end: real engine, real API server", function () {
     });
 
     describe("bad config", () => {
-        it("a secure value that does not decrypt fails preview, naming the key, and creates nothing", async () => {
+        it("a secure value that does not decrypt fails preview and creates nothing; render names the key", async () => {
             const NS = "astro-e2e-garbage";
             const doc = withConfig(readExample("dev"), {
                 namespace: NS,
                 agentToken: { secure: "v1:AAAAAAAAAAAAAAAA:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0LXZhbHVl" },
             });
             const stack = await openStack(project.dir, "e2e-garbage", doc, env);
-            await assert.rejects(stack.preview(), (err: Error) => {
-                assert.match(err.message, /agentToken/);
-                assert.match(err.message, /decrypt/i);
-                return true;
-            });
+            // The CLI decrypts every config value while it validates the stack config against Pulumi.yaml's
+            // typed `config:` block, before the program runs, and its message does not name the key.
+            await assert.rejects(stack.preview(), /validating stack config: cipher: message authentication failed/);
             assert.equal(await kube.get(ns(NS)), undefined);
+            // The offline check does: `npm run render` decrypts each secure value with the passphrase.
+            const render = spawnSync(
+                process.execPath,
+                ["--import", "tsx", "scripts/render.ts", "--stack", "e2e-garbage", "--project-dir", project.dir],
+                { cwd: ROOT, env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE }, encoding: "utf8" },
+            );
+            assert.equal(render.status, 1, render.stdout);
+            assert.match(
+                render.stderr,
+                /astro-agent:agentToken: secure value does not decrypt with this stack's passphrase/,
+            );
         });
 
         it("fails preview with the validation message and creates nothing", async () => {
