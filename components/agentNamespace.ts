@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { retentionMarker } from "./retention";
 
 /** Args of {@link AgentNamespace}. */
 export interface AgentNamespaceArgs {
@@ -16,7 +17,8 @@ export interface AgentNamespaceArgs {
     podSecurityVersion?: string;
     /**
      * Keep a created namespace in the cluster when the stack is destroyed (or the component removed):
-     * it may hold Secrets that others (secret-sync tooling, operators) put there. Default false.
+     * it may hold Secrets that others (secret-sync tooling, operators) put there. Default false. A
+     * retained namespace is annotated `astro-agent-retain-on-delete: "true"` (what the policy pack checks).
      * An adopted namespace is never deleted.
      */
     retainOnDelete?: boolean;
@@ -48,6 +50,7 @@ export class AgentNamespace extends pulumi.ComponentResource {
         super("astro-agent:index:AgentNamespace", name, {}, opts);
         const version = args.podSecurityVersion ?? "v1.30";
         if (args.create ?? true) {
+            const retain = args.retainOnDelete ?? false;
             this.namespace = new k8s.core.v1.Namespace(
                 name,
                 {
@@ -56,9 +59,11 @@ export class AgentNamespace extends pulumi.ComponentResource {
                         labels: pulumi
                             .output(args.labels ?? {})
                             .apply((extra) => ({ ...extra, ...podSecurityLabels(args.restricted ?? true, version) })),
+                        // The policy pack's evidence of retainOnDelete (see ./retention.ts).
+                        ...(retain ? { annotations: retentionMarker(retain) } : {}),
                     },
                 },
-                { parent: this, retainOnDelete: args.retainOnDelete ?? false },
+                { parent: this, retainOnDelete: retain },
             );
         } else {
             // Reading it fails the deployment early (and clearly) when the namespace does not exist.

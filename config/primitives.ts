@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
+import { parseImageRef, unpinnedImageProblem } from "./pins";
 import { checkResourceName, parseQuantity, QUANTITY_EXAMPLES } from "./quantity";
 
 /** Separates the per-key sentences of an `unrecognized_keys` message (split again by the formatter). */
@@ -536,21 +537,7 @@ export const resourcesSchema = strictObject({
     });
 export type Resources = z.output<typeof resourcesSchema>;
 
-const IMAGE_REF =
-    /^(?<name>[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*)(?::(?<tag>[A-Za-z_0-9][A-Za-z0-9._-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
-
-/** Splits an image reference into repository, tag and digest; undefined when it is not a valid reference. */
-export function parseImageRef(ref: string): { repository: string; tag?: string; digest?: string } | undefined {
-    const m = IMAGE_REF.exec(ref);
-    if (!m?.groups?.name) {
-        return undefined;
-    }
-    return {
-        repository: m.groups.name,
-        ...(m.groups.tag ? { tag: m.groups.tag } : {}),
-        ...(m.groups.digest ? { digest: m.groups.digest } : {}),
-    };
-}
+export { parseImageRef };
 
 const IMAGE_EXAMPLE = "registry.example.com/team/agent:1.7.1";
 
@@ -570,16 +557,11 @@ export const imageRef = requiredString(
                 IMAGE_EXAMPLE,
             ),
         });
-    } else if (parsed.tag === undefined && parsed.digest === undefined) {
-        ctx.addIssue({
-            code: "custom",
-            message: "must pin a tag or digest (for example ':3.2-5-python-3.14-astro-agent-1.7.1')",
-        });
-    } else if (parsed.tag === "latest" && parsed.digest === undefined) {
-        ctx.addIssue({
-            code: "custom",
-            message: "must not use the floating tag 'latest'; pin a fixed tag or a digest",
-        });
+    } else {
+        const unpinned = unpinnedImageProblem(parsed);
+        if (unpinned !== undefined) {
+            ctx.addIssue({ code: "custom", message: unpinned });
+        }
     }
 });
 

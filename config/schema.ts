@@ -38,6 +38,7 @@ import {
     volumeSchema,
     wholeNumber,
 } from "./primitives";
+import { EXACT_CHART_VERSION } from "./pins";
 import { programVolumeNames, type MountingComponent } from "./volumes";
 import {
     containerSecurityContextSchema,
@@ -503,7 +504,7 @@ export const agentConfigShape = {
     chart: strictObject({
         name: helmChartName.default(DEFAULT_CHART_NAME).describe("Chart name, or an `oci://` reference."),
         version: identifier("an exact chart version", DEFAULT_CHART_VERSION, {
-            pattern: /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/,
+            pattern: EXACT_CHART_VERSION,
             rule: "major.minor.patch, no ranges",
         })
             .optional()

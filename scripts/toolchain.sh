@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build (from the Go module proxy only) and cache the offline toolchain for Pulumi + a local Kubernetes API server:
 #   pulumi CLI, pulumi-language-nodejs, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager, etcd,
-#   and fake-gcs-server (the GCS emulator of the GCP permission proof in tests/airflow).
+#   fake-gcs-server (the GCS emulator of the GCP permission proof in tests/airflow) and actionlint (lints
+#   .github/workflows offline).
 #
 # Usage:
 #   scripts/toolchain.sh [install]        build what is missing (idempotent; a second run only verifies)
-#   scripts/toolchain.sh install <step>.. only these steps: pulumi | nodejs | provider | k8s | etcd | fakegcs
+#   scripts/toolchain.sh install <step>.. only these steps: pulumi | nodejs | provider | k8s | etcd | fakegcs | actionlint
 #   scripts/toolchain.sh --print-env      print `export ...` lines (eval "$(scripts/toolchain.sh --print-env)")
 #   scripts/toolchain.sh --versions       print the pinned versions
 #
@@ -42,6 +43,9 @@ K8S_VERSION="1.36.5"
 FAKE_GCS_MODULE="github.com/fsouza/fake-gcs-server"
 FAKE_GCS_VERSION="1.56.1"
 
+# actionlint (GitHub Actions workflow linter). The proxy lists v1.6.27, v1.7.1, v1.7.3, v1.7.4, v1.7.7, v1.7.11, v1.7.12.
+ACTIONLINT_VERSION="1.7.12"
+
 export GOPROXY="${TOOLCHAIN_GOPROXY:-https://proxy.golang.org}"   # no ",direct": GitHub is unreachable anyway
 export GOSUMDB=off          # sum.golang.org is unreachable from here (connect timeout); the proxy is the only source
 export GOFLAGS=-mod=mod
@@ -76,18 +80,23 @@ check_provider_version() {
 }
 
 dir_pulumi()   { echo "$CACHE/pulumi-$PULUMI_VERSION"; }
-dir_nodejs()   { echo "$CACHE/pulumi-language-nodejs-$NODEJS_HOST_SDK_VERSION-patched1"; }
+# The host's cache key names the patch generation and the RunPlugin patch's digest, so a changed patch rebuilds it.
+dir_nodejs()   { echo "$CACHE/pulumi-language-nodejs-$NODEJS_HOST_SDK_VERSION-patched2-$(nodejs_patch_id)"; }
 dir_provider() { echo "$CACHE/pulumi-resource-kubernetes-$K8S_PROVIDER_VERSION"; }
 dir_k8s()      { echo "$CACHE/kubernetes-$K8S_VERSION"; }
 dir_etcd()     { echo "$CACHE/etcd-k8s-$K8S_VERSION"; }   # etcd version is derived from kubernetes' go.mod
 dir_fakegcs()  { echo "$CACHE/fake-gcs-server-$FAKE_GCS_VERSION"; }
+dir_actionlint() { echo "$CACHE/actionlint-$ACTIONLINT_VERSION"; }
+# The engine as the tests run it: `pulumi` and the language host side by side, hard-linked into a directory keyed by
+# the host build, so a toolchain.sh of another checkout (linking another host) never changes which host this one uses.
+dir_engine()   { echo "$CACHE/engine-$PULUMI_VERSION-nodejs-$NODEJS_HOST_SDK_VERSION-patched2-$(nodejs_patch_id)"; }
 pulumi_home()  { echo "$CACHE/pulumi-home"; }
 
-# PATH gets pulumi (+ the language host linked next to it), kube-apiserver/kube-controller-manager, etcd and
-# fake-gcs-server.
+# PATH gets pulumi (+ the language host next to it), kube-apiserver/kube-controller-manager, etcd, fake-gcs-server
+# and actionlint.
 # The Kubernetes provider is deliberately NOT on PATH: it is found in $PULUMI_HOME's plugin cache by exact version
 # (an "ambient" PATH copy would win without any version check and print a warning on every run).
-bin_dirs() { echo "$(dir_pulumi)/bin:$(dir_k8s)/bin:$(dir_etcd)/bin:$(dir_fakegcs)/bin"; }
+bin_dirs() { echo "$(dir_engine)/bin:$(dir_k8s)/bin:$(dir_etcd)/bin:$(dir_fakegcs)/bin:$(dir_actionlint)/bin"; }
 
 print_env() {
   check_provider_version 2>&1 | sed 's/^/# /' >&2 || true
@@ -151,6 +160,11 @@ verify_pulumi() { "$(dir_pulumi)/bin/pulumi" version 2>/dev/null | grep -qx "v$P
 # program itself runs in @pulumi/pulumi 3.248's own `cmd/run`, so SDK features are those of 3.248.
 # ---------------------------------------------------------------------------------------------------------------------
 NODEJS_HOST_SDK_VERSION="3.68.0"
+# Patch 2 (a file, applied with `git apply`): the `RunPlugin` RPC, which the 3.68 host answers "not supported". The
+# 3.248 CLI starts TypeScript policy packs (`pulumi preview --policy-pack DIR`) and source-based component packages
+# through it. See docs/toolchain-notes.md, "Policy packs: RunPlugin".
+NODEJS_HOST_PATCH="$SCRIPT_DIR/toolchain/pulumi-language-nodejs-runplugin.patch"
+nodejs_patch_id() { sha256sum "$NODEJS_HOST_PATCH" | cut -c1-8; }
 build_nodejs() (
   local out; out="$(dir_nodejs)"
   local w; w="$(new_wrapper "$out" pulumi-language-nodejs-build)"
@@ -168,6 +182,7 @@ build_nodejs() (
   # the engine advertises via SupportsFeature; newer hosts pass the monitor address straight through as well.
   grep -q 'fmt.Sprintf("127.0.0.1:%d", handle.Port), pipes.directory())' main.go || die "nodejs host: patch target not found"
   sed -i 's|fmt.Sprintf("127.0.0.1:%d", handle.Port), pipes.directory())|req.GetMonitorAddress(), pipes.directory())|' main.go
+  git apply --whitespace=nowarn "$NODEJS_HOST_PATCH" || die "nodejs host: $NODEJS_HOST_PATCH does not apply to sdk/v3@v$NODEJS_HOST_SDK_VERSION"
   go mod tidy >/dev/null 2>&1 || true
   mkdir -p "$out/bin.tmp"
   go build -trimpath -tags osusergo,grpcnotrace \
@@ -175,12 +190,20 @@ build_nodejs() (
     -o "$out/bin.tmp/pulumi-language-nodejs" .
   rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
 )
-verify_nodejs() { [[ -x "$(dir_nodejs)/bin/pulumi-language-nodejs" ]]; }
-# The engine looks for bundled plugins (language hosts) next to the resolved `pulumi` executable first; found only on
-# PATH, it works but prints "warning: using pulumi-language-nodejs from $PATH" on every run. So link it next to pulumi.
+verify_nodejs() {
+  [[ -x "$(dir_nodejs)/bin/pulumi-language-nodejs" ]] && grep -q "run-policy-pack" "$(dir_nodejs)/bin/pulumi-language-nodejs"
+}
+# The engine looks for bundled plugins (language hosts) next to the resolved `pulumi` executable; found only on PATH,
+# it works but prints "warning: using pulumi-language-nodejs from $PATH" on every run. So both go into dir_engine as
+# hard links (no symlinks: the engine resolves them, and would look next to the original `pulumi`); copies when the
+# cache spans file systems.
 link_nodejs() {
-  [[ -d "$(dir_pulumi)/bin" && -x "$(dir_nodejs)/bin/pulumi-language-nodejs" ]] || return 0
-  ln -sfn "$(dir_nodejs)/bin/pulumi-language-nodejs" "$(dir_pulumi)/bin/pulumi-language-nodejs"
+  [[ -x "$(dir_pulumi)/bin/pulumi" && -x "$(dir_nodejs)/bin/pulumi-language-nodejs" ]] || return 0
+  local d; d="$(dir_engine)/bin"
+  mkdir -p "$d"
+  ln -f "$(dir_pulumi)/bin/pulumi" "$d/pulumi" 2>/dev/null || cp -f "$(dir_pulumi)/bin/pulumi" "$d/pulumi"
+  ln -f "$(dir_nodejs)/bin/pulumi-language-nodejs" "$d/pulumi-language-nodejs" 2>/dev/null ||
+    cp -f "$(dir_nodejs)/bin/pulumi-language-nodejs" "$d/pulumi-language-nodejs"
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -301,6 +324,23 @@ verify_fakegcs() {
     { "$(dir_fakegcs)/bin/fake-gcs-server" -help 2>&1 || true; } | grep -q -- "-backend"
 }
 
+# ---------------------------------------------------------------------------------------------------------------------
+# 7. actionlint: a small pure-Go module (~30 s cold); its own wrapper module.
+# ---------------------------------------------------------------------------------------------------------------------
+build_actionlint() (
+  local out; out="$(dir_actionlint)"
+  local w; w="$(new_wrapper "$out" actionlint-build)"
+  cd "$w"
+  go get -tool "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
+  mkdir -p "$out/bin.tmp"
+  go build -trimpath -ldflags "-s -w -X github.com/rhysd/actionlint.version=v$ACTIONLINT_VERSION" \
+    -o "$out/bin.tmp/actionlint" github.com/rhysd/actionlint/cmd/actionlint
+  rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
+)
+verify_actionlint() {
+  [[ -x "$(dir_actionlint)/bin/actionlint" ]] && "$(dir_actionlint)/bin/actionlint" -version 2>/dev/null | head -1 | grep -qx "v$ACTIONLINT_VERSION"
+}
+
 ensure() {
   local step="$1"
   if [[ "$step" == provider ]] && [[ -x "$(dir_provider)/bin/pulumi-resource-kubernetes" ]] && ! plugin_installed; then
@@ -323,11 +363,12 @@ main() {
       echo "kubernetes-provider=$K8S_PROVIDER_VERSION ($K8S_PROVIDER_MODULE@$K8S_PROVIDER_PSEUDO)"
       echo "kubernetes=$K8S_VERSION"
       echo "fake-gcs-server=$FAKE_GCS_VERSION ($FAKE_GCS_MODULE@v$FAKE_GCS_VERSION)"
+      echo "actionlint=$ACTIONLINT_VERSION"
       ;;
     install)
       command -v go >/dev/null || die "go not found"
       local steps=("${@:2}")
-      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s etcd fakegcs)
+      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s etcd fakegcs actionlint)
       local t0; t0=$(date +%s)
       # An unbuildable provider version must not stop the other steps (the local cluster is useful on its own), but
       # the run still fails at the end. (No `ensure || ...`: that would disable `set -e` inside the build functions.)
@@ -339,7 +380,7 @@ main() {
       for s in "${todo[@]}"; do ensure "$s"; done
       link_nodejs
       log "all done in $(( $(date +%s) - t0 )) s"
-      echo "bin dirs: $(bin_dirs) (+ provider $(dir_provider)/bin, language host $(dir_nodejs)/bin)"
+      echo "bin dirs: $(bin_dirs) (+ provider $(dir_provider)/bin; engine = $(dir_pulumi)/bin/pulumi + $(dir_nodejs)/bin/pulumi-language-nodejs)"
       print_env
       [[ -z "$provider_bad" ]] || die "provider step skipped: @pulumi/kubernetes $K8S_PROVIDER_VERSION cannot be built (see above)"
       ;;

@@ -9,18 +9,17 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import type { Stack } from "@pulumi/pulumi/automation";
 import {
-    LocalCluster,
+    type E2eWorld,
+    e2eWorld,
     openStack,
-    pulumiEnv,
+    prodLikeStack,
     readExample,
     ROOT,
-    scratchProject,
     secure,
+    type StackDoc,
     STAND_IN_CHART,
-    useToolchain,
     withConfig,
     writeStackFile,
-    type StackDoc,
 } from "./harness";
 import { Kube } from "./kube";
 
@@ -80,29 +79,11 @@ const RESTRICTED_SECRETS = {
 
 describe("end to end: real engine, real API server", function () {
     this.timeout(300_000);
-    let cluster: LocalCluster | undefined;
+    const world = e2eWorld("e2e");
     let kube: Kube;
-    let project: { dir: string; stateDir: string };
+    let project: E2eWorld["project"];
     let env: Record<string, string>;
-
-    before(function () {
-        const missing = useToolchain();
-        if (missing !== undefined) {
-            if (process.env.CI === "true") {
-                throw new Error(`e2e toolchain missing in CI: ${missing}`);
-            }
-            console.warn(`skipping e2e: ${missing}`);
-            this.skip();
-        }
-        cluster = LocalCluster.start();
-        kube = new Kube(cluster.kubeconfig);
-        project = scratchProject();
-        env = pulumiEnv(project.stateDir, cluster.kubeconfig);
-    });
-
-    after(() => {
-        cluster?.stop();
-    });
+    before(() => ({ kube, project, env } = world));
 
     const ns = (name: string) => `/api/v1/namespaces/${name}`;
     const deployments = (namespace: string) =>
@@ -163,6 +144,8 @@ describe("end to end: real engine, real API server", function () {
 
         it("previews the plan without touching the cluster", async () => {
             const result = await stack.preview();
+            // Stack, RemoteExecutionAgent, AgentNamespace + Namespace, LocalBackend + Secret + claim,
+            // AgentCredentials + token, pull and env Secrets, AgentServiceAccounts + 4, AgentRelease + Release.
             assert.deepEqual(result.changeSummary, { create: 18 });
             assert.equal(await kube.get(ns(NS)), undefined);
         });
@@ -373,43 +356,7 @@ describe("end to end: real engine, real API server", function () {
         let stack: Stack;
 
         before(async () => {
-            const dev = readExample("dev");
-            const prod = readExample("prod");
-            const doc = withConfig(
-                {
-                    ...(dev.encryptionsalt === undefined ? {} : { encryptionsalt: dev.encryptionsalt }),
-                    config: prod.config,
-                },
-                {
-                    namespace: NS,
-                    chart: { path: STAND_IN_CHART },
-                    release: { name: "astro-prod", skipAwait: true },
-                    agentTokenSecretName: undefined,
-                    agentToken: secure(RESTRICTED_SECRETS.token),
-                    imagePullSecretName: undefined,
-                    imagePullCredentials: {
-                        registry: "registry.example.com",
-                        username: "ci",
-                        password: secure(RESTRICTED_SECRETS.pull),
-                    },
-                    openLineage: { enabled: true, apiKey: secure(RESTRICTED_SECRETS.lineage) },
-                    // No AWS here: the same stores, wired as a bring-your-own backend.
-                    backend: {
-                        kind: "external",
-                        secretBackend: "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
-                        secretBackendKwargs: {
-                            connections_prefix: "astro-prod/connections",
-                            variables_prefix: "astro-prod/variables",
-                            region_name: "eu-west-1",
-                        },
-                        xcomPath: "s3://example-astro-prod-xcom/xcom",
-                        serviceAccountAnnotations: {
-                            "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/astro-prod-agent",
-                        },
-                        env: [{ name: "AWS_REGION", value: "eu-west-1" }],
-                    },
-                },
-            );
+            const doc = prodLikeStack(NS, "astro-prod", RESTRICTED_SECRETS);
             stack = await openStack(project.dir, "e2e-prod", doc, env);
             const up = await stack.up();
             assert.equal(up.summary.result, "succeeded");

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { encryptValue, keyFromSalt } from "../../scripts/lib/passphrase";
+import { Kube } from "./kube";
 
 export const ROOT = path.join(__dirname, "..", "..");
 export const STAND_IN_CHART = path.join(ROOT, "tests", "fixtures", "charts", "astro-remote-execution-agent");
@@ -80,6 +81,44 @@ export class LocalCluster {
     }
 }
 
+/** What an e2e suite runs against: a local control plane, a client for it, a scratch project, its Pulumi env. */
+export interface E2eWorld {
+    kube: Kube;
+    project: { dir: string; stateDir: string };
+    env: Record<string, string>;
+}
+
+/**
+ * Registers `before`/`after` hooks in the calling `describe` that start and stop an {@link E2eWorld};
+ * the returned object is filled in by `before`. A missing toolchain skips locally and fails in CI, so
+ * it never passes silently.
+ */
+export function e2eWorld(suite: string): E2eWorld {
+    const world = {} as E2eWorld;
+    let cluster: LocalCluster | undefined;
+    before(function () {
+        const missing = useToolchain();
+        if (missing !== undefined) {
+            if (process.env.CI === "true") {
+                throw new Error(`${suite}: e2e toolchain missing in CI: ${missing}`);
+            }
+            console.warn(`skipping ${suite}: ${missing}`);
+            this.skip();
+        }
+        cluster = LocalCluster.start();
+        const project = scratchProject();
+        Object.assign(world, {
+            kube: new Kube(cluster.kubeconfig),
+            project,
+            env: pulumiEnv(project.stateDir, cluster.kubeconfig),
+        });
+    });
+    after(() => {
+        cluster?.stop();
+    });
+    return world;
+}
+
 /**
  * A scratch copy of the project (sources linked, Pulumi.yaml copied), so stack files and state the
  * tests write never touch the checkout.
@@ -88,7 +127,15 @@ export function scratchProject(): { dir: string; stateDir: string } {
     const base = fs.mkdtempSync(path.join(os.tmpdir(), "astro-e2e-project-"));
     const dir = path.join(base, "project");
     fs.mkdirSync(dir);
-    for (const entry of ["index.ts", "components", "config", "node_modules", "package.json", "tsconfig.json"]) {
+    for (const entry of [
+        "index.ts",
+        "components",
+        "config",
+        "node_modules",
+        "package.json",
+        "tsconfig.json",
+        "policy",
+    ]) {
         fs.symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
     }
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
@@ -154,4 +201,55 @@ export function withConfig(doc: StackDoc, values: Record<string, unknown>): Stac
         Object.entries({ ...doc.config, ...overrides }).filter(([, v]) => v !== undefined),
     );
     return { ...doc, config };
+}
+
+/** Secret values of a prod-like stack (set as `secure:` config, so they must never appear in plain text). */
+export interface ProdLikeSecrets {
+    token: string;
+    pull: string;
+    lineage: string;
+}
+
+/**
+ * The prod example on the local API server: restricted namespace, secrets as secure config, the
+ * stand-in chart, and the AWS stores wired as a bring-your-own (`external`) backend, since no AWS
+ * provider can run here.
+ */
+export function prodLikeStack(namespace: string, releaseName: string, secrets: ProdLikeSecrets): StackDoc {
+    const dev = readExample("dev");
+    const prod = readExample("prod");
+    return withConfig(
+        {
+            ...(dev.encryptionsalt === undefined ? {} : { encryptionsalt: dev.encryptionsalt }),
+            config: prod.config,
+        },
+        {
+            namespace,
+            chart: { path: STAND_IN_CHART },
+            release: { name: releaseName, skipAwait: true },
+            agentTokenSecretName: undefined,
+            agentToken: secure(secrets.token),
+            imagePullSecretName: undefined,
+            imagePullCredentials: {
+                registry: "registry.example.com",
+                username: "ci",
+                password: secure(secrets.pull),
+            },
+            openLineage: { enabled: true, apiKey: secure(secrets.lineage) },
+            backend: {
+                kind: "external",
+                secretBackend: "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+                secretBackendKwargs: {
+                    connections_prefix: "astro-prod/connections",
+                    variables_prefix: "astro-prod/variables",
+                    region_name: "eu-west-1",
+                },
+                xcomPath: "s3://example-astro-prod-xcom/xcom",
+                serviceAccountAnnotations: {
+                    "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/astro-prod-agent",
+                },
+                env: [{ name: "AWS_REGION", value: "eu-west-1" }],
+            },
+        },
+    );
 }

@@ -393,11 +393,16 @@ describe("AWS backend under mocks (IRSA, created bucket, AWS-managed keys)", () 
         });
     });
 
-    it("retains nothing on destroy in dev", () => {
+    it("retains nothing on destroy in dev, and marks nothing as retained", () => {
         assert.deepEqual(
             rs.filter((r) => r.retainOnDelete === true).map((r) => r.type),
             [],
         );
+        assert.deepEqual(one(rs, "aws:s3/bucket:Bucket").inputs.tags, {
+            "managed-by": "pulumi",
+            application: "astro-remote-execution-agent",
+            "astro-agent/prefix": "astro",
+        });
     });
 });
 
@@ -575,6 +580,21 @@ describe("AWS backend options", () => {
         ]);
         assert.equal(one(rs, "aws:s3/bucket:Bucket").inputs.forceDestroy, false);
         assert.equal(one(rs, "aws:secretsmanager/secret:Secret").inputs.recoveryWindowInDays, 30);
+        // The retention marker the policy pack checks (it is never shown retainOnDelete), on the stores only.
+        const tags = {
+            "managed-by": "pulumi",
+            application: "astro-remote-execution-agent",
+            "astro-agent/prefix": "astro",
+            "astro-agent-retain-on-delete": "true",
+        };
+        assert.deepEqual(one(rs, "aws:s3/bucket:Bucket").inputs.tags, tags);
+        assert.deepEqual(one(rs, "aws:kms/key:Key").inputs.tags, tags);
+        assert.equal(
+            (one(rs, "aws:secretsmanager/secret:Secret").inputs.tags as Record<string, string>)[
+                "astro-agent-retain-on-delete"
+            ],
+            undefined,
+        );
     });
 
     it("seeds connections and variables under the prefixes; their values stay secret", async () => {

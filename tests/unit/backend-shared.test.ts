@@ -83,9 +83,12 @@ describe("shared backend helpers", () => {
         assert.deepEqual(withProvider.child, { parent, provider });
         assert.deepEqual(withProvider.retained, { parent, provider, retainOnDelete: true });
         assert.deepEqual(withProvider.invoke, { parent, provider });
-        const inherited = backendScope({ parent, name: "n", environment: "dev", tags: {} });
+        assert.deepEqual(withProvider.tags, { a: "b" });
+        assert.deepEqual(withProvider.retainedTags, { a: "b", "astro-agent-retain-on-delete": "true" });
+        const inherited = backendScope({ parent, name: "n", environment: "dev", tags: { a: "b" } });
         assert.deepEqual(inherited.child, { parent });
         assert.deepEqual(inherited.retained, { parent, retainOnDelete: false });
+        assert.deepEqual(inherited.retainedTags, { a: "b" });
     });
 
     it("default prefixes are per project and stack; installation ids are 8 stable hex digits", () => {

@@ -54,6 +54,23 @@ describe("AgentNamespace", () => {
         });
     });
 
+    it("annotates a namespace it retains on delete (the policy pack's evidence of retainOnDelete)", async () => {
+        const rs = await run(
+            () => new AgentNamespace("agent-ns", { name: "astro", restricted: true, retainOnDelete: true }),
+        );
+        const ns = only(rs, "kubernetes:core/v1:Namespace");
+        assert.equal(ns.retainOnDelete, true);
+        assert.deepEqual(ns.inputs, {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: {
+                name: "astro",
+                labels: PSS("restricted"),
+                annotations: { "astro-agent-retain-on-delete": "true" },
+            },
+        });
+    });
+
     it("enforces baseline (and warns on restricted) when not restricted", async () => {
         const rs = await run(() => new AgentNamespace("agent-ns", { name: "astro", restricted: false }));
         assert.deepEqual(

@@ -27,7 +27,7 @@ function customerKey(scope: BackendScope, cfg: AwsBackendConfig, prefix: string)
                 description: `Remote Execution Agent ${prefix}: XCom bucket and Airflow secrets`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
-                tags: scope.tags,
+                tags: scope.retainedTags,
             },
             scope.retained,
         ).arn;

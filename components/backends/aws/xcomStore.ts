@@ -131,7 +131,7 @@ export function createXComStore(
         {
             ...(cfg.xcom.bucketName === undefined ? {} : { bucket: cfg.xcom.bucketName }),
             forceDestroy: scope.environment !== "prod" && cfg.xcom.forceDestroy,
-            tags: scope.tags,
+            tags: scope.retainedTags,
         },
         scope.retained,
     );

@@ -2,6 +2,7 @@
 // created, and prod retention for data stores. Built once per backend component.
 import type * as pulumi from "@pulumi/pulumi";
 import type { AgentServiceAccountRef, BackendContext } from "../types";
+import { retentionMarker } from "../../retention";
 
 /** Environment of the stack: `prod` keeps data stores on destroy. */
 export type Environment = "dev" | "prod";
@@ -25,12 +26,14 @@ export interface BackendScope {
     environment: Environment;
     /** Options of ordinary children: the backend component as parent, and its provider. */
     child: pulumi.CustomResourceOptions;
-    /** Options of data stores (buckets, keys): `child` plus `retainOnDelete` in prod. */
+    /** Options of data stores (buckets, keys): `child` plus `retainOnDelete` in prod; tag them with `retainedTags`. */
     retained: pulumi.CustomResourceOptions;
     /** Options of data-source lookups (invokes). */
     invoke: pulumi.InvokeOutputOptions;
     /** Cloud tags/labels for every child that takes them. */
     tags: Record<string, string>;
+    /** Tags/labels of data stores: `tags` plus the retention marker when `retained` keeps them (prod). */
+    retainedTags: Record<string, string>;
 }
 
 /** Data stores survive `pulumi destroy` in prod, so a destroyed stack never takes the data with it. */
@@ -64,13 +67,15 @@ function scopeWith(
     provider: pulumi.ProviderResource | undefined,
 ): BackendScope {
     const child: pulumi.CustomResourceOptions = provider === undefined ? { parent } : { parent, provider };
+    const retain = retainsDataStores(args.environment);
     return {
         name: args.name,
         environment: args.environment,
         child,
-        retained: { ...child, retainOnDelete: retainsDataStores(args.environment) },
+        retained: { ...child, retainOnDelete: retain },
         invoke: provider === undefined ? { parent } : { parent, provider },
         tags: args.tags,
+        retainedTags: { ...args.tags, ...retentionMarker(retain) },
     };
 }
 

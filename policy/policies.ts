@@ -1,0 +1,113 @@
+// The policies of the pack, as data: the pack entry (index.ts) serves them, the unit tests call them
+// directly (constructing a PolicyPack starts a gRPC server). Each policy is a table of rules by
+// resource type (rules/), so a new cloud adds rules, not branches. Enforcement levels per
+// environment come from policy config (config/prod.json, config/dev.json); the pack default is
+// mandatory.
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { isAgentResource, rulePolicy } from "./lib/rules";
+import { RETENTION_RULES } from "./rules/dataStores";
+import { IDENTITY_TRUST_RULES, PERMISSION_RULES } from "./rules/iam";
+import { K8S_NAMESPACE, namespaceRestricted } from "./rules/namespace";
+import { missingCompanions, OBJECT_STORAGE_RULES } from "./rules/objectStorage";
+import { chartAndImagesPinned, HELM_RELEASE, releaseValuesSecretFree } from "./rules/release";
+
+export const releaseValuesSecretFreePolicy = rulePolicy(
+    {
+        name: "release-values-secret-free",
+        description:
+            "The agent's Helm values hold no secret material: no inline token, pull data or API key, nothing credential-shaped.",
+        severity: "critical",
+        remediationSteps:
+            "Pass secrets as secret stack config (the program puts them into Kubernetes Secrets) or name existing Secrets (agentTokenSecretName, imagePullSecretName, openLineage.apiKeySecretName).",
+    },
+    new Map([[HELM_RELEASE, releaseValuesSecretFree]]),
+);
+
+export const agentNamespaceRestrictedPolicy = rulePolicy(
+    {
+        name: "agent-namespace-restricted",
+        description: "The agent namespace enforces, audits and warns on the Pod Security Standard 'restricted'.",
+        severity: "high",
+        remediationSteps: "Set astro-agent:restricted: true.",
+    },
+    new Map([[K8S_NAMESPACE, namespaceRestricted]]),
+);
+
+export const objectStoragePrivateEncryptedPolicy = rulePolicy(
+    {
+        name: "object-storage-private-encrypted",
+        description: "The agent's object storage (XCom, task logs) is private and encrypted at rest.",
+        severity: "high",
+        remediationSteps:
+            "Keep the backend's bucket hardening: public access blocked, ACLs disabled, default encryption, no public policy.",
+    },
+    OBJECT_STORAGE_RULES,
+);
+
+export const objectStorageHardeningPresentPolicy: StackValidationPolicy = {
+    name: "object-storage-hardening-present",
+    description:
+        "Every bucket the agent creates comes with the resources that make it private and encrypted (S3: public access block, default encryption, ownership controls).",
+    severity: "high",
+    remediationSteps: "Create the bucket through the backend, which adds its hardening resources.",
+    validateStack: (args, reportViolation) => {
+        for (const store of args.resources.filter((r) => isAgentResource(r.urn))) {
+            for (const message of missingCompanions(store, args.resources)) {
+                reportViolation(message, store.urn);
+            }
+        }
+    },
+};
+
+export const identityTrustExactPolicy = rulePolicy(
+    {
+        name: "identity-trust-exact",
+        description:
+            "The agent identity is trusted only by the agent's exact ServiceAccounts: no wildcard subjects, audience (or cluster) pinned.",
+        severity: "critical",
+        remediationSteps: "Let the backend write the trust policy from the agent's ServiceAccounts.",
+    },
+    IDENTITY_TRUST_RULES,
+);
+
+export const agentPoliciesNoWildcardPolicy = rulePolicy(
+    {
+        name: "agent-policies-no-wildcard",
+        description: "The agent's permissions name their resources and actions: no '*' resource, no '*' action.",
+        severity: "high",
+        remediationSteps: "Grant on the agent's bucket prefixes, secret prefixes and key only.",
+    },
+    PERMISSION_RULES,
+);
+
+export const prodDataStoresRetainedPolicy = rulePolicy(
+    {
+        name: "prod-data-stores-retained",
+        description:
+            "Prod data stores (buckets, keys, the agent namespace) survive `pulumi destroy` and keep their data.",
+        severity: "high",
+        remediationSteps: "Deploy with astro-agent:environment: prod, which retains them, or protect them.",
+    },
+    RETENTION_RULES,
+);
+
+export const chartAndImagesPinnedPolicy = rulePolicy(
+    {
+        name: "chart-and-images-pinned",
+        description: "The agent chart version is exact and every image is pinned (no 'latest', no missing tag).",
+        severity: "medium",
+        remediationSteps: "Set astro-agent:chart.version and pin image tags or digests.",
+    },
+    new Map([[HELM_RELEASE, chartAndImagesPinned]]),
+);
+
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+    releaseValuesSecretFreePolicy,
+    agentNamespaceRestrictedPolicy,
+    objectStoragePrivateEncryptedPolicy,
+    objectStorageHardeningPresentPolicy,
+    identityTrustExactPolicy,
+    agentPoliciesNoWildcardPolicy,
+    prodDataStoresRetainedPolicy,
+    chartAndImagesPinnedPolicy,
+];

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the policy pack's own dependencies (policy/package-lock.json: @pulumi/policy and the
+# @pulumi/pulumi it runs on) when they are missing or older than the lock. Run by the root
+# `postinstall`, `pretest` and `pretest:e2e`; a no-op when up to date.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../policy"
+stamp=node_modules/.package-lock.json   # npm writes it on every install
+if [[ -f "$stamp" && "$stamp" -nt package-lock.json ]]; then
+  exit 0
+fi
+echo "policy pack: npm ci in policy/ (its own lock)" >&2
+npm ci --no-audit --no-fund --loglevel=error

@@ -1,0 +1,221 @@
+// The policy pack on the real engine (the toolchain's language host answers RunPlugin), against the
+// local API server: green on a good prod-like stack, a mandatory violation and a non-zero exit on a
+// weakened one, and the reviewer summary built from the `pulumi preview --json` output of this run.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+    type E2eWorld,
+    e2eWorld,
+    openStack,
+    prodLikeStack,
+    ROOT,
+    type StackDoc,
+    withConfig,
+    writeStackFile,
+} from "./harness";
+import { Kube } from "./kube";
+
+const STACK = "e2e-policy";
+const NS = "astro-e2e-policy";
+const nonce = crypto.randomBytes(4).toString("hex");
+const SECRETS = { token: `policy-token-${nonce}`, pull: `policy-pull-${nonce}`, lineage: `policy-lineage-${nonce}` };
+const PROD_POLICY = ["--policy-pack", "policy", "--policy-pack-config", "policy/config/prod.json"];
+const RESTRICTED_MESSAGE = `namespace '${NS}' must enforce, audit and warn the Pod Security Standard 'restricted' in prod: pod-security.kubernetes.io/enforce is 'baseline' (set astro-agent:restricted: true)`;
+
+interface Run {
+    code: number;
+    stdout: string;
+    stderr: string;
+    seconds: number;
+}
+
+describe("policy pack and PR summary: real engine, real API server", function () {
+    this.timeout(300_000);
+    const world = e2eWorld("policy e2e");
+    let kube: Kube;
+    let project: E2eWorld["project"];
+    let env: Record<string, string>;
+    let good: StackDoc;
+
+    /** Runs a command in the scratch project with the e2e environment. */
+    function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}): Run {
+        const t0 = process.hrtime.bigint();
+        const r = spawnSync(cmd, args, {
+            cwd: project.dir,
+            env: { ...process.env, ...env, ...extraEnv },
+            encoding: "utf8",
+            maxBuffer: 256 * 1024 * 1024,
+        });
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        if (r.error !== undefined) {
+            throw r.error;
+        }
+        return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, seconds };
+    }
+    const pulumi = (args: string[], extraEnv: Record<string, string> = {}) =>
+        run("pulumi", [...args, "--stack", STACK, "--non-interactive", "--color", "never"], extraEnv);
+    /** `npm run preview:summary -- ...` from the repository, as CI runs it. */
+    const summary = (args: string[]) =>
+        run("npm", ["run", "--silent", "--prefix", ROOT, "preview:summary", "--", "--stack", STACK, ...args]);
+    /** Writes captured output for the summary's `--input`. */
+    const capture = (name: string, text: string) => {
+        const file = path.join(project.stateDir, "..", name);
+        fs.writeFileSync(file, text);
+        return file;
+    };
+
+    before(async () => {
+        ({ kube, project, env } = world);
+        good = prodLikeStack(NS, "astro-policy", SECRETS);
+        await openStack(project.dir, STACK, good, env);
+    });
+
+    it("a good prod-like stack passes the pack (mandatory levels); the pack's cost over plain preview", () => {
+        const plain = pulumi(["preview"]);
+        assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+        const withPack = pulumi(["preview", ...PROD_POLICY]);
+        assert.equal(withPack.code, 0, withPack.stdout + withPack.stderr);
+        assert.match(withPack.stdout, /Policies:\n\s+✅ astro-agent@v0\.1\.0 \(local: .*policy\)/);
+        assert.doesNotMatch(withPack.stdout, /\[mandatory\]|\[advisory\]/);
+        const ratio = withPack.seconds / plain.seconds;
+        console.log(
+            `      policy pack cost: preview ${plain.seconds.toFixed(1)} s, with --policy-pack ${withPack.seconds.toFixed(1)} s (ratio ${ratio.toFixed(2)}, one run each)`,
+        );
+    });
+
+    it("a weakened prod stack (restricted: false) fails preview with the rule's message and a non-zero exit", async () => {
+        writeStackFile(project.dir, STACK, withConfig(good, { restricted: false }));
+        try {
+            const r = pulumi(["preview", ...PROD_POLICY]);
+            assert.notEqual(r.code, 0);
+            assert.match(r.stdout, /Policies:\n\s+❌ astro-agent@v0\.1\.0/);
+            assert.ok(
+                r.stdout.includes(
+                    "[mandatory] [severity: high]  agent-namespace-restricted  (kubernetes:core/v1:Namespace: astro-agent-namespace)",
+                ),
+                r.stdout,
+            );
+            assert.ok(r.stdout.includes(RESTRICTED_MESSAGE), r.stdout);
+            assert.equal(await kube.get(`/api/v1/namespaces/${NS}`), undefined, "preview created nothing");
+
+            // The same stack under dev's policy config: the prod-only rule is off, so preview passes.
+            const dev = pulumi([
+                "preview",
+                "--policy-pack",
+                "policy",
+                "--policy-pack-config",
+                "policy/config/dev.json",
+            ]);
+            assert.equal(dev.code, 0, dev.stdout);
+            assert.ok(!dev.stdout.includes("agent-namespace-restricted"), dev.stdout);
+
+            // The summary script runs the preview itself (event stream), shows the violation, keeps the exit code.
+            const s = summary(["--cwd", project.dir, ...PROD_POLICY]);
+            assert.notEqual(s.code, 0);
+            const heading = /^### ❌ `pulumi preview` of stack `e2e-policy`: (\d+) to create\n/.exec(s.stdout);
+            assert.ok(heading, s.stdout);
+            assert.equal(Number(heading[1]), s.stdout.split("\n").filter((l) => l.startsWith("| create |")).length);
+            assert.ok(
+                s.stdout.includes(
+                    `- ❌ mandatory \`agent-namespace-restricted\` on \`kubernetes:core/v1:Namespace\` \`astro-agent-namespace\`: The agent namespace enforces, audits and warns on the Pod Security Standard 'restricted'. — ${RESTRICTED_MESSAGE}`,
+                ),
+                s.stdout,
+            );
+        } finally {
+            writeStackFile(project.dir, STACK, good);
+        }
+    });
+
+    it("summarises real `pulumi preview --json` output: data stores first, changes, violations, chart values", async () => {
+        const up = pulumi(["up", "--yes", "--skip-preview", ...PROD_POLICY]);
+        assert.equal(up.code, 0, up.stdout + up.stderr);
+        try {
+            // Rename the namespace (replaces it and everything in it), drop a worker, add a queue.
+            const workers = (good.config["astro-agent:workers"] as { name: string; queues: string[] }[])
+                .filter((w) => w.name !== "high-memory")
+                .map((w) => ({ ...w, queues: [...w.queues, "reports"] }));
+            writeStackFile(project.dir, STACK, withConfig(good, { namespace: `${NS}-renamed`, workers }));
+            const digest = pulumi(["preview", "--json"]);
+            assert.equal(digest.code, 0, digest.stderr);
+            const stream = pulumi(["preview", "--json", ...PROD_POLICY], {
+                PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true",
+            });
+            assert.equal(stream.code, 0, stream.stderr);
+
+            const fromStream = summary(["--input", capture("preview-stream.json", stream.stdout)]);
+            assert.equal(fromStream.code, 0, fromStream.stderr);
+            const md = fromStream.stdout;
+            const lines = md.split("\n");
+            // Everything in the namespace follows it: 4 ServiceAccounts, 3 Secrets, the release; one ServiceAccount goes.
+            assert.equal(lines[0], `### ✅ \`pulumi preview\` of stack \`${STACK}\`: 1 to delete, 9 to replace`, md);
+            // The data store comes first: the prod namespace, renamed.
+            assert.equal(
+                lines.find((l) => l.startsWith("- ⚠️")),
+                `- ⚠️ **replace** namespace \`${NS}\` → \`${NS}-renamed\` — \`kubernetes:core/v1:Namespace\` \`astro-agent-namespace\` (metadata.name)`,
+            );
+            assert.ok(
+                md.indexOf("**Data stores replaced or deleted**") < md.indexOf("| change | resource | type | why |"),
+            );
+            const rows = lines.filter((l) => /^\| (create|update|replace|delete) \|/.test(l));
+            assert.deepEqual(rows.map((r) => r.split(" | ").slice(0, 3).join(" | ")).sort(), [
+                "| delete | `astro-agent-service-accounts-worker-high-memory` | `kubernetes:core/v1:ServiceAccount`",
+                "| replace | `astro-agent-credentials-agent-token` | `kubernetes:core/v1:Secret`",
+                "| replace | `astro-agent-credentials-image-pull` | `kubernetes:core/v1:Secret`",
+                "| replace | `astro-agent-credentials-openlineage` | `kubernetes:core/v1:Secret`",
+                "| replace | `astro-agent-namespace` | `kubernetes:core/v1:Namespace`",
+                "| replace | `astro-agent-release` | `kubernetes:helm.sh/v3:Release`",
+                "| replace | `astro-agent-service-accounts-dag-processor` | `kubernetes:core/v1:ServiceAccount`",
+                "| replace | `astro-agent-service-accounts-sentinel` | `kubernetes:core/v1:ServiceAccount`",
+                "| replace | `astro-agent-service-accounts-triggerer` | `kubernetes:core/v1:ServiceAccount`",
+                "| replace | `astro-agent-service-accounts-worker-default` | `kubernetes:core/v1:ServiceAccount`",
+            ]);
+            assert.ok(rows[0]?.startsWith("| delete |"), "deletions first");
+            assert.ok(
+                rows.includes(
+                    "| replace | `astro-agent-namespace` | `kubernetes:core/v1:Namespace` | `metadata.name` |",
+                ),
+            );
+            assert.ok(lines.includes("**Policy violations**: none."), md);
+            assert.ok(lines.includes("**Chart values** of `astro-agent-release` (4 changed):"), md);
+            // The Secrets are re-created in the new namespace, so the rotation annotation changes too.
+            assert.ok(
+                lines.some((l) =>
+                    /^\| `annotations\.astronomer\.io\/managed-secrets-version` \| `[0-9a-f]{16}` \| (`[0-9a-f]{16}`|\(known after apply\)) \|$/.test(
+                        l,
+                    ),
+                ),
+                md,
+            );
+            assert.ok(lines.includes(`| \`namespace\` | \`${NS}\` | \`${NS}-renamed\` |`), md);
+            assert.ok(lines.includes("| `workers[0].queues` | `default` | `default,reports` |"), md);
+            assert.ok(
+                lines.some((l) => l.startsWith("| `workers[1]` | `{") && l.endsWith("| (absent) |")),
+                md,
+            );
+            for (const secret of Object.values(SECRETS)) {
+                assert.ok(!md.includes(secret), "the summary never shows a secret");
+            }
+
+            // The digest (`--json` without streaming) gives the same changes but carries no policy events.
+            const fromDigest = summary(["--input", capture("preview-digest.json", digest.stdout)]);
+            assert.equal(fromDigest.code, 0, fromDigest.stderr);
+            const digestLines = fromDigest.stdout.split("\n");
+            assert.equal(digestLines[0], lines[0]);
+            assert.deepEqual(
+                digestLines.filter((l) => /^\| (create|update|replace|delete) \|/.test(l)).sort(),
+                [...rows].sort(),
+            );
+            assert.ok(fromDigest.stdout.includes("**Policy violations**: not in this input"), fromDigest.stdout);
+            assert.ok(digestLines.includes(`| \`namespace\` | \`${NS}\` | \`${NS}-renamed\` |`));
+        } finally {
+            writeStackFile(project.dir, STACK, good);
+            const destroy = pulumi(["destroy", "--yes", "--skip-preview"]);
+            assert.equal(destroy.code, 0, destroy.stdout + destroy.stderr);
+            // The prod namespace is retained on destroy by design; remove it here.
+            await kube.request("DELETE", `/api/v1/namespaces/${NS}`);
+        }
+    });
+});
