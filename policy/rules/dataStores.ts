@@ -16,6 +16,8 @@ export interface DataStoreKind {
 }
 
 const k8sAnnotations = (props: Record<string, unknown>) => asRecord(props.metadata)?.annotations;
+const forceDestroy = (p: Record<string, unknown>) =>
+    p.forceDestroy === true ? ["forceDestroy: true would delete its objects with it; set it to false"] : [];
 
 /** Data stores by resource type. */
 export const DATA_STORES: ReadonlyMap<string, DataStoreKind> = new Map<string, DataStoreKind>([
@@ -24,18 +26,32 @@ export const DATA_STORES: ReadonlyMap<string, DataStoreKind> = new Map<string, D
         {
             what: "S3 bucket",
             markerEntries: (p) => p.tags,
-            dataLoss: (p) =>
-                p.forceDestroy === true ? ["forceDestroy: true would delete its objects with it; set it to false"] : [],
+            dataLoss: forceDestroy,
         },
     ],
     ["aws:kms/key:Key", { what: "KMS key", markerEntries: (p) => p.tags }],
+    // Azure: a created resource group holds everything else. A blob container takes no tags and its
+    // metadata keys must be C# identifiers, so it carries no marker: it is retained with retainOnDelete
+    // (which policies cannot see) and lives in the account, which is checked.
+    ["azure-native:resources:ResourceGroup", { what: "resource group", markerEntries: (p) => p.tags }],
+    ["azure-native:storage:StorageAccount", { what: "storage account", markerEntries: (p) => p.tags }],
+    ["azure-native:keyvault:Vault", { what: "key vault", markerEntries: (p) => p.tags }],
+    // GCP: key rings cannot be deleted at all, so only the key and the bucket carry the marker.
+    ["gcp:storage/bucket:Bucket", { what: "GCS bucket", markerEntries: (p) => p.labels, dataLoss: forceDestroy }],
+    ["gcp:kms/cryptoKey:CryptoKey", { what: "KMS crypto key", markerEntries: (p) => p.labels }],
     ["kubernetes:core/v1:Namespace", { what: "namespace", markerEntries: k8sAnnotations }],
     ["kubernetes:core/v1:PersistentVolumeClaim", { what: "persistent volume claim", markerEntries: k8sAnnotations }],
 ]);
 
 /** The name to show for a store: its cloud / Kubernetes name when known, else the logical name. */
 function displayName(props: Record<string, unknown>, logical: string): string {
-    return asString(props.bucket) ?? asString(asRecord(props.metadata)?.name) ?? logical;
+    for (const key of ["bucket", "containerName", "vaultName", "accountName", "resourceGroupName", "name"]) {
+        const value = asString(props[key]);
+        if (value !== undefined) {
+            return value;
+        }
+    }
+    return asString(asRecord(props.metadata)?.name) ?? logical;
 }
 
 const retained: ResourceRule = ({ type, name, props, opts }) => {

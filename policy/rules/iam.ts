@@ -1,8 +1,9 @@
 // AWS IAM documents: the agent role's trust (exact subjects, pinned audience) and its permissions
-// (no `*` resource, no `*` action). Azure federated credentials and GCP workload-identity bindings add
-// their own rules next to these when those backends land.
+// (no `*` resource, no `*` action). Azure federated credentials, GCP IAM members and the Vault role and
+// policy have their rules in workloadIdentity.ts; the tables below hold both.
 import type { ResourceRule, RulesByType } from "../lib/rules";
 import { asList, asRecord, asString, jsonDocument } from "../lib/values";
+import { WORKLOAD_IDENTITY_TRUST_RULES, WORKLOAD_PERMISSION_RULES } from "./workloadIdentity";
 
 export const IAM_ROLE = "aws:iam/role:Role";
 export const IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
@@ -126,8 +127,11 @@ const roleTrust: ResourceRule = ({ props }) => {
         });
 };
 
-/** Identity trust, by resource type. */
-export const IDENTITY_TRUST_RULES: RulesByType = new Map<string, ResourceRule>([[IAM_ROLE, roleTrust]]);
+/** Identity trust, by resource type (every cloud). */
+export const IDENTITY_TRUST_RULES: RulesByType = new Map<string, ResourceRule>([
+    [IAM_ROLE, roleTrust],
+    ...WORKLOAD_IDENTITY_TRUST_RULES,
+]);
 
 /**
  * Whether an ARN (or `*`) names every resource of its kind: its resource part is only wildcards,
@@ -166,8 +170,9 @@ const permissions: ResourceRule = ({ props }) => {
         });
 };
 
-/** Agent permissions, by resource type. */
+/** Agent permissions, by resource type (every cloud). */
 export const PERMISSION_RULES: RulesByType = new Map<string, ResourceRule>([
     [IAM_ROLE_POLICY, permissions],
     [IAM_POLICY, permissions],
+    ...WORKLOAD_PERMISSION_RULES,
 ]);

@@ -1,6 +1,7 @@
-// Object storage is private and encrypted. One rule per resource type: S3 today (hardening lives in
-// separate resources next to the bucket); Azure Blob and GCS add their own entries when their backends
-// land (their settings are inline on the storage account / bucket).
+// Object storage is private and encrypted. One rule per resource type: S3 (hardening lives in separate
+// resources next to the bucket, so the stack policy also checks those companions exist), Azure Blob
+// (settings inline on the storage account and container) and GCS (inline on the bucket; GCS encrypts
+// every object at rest, with Google's key or the bucket's KMS key, so privacy is what can go wrong).
 import type { PolicyResource } from "@pulumi/policy";
 import type { ResourceRule, RulesByType } from "../lib/rules";
 import { asList, asRecord, asString, jsonDocument } from "../lib/values";
@@ -90,6 +91,64 @@ const bucket: ResourceRule = ({ props }) => [
     ...policyProblems(props.policy, "S3 bucket inline policy"),
 ];
 
+export const AZURE_STORAGE_ACCOUNT = "azure-native:storage:StorageAccount";
+export const AZURE_BLOB_CONTAINER = "azure-native:storage:BlobContainer";
+export const GCS_BUCKET = "gcp:storage/bucket:Bucket";
+
+const TLS_VERSIONS = ["TLS1_2", "TLS1_3"];
+
+/** The storage account: no anonymous blob access, no account-key access, HTTPS with TLS 1.2+, blob encryption on. */
+const storageAccount: ResourceRule = ({ props }) => {
+    const problems: string[] = [];
+    if (props.allowBlobPublicAccess !== false) {
+        problems.push("storage account allowBlobPublicAccess must be false; otherwise a container can be made public");
+    }
+    if (props.allowSharedKeyAccess !== false) {
+        problems.push(
+            "storage account allowSharedKeyAccess must be false; an account key (or a SAS signed with it) bypasses the agent's identity",
+        );
+    }
+    if (props.enableHttpsTrafficOnly === false) {
+        problems.push("storage account enableHttpsTrafficOnly is false; keep it true");
+    }
+    const tls = asString(props.minimumTlsVersion);
+    if (tls === undefined || !TLS_VERSIONS.includes(tls)) {
+        problems.push(
+            `storage account minimumTlsVersion is ${tls === undefined ? "unset" : `'${tls}'`}; use 'TLS1_2' or 'TLS1_3'`,
+        );
+    }
+    const encryption = asRecord(props.encryption);
+    const blob = asRecord(asRecord(encryption?.services)?.blob);
+    if (encryption !== undefined && blob?.enabled === false) {
+        problems.push("storage account encryption.services.blob.enabled is false; keep blob encryption on");
+    }
+    return problems;
+};
+
+const blobContainer: ResourceRule = ({ props }) => {
+    const access = asString(props.publicAccess);
+    return access === undefined || access === "None"
+        ? []
+        : [`blob container publicAccess is '${access}'; keep it 'None'`];
+};
+
+/** The bucket: public access prevention enforced and uniform bucket-level access (no object ACLs). */
+const gcsBucket: ResourceRule = ({ props }) => {
+    const problems: string[] = [];
+    const prevention = asString(props.publicAccessPrevention);
+    if (prevention !== "enforced") {
+        problems.push(
+            `GCS bucket publicAccessPrevention is ${prevention === undefined ? "unset" : `'${prevention}'`}; set it to 'enforced'`,
+        );
+    }
+    if (props.uniformBucketLevelAccess !== true) {
+        problems.push(
+            "GCS bucket uniformBucketLevelAccess must be true; otherwise object ACLs can make objects public",
+        );
+    }
+    return problems;
+};
+
 /** Private and encrypted, by resource type. */
 export const OBJECT_STORAGE_RULES: RulesByType = new Map<string, ResourceRule>([
     [S3_BUCKET, bucket],
@@ -98,6 +157,9 @@ export const OBJECT_STORAGE_RULES: RulesByType = new Map<string, ResourceRule>([
     [S3_OWNERSHIP, ownership],
     [S3_ACL, bucketAcl],
     [S3_POLICY, bucketPolicy],
+    [AZURE_STORAGE_ACCOUNT, storageAccount],
+    [AZURE_BLOB_CONTAINER, blobContainer],
+    [GCS_BUCKET, gcsBucket],
 ]);
 
 /** Stores whose privacy and encryption live in separate resources: which must exist next to each store. */

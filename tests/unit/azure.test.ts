@@ -22,6 +22,7 @@ import {
 import { azureDocuments } from "../../scripts/azure-documents";
 import { readStackFile } from "../../scripts/lib/stackFile";
 import agentProgram from "../../index";
+import { RETAIN_ON_DELETE_MARKER } from "../../components/retention";
 import { baseValues, PROJECT, raw } from "../fixtures/config";
 
 type Values = Record<string, unknown>;
@@ -348,8 +349,11 @@ describe("Azure backend options", () => {
         assert.deepEqual(one(rs, "azure-native:resources:ResourceGroup").inputs, {
             resourceGroupName: RG,
             location: "westeurope",
-            tags: TAGS,
+            tags: { ...TAGS, [RETAIN_ON_DELETE_MARKER]: "true" },
         });
+        for (const type of ["azure-native:keyvault:Vault", "azure-native:storage:StorageAccount"]) {
+            assert.deepEqual(one(rs, type).inputs.tags, { ...TAGS, [RETAIN_ON_DELETE_MARKER]: "true" }, type);
+        }
     });
 
     it("looks the issuer up from AKS, and the subscription and tenant from the provider, when not configured", async () => {

@@ -19,6 +19,7 @@ import { secretPrefixesOf } from "../../components/backends/gcp/schema";
 import { installationKey } from "../../components/backends/shared";
 import { validateStackConfig } from "../../config/load";
 import agentProgram from "../../index";
+import { RETAIN_ON_DELETE_MARKER } from "../../components/retention";
 import { gcpDocuments, grantsOf } from "../../scripts/gcp-policy";
 import {
     MOCK_GCP_PROJECT_NUMBER,
@@ -419,6 +420,13 @@ describe("GCP backend options", () => {
                 "gcp:storage/bucket:Bucket",
             ],
         );
+        for (const type of ["gcp:kms/cryptoKey:CryptoKey", "gcp:storage/bucket:Bucket"]) {
+            assert.equal(
+                (one(rs, type).inputs.labels as Record<string, string>)[RETAIN_ON_DELETE_MARKER],
+                "true",
+                type,
+            );
+        }
         assert.equal(one(rs, "gcp:storage/bucket:Bucket").inputs.forceDestroy, false);
         assert.equal(one(rs, "gcp:secretmanager/secret:Secret").inputs.deletionProtection, true);
     });

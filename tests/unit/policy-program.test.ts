@@ -16,7 +16,7 @@ import { asArgs, fromMockRun, resourceViolations, stackViolations } from "../lib
 const ROOT = path.join(__dirname, "..", "..");
 
 /** Runs an example stack under mocks, with config keys overridden (values as stack config strings). */
-async function evaluate(stack: "dev" | "prod", overrides: Record<string, unknown> = {}): Promise<MockRunResult> {
+async function evaluate(stack: string, overrides: Record<string, unknown> = {}): Promise<MockRunResult> {
     const opts = readStackFile(ROOT, stack);
     const config = { ...opts.config };
     for (const [k, v] of Object.entries(overrides)) {
@@ -73,6 +73,13 @@ describe("policy pack × the real program (mock runs)", () => {
         assert.deepEqual(await violations(resources), []);
     });
 
+    for (const stack of ["azure", "gcp", "vault"]) {
+        it(`Pulumi.${stack}.yaml passes every policy`, async () => {
+            const result = await evaluate(stack);
+            assert.deepEqual(await violations(fromMockRun(result.resources)), []);
+        });
+    }
+
     it("Pulumi.dev.yaml breaks only the policies dev's config switches off", async () => {
         const result = await evaluate("dev");
         const found = await violations(fromMockRun(result.resources, "dev"));
@@ -95,6 +102,34 @@ describe("policy pack × the real program (mock runs)", () => {
             "agent-namespace-restricted: namespace 'astro-agent' must enforce, audit and warn the Pod Security Standard 'restricted' in prod: pod-security.kubernetes.io/enforce is 'baseline' (set astro-agent:restricted: true)",
         ]);
     });
+
+    const STORES: Record<string, string[]> = {
+        azure: [
+            "azure-native:keyvault:Vault",
+            "azure-native:resources:ResourceGroup",
+            "azure-native:storage:StorageAccount",
+            "kubernetes:core/v1:Namespace",
+        ],
+        gcp: ["gcp:kms/cryptoKey:CryptoKey", "gcp:storage/bucket:Bucket", "kubernetes:core/v1:Namespace"],
+    };
+    for (const [stack, types] of Object.entries(STORES)) {
+        it(`${stack}: the retention marker is set exactly where the program sets retainOnDelete`, async () => {
+            for (const env of ["prod", "dev"] as const) {
+                const result = await evaluate(stack, { environment: env });
+                const stores = result.resources.filter((r) => DATA_STORES.has(r.type) && r.readId === undefined);
+                assert.deepEqual([...new Set(stores.map((r) => r.type))].sort(), types);
+                for (const r of stores) {
+                    const marked = hasRetentionMarker(DATA_STORES.get(r.type)?.markerEntries(r.inputs));
+                    assert.equal(marked, r.retainOnDelete === true, `${env} ${r.type}`);
+                    assert.equal(marked, env === "prod", `${env} ${r.type}`);
+                }
+                const found = (await violations(fromMockRun(result.resources))).filter((v) =>
+                    v.startsWith("prod-data-stores-retained"),
+                );
+                assert.equal(found.length, env === "prod" ? 0 : stores.length, found.join("\n"));
+            }
+        });
+    }
 
     it("the retention marker is set exactly where the program sets retainOnDelete (prod keeps, dev does not)", async () => {
         for (const env of ["prod", "dev"] as const) {

@@ -100,7 +100,7 @@ export function createSecretsStore(
                         virtualNetworkRules: kv.networkRules.subnetIds.map((id) => ({ id })),
                     },
                 },
-                tags: scope.tags,
+                tags: scope.retainedTags,
             },
             scope.retained,
         );

@@ -104,7 +104,7 @@ function accountArgs(
                       services: { blob: { enabled: true, keyType: "Account" } },
                   },
         ...(cmk === undefined ? {} : { identity: { type: "UserAssigned", userAssignedIdentities: [cmk.identityId] } }),
-        tags: scope.tags,
+        tags: scope.retainedTags,
     };
 }
 

@@ -76,7 +76,7 @@ function customerKey(
                 name: "agent-data",
                 purpose: "ENCRYPT_DECRYPT",
                 rotationPeriod: "7776000s",
-                labels: scope.tags,
+                labels: scope.retainedTags,
             },
             scope.retained,
         );

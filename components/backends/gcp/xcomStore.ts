@@ -67,7 +67,7 @@ export function createXComStore(
             lifecycleRules: lifecycleRules(cfg),
             ...(kmsKeyName === undefined ? {} : { encryption: { defaultKmsKeyName: kmsKeyName } }),
             forceDestroy: scope.environment !== "prod" && cfg.xcom.forceDestroy,
-            labels: scope.tags,
+            labels: scope.retainedTags,
         },
         { ...scope.retained, dependsOn },
     );
