@@ -99,7 +99,7 @@ export interface RemoteAgentArgs {
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** The typed keys of {@link RemoteAgentArgs}; `extraConfig` may not repeat them. */
-const TYPED_KEYS = [
+export const REMOTE_AGENT_TYPED_KEYS = [
     "environment",
     "resourceNamePrefix",
     "namespace",
@@ -125,13 +125,15 @@ const TYPED_KEYS = [
  */
 export function remoteAgentConfig(args: RemoteAgentArgs): RemoteExecutionAgentArgs {
     const extra = args.extraConfig ?? {};
-    const repeated = TYPED_KEYS.filter((k) => k in extra);
+    const repeated = REMOTE_AGENT_TYPED_KEYS.filter((k) => k in extra);
     if (repeated.length > 0) {
         throw new Error(
             `Invalid RemoteAgent args: extraConfig repeats ${repeated.map((k) => `'${k}'`).join(", ")}; set ${repeated.length === 1 ? "it" : "them"} as a top-level arg`,
         );
     }
-    const typed = Object.fromEntries(TYPED_KEYS.flatMap((k) => (args[k] === undefined ? [] : [[k, args[k]]])));
+    const typed = Object.fromEntries(
+        REMOTE_AGENT_TYPED_KEYS.flatMap((k) => (args[k] === undefined ? [] : [[k, args[k]]])),
+    );
     return { ...extra, ...typed } as RemoteExecutionAgentArgs;
 }
 
