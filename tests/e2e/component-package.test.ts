@@ -11,7 +11,7 @@ import { REMOTE_AGENT_TYPED_KEYS } from "../../components/remoteAgent";
 import { schemaAt } from "../../config/introspect";
 import { agentConfigSchema } from "../../config/schema";
 import { e2eWorld, STAND_IN_CHART } from "./harness";
-import { installExample } from "./packaging";
+import { exampleSharingModules, installExample } from "./packaging";
 
 const TOKEN = "component-package-e2e-token-41d9";
 const PKG = "astro-remote-agent";
@@ -208,7 +208,8 @@ describe("component package (PulumiPlugin.yaml) from the packed npm package", fu
                     }
                     this.skip();
                 }
-                const workDir = o.example === "consumer-yaml" ? dir : installExample(o.example);
+                // the Python example lists the same Node.js dependencies as the YAML one
+                const workDir = o.example === "consumer-yaml" ? dir : exampleSharingModules(o.example, dir);
                 stack = await LocalWorkspace.createOrSelectStack(
                     { stackName: o.prefix, workDir },
                     { envVars: { ...world.env, ...extra } },

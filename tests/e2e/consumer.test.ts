@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { e2eWorld, ROOT, STAND_IN_CHART } from "./harness";
+import { e2eWorld, STAND_IN_CHART } from "./harness";
 import { installExample } from "./packaging";
 
 const TOKEN = "consumer-e2e-agent-token-7f3c";
@@ -39,13 +39,6 @@ describe("consumer program on the packed npm package (examples/consumer-ts)", fu
             chart: { value: JSON.stringify({ path: STAND_IN_CHART }) },
             release: { value: JSON.stringify({ skipAwait: true }) },
         });
-    });
-
-    it("the README section is the consumer's program, verbatim", () => {
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-        const section = /## Using the components in your own program\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme);
-        assert.ok(section, "README has the section with a ts code block");
-        assert.equal(section[1], fs.readFileSync(path.join(ROOT, "examples", "consumer-ts", "index.ts"), "utf8"));
     });
 
     it("installs compiled JavaScript and declarations only, and type-checks against them (strict tsc)", () => {

@@ -25,16 +25,32 @@ export function packTarball(): string {
     return tarball;
 }
 
-/**
- * Copies examples/<name> to a temp dir, points its `astro-remote-agent` dependency at the packed
- * tarball and runs `npm install` (registry metadata from npm's cache when it is there).
- */
-export function installExample(name: string): string {
+/** Copies examples/<name> (without node_modules) to a temp dir; returns the copy. */
+function copyExample(name: string): string {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `astro-${name}-`)), name);
     fs.cpSync(path.join(ROOT, "examples", name), dir, {
         recursive: true,
         filter: (src) => !src.includes(`${path.sep}node_modules`),
     });
+    return dir;
+}
+
+/**
+ * A copy of examples/<name> whose node_modules is the one of an example already installed (same
+ * dependencies), which saves an install.
+ */
+export function exampleSharingModules(name: string, installed: string): string {
+    const dir = copyExample(name);
+    fs.symlinkSync(path.join(installed, "node_modules"), path.join(dir, "node_modules"));
+    return dir;
+}
+
+/**
+ * Copies examples/<name> to a temp dir, points its `astro-remote-agent` dependency at the packed
+ * tarball and runs `npm install` (registry metadata from npm's cache when it is there).
+ */
+export function installExample(name: string): string {
+    const dir = copyExample(name);
     const manifest = path.join(dir, "package.json");
     const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as { dependencies: Record<string, string> };
     if (pkg.dependencies["astro-remote-agent"] === undefined) {

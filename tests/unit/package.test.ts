@@ -146,6 +146,32 @@ describe("npm package (npm pack --dry-run)", function () {
         }
     });
 
+    it('the README\'s "Using the components in your own program" code is examples/consumer-ts/index.ts, verbatim', () => {
+        // the e2e suite deploys that file from the packed tarball (tests/e2e/consumer.test.ts)
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const section = /## Using the components in your own program\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme);
+        assert.ok(section, "README has the section with a ts code block");
+        assert.equal(section[1], fs.readFileSync(path.join(ROOT, "examples", "consumer-ts", "index.ts"), "utf8"));
+    });
+
+    it("the example consumers install this version with the peers at the versions tested here", () => {
+        const deps = (name: string) =>
+            (
+                JSON.parse(fs.readFileSync(path.join(ROOT, "examples", name, "package.json"), "utf8")) as {
+                    dependencies: Record<string, string>;
+                }
+            ).dependencies;
+        for (const name of ["consumer-ts", "consumer-yaml", "consumer-python"]) {
+            const d = deps(name);
+            assert.equal(d["astro-remote-agent"], pkg.version, name);
+            for (const peer of ["@pulumi/pulumi", "@pulumi/kubernetes"]) {
+                assert.equal(d[peer], pkg.devDependencies[peer], `${name}: ${peer}`);
+            }
+        }
+        // the e2e suite runs the Python consumer on the YAML consumer's node_modules
+        assert.deepEqual(deps("consumer-python"), deps("consumer-yaml"));
+    });
+
     it("has a CHANGELOG entry for this version", () => {
         const changelog = fs.readFileSync(path.join(ROOT, "CHANGELOG.md"), "utf8");
         assert.match(changelog, new RegExp(`^## ${pkg.version.replace(/\./g, "\\.")} `, "m"));
