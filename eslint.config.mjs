@@ -6,7 +6,18 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "bin/", "tests/airflow/", "tests/fixtures/charts/"] },
+    {
+        // dist/: compiled output; examples/ and component/ type-check against the built package (e2e)
+        ignores: [
+            "node_modules/",
+            "bin/",
+            "dist/",
+            "examples/",
+            "component/",
+            "tests/airflow/",
+            "tests/fixtures/charts/",
+        ],
+    },
     js.configs.recommended,
     ...tseslint.configs.strictTypeChecked,
     {

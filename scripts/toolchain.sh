@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Build (from the Go module proxy only) and cache the offline toolchain for Pulumi + a local Kubernetes API server:
 #   pulumi CLI, pulumi-language-nodejs, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager, etcd,
-#   fake-gcs-server (the GCS emulator of the GCP permission proof in tests/airflow) and actionlint (lints
-#   .github/workflows offline).
+#   fake-gcs-server (the GCS emulator of the GCP permission proof in tests/airflow), actionlint (lints
+#   .github/workflows offline), and the YAML and Python language hosts (+ a venv with the `pulumi` PyPI package)
+#   that the component-package consumers of the e2e suite run on.
 #
 # Usage:
 #   scripts/toolchain.sh [install]        build what is missing (idempotent; a second run only verifies)
 #   scripts/toolchain.sh install <step>.. only these steps: pulumi | nodejs | provider | k8s | etcd | fakegcs | actionlint
+#                                         | yaml | python
 #   scripts/toolchain.sh --print-env      print `export ...` lines (eval "$(scripts/toolchain.sh --print-env)")
 #   scripts/toolchain.sh --versions       print the pinned versions
 #
@@ -45,6 +47,15 @@ FAKE_GCS_VERSION="1.56.1"
 
 # actionlint (GitHub Actions workflow linter). The proxy lists v1.6.27, v1.7.1, v1.7.3, v1.7.4, v1.7.7, v1.7.11, v1.7.12.
 ACTIONLINT_VERSION="1.7.12"
+
+# YAML language host (component-package consumer in YAML). The proxy lists pulumi-yaml v1.11.1 and v1.25.0; v1.25.0 is
+# the one of the 3.2xx CLI era. Built with the pkg/sdk v3.206.0 it resolves (forcing v3.248.0 does not compile).
+PULUMI_YAML_MODULE="github.com/pulumi/pulumi-yaml"
+PULUMI_YAML_VERSION="1.25.0"
+
+# Python language host: from the same sdk/v3 module as the nodejs host (NODEJS_HOST_SDK_VERSION, below), with the
+# `pulumi` PyPI package at the CLI's version in a venv of its own (the SDK the Python program imports).
+PULUMI_PYPI_VERSION="$PULUMI_VERSION"
 
 export GOPROXY="${TOOLCHAIN_GOPROXY:-https://proxy.golang.org}"   # no ",direct": GitHub is unreachable anyway
 export GOSUMDB=off          # sum.golang.org is unreachable from here (connect timeout); the proxy is the only source
@@ -87,6 +98,8 @@ dir_k8s()      { echo "$CACHE/kubernetes-$K8S_VERSION"; }
 dir_etcd()     { echo "$CACHE/etcd-k8s-$K8S_VERSION"; }   # etcd version is derived from kubernetes' go.mod
 dir_fakegcs()  { echo "$CACHE/fake-gcs-server-$FAKE_GCS_VERSION"; }
 dir_actionlint() { echo "$CACHE/actionlint-$ACTIONLINT_VERSION"; }
+dir_yaml()     { echo "$CACHE/pulumi-language-yaml-$PULUMI_YAML_VERSION"; }
+dir_python()   { echo "$CACHE/pulumi-language-python-$NODEJS_HOST_SDK_VERSION-pypi-$PULUMI_PYPI_VERSION"; }
 # The engine as the tests run it: `pulumi` and the language host side by side, hard-linked into a directory keyed by
 # the host build, so a toolchain.sh of another checkout (linking another host) never changes which host this one uses.
 dir_engine()   { echo "$CACHE/engine-$PULUMI_VERSION-nodejs-$NODEJS_HOST_SDK_VERSION-patched2-$(nodejs_patch_id)"; }
@@ -107,6 +120,7 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
 export PULUMI_K8S_PROVIDER_VERSION="$K8S_PROVIDER_VERSION"
+export ASTRO_PULUMI_PYTHON_VENV="$(dir_python)/venv"
 EOF
 }
 
@@ -204,6 +218,13 @@ link_nodejs() {
   ln -f "$(dir_pulumi)/bin/pulumi" "$d/pulumi" 2>/dev/null || cp -f "$(dir_pulumi)/bin/pulumi" "$d/pulumi"
   ln -f "$(dir_nodejs)/bin/pulumi-language-nodejs" "$d/pulumi-language-nodejs" 2>/dev/null ||
     cp -f "$(dir_nodejs)/bin/pulumi-language-nodejs" "$d/pulumi-language-nodejs"
+  # The YAML and Python hosts (when built) sit there too, for the same reason.
+  local f
+  for f in "$(dir_yaml)/bin/pulumi-language-yaml" "$(dir_python)/bin/pulumi-language-python" \
+    "$(dir_python)/bin/pulumi-language-python-exec"; do
+    [[ -x "$f" ]] || continue
+    ln -f "$f" "$d/$(basename "$f")" 2>/dev/null || cp -f "$f" "$d/$(basename "$f")"
+  done
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -341,6 +362,52 @@ verify_actionlint() {
   [[ -x "$(dir_actionlint)/bin/actionlint" ]] && "$(dir_actionlint)/bin/actionlint" -version 2>/dev/null | head -1 | grep -qx "v$ACTIONLINT_VERSION"
 }
 
+# ---------------------------------------------------------------------------------------------------------------------
+# 8. pulumi-language-yaml (~100 s cold): its own wrapper module; pulumi-yaml's go.mod has no replace directives.
+# ---------------------------------------------------------------------------------------------------------------------
+build_yaml() (
+  local out; out="$(dir_yaml)"
+  local w; w="$(new_wrapper "$out" pulumi-language-yaml-build)"
+  cd "$w"
+  go get -tool "$PULUMI_YAML_MODULE/cmd/pulumi-language-yaml@v$PULUMI_YAML_VERSION"
+  mkdir -p "$out/bin.tmp"
+  go build -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X $PULUMI_YAML_MODULE/pkg/version.Version=v$PULUMI_YAML_VERSION" \
+    -o "$out/bin.tmp/pulumi-language-yaml" "$PULUMI_YAML_MODULE/cmd/pulumi-language-yaml"
+  rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
+  echo "$PULUMI_YAML_MODULE@v$PULUMI_YAML_VERSION" > "$out/VERSION"
+)
+verify_yaml() {
+  [[ -x "$(dir_yaml)/bin/pulumi-language-yaml" ]] &&
+    grep -qx "$PULUMI_YAML_MODULE@v$PULUMI_YAML_VERSION" "$(dir_yaml)/VERSION" 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 9. pulumi-language-python from sdk/v3@NODEJS_HOST_SDK_VERSION (the package and its `pulumi-language-python-exec`
+#    script live in that module), and a venv with PyPI `pulumi==PULUMI_PYPI_VERSION`.
+# ---------------------------------------------------------------------------------------------------------------------
+build_python() (
+  local out; out="$(dir_python)"
+  local w; w="$(new_wrapper "$out" pulumi-language-python-build)"
+  cd "$w"
+  go mod edit -replace=golang.org/x/text=golang.org/x/text@v0.3.6   # as sdk/v3 v3.68.0's own go.mod does
+  go get "github.com/pulumi/pulumi/sdk/v3@v$NODEJS_HOST_SDK_VERSION"
+  local sdk; sdk="$(go list -m -f '{{.Dir}}' "github.com/pulumi/pulumi/sdk/v3")"
+  mkdir -p "$out/bin.tmp"
+  go build -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$NODEJS_HOST_SDK_VERSION" \
+    -o "$out/bin.tmp/pulumi-language-python" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python
+  install -m 0755 "$sdk/python/cmd/pulumi-language-python-exec" "$out/bin.tmp/pulumi-language-python-exec"
+  rm -rf "$out/venv"
+  python3 -m venv "$out/venv"
+  "$out/venv/bin/pip" install --quiet --disable-pip-version-check "pulumi==$PULUMI_PYPI_VERSION"
+  rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
+)
+verify_python() {
+  [[ -x "$(dir_python)/bin/pulumi-language-python" && -x "$(dir_python)/bin/pulumi-language-python-exec" ]] &&
+    [[ "$("$(dir_python)/venv/bin/python" -c 'import importlib.metadata as m; print(m.version("pulumi"))' 2>/dev/null)" == "$PULUMI_PYPI_VERSION" ]]
+}
+
 ensure() {
   local step="$1"
   if [[ "$step" == provider ]] && [[ -x "$(dir_provider)/bin/pulumi-resource-kubernetes" ]] && ! plugin_installed; then
@@ -364,11 +431,13 @@ main() {
       echo "kubernetes=$K8S_VERSION"
       echo "fake-gcs-server=$FAKE_GCS_VERSION ($FAKE_GCS_MODULE@v$FAKE_GCS_VERSION)"
       echo "actionlint=$ACTIONLINT_VERSION"
+      echo "pulumi-language-yaml=$PULUMI_YAML_VERSION ($PULUMI_YAML_MODULE@v$PULUMI_YAML_VERSION)"
+      echo "pulumi-language-python=$NODEJS_HOST_SDK_VERSION (sdk/v3) + PyPI pulumi==$PULUMI_PYPI_VERSION"
       ;;
     install)
       command -v go >/dev/null || die "go not found"
       local steps=("${@:2}")
-      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s etcd fakegcs actionlint)
+      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s etcd fakegcs actionlint yaml python)
       local t0; t0=$(date +%s)
       # An unbuildable provider version must not stop the other steps (the local cluster is useful on its own), but
       # the run still fails at the end. (No `ensure || ...`: that would disable `set -e` inside the build functions.)

@@ -1,0 +1,183 @@
+// The npm package: what `npm pack` would publish. Builds dist/ (prepack) and reads the dry-run list, so
+// a test, fixture, stack file or TypeScript source that slips into the tarball fails here.
+import * as assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { builtinModules } from "node:module";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+interface PackResult {
+    name: string;
+    version: string;
+    size: number;
+    unpackedSize: number;
+    files: { path: string }[];
+}
+
+interface PackageJson {
+    version: string;
+    exports: Record<string, string | { types: string; default: string }>;
+    dependencies: Record<string, string>;
+    peerDependencies: Record<string, string>;
+    peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    devDependencies: Record<string, string>;
+}
+
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as PackageJson;
+
+/** Bare module names a compiled file requires (`@scope/name/sub` → `@scope/name`). */
+function requiredPackages(js: string): string[] {
+    const names = new Set<string>();
+    for (const m of js.matchAll(/require\("([^".][^"]*)"\)/g)) {
+        const spec = m[1]!;
+        const parts = spec.split("/");
+        names.add(spec.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0]!);
+    }
+    return [...names].filter((n) => !n.startsWith("node:") && !builtinModules.includes(n));
+}
+
+describe("npm package (npm pack --dry-run)", function () {
+    this.timeout(180_000);
+    let pack: PackResult;
+    let files: string[];
+
+    before(() => {
+        const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--no-audit", "--no-fund"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        // prepack's tsc output precedes the JSON document on stdout
+        pack = (JSON.parse(out.slice(out.indexOf("[\n"))) as PackResult[])[0]!;
+        files = pack.files.map((f) => f.path).sort();
+    });
+
+    it("is astro-remote-agent at the package.json version", () => {
+        assert.equal(pack.name, "astro-remote-agent");
+        assert.equal(pack.version, pkg.version);
+        assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
+    });
+
+    it("holds only compiled code, the component package, README, CHANGELOG and package.json", () => {
+        const allowed =
+            /^(dist\/(components|config)\/.+\.(js|d\.ts)|component\/(PulumiPlugin\.yaml|package\.json|tsconfig\.json|index\.ts)|README\.md|CHANGELOG\.md|package\.json)$/;
+        assert.deepEqual(
+            files.filter((f) => !allowed.test(f)),
+            [],
+        );
+    });
+
+    it("holds no tests, fixtures, stack files, scripts, policy pack or TypeScript sources", () => {
+        const forbidden = [
+            /(^|\/)tests?\//,
+            /fixtures/,
+            /(^|\/)Pulumi(\.[^/]+)?\.yaml$/,
+            /^(scripts|policy|docs|examples|\.ci|\.github)\//,
+            /(?<!\.d)\.ts$/,
+        ];
+        const leaks = files.filter((f) => f !== "component/index.ts" && forbidden.some((re) => re.test(f)));
+        assert.deepEqual(leaks, []);
+        // the program's own entry and stack files are not library code
+        assert.ok(!files.includes("index.ts") && !files.includes("dist/index.js"));
+    });
+
+    it("ships every exports target, JavaScript and declarations", () => {
+        for (const [subpath, target] of Object.entries(pkg.exports)) {
+            const targets = typeof target === "string" ? [target] : [target.types, target.default];
+            for (const t of targets) {
+                assert.ok(files.includes(t.replace(/^\.\//, "")), `exports["${subpath}"] → ${t} is not in the tarball`);
+            }
+        }
+    });
+
+    it("exports one subpath per backend folder", () => {
+        const dir = path.join(ROOT, "components", "backends");
+        const kinds = fs
+            .readdirSync(dir, { withFileTypes: true })
+            .filter((d) => d.isDirectory() && d.name !== "shared")
+            .map((d) => d.name)
+            .sort();
+        assert.deepEqual(
+            Object.keys(pkg.exports)
+                .filter((k) => k.startsWith("./backends/"))
+                .map((k) => k.slice("./backends/".length))
+                .sort(),
+            kinds,
+        );
+        for (const kind of kinds) {
+            assert.deepEqual(pkg.exports[`./backends/${kind}`], {
+                types: `./dist/components/backends/${kind}/index.d.ts`,
+                default: `./dist/components/backends/${kind}/index.js`,
+            });
+        }
+    });
+
+    it("declares every package the compiled code requires: runtime deps, or peers (cloud SDKs optional)", () => {
+        const required = new Set<string>();
+        for (const f of files.filter((x) => x.endsWith(".js"))) {
+            for (const n of requiredPackages(fs.readFileSync(path.join(ROOT, f), "utf8"))) {
+                required.add(n);
+            }
+        }
+        const declared = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]);
+        assert.deepEqual([...required].filter((n) => !declared.has(n)).sort(), []);
+        assert.deepEqual(Object.keys(pkg.peerDependencies).sort(), [
+            "@pulumi/aws",
+            "@pulumi/azure-native",
+            "@pulumi/gcp",
+            "@pulumi/kubernetes",
+            "@pulumi/pulumi",
+            "@pulumi/vault",
+        ]);
+        assert.deepEqual(
+            Object.entries(pkg.peerDependenciesMeta)
+                .filter(([, m]) => m.optional === true)
+                .map(([n]) => n)
+                .sort(),
+            ["@pulumi/aws", "@pulumi/azure-native", "@pulumi/gcp", "@pulumi/vault"],
+        );
+        // no peer is also a runtime dependency (a consumer would get a second copy), and each peer
+        // range admits the exact version this repo develops and tests against
+        for (const [name, range] of Object.entries(pkg.peerDependencies)) {
+            assert.equal(pkg.dependencies[name], undefined, name);
+            assert.equal(range, `^${pkg.devDependencies[name]!}`, name);
+        }
+    });
+
+    it('the README\'s "Using the components in your own program" code is examples/consumer-ts/index.ts, verbatim', () => {
+        // the e2e suite deploys that file from the packed tarball (tests/e2e/consumer.test.ts)
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const section = /## Using the components in your own program\n[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme);
+        assert.ok(section, "README has the section with a ts code block");
+        assert.equal(section[1], fs.readFileSync(path.join(ROOT, "examples", "consumer-ts", "index.ts"), "utf8"));
+    });
+
+    it("the example consumers install this version with the peers at the versions tested here", () => {
+        const deps = (name: string) =>
+            (
+                JSON.parse(fs.readFileSync(path.join(ROOT, "examples", name, "package.json"), "utf8")) as {
+                    dependencies: Record<string, string>;
+                }
+            ).dependencies;
+        for (const name of ["consumer-ts", "consumer-yaml", "consumer-python"]) {
+            const d = deps(name);
+            assert.equal(d["astro-remote-agent"], pkg.version, name);
+            for (const peer of ["@pulumi/pulumi", "@pulumi/kubernetes"]) {
+                assert.equal(d[peer], pkg.devDependencies[peer], `${name}: ${peer}`);
+            }
+        }
+        // the e2e suite runs the Python consumer on the YAML consumer's node_modules
+        assert.deepEqual(deps("consumer-python"), deps("consumer-yaml"));
+    });
+
+    it("has a CHANGELOG entry for this version", () => {
+        const changelog = fs.readFileSync(path.join(ROOT, "CHANGELOG.md"), "utf8");
+        assert.match(changelog, new RegExp(`^## ${pkg.version.replace(/\./g, "\\.")} `, "m"));
+    });
+
+    it("stays small: under 400 kB packed", () => {
+        assert.ok(pack.size < 400_000, `packed size ${pack.size} B`);
+    });
+});
