@@ -105,8 +105,9 @@ export class KubeClient implements KubeReader {
         const ca = cluster["certificate-authority-data"]
             ? Buffer.from(cluster["certificate-authority-data"], "base64")
             : readMaybe(cluster["certificate-authority"], base);
+        // No keep-alive: an idle socket would keep a Pulumi program (the release hooks) from exiting.
         this.agent = new https.Agent({
-            keepAlive: true,
+            keepAlive: false,
             ...(ca === undefined ? {} : { ca }),
             ...(cert === undefined ? {} : { cert }),
             ...(key === undefined ? {} : { key }),
@@ -153,7 +154,7 @@ export class KubeClient implements KubeReader {
         });
     }
 
-    /** Closes kept-alive connections. */
+    /** Closes open connections. */
     close(): void {
         this.agent.destroy();
     }

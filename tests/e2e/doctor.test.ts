@@ -113,6 +113,54 @@ describe("doctor: real engine, real API server", function () {
         });
     });
 
+    describe("the release wait explains itself", () => {
+        const NS = "astro-doctor-wait";
+        let stack: Stack;
+
+        after(async () => {
+            await stack.destroy();
+        });
+
+        it("while Helm waits, progress lines name each component; when the wait fails, the error names the pods and causes", async () => {
+            const doc = withConfig(devStack(NS, "images.astronomer.cloud"), {
+                release: { skipAwait: false, timeoutSeconds: 45 },
+            });
+            stack = await openStack(world.project.dir, "doctor-wait", doc, world.env);
+            let out = "";
+            const started = Date.now();
+            const print = process.env.DOCTOR_PRINT === "1";
+            await assert.rejects(
+                stack.up({
+                    onOutput: (s) => {
+                        out += s;
+                        if (print) {
+                            process.stdout.write(s);
+                        }
+                    },
+                }),
+            );
+            const seconds = (Date.now() - started) / 1000;
+            // Helm's own message is still there...
+            assert.match(out, /context deadline exceeded|timed out|failed to become available/i);
+            // ...and next to it, what the doctor sees.
+            assert.match(out, /what the cluster shows for the agent/);
+            for (const key of ["worker:default-worker", "dagProcessor", "triggerer", "sentinel"]) {
+                assert.match(out, new RegExp(`${key} \\([^)]*\\): 0/1 ready`), key);
+            }
+            assert.match(out, /ERROR not-scheduled: pod is Pending: the cluster has no nodes to run it/);
+            assert.match(out, /config: workers\[0\]\.nodeSelector, workers\[0\]\.tolerations, workers\[0\]\.resources/);
+            // Progress while waiting (every 20 s).
+            assert.match(
+                out,
+                /waiting for the agent \(\d+s\): worker:default-worker 0\/1 \(not-scheduled\), dagProcessor 0\/1 \(not-scheduled\), triggerer 0\/1 \(not-scheduled\), sentinel 0\/1 \(not-scheduled\)/,
+            );
+            for (const s of DEV_SECRETS) {
+                assert.ok(!out.includes(s), "a secret value in the output");
+            }
+            console.log(`      up failed after ${seconds.toFixed(0)} s (timeoutSeconds 45)`);
+        });
+    });
+
     describe("healthy by construction (release.skipAwait: pods are not expected to run)", () => {
         const NS = "astro-doctor-ok";
         let stack: Stack;

@@ -19,7 +19,14 @@ import {
     type Secret,
     type ServiceAccount,
 } from "../../components/doctor";
+import {
+    failureExplanation,
+    progressLine,
+    releaseWaitHooks,
+    targetOfReleaseInputs,
+} from "../../components/doctor/releaseHooks";
 import type { Deployment } from "../../components/doctor/types";
+import { ResourceHook } from "@pulumi/pulumi";
 
 const DIR = path.join(__dirname, "..", "fixtures", "doctor");
 
@@ -426,5 +433,77 @@ describe("doctor: diagnose() over a fleet", () => {
             ],
         );
         assert.ok(!requested.some((p) => /\/secrets$/.test(p)), "never lists Secrets");
+    });
+});
+
+describe("doctor: the release wait hooks", () => {
+    const inputs = { name: "astro", namespace: "astro-rec", values: base.chartValues, skipAwait: false };
+
+    function fakeClient(requested: string[]): KubeReader {
+        return {
+            get<T>(p: string): Promise<T | undefined> {
+                requested.push(p);
+                return Promise.resolve(undefined);
+            },
+        };
+    }
+
+    it("reads the doctor target from the Release inputs, and nothing from inputs that are not plain", () => {
+        assert.deepEqual(targetOfReleaseInputs(inputs), {
+            agent: "astro",
+            chartValues: base.chartValues,
+            namespace: "astro-rec",
+        });
+        assert.equal(targetOfReleaseInputs({ ...inputs, values: "[unknown]" }), undefined);
+        assert.equal(targetOfReleaseInputs({ ...inputs, namespace: undefined }), undefined);
+        assert.equal(targetOfReleaseInputs(undefined), undefined);
+    });
+
+    it("a progress line gives each component's ready count and first cause", () => {
+        const r = run(snapshot({ nodeCount: 0 }, "recorded-pending-pod.json"));
+        assert.equal(
+            progressLine({ ok: r.ok, agents: [r] }, 40.4),
+            "waiting for the agent (40s): worker:default 1/1, dagProcessor 1/1 (not-scheduled), triggerer 1/1, sentinel 1/1",
+        );
+        assert.match(
+            failureExplanation({ ok: r.ok, agents: [r] }, "prod"),
+            /`npm run doctor -- --stack prod` prints it again[^\n]*\nagent test \(namespace astro-rec\): NOT HEALTHY/,
+        );
+    });
+
+    it("on a failed create the error hook examines the agent's namespace and never asks to retry", async () => {
+        const requested: string[] = [];
+        const hooks = releaseWaitHooks("astro-agent-release", () => undefined, { client: () => fakeClient(requested) });
+        const [explain] = hooks.onError;
+        assert.ok(explain);
+        assert.equal(explain.name, "astro-agent-release-explain");
+        const args = { urn: "u", id: "", name: "n", type: "t", newInputs: inputs, errors: ["timed out"] };
+        assert.equal(await explain.callback({ ...args, failedOperation: "create" }), false);
+        assert.deepEqual(requested, ["/api/v1/namespaces/astro-rec"]);
+        assert.equal(await explain.callback({ ...args, failedOperation: "delete" }), false);
+        assert.equal(requested.length, 1, "a failed delete is not examined");
+    });
+
+    it("the progress poller starts only when Helm waits, and stops when the release is done", async () => {
+        const requested: string[] = [];
+        const hooks = releaseWaitHooks("r", () => undefined, {
+            progressSeconds: 0.02,
+            client: () => fakeClient(requested),
+        });
+        const count = () => requested.length;
+        const [start] = hooks.beforeCreate;
+        const [done] = hooks.afterCreate;
+        assert.ok(start instanceof ResourceHook && done instanceof ResourceHook);
+        const args = { urn: "u", id: "", name: "n", type: "t" };
+        await start.callback({ ...args, newInputs: { ...inputs, skipAwait: true } });
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(count(), 0, "skipAwait: no poller");
+        await start.callback({ ...args, newInputs: inputs });
+        await new Promise((r) => setTimeout(r, 100));
+        assert.notEqual(count(), 0, "the poller reads the namespace");
+        await done.callback({ ...args, newInputs: inputs });
+        const after = count();
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(count(), after, "stopped");
     });
 });
