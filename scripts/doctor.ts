@@ -123,7 +123,11 @@ async function main(): Promise<number> {
         return 2;
     }
     const backend = configValue(config["astro-agent:backend"]) as { kind?: string } | undefined;
-    const keys = await identityKeys(backend);
+    // The backend registry loads the cloud SDKs: only for a stack whose ServiceAccounts carry identity annotations.
+    const annotations = (chartValues as { serviceAccount?: { annotations?: Record<string, unknown> } }).serviceAccount
+        ?.annotations;
+    const keys =
+        annotations !== undefined && Object.keys(annotations).length > 0 ? await identityKeys(backend) : undefined;
     const target: DiagnoseTarget = {
         agent: stack,
         chartValues: chartValues as Record<string, unknown>,
