@@ -45,13 +45,14 @@ function configValue(entry: ConfigEntry | undefined): unknown {
 async function identityKeys(backend: unknown): Promise<Record<string, string> | undefined> {
     try {
         const { backendFor, backendSchema } = await import("../components/backends/registry.js");
+        const { formatPath } = await import("../config/errors.js");
         const parsed = backendSchema.parse(backend);
         const impl = backendFor(parsed.kind);
         if (impl === undefined) {
             return undefined;
         }
         return Object.fromEntries(
-            impl.serviceAccountAnnotationKeys(parsed as never).map((k) => [k.name, k.setBy.join(".")]),
+            impl.serviceAccountAnnotationKeys(parsed as never).map((k) => [k.name, formatPath(k.setBy)]),
         );
     } catch {
         return undefined;
