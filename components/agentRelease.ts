@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CHART_NAME, DEFAULT_CHART_REPO, DEFAULT_CHART_VERSION } from "../config/schema";
 import { findCredentials } from "../config/credentials";
+import { releaseWaitHooks } from "./doctor/releaseHooks";
 import { xcomMoveHook } from "./xcomGuard";
 import type { ChartValues } from "./values";
 
@@ -32,7 +33,10 @@ export interface AgentReleaseArgs {
     values: pulumi.Input<ChartValues>;
     /** Roll back a failed install or upgrade (implies waiting). Default false. */
     atomic?: boolean;
-    /** Seconds Helm waits for the workloads. Default 600. */
+    /**
+     * Seconds Helm waits for the workloads. Default 600: a first install that adds a node and pulls
+     * the agent image (1-2 GB) fits; when it fails, the release logs what the doctor sees.
+     */
     timeoutSeconds?: number;
     /** Do not wait for the workloads. Default false. */
     skipAwait?: boolean;
@@ -85,6 +89,8 @@ export class AgentRelease extends pulumi.ComponentResource {
             assertNoCredentials(values);
             return values;
         });
+        // Logs attach to this component: its URN is known while the release is still being created.
+        const wait = releaseWaitHooks(name, () => this);
         this.release = new k8s.helm.v3.Release(
             name,
             {
@@ -108,8 +114,12 @@ export class AgentRelease extends pulumi.ComponentResource {
                 // A new release name replaces the release; the chart's objects keep their names
                 // (resourceNamePrefix), so the old release must go first or the new one collides.
                 deleteBeforeReplace: true,
-                // Warn (preview and up) when the update moves the XCom store.
-                hooks: { beforeUpdate: [xcomMoveHook(name)] },
+                // Warn (preview and up) when the update moves the XCom store. While Helm waits, log
+                // which components are ready; when the install or upgrade fails, log why (the doctor).
+                hooks: {
+                    ...wait,
+                    beforeUpdate: [xcomMoveHook(name), ...wait.beforeUpdate],
+                },
             },
         );
         this.releaseName = this.release.name;

@@ -22,3 +22,12 @@ export {
     agentRole as vaultAgentRole,
     seedData as vaultSeedData,
 } from "./backends/vault/policies";
+export {
+    analyzeAgent,
+    diagnose,
+    expectationsFromValues,
+    formatReport,
+    type DiagnoseOptions,
+    type DiagnoseTarget,
+    type DoctorReport,
+} from "./doctor";

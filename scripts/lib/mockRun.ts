@@ -390,11 +390,14 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
     // server; the mock monitor accepts the registration and records the hook names.
     const mockMonitor = pulumi.runtime.getMonitor() as unknown as {
         registerResourceHook?: (req: { getName(): string }, cb: (err: null, res: object) => void) => void;
+        registerErrorHook?: (req: { getName(): string }, cb: (err: null, res: object) => void) => void;
     };
     mockMonitor.registerResourceHook = (req, cb) => {
         hooks.push(req.getName());
         cb(null, {});
     };
+    // Error hooks (the release's failure explanation) register the same way.
+    mockMonitor.registerErrorHook = mockMonitor.registerResourceHook;
     let outputs: Record<string, unknown> = {};
     await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((t) => {

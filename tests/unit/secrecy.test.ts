@@ -446,7 +446,17 @@ describe("secret env values end up only in the env Secret", () => {
         const annotations = (release?.inputs.values as { annotations: Record<string, string> }).annotations;
         assert.match(annotations["astronomer.io/managed-secrets-version"] ?? "", /^[0-9a-f]{16}$/);
         assert.equal(release?.deleteBeforeReplace, true, "a renamed release must not collide with the old one");
-        assert.deepEqual(result.hooks, ["astro-agent-release-xcom-move"], "the XCom-move hook is registered");
+        assert.deepEqual(
+            [...result.hooks].sort(),
+            [
+                "astro-agent-release-explain",
+                "astro-agent-release-wait-done",
+                "astro-agent-release-wait-progress",
+                "astro-agent-release-wait-progress-update",
+                "astro-agent-release-xcom-move",
+            ],
+            "the XCom-move hook and the release-wait hooks (progress, explanation on failure) are registered",
+        );
     });
 });
 
