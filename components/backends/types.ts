@@ -86,6 +86,11 @@ export interface AgentBackend<S extends z.ZodType = z.ZodType> {
     /** One line for the README: what it provisions. */
     summary: string;
     /**
+     * Backend keys naming the cluster whose tokens the identity trusts (OIDC issuer, auth mount), when
+     * it binds to one cluster: in a fleet (`clusters`) each cluster must set one of them itself.
+     */
+    clusterIdentity?: { keys: readonly string[]; example: Record<string, unknown> };
+    /**
      * The `commonEnv` names `create()` returns, as a pure function of the backend config, so validation
      * can refuse a user entry naming the same variable before anything is created (the program also
      * checks at deploy time that `create()` kept to this list).

@@ -122,6 +122,10 @@ export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
     schema: awsBackendSchema,
     summary:
         "AWS Secrets Manager (optionally seeded from secret config), a private encrypted S3 XCom bucket with lifecycle expiry, and one IAM role bound by IRSA or EKS Pod Identity to exactly the agent's ServiceAccounts.",
+    clusterIdentity: {
+        keys: ["eksClusterName", "eksClusterArn", "oidcProvider"],
+        example: { eksClusterName: "dr-cluster" },
+    },
     envNames: (backend) => [
         ...["AWS_DEFAULT_REGION", "AWS_REGION"].map((name) => ({ name, setBy: ["backend", "region"] })),
         ...(backend.taskLogs.enabled
