@@ -119,6 +119,51 @@ export function e2eWorld(suite: string): E2eWorld {
     return world;
 }
 
+/** What a multi-cluster suite runs against: several control planes, a client for each, one scratch project. */
+export interface E2eFleetWorld {
+    clusters: LocalCluster[];
+    kubes: Kube[];
+    project: { dir: string; stateDir: string };
+    /** Pulumi env; its KUBECONFIG (the ambient kubeconfig) is the last cluster's. */
+    env: Record<string, string>;
+}
+
+/**
+ * {@link e2eWorld} with `count` local control planes (each its own `scripts/cluster.sh` state dir and
+ * ports), started side by side and all stopped by `after`.
+ */
+export function e2eFleetWorld(suite: string, count: number): E2eFleetWorld {
+    const world = {} as E2eFleetWorld;
+    const started: LocalCluster[] = [];
+    before(function () {
+        const missing = useToolchain();
+        if (missing !== undefined) {
+            if (process.env.CI === "true") {
+                throw new Error(`${suite}: e2e toolchain missing in CI: ${missing}`);
+            }
+            console.warn(`skipping ${suite}: ${missing}`);
+            this.skip();
+        }
+        for (let i = 0; i < count; i++) {
+            started.push(LocalCluster.start());
+        }
+        const project = scratchProject();
+        const last = started[started.length - 1] as LocalCluster;
+        Object.assign(world, {
+            clusters: started,
+            kubes: started.map((c) => new Kube(c.kubeconfig)),
+            project,
+            env: pulumiEnv(project.stateDir, last.kubeconfig),
+        });
+    });
+    after(() => {
+        for (const c of started) {
+            c.stop();
+        }
+    });
+    return world;
+}
+
 /**
  * A scratch copy of the project (sources linked, Pulumi.yaml copied), so stack files and state the
  * tests write never touch the checkout.
