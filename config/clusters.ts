@@ -240,6 +240,8 @@ export function checkClusters(
 
 /** One backend the cluster checks validate: the shared one, or a cluster's merged one with its reporter. */
 export interface BackendMember {
+    /** The cluster's name (the shared backend's member has none). */
+    name: string;
     backend: BackendConfig;
     report: Issue;
 }
@@ -266,7 +268,7 @@ export function backendMembers(
     issue: Issue,
 ): BackendMember[] {
     if (cfg.clusters === undefined) {
-        return [{ backend: cfg.backend, report: issue }];
+        return [{ name: "", backend: cfg.backend, report: issue }];
     }
     if (!Array.isArray(cfg.clusters)) {
         return []; // `clusters` itself is invalid (reported at its key): nothing to merge yet
@@ -297,7 +299,7 @@ export function backendMembers(
         };
         const merged = mergedBackend(cfg.backend, c);
         if (merged.success) {
-            members.push({ backend: merged.data, report });
+            members.push({ name: c.name, backend: merged.data, report });
             return;
         }
         for (const iss of merged.issues) {

@@ -1183,7 +1183,11 @@ export const agentConfigSchema = strictObject(agentConfigShape)
             const issue = reporter(ctx);
             // The backend's own cross-key checks: of the shared backend, or of each cluster's merged one.
             const backend = backendFor(cfg.backend.kind);
-            for (const member of backendMembers(cfg, issue)) {
+            const members = backendMembers(cfg, issue);
+            for (const found of backend?.validateFleet?.(members) ?? []) {
+                members[found.member]?.report(found.issue.path, found.issue.message);
+            }
+            for (const member of members) {
                 if (backend?.validate === undefined) {
                     continue;
                 }

@@ -100,6 +100,13 @@ export interface AgentBackend<S extends z.ZodType = z.ZodType> {
     serviceAccountAnnotationKeys(backend: z.output<S>): BackendOwnedName[];
     /** Cross-key checks needing the whole config (e.g. Git connections the backend must serve). */
     validate?(backend: z.output<S>, config: BackendValidationView): BackendIssue[];
+    /**
+     * Checks across the clusters of a fleet, given each cluster's merged backend (e.g. two clusters
+     * creating the same cloud object); `member` indexes `members`, `path` is relative to the config root.
+     */
+    validateFleet?(
+        members: readonly { name: string; backend: z.output<S> }[],
+    ): { member: number; issue: BackendIssue }[];
     /** Creates the backend's resources and returns what the chart needs. */
     create(backend: z.output<S>, ctx: BackendContext): BackendContribution;
 }

@@ -617,3 +617,94 @@ describe("AgentFleet with the AWS backend: least privilege per cluster", () => {
         assert.equal(one(rs, "aws:s3/bucket:Bucket", "fleet-dr-aws-xcom").inputs.bucket, "astro-dr-xcom");
     });
 });
+
+describe("AWS fleet: Secrets Manager replica regions for the standby region", () => {
+    const CONN = '{"conn_type":"http","host":"example.com"}';
+    const OIDC = (id: string) => ({
+        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/oidc.eks.example.com/id/${id}`,
+        issuerUrl: `https://oidc.eks.example.com/id/${id}`,
+    });
+    const values = (dr: Values, shared: Values = {}) =>
+        fleetValues(
+            [
+                { name: "primary", context: "eu", backend: { oidcProvider: OIDC("EU") } },
+                {
+                    name: "dr",
+                    context: "us",
+                    standby: true,
+                    backend: { region: "us-west-2", oidcProvider: OIDC("US"), ...dr },
+                },
+            ],
+            (v) => {
+                v.backend = {
+                    kind: "aws",
+                    region: "eu-west-1",
+                    secretsManager: { connectionsPrefix: "re/connections", connections: { my_api: CONN } },
+                    ...shared,
+                };
+            },
+        );
+    const replicated = {
+        secretsManager: {
+            connectionsPrefix: "re/connections",
+            connections: { my_api: CONN },
+            replicaRegions: ["us-west-2"],
+        },
+    };
+
+    it("the primary seeds and replicates to the standby's region; the standby seeds nothing", async () => {
+        const v = values({ secretsManager: { connections: null, replicaRegions: null } }, replicated);
+        assert.deepEqual(problemsOf(validate(v)), []);
+        const { resources } = await runUnderMocks({
+            project: PROJECT,
+            stack: "test",
+            config: {},
+            program: () => new AgentFleet("fleet", v as AgentFleetArgs),
+        });
+        const secrets = byType(resources, "aws:secretsmanager/secret:Secret");
+        assert.deepEqual(
+            secrets.map((r) => [r.name, r.inputs.name, r.inputs.replicas]),
+            [["fleet-primary-aws-conn-my-api", "re/connections/my_api", [{ region: "us-west-2" }]]],
+        );
+        // The standby's role reads the same names in its own region (where the replicas are).
+        const drPolicy = JSON.stringify(
+            unwrapSecrets(one(resources, "aws:iam/rolePolicy:RolePolicy", "fleet-dr-aws-access").inputs.policy),
+        );
+        assert.match(drPolicy, /arn:aws:secretsmanager:us-west-2:123456789012:secret:re\/connections\/\*/);
+        assert.doesNotMatch(drPolicy, /eu-west-1/);
+    });
+
+    it("refuses a standby that seeds the names the primary replicates into its region", () => {
+        assertProblem(
+            values({}, replicated),
+            "backend.secretsManager.replicaRegions[0]",
+            /^in cluster 'dr' \(clusters\[1\]\): is backend.region \(us-west-2\), where the secrets already are/,
+        );
+        const v = values({ secretsManager: { replicaRegions: null } }, replicated);
+        assertProblem(
+            v,
+            "backend.secretsManager.connections",
+            /^in cluster 'dr' \(clusters\[1\]\): seeds 're\/connections\/my_api' in us-west-2, where cluster 'primary' already replicates it: a Secrets Manager name exists once per region/,
+        );
+    });
+
+    it("refuses two clusters seeding the same names in one region", () => {
+        assertProblem(
+            values({ region: "eu-west-1" }),
+            "backend.secretsManager.connections",
+            /^in cluster 'dr' \(clusters\[1\]\): seeds 're\/connections\/my_api' in eu-west-1, where cluster 'primary' already seeds it/,
+        );
+    });
+
+    it("refuses replica regions with a customer-managed key (a KMS key lives in one region)", () => {
+        const v = baseValues();
+        v.backend = {
+            kind: "aws",
+            region: "eu-west-1",
+            eksClusterName: "prod",
+            encryption: { kind: "createKey" },
+            secretsManager: { replicaRegions: ["us-west-2"] },
+        };
+        assertProblem(v, "backend.secretsManager.replicaRegions", /cannot be used with encryption.kind 'createKey'/);
+    });
+});
