@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterMembers, type ClusterConfig } from "../config/clusters";
 import type { AgentConfig } from "../config/schema";
+import type { ChartValues } from "./values";
 import {
     parseAgentArgsWithWarnings,
     RemoteExecutionAgent,
@@ -29,6 +30,8 @@ export interface ClusterOutputs {
     standby: boolean;
     serviceAccountNames: Record<string, string>;
     xcomPath: pulumi.Output<string>;
+    /** The chart values given to Helm there (contain no secret values). */
+    chartValues: pulumi.Output<ChartValues>;
     /** The backend's outputs in this cluster (e.g. `awsRoleArn`, `awsBucketName`). */
     backend: Record<string, pulumi.Output<string>>;
 }
@@ -121,6 +124,7 @@ export class AgentFleet extends pulumi.ComponentResource {
                 standby: cluster.standby,
                 serviceAccountNames: agent.serviceAccountNames,
                 xcomPath: agent.xcomPath,
+                chartValues: agent.chartValues,
                 backend: agent.backendOutputs,
             };
         }
