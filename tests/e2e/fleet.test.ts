@@ -4,19 +4,8 @@
 // `standby` and must touch exactly the two releases.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import {
-    type E2eFleetWorld,
-    e2eFleetWorld,
-    openStack,
-    readExample,
-    secure,
-    type StackDoc,
-    STAND_IN_CHART,
-    withConfig,
-    writeStackFile,
-} from "./harness";
+import * as harness from "./harness";
 import type { Kube } from "./kube";
 
 interface Deployment {
@@ -24,35 +13,25 @@ interface Deployment {
     spec: { replicas?: number };
 }
 
-/** Every file below `dir`, concatenated. */
-function readTree(dir: string): string {
-    let out = "";
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, entry.name);
-        out += entry.isDirectory() ? readTree(p) : fs.readFileSync(p, "utf8");
-    }
-    return out;
-}
-
 const NS = "astro-e2e-fleet";
 const WORKER = "astro-dev-worker-default-worker";
 
 describe("end to end: one stack, two clusters (two local API servers)", function () {
     this.timeout(600_000);
-    const world: E2eFleetWorld = e2eFleetWorld("fleet e2e", 2);
+    const world: harness.E2eFleetWorld = harness.e2eFleetWorld("fleet e2e", 2);
     let east: Kube;
     let west: Kube;
     let stack: Stack;
     let eastKubeconfig: string;
     let token: string;
 
-    const fleetDoc = (eastStandby: boolean): StackDoc =>
-        withConfig(readExample("dev"), {
+    const fleetDoc = (eastStandby: boolean): harness.StackDoc =>
+        harness.withConfig(harness.readExample("dev"), {
             namespace: NS,
-            chart: { path: STAND_IN_CHART },
+            chart: { path: harness.STAND_IN_CHART },
             release: { skipAwait: true },
             clusters: [
-                { name: "east", kubeconfig: secure(eastKubeconfig), standby: eastStandby },
+                { name: "east", kubeconfig: harness.secure(eastKubeconfig), standby: eastStandby },
                 { name: "west", standby: !eastStandby },
             ],
         });
@@ -81,7 +60,7 @@ describe("end to end: one stack, two clusters (two local API servers)", function
         token = /token: (\S+)/.exec(eastKubeconfig)?.[1] ?? "";
         assert.ok(token.length > 8, "the east kubeconfig has a token");
         assert.notEqual(eastCluster?.kubeconfig, westCluster?.kubeconfig);
-        stack = await openStack(world.project.dir, "e2e-fleet", fleetDoc(false), world.env);
+        stack = await harness.openStack(world.project.dir, "e2e-fleet", fleetDoc(false), world.env);
     });
 
     it("up installs into both clusters: east active, west standby (workers at 0)", async () => {
@@ -105,7 +84,7 @@ describe("end to end: one stack, two clusters (two local API servers)", function
     });
 
     it("keeps the east kubeconfig's token out of the state files and outputs", async () => {
-        const raw = readTree(world.project.stateDir);
+        const raw = harness.readTree(world.project.stateDir);
         assert.ok(!raw.includes(token), "a raw state file contains the kubeconfig token");
         assert.ok(!JSON.stringify(await stack.outputs()).includes(token));
     });
@@ -117,7 +96,7 @@ describe("end to end: one stack, two clusters (two local API servers)", function
     });
 
     it("failover (flip standby) previews exactly two in-place release updates, then applies them", async () => {
-        writeStackFile(world.project.dir, "e2e-fleet", fleetDoc(true));
+        harness.writeStackFile(world.project.dir, "e2e-fleet", fleetDoc(true));
         const { summary, changes } = await plannedChanges();
         assert.deepEqual(changes, [
             "update kubernetes:helm.sh/v3:Release astro-agent-east-release",

@@ -94,27 +94,10 @@ export interface E2eWorld {
  * it never passes silently.
  */
 export function e2eWorld(suite: string): E2eWorld {
+    const one = e2eFleetWorld(suite, 1);
     const world = {} as E2eWorld;
-    let cluster: LocalCluster | undefined;
-    before(function () {
-        const missing = useToolchain();
-        if (missing !== undefined) {
-            if (process.env.CI === "true") {
-                throw new Error(`${suite}: e2e toolchain missing in CI: ${missing}`);
-            }
-            console.warn(`skipping ${suite}: ${missing}`);
-            this.skip();
-        }
-        cluster = LocalCluster.start();
-        const project = scratchProject();
-        Object.assign(world, {
-            kube: new Kube(cluster.kubeconfig),
-            project,
-            env: pulumiEnv(project.stateDir, cluster.kubeconfig),
-        });
-    });
-    after(() => {
-        cluster?.stop();
+    before(() => {
+        Object.assign(world, { kube: one.kubes[0], project: one.project, env: one.env });
     });
     return world;
 }
@@ -197,6 +180,16 @@ export interface StackDoc {
 
 export function readExample(stack: "dev" | "prod"): StackDoc {
     return parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as StackDoc;
+}
+
+/** Every file below `dir`, concatenated: what an attacker with the state backend would see. */
+export function readTree(dir: string): string {
+    let out = "";
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, entry.name);
+        out += entry.isDirectory() ? readTree(p) : fs.readFileSync(p, "utf8");
+    }
+    return out;
 }
 
 /** Encrypts a value for a stack file that uses the dev example's salt and passphrase. */

@@ -486,30 +486,23 @@ describe("AgentFleet as a component", () => {
     });
 
     it("refuses a passed provider for a cluster that also sets a context, and unknown cluster names", async () => {
-        await assert.rejects(
+        const withProviders = (clusterProviders: Record<string, string>) =>
             runUnderMocks({
                 project: PROJECT,
                 stack: "test",
                 config: {},
                 program: () =>
                     new AgentFleet("fleet", args([{ name: "eu", context: "eu" }]), {
-                        clusterProviders: { eu: new k8s.Provider("p", {}) },
+                        clusterProviders: Object.fromEntries(
+                            Object.entries(clusterProviders).map(([k, name]) => [k, new k8s.Provider(name, {})]),
+                        ),
                     }),
-            }),
+            });
+        await assert.rejects(
+            withProviders({ eu: "p" }),
             /cluster 'eu': a provider was passed in clusterProviders and the entry also sets context; use one of them/,
         );
-        await assert.rejects(
-            runUnderMocks({
-                project: PROJECT,
-                stack: "test",
-                config: {},
-                program: () =>
-                    new AgentFleet("fleet", args([{ name: "eu", context: "eu" }]), {
-                        clusterProviders: { us: new k8s.Provider("p", {}) },
-                    }),
-            }),
-            /clusterProviders names no cluster: 'us'; use one of 'eu'/,
-        );
+        await assert.rejects(withProviders({ us: "p" }), /clusterProviders names no cluster: 'us'; use one of 'eu'/);
     });
 
     it("validates before registering anything, and RemoteExecutionAgent refuses a clusters block", async () => {
