@@ -188,7 +188,10 @@ export function checkClusters(
         const at = (...p: Path): Path => ["clusters", i, ...p];
         const first = names.get(c.name);
         if (first !== undefined) {
-            issue(at("name"), `duplicates clusters[${first}].name '${c.name}'; cluster names must be unique`);
+            issue(
+                at("name"),
+                `duplicates clusters[${first}].name '${c.name}'; cluster names must be unique, for example name: ${c.name}-${i + 1}`,
+            );
         } else {
             names.set(c.name, i);
         }
@@ -212,7 +215,7 @@ export function checkClusters(
             if (!workerNames.includes(name)) {
                 issue(
                     at("workers", name),
-                    `'${name}' is not a worker; use one of ${workerNames.map((n) => `'${n}'`).join(", ")} (the names in workers[].name)`,
+                    `'${name}' is not a worker; use one of ${workerNames.map((n) => `'${n}'`).join(", ")} (the names in workers[].name), for example clusters[${i}].workers: {${workerNames[0] ?? "default-worker"}: {replicas: 2}}`,
                 );
             }
         }

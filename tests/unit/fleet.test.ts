@@ -108,7 +108,7 @@ describe("clusters: config", () => {
                 { name: "primary", context: "b" },
             ]),
             "clusters[1].name",
-            /duplicates clusters\[0\]\.name 'primary'; cluster names must be unique/,
+            /duplicates clusters\[0\]\.name 'primary'; cluster names must be unique, for example name: primary-2/,
         );
     });
 
@@ -182,7 +182,7 @@ describe("clusters: config", () => {
         assertProblem(
             fleetValues([{ name: "a", context: "a", workers: { "low-mem": { replicas: 1 } } }]),
             'clusters[0].workers["low-mem"]',
-            /'low-mem' is not a worker; use one of 'default-worker', 'high-mem'/,
+            /'low-mem' is not a worker; use one of 'default-worker', 'high-mem' .*for example clusters\[0\]\.workers: \{default-worker: \{replicas: 2\}\}/,
         );
     });
 
