@@ -1,11 +1,25 @@
 // The Pulumi program: read and validate the stack config, build the agent, export its outputs.
 import * as pulumi from "@pulumi/pulumi";
-import { RemoteExecutionAgent } from "./components";
+import { AgentFleet, RemoteExecutionAgent } from "./components";
 import { loadStackConfig } from "./config/load";
+import type { AgentConfig } from "./config/schema";
+
+/** With a `clusters` block: one agent per cluster (docs/fleet.md), outputs by cluster name. */
+function fleet(config: AgentConfig) {
+    const agents = new AgentFleet("astro-agent", config);
+    return {
+        clusters: agents.clusters,
+        nextSteps: `Check the agent's pods in each cluster with: kubectl get pods -n <clusters.<name>.namespace>
+Then open the Astro UI (Remote Agents tab) and wait for the agents of the active clusters to report Healthy.`,
+    };
+}
 
 /** The program: Pulumi calls the exported function and uses its result as the stack outputs. */
 function main() {
     const config = loadStackConfig();
+    if (config.clusters !== undefined) {
+        return fleet(config);
+    }
     const agent = new RemoteExecutionAgent("astro-agent", config);
     return {
         namespace: agent.namespace,

@@ -4,6 +4,7 @@ export * from "./agentCredentials";
 export * from "./agentServiceAccounts";
 export * from "./agentRelease";
 export * from "./remoteExecutionAgent";
+export * from "./agentFleet";
 export * from "./names";
 export * from "./values";
 export * from "./backends/types";

@@ -81,6 +81,11 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
     constructor(name: string, args: RemoteExecutionAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before anything is registered: a bad config creates nothing, not even this component.
         const parsed = parseAgentArgsWithWarnings(args);
+        if (parsed.config.clusters !== undefined) {
+            throw new Error(
+                `RemoteExecutionAgent '${name}': clusters is set; deploy a fleet with AgentFleet (one agent per cluster), or remove clusters`,
+            );
+        }
         super("astro-agent:index:RemoteExecutionAgent", name, {}, opts);
         for (const warning of parsed.warnings) {
             void pulumi.log.warn(warning, this);

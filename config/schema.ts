@@ -38,6 +38,7 @@ import {
     volumeSchema,
     wholeNumber,
 } from "./primitives";
+import { backendMembers, checkClusters, clustersSchema } from "./clusters";
 import { EXACT_CHART_VERSION } from "./pins";
 import { programVolumeNames, type MountingComponent } from "./volumes";
 import {
@@ -602,6 +603,7 @@ export const agentConfigShape = {
     extraValues: k8sObjectLike("a mapping of chart values", { sentinel: { resources: { requests: { cpu: "100m" } } } })
         .default({})
         .describe("Chart values not modelled here, deep-merged last (maps merge, lists replace). No secrets."),
+    clusters: clustersSchema,
 };
 
 /** Chart values that carry secret material inline; never accepted through `extraValues`. */
@@ -720,6 +722,13 @@ function podComponents(cfg: {
 }
 
 export const agentConfigSchema = strictObject(agentConfigShape)
+    .superRefine(
+        (cfg, ctx) => {
+            // Across clusters: names, targets, standby, worker names, identity issuers (config/clusters.ts).
+            checkClusters(cfg, reporter(ctx));
+        },
+        reading(["clusters", "namespace", "backend", "workers"]),
+    )
     .superRefine(
         (cfg, ctx) => {
             const issue = reporter(ctx);
@@ -1172,10 +1181,17 @@ export const agentConfigSchema = strictObject(agentConfigShape)
     .superRefine(
         (cfg, ctx) => {
             const issue = reporter(ctx);
-            // The backend's own cross-key checks.
+            // The backend's own cross-key checks: of the shared backend, or of each cluster's merged one.
             const backend = backendFor(cfg.backend.kind);
-            if (backend?.validate) {
-                const issues: BackendIssue[] = backend.validate(cfg.backend, {
+            const members = backendMembers(cfg, issue);
+            for (const found of backend?.validateFleet?.(members) ?? []) {
+                members[found.member]?.report(found.issue.path, found.issue.message);
+            }
+            for (const member of members) {
+                if (backend?.validate === undefined) {
+                    continue;
+                }
+                const issues: BackendIssue[] = backend.validate(member.backend, {
                     environment: cfg.environment,
                     requiredConnections: requiredConnections(cfg),
                     serviceAccountCount: cfg.workers.length + 2 + (cfg.sentinel.enabled ? 1 : 0),
@@ -1185,7 +1201,7 @@ export const agentConfigSchema = strictObject(agentConfigShape)
                     xcomCompression: cfg.xcom.compression,
                 });
                 for (const found of issues) {
-                    issue(found.path, found.message);
+                    member.report(found.path, found.message);
                 }
             }
         },

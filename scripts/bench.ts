@@ -1,6 +1,8 @@
 // `npm run bench`: not a test. Measures, in one run on the same engine and cluster, the agent program
 // against a floor program (one Namespace): `up` from empty and a no-op `preview`, each repeated and
 // reported as medians and ratios; and the dependency depth of the program's resource graph.
+// `npm run bench -- --fleet`: `up` from empty of a 1-cluster and a 3-cluster fleet (three local API
+// servers), repeated and interleaved, and their ratio (clusters deploy in parallel: well under 3x).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -13,6 +15,7 @@ import {
     readExample,
     ROOT,
     scratchProject,
+    secure,
     STAND_IN_CHART,
     useToolchain,
     withConfig,
@@ -125,8 +128,64 @@ async function main(): Promise<void> {
     }
 }
 
+/** `up` from empty of a fleet of 1 and of 3 clusters (each its own API server), interleaved. */
+async function fleetMain(): Promise<void> {
+    const missing = useToolchain();
+    if (missing !== undefined) {
+        throw new Error(`${missing} (npm run bench needs the offline toolchain)`);
+    }
+    const clusters: LocalCluster[] = [];
+    try {
+        for (let i = 0; i < 3; i++) {
+            clusters.push(LocalCluster.start());
+        }
+        const project = scratchProject();
+        const env = pulumiEnv(project.stateDir, clusters[0]?.kubeconfig ?? "");
+        const fleetStack = (n: number) =>
+            openStack(
+                project.dir,
+                `bench-fleet-${n}`,
+                withConfig(readExample("dev"), {
+                    namespace: `bench-fleet-${n}`,
+                    chart: { path: STAND_IN_CHART },
+                    release: { skipAwait: true },
+                    clusters: clusters.slice(0, n).map((c, i) => ({
+                        name: `c${i + 1}`,
+                        kubeconfig: secure(fs.readFileSync(c.kubeconfig, "utf8")),
+                    })),
+                }),
+                env,
+            );
+        const one = await fleetStack(1);
+        const three = await fleetStack(3);
+        const times: Record<1 | 3, number[]> = { 1: [], 3: [] };
+        let resources: Record<1 | 3, number> = { 1: 0, 3: 0 };
+        for (let i = 0; i < REPEATS; i++) {
+            // Interleaved, so both see the same machine load.
+            for (const [n, stack] of [
+                [1, one],
+                [3, three],
+            ] as const) {
+                times[n].push(await timed(() => stack.up()));
+                const state = (await stack.exportStack()) as { deployment: { resources: StateResource[] } };
+                resources = { ...resources, [n]: state.deployment.resources.length };
+                await stack.destroy();
+            }
+        }
+        const fmt = (xs: number[]) => `${median(xs).toFixed(2)} s (runs: ${xs.map((x) => x.toFixed(1)).join(", ")})`;
+        console.log(`\nbench --fleet: ${REPEATS} runs each, medians, same engine, one local API server per cluster`);
+        console.log(`up from empty, 1 cluster:  ${fmt(times[1])}, ${resources[1]} resources in state`);
+        console.log(`up from empty, 3 clusters: ${fmt(times[3])}, ${resources[3]} resources in state`);
+        console.log(`ratio 3 / 1 clusters: ${(median(times[3]) / median(times[1])).toFixed(2)}x (serial would be ~3x)`);
+    } finally {
+        for (const c of clusters) {
+            c.stop();
+        }
+    }
+}
+
 if (require.main === module) {
-    main().catch((err: unknown) => {
+    (process.argv.includes("--fleet") ? fleetMain() : main()).catch((err: unknown) => {
         console.error(err instanceof Error ? err.message : String(err));
         process.exit(1);
     });

@@ -1,7 +1,8 @@
-// `npm run render -- --stack NAME [--stack-file FILE] [--out FILE]`
+// `npm run render -- --stack NAME [--stack-file FILE] [--out FILE] [--cluster NAME]`
 // Evaluates the real program offline (Pulumi mock runtime: no credentials, no cluster) and prints the
 // chart values as YAML, usable as-is with `helm install -f`, followed by the resource plan as YAML
 // comments. With --out the values go to FILE and the plan to stdout. Bad config: errors on stderr, exit 1.
+// A stack with several `clusters` renders the values of the one named by --cluster.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -38,6 +39,7 @@ async function main(): Promise<number> {
             "stack-file": { type: "string" },
             out: { type: "string" },
             "project-dir": { type: "string" },
+            cluster: { type: "string" },
         },
         allowPositionals: false,
     });
@@ -63,7 +65,25 @@ async function main(): Promise<number> {
         process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
         return 1;
     }
-    const release = result.resources.find((r) => r.type === RELEASE_TYPE);
+    const releases = result.resources.filter((r) => r.type === RELEASE_TYPE);
+    const fleet = result.resources.some((r) => r.type === "astro-agent:index:AgentFleet");
+    const clusterOf = (r: RecordedResource) => r.name.replace(/^astro-agent-/, "").replace(/-release$/, "");
+    if (fleet && args.cluster === undefined) {
+        process.stderr.write(
+            `stack '${args.stack}' deploys to several clusters: pass --cluster with one of ${releases.map((r) => `'${clusterOf(r)}'`).join(", ")}\n`,
+        );
+        return 2;
+    }
+    const release =
+        args.cluster === undefined ? releases[0] : releases.find((r) => fleet && clusterOf(r) === args.cluster);
+    if (release === undefined && args.cluster !== undefined) {
+        process.stderr.write(
+            fleet
+                ? `no cluster '${args.cluster}' in stack '${args.stack}'; use one of ${releases.map((r) => `'${clusterOf(r)}'`).join(", ")}\n`
+                : `stack '${args.stack}' has no clusters block; leave out --cluster\n`,
+        );
+        return 2;
+    }
     if (release === undefined) {
         process.stderr.write("the program registered no Helm release\n");
         return 1;

@@ -86,6 +86,11 @@ export interface AgentBackend<S extends z.ZodType = z.ZodType> {
     /** One line for the README: what it provisions. */
     summary: string;
     /**
+     * Backend keys naming the cluster whose tokens the identity trusts (OIDC issuer, auth mount), when
+     * it binds to one cluster: in a fleet (`clusters`) each cluster must set one of them itself.
+     */
+    clusterIdentity?: { keys: readonly string[]; example: Record<string, unknown> };
+    /**
      * The `commonEnv` names `create()` returns, as a pure function of the backend config, so validation
      * can refuse a user entry naming the same variable before anything is created (the program also
      * checks at deploy time that `create()` kept to this list).
@@ -95,6 +100,13 @@ export interface AgentBackend<S extends z.ZodType = z.ZodType> {
     serviceAccountAnnotationKeys(backend: z.output<S>): BackendOwnedName[];
     /** Cross-key checks needing the whole config (e.g. Git connections the backend must serve). */
     validate?(backend: z.output<S>, config: BackendValidationView): BackendIssue[];
+    /**
+     * Checks across the clusters of a fleet, given each cluster's merged backend (e.g. two clusters
+     * creating the same cloud object); `member` indexes `members`, `path` is relative to the config root.
+     */
+    validateFleet?(
+        members: readonly { name: string; backend: z.output<S> }[],
+    ): { member: number; issue: BackendIssue }[];
     /** Creates the backend's resources and returns what the chart needs. */
     create(backend: z.output<S>, ctx: BackendContext): BackendContribution;
 }

@@ -4,7 +4,6 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import type { Stack } from "@pulumi/pulumi/automation";
@@ -14,6 +13,7 @@ import {
     openStack,
     prodLikeStack,
     readExample,
+    readTree,
     ROOT,
     secure,
     type StackDoc,
@@ -49,16 +49,6 @@ interface Deployment extends K8sObject {
             spec: PodSpec;
         };
     };
-}
-
-/** Every file below `dir`, concatenated: what an attacker with the state backend would see. */
-function readTree(dir: string): string {
-    let out = "";
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, entry.name);
-        out += entry.isDirectory() ? readTree(p) : fs.readFileSync(p, "utf8");
-    }
-    return out;
 }
 
 const DEV_SECRETS = [

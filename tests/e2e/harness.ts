@@ -94,8 +94,30 @@ export interface E2eWorld {
  * it never passes silently.
  */
 export function e2eWorld(suite: string): E2eWorld {
+    const one = e2eFleetWorld(suite, 1);
     const world = {} as E2eWorld;
-    let cluster: LocalCluster | undefined;
+    before(() => {
+        Object.assign(world, { kube: one.kubes[0], project: one.project, env: one.env });
+    });
+    return world;
+}
+
+/** What a multi-cluster suite runs against: several control planes, a client for each, one scratch project. */
+export interface E2eFleetWorld {
+    clusters: LocalCluster[];
+    kubes: Kube[];
+    project: { dir: string; stateDir: string };
+    /** Pulumi env; its KUBECONFIG (the ambient kubeconfig) is the last cluster's. */
+    env: Record<string, string>;
+}
+
+/**
+ * {@link e2eWorld} with `count` local control planes (each its own `scripts/cluster.sh` state dir and
+ * ports), started side by side and all stopped by `after`.
+ */
+export function e2eFleetWorld(suite: string, count: number): E2eFleetWorld {
+    const world = {} as E2eFleetWorld;
+    const started: LocalCluster[] = [];
     before(function () {
         const missing = useToolchain();
         if (missing !== undefined) {
@@ -105,16 +127,22 @@ export function e2eWorld(suite: string): E2eWorld {
             console.warn(`skipping ${suite}: ${missing}`);
             this.skip();
         }
-        cluster = LocalCluster.start();
+        for (let i = 0; i < count; i++) {
+            started.push(LocalCluster.start());
+        }
         const project = scratchProject();
+        const last = started[started.length - 1] as LocalCluster;
         Object.assign(world, {
-            kube: new Kube(cluster.kubeconfig),
+            clusters: started,
+            kubes: started.map((c) => new Kube(c.kubeconfig)),
             project,
-            env: pulumiEnv(project.stateDir, cluster.kubeconfig),
+            env: pulumiEnv(project.stateDir, last.kubeconfig),
         });
     });
     after(() => {
-        cluster?.stop();
+        for (const c of started) {
+            c.stop();
+        }
     });
     return world;
 }
@@ -152,6 +180,16 @@ export interface StackDoc {
 
 export function readExample(stack: "dev" | "prod"): StackDoc {
     return parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as StackDoc;
+}
+
+/** Every file below `dir`, concatenated: what an attacker with the state backend would see. */
+export function readTree(dir: string): string {
+    let out = "";
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, entry.name);
+        out += entry.isDirectory() ? readTree(p) : fs.readFileSync(p, "utf8");
+    }
+    return out;
 }
 
 /** Encrypts a value for a stack file that uses the dev example's salt and passphrase. */

@@ -123,6 +123,8 @@ function variants(): { name: string; values: Values; prefix: string | undefined 
         auth: { createMount: { kubernetesHost: "https://k8s.example.com" } },
         tls: { configMapName: "vault-ca" },
     };
+    const fleet = baseValues();
+    fleet.clusters = [{ name: "primary", context: "prod-eu" }];
     const localBundle = baseValues();
     localBundle.dagBundles = [{ type: "local", name: "dags" }];
     return [
@@ -133,6 +135,7 @@ function variants(): { name: string; values: Values; prefix: string | undefined 
         { name: "gcp backend", values: gcp, prefix: "backend" },
         { name: "vault backend", values: vault, prefix: "backend" },
         { name: "local bundle", values: localBundle, prefix: "dagBundles" },
+        { name: "clusters", values: fleet, prefix: "clusters" },
     ];
 }
 
@@ -244,6 +247,10 @@ describe("config messages", function () {
             "commonEnv[0].valueFrom",
             "labels.team",
             "proxy.noProxy[0]",
+            "clusters[0].kubeconfig",
+            "clusters[0].standby",
+            'clusters[0].workers["default-worker"].replicas',
+            "clusters[0].backend",
         ]) {
             assert.ok(keys.has(expected), `walked ${expected}`);
         }

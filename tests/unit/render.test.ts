@@ -70,6 +70,35 @@ describe("render command", function () {
         assert.doesNotMatch(r.stdout, /resourceNamePrefix:/);
     });
 
+    it("renders one cluster of a fleet with --cluster, and asks for it when it is missing", () => {
+        const file = path.join(ROOT, "tests", "fixtures", "stacks", "Pulumi.fleet-dr.yaml");
+        const missing = render("--stack", "fleet-dr", "--stack-file", file);
+        assert.equal(missing.code, 2);
+        assert.equal(missing.stdout, "");
+        assert.match(missing.stderr, /deploys to several clusters: pass --cluster with one of 'primary', 'dr'/);
+        const unknown = render("--stack", "fleet-dr", "--stack-file", file, "--cluster", "west");
+        assert.equal(unknown.code, 2);
+        assert.match(unknown.stderr, /no cluster 'west' in stack 'fleet-dr'; use one of 'primary', 'dr'/);
+        const replicas = (cluster: string) => {
+            const r = render("--stack", "fleet-dr", "--stack-file", file, "--cluster", cluster);
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(
+                r.stdout,
+                new RegExp(`#\\s+kubernetes:helm\\.sh/v3:Release\\s+astro-agent-${cluster}-release`),
+            );
+            const values = parse(r.stdout) as {
+                workers: { replicas: number }[];
+                commonEnv: { name: string; value?: string }[];
+            };
+            return [
+                values.workers.map((w) => w.replicas),
+                values.commonEnv.find((e) => e.name === "AWS_REGION")?.value,
+            ];
+        };
+        assert.deepEqual(replicas("primary"), [[3], "us-west-2"]);
+        assert.deepEqual(replicas("dr"), [[0], "us-east-2"]);
+    });
+
     it("exits 1 with every validation error on stderr and nothing on stdout", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-bad-"));
         const bad = path.join(dir, "Pulumi.bad.yaml");

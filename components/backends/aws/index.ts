@@ -9,7 +9,7 @@ import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../air
 import { type BackendScope, type CloudBackendArgs, cloudBackendArgs, cloudBackendScope } from "../shared";
 import type { AgentBackend, BackendContext, BackendContribution } from "../types";
 import { createIdentity } from "./identity";
-import { type AwsBackendConfig, awsBackendSchema, validateAwsBackend } from "./schema";
+import { type AwsBackendConfig, awsBackendSchema, validateAwsBackend, validateAwsFleet } from "./schema";
 import { createSecretsStore } from "./secretsStore";
 import { createXComStore } from "./xcomStore";
 
@@ -122,6 +122,10 @@ export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
     schema: awsBackendSchema,
     summary:
         "AWS Secrets Manager (optionally seeded from secret config), a private encrypted S3 XCom bucket with lifecycle expiry, and one IAM role bound by IRSA or EKS Pod Identity to exactly the agent's ServiceAccounts.",
+    clusterIdentity: {
+        keys: ["eksClusterName", "eksClusterArn", "oidcProvider"],
+        example: { eksClusterName: "dr-cluster" },
+    },
     envNames: (backend) => [
         ...["AWS_DEFAULT_REGION", "AWS_REGION"].map((name) => ({ name, setBy: ["backend", "region"] })),
         ...(backend.taskLogs.enabled
@@ -134,6 +138,7 @@ export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
     serviceAccountAnnotationKeys: (backend) =>
         backend.identity === "irsa" ? [{ name: "eks.amazonaws.com/role-arn", setBy: ["backend", "identity"] }] : [],
     validate: (backend, view) => validateAwsBackend(backend, view.environment),
+    validateFleet: validateAwsFleet,
     create(backend, ctx: BackendContext): BackendContribution {
         return new AwsBackend(`${ctx.name}-aws`, cloudBackendArgs(backend, ctx), { parent: ctx.parent }).contribution;
     },

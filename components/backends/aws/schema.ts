@@ -39,10 +39,12 @@ const s3Prefix = identifier("an S3 key prefix", "logs", {
     rule: "without leading or trailing '/'",
 });
 
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+
 export const awsBackendSchema = strictObject({
     kind: z.literal("aws"),
     region: requiredString("an AWS region such as eu-west-1", "eu-west-1")
-        .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1")
+        .regex(AWS_REGION, "must be an AWS region such as eu-west-1")
         .describe("AWS region of the secrets, the bucket and the role's sessions (also `region_name`, `AWS_REGION`)."),
     eksClusterName: identifier("an EKS cluster name", "my-cluster", {
         pattern: EKS_CLUSTER_NAME,
@@ -114,6 +116,12 @@ export const awsBackendSchema = strictObject({
             .record(identifier("an Airflow variable key", "my_variable"), secretString())
             .default({})
             .describe("Variables to create as secrets `<variablesPrefix>/<key>` (secret config)."),
+        replicaRegions: z
+            .array(identifier("an AWS region", "us-east-2", { pattern: AWS_REGION, rule: "such as us-east-2" }))
+            .default([])
+            .describe(
+                "Regions the seeded secrets are replicated to (Secrets Manager replicas, same names), e.g. a standby cluster's: its agent reads them there (docs/fleet.md).",
+            ),
         recoveryWindowInDays: z
             .int()
             .refine((d) => d === 0 || (d >= 7 && d <= 30), "must be 0 or between 7 and 30")
@@ -198,7 +206,7 @@ export type AwsBackendConfig = z.output<typeof awsBackendSchema>;
  * two stacks in one account never seed the same secret names nor read each other's secrets.
  */
 export function secretPrefixes(
-    sm: AwsBackendConfig["secretsManager"],
+    sm: Omit<AwsBackendConfig["secretsManager"], "replicaRegions">,
     project?: string,
     stack?: string,
 ): SecretPrefixes {
@@ -290,8 +298,75 @@ export function validateAwsBackend(cfg: AwsBackendConfig, environment: "dev" | "
         ...bucketIssues(cfg.xcom, environment, at),
         ...customerKeyIssues(cfg.encryption.kind, "keyArn", cfg.encryption.keyArn, at),
     );
+    const replicas = cfg.secretsManager.replicaRegions;
+    issues.push(...repeatIssues(replicas, (i) => at("secretsManager", "replicaRegions", i)));
+    replicas.forEach((r, i) => {
+        if (r === cfg.region) {
+            issues.push({
+                path: at("secretsManager", "replicaRegions", i),
+                message: `is backend.region (${cfg.region}), where the secrets already are; list only other regions, for example us-east-2`,
+            });
+        }
+    });
+    if (replicas.length > 0 && cfg.encryption.kind !== "awsManaged") {
+        issues.push({
+            path: at("secretsManager", "replicaRegions"),
+            message: `cannot be used with encryption.kind '${cfg.encryption.kind}': a KMS key lives in one region, so the replicas would fall back to each region's aws/secretsmanager key; use encryption.kind awsManaged, or replicate with a multi-Region key outside this program`,
+        });
+    }
     if (cfg.encryption.keyArn !== undefined && !cfg.encryption.keyArn.includes(`:kms:${cfg.region}:`)) {
         issues.push({ path: at("encryption", "keyArn"), message: `must be a key in ${cfg.region} (backend.region)` });
     }
     return issues;
+}
+
+/**
+ * Across the clusters of a fleet: a Secrets Manager name exists once per region, so no two clusters may
+ * seed, or replicate into, the same name in one region (a seeded secret and a replica of one name
+ * conflict, and two seeds would fight over one value).
+ */
+export function validateAwsFleet(
+    members: readonly { name: string; backend: AwsBackendConfig }[],
+): { member: number; issue: BackendIssue }[] {
+    const owners = new Map<string, { member: number; how: string }>();
+    const found: { member: number; issue: BackendIssue }[] = [];
+    members.forEach(({ backend }, member) => {
+        const sm = backend.secretsManager;
+        const prefixes = secretPrefixes(sm);
+        const seeded = [
+            ...Object.keys(sm.connections).map((k) => ({ name: `${prefixes.connections}/${k}`, key: "connections" })),
+            ...Object.keys(sm.variables).map((k) => ({ name: `${prefixes.variables}/${k}`, key: "variables" })),
+        ];
+        const places = [
+            { region: backend.region, how: "seeds", path: ["backend", "secretsManager"] },
+            ...sm.replicaRegions.map((region, i) => ({
+                region,
+                how: "replicates",
+                path: ["backend", "secretsManager", "replicaRegions", i],
+            })),
+        ].filter((p, i) => i === 0 || p.region !== backend.region); // a replica in its own region is refused by validate
+        for (const { region, how, path } of places) {
+            for (const s of seeded) {
+                const at = `${region}\0${s.name}`;
+                const first = owners.get(at);
+                if (first === undefined) {
+                    owners.set(at, { member, how });
+                    continue;
+                }
+                if (first.member === member) {
+                    continue;
+                }
+                const other = members[first.member]?.name ?? "";
+                found.push({
+                    member,
+                    issue: {
+                        path: how === "seeds" ? [...path, s.key] : path,
+                        message: `${how} '${s.name}' ${how === "seeds" ? "in" : "to"} ${region}, where cluster '${other}' already ${first.how} it: a Secrets Manager name exists once per region; seed it from one cluster and replicate it to the others (secretsManager.replicaRegions), e.g. remove it here with secretsManager: {connections: null, variables: null}`,
+                    },
+                });
+                break; // one problem per place is enough
+            }
+        }
+    });
+    return found;
 }

@@ -36,6 +36,10 @@ export function createSecretsStore(
                 recoveryWindowInDays,
                 tags: scope.tags,
                 ...(kmsKeyArn === undefined ? {} : { kmsKeyId: kmsKeyArn }),
+                // Same name in each replica region: the agent there reads it with its own role.
+                ...(sm.replicaRegions.length === 0
+                    ? {}
+                    : { replicas: sm.replicaRegions.map((region) => ({ region })) }),
             },
             scope.child,
         );

@@ -186,6 +186,10 @@ export const azureBackend: AgentBackend<typeof azureBackendSchema> = {
     schema: azureBackendSchema,
     summary:
         "Azure Key Vault (RBAC, optionally seeded from secret config), a private identity-only Blob Storage XCom container with lifecycle expiry, and one managed identity federated by Microsoft Entra Workload ID to exactly the agent's ServiceAccounts.",
+    clusterIdentity: {
+        keys: ["aks", "oidcIssuerUrl"],
+        example: { aks: { name: "aks-dr", resourceGroupName: "rg-aks-dr" } },
+    },
     envNames: (backend) => [
         { name: connectionEnvName(backend.storage.connectionId), setBy: ["backend", "storage", "connectionId"] },
     ],

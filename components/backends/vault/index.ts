@@ -126,6 +126,10 @@ export const vaultBackend: AgentBackend<typeof vaultBackendSchema> = {
     volumeNames: [TOKEN_VOLUME, CA_VOLUME],
     summary:
         "HashiCorp Vault / OpenBao KV v2 (optionally seeded from secret config) with Kubernetes auth: a role bound to exactly the agent's ServiceAccounts and token audience, read on exactly its paths; XCom in a store you name.",
+    clusterIdentity: {
+        keys: ["auth"],
+        example: { auth: { mount: "kubernetes-dr", createMount: { kubernetesHost: "https://dr.example.com:6443" } } },
+    },
     envNames: () => [],
     serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
     validate: (backend, view) => validateVaultBackend(backend, view.environment),

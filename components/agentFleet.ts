@@ -1,0 +1,133 @@
+// Agents in several clusters or regions from one stack: one RemoteExecutionAgent per `clusters` entry,
+// each with its own Kubernetes provider, all registered at once (no ordering between clusters).
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { clusterMembers, type ClusterConfig } from "../config/clusters";
+import type { AgentConfig } from "../config/schema";
+import type { ChartValues } from "./values";
+import {
+    parseAgentArgsWithWarnings,
+    RemoteExecutionAgent,
+    type RemoteExecutionAgentArgs,
+} from "./remoteExecutionAgent";
+
+/** Args of {@link AgentFleet}: the stack config with a `clusters` block (see docs/fleet.md). */
+export type AgentFleetArgs = RemoteExecutionAgentArgs;
+
+/** Options of {@link AgentFleet}. */
+export interface AgentFleetOptions extends pulumi.ComponentResourceOptions {
+    /**
+     * Kubernetes providers you created, by cluster name: the agent of that cluster uses it (the entry
+     * then sets neither `kubeconfig` nor `context`).
+     */
+    clusterProviders?: Record<string, k8s.Provider>;
+}
+
+/** What one cluster's agent exposes as stack outputs. */
+export interface ClusterOutputs {
+    namespace: pulumi.Output<string>;
+    releaseName: pulumi.Output<string>;
+    standby: boolean;
+    serviceAccountNames: Record<string, string>;
+    xcomPath: pulumi.Output<string>;
+    /** The chart values given to Helm there (contain no secret values). */
+    chartValues: pulumi.Output<ChartValues>;
+    /** The backend's outputs in this cluster (e.g. `awsRoleArn`, `awsBucketName`). */
+    backend: Record<string, pulumi.Output<string>>;
+}
+
+/** The provider of one cluster: the one passed in, one from its kubeconfig/context, or the default (undefined). */
+function providerFor(
+    parent: pulumi.Resource,
+    name: string,
+    cluster: ClusterConfig,
+    given: k8s.Provider | undefined,
+): k8s.Provider | undefined {
+    const set = [
+        cluster.kubeconfig === undefined ? [] : ["kubeconfig"],
+        cluster.context === undefined ? [] : ["context"],
+    ].flat();
+    if (given !== undefined) {
+        if (set.length > 0) {
+            throw new pulumi.ResourceError(
+                `cluster '${cluster.name}': a provider was passed in clusterProviders and the entry also sets ${set.join(" and ")}; use one of them`,
+                parent,
+            );
+        }
+        return given;
+    }
+    if (set.length === 0) {
+        return undefined;
+    }
+    return new k8s.Provider(
+        `${name}-${cluster.name}-kubernetes`,
+        {
+            ...(cluster.kubeconfig === undefined ? {} : { kubeconfig: cluster.kubeconfig }),
+            ...(cluster.context === undefined ? {} : { context: cluster.context }),
+        },
+        { parent },
+    );
+}
+
+/**
+ * Astronomer's Remote Execution Agent in every cluster of the `clusters` block: one
+ * {@link RemoteExecutionAgent} per cluster (named `<name>-<cluster>`), each deployed through that
+ * cluster's provider, from the shared config merged with the cluster's overrides. A standby cluster
+ * gets everything with its workers at zero and their HPA off.
+ */
+export class AgentFleet extends pulumi.ComponentResource {
+    /** The agent of each cluster, by cluster name. */
+    public readonly agents: Record<string, RemoteExecutionAgent>;
+    /** The Kubernetes provider of each cluster that has its own (kubeconfig, context or passed in). */
+    public readonly providers: Record<string, k8s.Provider>;
+    /** Per-cluster outputs, by cluster name. */
+    public readonly clusters: Record<string, ClusterOutputs>;
+
+    constructor(name: string, args: AgentFleetArgs, opts: AgentFleetOptions = {}) {
+        // Validate before anything is registered: a bad config creates nothing.
+        const parsed = parseAgentArgsWithWarnings(args);
+        const cfg: AgentConfig = parsed.config;
+        if (cfg.clusters === undefined) {
+            throw new Error(
+                "AgentFleet: clusters is not set; list the clusters (clusters: [{name: primary, …}]) or use RemoteExecutionAgent for one cluster",
+            );
+        }
+        const { clusterProviders = {}, ...componentOpts } = opts;
+        const unknown = Object.keys(clusterProviders).filter((k) => !cfg.clusters?.some((c) => c.name === k));
+        if (unknown.length > 0) {
+            throw new Error(
+                `AgentFleet: clusterProviders names no cluster: ${unknown.map((k) => `'${k}'`).join(", ")}; use one of ${cfg.clusters.map((c) => `'${c.name}'`).join(", ")}`,
+            );
+        }
+        super("astro-agent:index:AgentFleet", name, {}, componentOpts);
+        for (const warning of parsed.warnings) {
+            void pulumi.log.warn(warning, this);
+        }
+
+        this.agents = {};
+        this.providers = {};
+        this.clusters = {};
+        // Every cluster is registered here, in one pass: nothing orders one cluster after another.
+        for (const { cluster, config } of clusterMembers(cfg)) {
+            const provider = providerFor(this, name, cluster, clusterProviders[cluster.name]);
+            if (provider !== undefined) {
+                this.providers[cluster.name] = provider;
+            }
+            const agent = new RemoteExecutionAgent(`${name}-${cluster.name}`, config, {
+                parent: this,
+                ...(provider === undefined ? {} : { providers: { kubernetes: provider } }),
+            });
+            this.agents[cluster.name] = agent;
+            this.clusters[cluster.name] = {
+                namespace: agent.namespace,
+                releaseName: agent.releaseName,
+                standby: cluster.standby,
+                serviceAccountNames: agent.serviceAccountNames,
+                xcomPath: agent.xcomPath,
+                chartValues: agent.chartValues,
+                backend: agent.backendOutputs,
+            };
+        }
+        this.registerOutputs({ clusters: this.clusters });
+    }
+}

@@ -1,0 +1,356 @@
+// The `clusters` block: one stack, agents in several clusters or regions. Shared settings are written
+// once at the top level; each entry names its cluster (kubeconfig, context or a provider passed to the
+// component) and overrides what differs there (namespace, backend region / bucket / identity issuer,
+// worker replicas, standby). Without the block the stack is the single-cluster stack it always was.
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { backendFor, backendSchema, type BackendConfig } from "../components/backends/registry";
+import { markDefaultMessage, toProblems } from "./errors";
+import { dnsLabel, identifier, k8sObjectLike, strictObject, wholeNumber } from "./primitives";
+
+type Path = (string | number)[];
+type Issue = (path: Path, message: string) => void;
+
+/**
+ * Kubeconfig contents given as plain strings (stack config), by the secret Output the schema made of
+ * them: read only to find the API server for the duplicate-target check, never stored or printed.
+ */
+const plainKubeconfigs = new WeakMap<object, string>();
+
+/** A kubeconfig's content: secret config, parsed into a secret Output like every secret setting. */
+const kubeconfigSchema = z
+    .union(
+        [z.string().min(1, "must not be empty"), z.custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v))],
+        {
+            error: (iss) =>
+                iss.input === undefined
+                    ? "is required: a secret, set with pulumi config set --secret"
+                    : "must be a kubeconfig file's content (a secret string), set with pulumi config set --secret --path 'clusters[0].kubeconfig' < kubeconfig.yaml",
+        },
+    )
+    .transform((v): pulumi.Output<string> => {
+        const out = pulumi.secret(v);
+        // Component args are parsed twice (stack config, then the component): keep what is known.
+        const plain = typeof v === "string" ? v : plainKubeconfigs.get(v);
+        if (plain !== undefined) {
+            plainKubeconfigs.set(out, plain);
+        }
+        return out;
+    })
+    .meta({
+        secret: true,
+        expected: "a kubeconfig file's content, set with pulumi config set --secret",
+        example: "<secret>",
+    });
+
+const workerOverrideSchema = strictObject({
+    replicas: wholeNumber(0, 1000, 3).describe("Replicas of this worker in this cluster (ignored when `standby`)."),
+});
+
+/** One cluster of the fleet. */
+export const clusterSchema = strictObject({
+    name: dnsLabel(24, "primary").describe(
+        "Cluster name: unique, names its resources (`astro-agent-<name>-…`) and its stack output.",
+    ),
+    kubeconfig: kubeconfigSchema
+        .optional()
+        .describe(
+            "Kubeconfig content (secret): `pulumi config set --secret --path 'clusters[0].kubeconfig' < kubeconfig.yaml`.",
+        ),
+    context: identifier("a kubeconfig context name", "prod-eu-west-1", { max: 253 })
+        .optional()
+        .describe(
+            "Context of `kubeconfig`, or of the ambient kubeconfig (`KUBECONFIG`) when `kubeconfig` is unset. Neither: the default provider (`kubernetes:*` config).",
+        ),
+    namespace: dnsLabel().optional().describe("Agent namespace in this cluster (default: the top-level `namespace`)."),
+    standby: z
+        .boolean()
+        .default(false)
+        .describe(
+            "Standby: everything installed, every worker at 0 replicas and its HPA off. Flip to fail over (an in-place release update).",
+        ),
+    workers: z
+        .record(dnsLabel(63, "default-worker"), workerOverrideSchema)
+        .optional()
+        .describe("Per-worker overrides in this cluster, by worker name: `{<workers[].name>: {replicas: <n>}}`."),
+    backend: k8sObjectLike("backend settings of this cluster, deep-merged over `backend`", {
+        region: "us-west-2",
+        eksClusterName: "dr-cluster",
+    })
+        .optional()
+        .describe(
+            "Backend settings of this cluster, deep-merged over the shared `backend` (null removes a shared key): region, bucket, identity issuer… No secrets.",
+        ),
+});
+export type ClusterConfig = z.output<typeof clusterSchema>;
+
+/** The `clusters` config key. */
+export const clustersSchema = z
+    .array(clusterSchema)
+    .min(1, "must list at least one cluster")
+    .optional()
+    .describe("Agents in several clusters or regions from one stack, each with its overrides (see docs/fleet.md).");
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v) && !pulumi.Output.isInstance(v);
+}
+
+/** `base` with `override` deep-merged over it: maps merge, anything else replaces, null removes. */
+export function mergeOverride(base: unknown, override: unknown): unknown {
+    if (!isPlainObject(base) || !isPlainObject(override)) {
+        return override;
+    }
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        if (value === null) {
+            Reflect.deleteProperty(out, key);
+        } else {
+            out[key] = mergeOverride(base[key], value);
+        }
+    }
+    return out;
+}
+
+/** Whether `override` sets something at or below `path` (so a problem there is the cluster's own). */
+function overrides(override: unknown, path: readonly PropertyKey[]): boolean {
+    let node = override;
+    for (const p of path) {
+        if (!isPlainObject(node) || !(String(p) in node)) {
+            return false;
+        }
+        node = node[String(p)];
+    }
+    return true;
+}
+
+/** What a cluster entry deploys to, for the duplicate check; undefined when not knowable (a kubeconfig Output). */
+function clusterTarget(c: ClusterConfig): { key: string; label: string } | { problem: string } | undefined {
+    if (c.kubeconfig === undefined) {
+        return c.context === undefined
+            ? { key: "default", label: "the default provider" }
+            : { key: `context:${c.context}`, label: `context '${c.context}'` };
+    }
+    const text = plainKubeconfigs.get(c.kubeconfig);
+    if (text === undefined) {
+        return undefined;
+    }
+    let doc: unknown;
+    try {
+        doc = parseYaml(text);
+    } catch {
+        doc = undefined;
+    }
+    type Named = { name?: unknown; context?: { cluster?: unknown }; cluster?: { server?: unknown } };
+    const kc = (isPlainObject(doc) ? doc : {}) as {
+        "current-context"?: unknown;
+        contexts?: Named[];
+        clusters?: Named[];
+    };
+    const contextName = c.context ?? kc["current-context"];
+    const context = Array.isArray(kc.contexts) ? kc.contexts.find((x) => x.name === contextName) : undefined;
+    const cluster = Array.isArray(kc.clusters)
+        ? kc.clusters.find((x) => x.name === context?.context?.cluster)
+        : undefined;
+    const server = cluster?.cluster?.server;
+    if (typeof server !== "string") {
+        return {
+            problem: `must be a kubeconfig whose ${c.context === undefined ? "current-context" : `context '${c.context}'`} names a cluster with a server (YAML with clusters, contexts and current-context), for example the file 'kubectl config view --minify --flatten' prints, set with pulumi config set --secret --path 'clusters[0].kubeconfig' < kubeconfig.yaml`,
+        };
+    }
+    return { key: `server:${server}`, label: `API server ${server}` };
+}
+
+/** The identity keys of the backend in use, when it binds the agent to one cluster's issuer. */
+function identityKeysOf(kind: string) {
+    return backendFor(kind)?.clusterIdentity;
+}
+
+/** Cross-cluster checks: names, targets, standby, worker names, backend kind and identity issuers. */
+export function checkClusters(
+    cfg: {
+        clusters?: ClusterConfig[] | undefined;
+        namespace: string;
+        backend: BackendConfig;
+        workers: { name: string }[];
+    },
+    issue: Issue,
+): void {
+    const clusters = cfg.clusters;
+    if (clusters === undefined) {
+        return;
+    }
+    const names = new Map<string, number>();
+    const targets = new Map<string, number>();
+    const workerNames = cfg.workers.map((w) => w.name);
+    const identity = identityKeysOf(cfg.backend.kind);
+    clusters.forEach((c, i) => {
+        const at = (...p: Path): Path => ["clusters", i, ...p];
+        const first = names.get(c.name);
+        if (first !== undefined) {
+            issue(
+                at("name"),
+                `duplicates clusters[${first}].name '${c.name}'; cluster names must be unique, for example name: ${c.name}-${i + 1}`,
+            );
+        } else {
+            names.set(c.name, i);
+        }
+        const target = clusterTarget(c);
+        if (target !== undefined && "problem" in target) {
+            issue(at("kubeconfig"), target.problem);
+        } else if (target !== undefined) {
+            const namespace = c.namespace ?? cfg.namespace;
+            const key = `${target.key}\0${namespace}`;
+            const other = targets.get(key);
+            if (other !== undefined) {
+                issue(
+                    at(c.kubeconfig !== undefined ? "kubeconfig" : c.context !== undefined ? "context" : "namespace"),
+                    `deploys to the same cluster (${target.label}) and namespace '${namespace}' as clusters[${other}] ('${clusters[other]?.name ?? ""}'): the two agents would fight over one release; give this entry its own kubeconfig or context, or its own namespace, for example clusters[${i}].namespace: ${namespace}-${c.name}`,
+                );
+            } else {
+                targets.set(key, i);
+            }
+        }
+        for (const name of Object.keys(c.workers ?? {})) {
+            if (!workerNames.includes(name)) {
+                issue(
+                    at("workers", name),
+                    `'${name}' is not a worker; use one of ${workerNames.map((n) => `'${n}'`).join(", ")} (the names in workers[].name), for example clusters[${i}].workers: {${workerNames[0] ?? "default-worker"}: {replicas: 2}}`,
+                );
+            }
+        }
+        const kind = c.backend?.kind;
+        if (kind !== undefined && kind !== cfg.backend.kind) {
+            issue(
+                at("backend", "kind"),
+                `must be '${cfg.backend.kind}' (backend.kind) or unset: every cluster uses the shared backend kind, only its settings differ`,
+            );
+        }
+        if (identity !== undefined && clusters.length > 1 && !identity.keys.some((k) => overrides(c.backend, [k]))) {
+            issue(
+                at("backend"),
+                `names no identity issuer of its own: set one of ${identity.keys.map((k) => `backend.${k}`).join(", ")} in each cluster's backend, since each cluster's pods present tokens from that cluster's issuer and the ${cfg.backend.kind} identity trusts exactly one; for example clusters[${i}].backend: ${JSON.stringify(identity.example)}`,
+            );
+        }
+    });
+    if (clusters.every((c) => c.standby)) {
+        issue(
+            ["clusters"],
+            "has only standby clusters, so no worker would run any task; set standby: false on the cluster that serves tasks, for example clusters[0].standby: false",
+        );
+    }
+}
+
+/** One backend the cluster checks validate: the shared one, or a cluster's merged one with its reporter. */
+export interface BackendMember {
+    /** The cluster's name (the shared backend's member has none). */
+    name: string;
+    backend: BackendConfig;
+    report: Issue;
+}
+
+/** The cluster's backend: the shared `backend` with its override merged in, parsed by the backend schema. */
+function mergedBackend(
+    shared: BackendConfig,
+    c: ClusterConfig,
+): { success: true; data: BackendConfig } | { success: false; issues: readonly z.core.$ZodIssue[]; input: unknown } {
+    const input = c.backend === undefined ? shared : mergeOverride(shared, c.backend);
+    const parsed = backendSchema.safeParse(input, { error: markDefaultMessage });
+    return parsed.success
+        ? { success: true, data: parsed.data }
+        : { success: false, issues: parsed.error.issues, input };
+}
+
+/**
+ * The backends to validate: the shared one without `clusters`, else each cluster's merged one. A
+ * problem is reported at `clusters[i].backend.…` when the cluster set that key, else at the shared
+ * `backend.…` key, naming the cluster.
+ */
+export function backendMembers(
+    cfg: { clusters?: ClusterConfig[] | undefined; backend: BackendConfig },
+    issue: Issue,
+): BackendMember[] {
+    if (cfg.clusters === undefined) {
+        return [{ name: "", backend: cfg.backend, report: issue }];
+    }
+    if (!Array.isArray(cfg.clusters)) {
+        return []; // `clusters` itself is invalid (reported at its key): nothing to merge yet
+    }
+    const members: BackendMember[] = [];
+    const identity = identityKeysOf(cfg.backend.kind);
+    cfg.clusters.forEach((c, i) => {
+        // Entries checkClusters refuses (another kind, no issuer of their own) are not merged: their
+        // merged backend would only repeat that problem in other words.
+        if (
+            !isPlainObject(c) ||
+            typeof c.name !== "string" ||
+            (c.backend !== undefined && !isPlainObject(c.backend)) ||
+            (c.backend?.kind !== undefined && c.backend.kind !== cfg.backend.kind) ||
+            (identity !== undefined &&
+                (cfg.clusters?.length ?? 0) > 1 &&
+                !identity.keys.some((k) => overrides(c.backend, [k])))
+        ) {
+            return;
+        }
+        const report: Issue = (path, message) => {
+            const rel = path[0] === "backend" ? path.slice(1) : path;
+            if (overrides(c.backend, rel)) {
+                issue(["clusters", i, "backend", ...rel], message);
+            } else {
+                issue(["backend", ...rel], `in cluster '${c.name}' (clusters[${i}]): ${message}`);
+            }
+        };
+        const merged = mergedBackend(cfg.backend, c);
+        if (merged.success) {
+            members.push({ name: c.name, backend: merged.data, report });
+            return;
+        }
+        for (const iss of merged.issues) {
+            for (const p of toProblems([iss], { schema: backendSchema, input: merged.input })) {
+                const extra = iss.code === "unrecognized_keys" ? [p.key.split(".").pop() ?? ""] : [];
+                report(
+                    ["backend", ...iss.path.map((x) => (typeof x === "number" ? x : String(x))), ...extra],
+                    p.message,
+                );
+            }
+        }
+    });
+    return members;
+}
+
+/** One cluster's agent: its entry, and the single-cluster config the agent there is built from. */
+export interface ClusterMember<C> {
+    cluster: ClusterConfig;
+    config: C;
+}
+
+/**
+ * The single-cluster config of each cluster: the shared config with the cluster's namespace, merged
+ * backend and worker replicas; a standby cluster's workers at 0 with their HPA off. Takes a validated
+ * config (every merge parses).
+ */
+export function clusterMembers<
+    C extends {
+        clusters?: ClusterConfig[] | undefined;
+        namespace: string;
+        backend: BackendConfig;
+        workers: { name: string; replicas: number; hpa?: { enabled: boolean } | undefined }[];
+    },
+>(cfg: C): ClusterMember<C>[] {
+    return (cfg.clusters ?? []).map((cluster) => {
+        const merged = mergedBackend(cfg.backend, cluster);
+        if (!merged.success) {
+            throw new Error(`clusters: cluster '${cluster.name}' has an invalid backend; validate the config first`);
+        }
+        const workers = cfg.workers.map((w) => {
+            if (cluster.standby) {
+                return { ...w, replicas: 0, ...(w.hpa === undefined ? {} : { hpa: { ...w.hpa, enabled: false } }) };
+            }
+            const replicas = cluster.workers?.[w.name]?.replicas;
+            return replicas === undefined ? w : { ...w, replicas };
+        });
+        const config = { ...cfg, namespace: cluster.namespace ?? cfg.namespace, backend: merged.data, workers };
+        Reflect.deleteProperty(config, "clusters");
+        return { cluster, config };
+    });
+}
