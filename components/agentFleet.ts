@@ -3,6 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterMembers, type ClusterConfig } from "../config/clusters";
+import { rememberKubeConnection } from "./doctor/releaseHooks";
 import type { AgentConfig } from "../config/schema";
 import type { ChartValues } from "./values";
 import {
@@ -59,7 +60,7 @@ function providerFor(
     if (set.length === 0) {
         return undefined;
     }
-    return new k8s.Provider(
+    const provider = new k8s.Provider(
         `${name}-${cluster.name}-kubernetes`,
         {
             ...(cluster.kubeconfig === undefined ? {} : { kubeconfig: cluster.kubeconfig }),
@@ -67,6 +68,9 @@ function providerFor(
         },
         { parent },
     );
+    // The release's wait hooks poll this cluster, not the stack's default one.
+    rememberKubeConnection(provider, { kubeconfig: cluster.kubeconfig, context: cluster.context });
+    return provider;
 }
 
 /**

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CHART_NAME, DEFAULT_CHART_REPO, DEFAULT_CHART_VERSION } from "../config/schema";
 import { findCredentials } from "../config/credentials";
-import { releaseWaitHooks } from "./doctor/releaseHooks";
+import { kubeClientFor, releaseWaitHooks } from "./doctor/releaseHooks";
 import { xcomMoveHook } from "./xcomGuard";
 import type { ChartValues } from "./values";
 
@@ -90,7 +90,10 @@ export class AgentRelease extends pulumi.ComponentResource {
             return values;
         });
         // Logs attach to this component: its URN is known while the release is still being created.
-        const wait = releaseWaitHooks(name, () => this);
+        // Hooks poll the cluster the release goes to (its provider's), or none when that is unknowable.
+        const wait = releaseWaitHooks(name, () => this, {
+            client: kubeClientFor(this.getProvider("kubernetes:helm.sh/v3:Release")) ?? null,
+        });
         this.release = new k8s.helm.v3.Release(
             name,
             {

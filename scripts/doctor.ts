@@ -1,16 +1,17 @@
-// `npm run doctor -- --stack NAME [--json] [--objects-only] [--kubeconfig FILE] [--context NAME] [--cwd DIR]`
+// `npm run doctor -- --stack NAME [--cluster NAME] [--json] [--objects-only] [--kubeconfig FILE] [--context NAME] [--cwd DIR]`
 // Reads the stack's outputs (namespace, chart values) and config (backend, kubernetes provider
 // settings) with the Pulumi CLI, then the cluster, and reports per agent component what is wrong, the
-// likely cause and the config key that fixes it. Exit 0 healthy, 1 problems found, 2 cannot check.
+// likely cause and the config key that fixes it. A fleet stack (a `clusters` block) is checked cluster
+// by cluster, each through its own kubeconfig / context. Exit 0 healthy, 1 problems found, 2 cannot check.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { diagnose, formatReport, type DiagnoseTarget } from "../components/doctor";
+import { diagnose, formatReport, type DiagnoseTarget, type DoctorReport } from "../components/doctor";
 
 const USAGE =
-    "usage: npm run doctor -- --stack NAME [--json] [--objects-only] [--kubeconfig FILE] [--context NAME] [--cwd PROJECT_DIR]\n";
+    "usage: npm run doctor -- --stack NAME [--cluster NAME] [--json] [--objects-only] [--kubeconfig FILE] [--context NAME] [--cwd PROJECT_DIR]\n";
 
 interface ConfigEntry {
     value?: string;
@@ -70,6 +71,11 @@ function providerKubeconfig(cwd: string, stack: string, config: Record<string, C
     if (value === undefined || value.trim() === "") {
         return undefined;
     }
+    return kubeconfigFile(value);
+}
+
+/** A kubeconfig path as is, or kubeconfig content written to a private temporary file. */
+function kubeconfigFile(value: string): string {
     if (!value.includes("\n") && fs.existsSync(value.trim())) {
         return value.trim();
     }
@@ -92,6 +98,7 @@ async function main(): Promise<number> {
                 "objects-only": { type: "boolean", default: false },
                 kubeconfig: { type: "string" },
                 context: { type: "string" },
+                cluster: { type: "string" },
                 cwd: { type: "string" },
             },
             allowPositionals: false,
@@ -116,33 +123,87 @@ async function main(): Promise<number> {
         process.stderr.write(`cannot read stack '${stack}' with the Pulumi CLI: ${stderr.trim()}\n`);
         return 2;
     }
-    const chartValues = outputs.chartValues;
-    if (chartValues === undefined || chartValues === null || typeof chartValues !== "object") {
-        process.stderr.write(
-            `stack '${stack}' has no chartValues output${chartValues === "[secret]" ? " in plain text" : ""}: run \`pulumi up\` first\n`,
-        );
-        return 2;
-    }
     const backend = configValue(config["astro-agent:backend"]) as { kind?: string } | undefined;
-    // The backend registry loads the cloud SDKs: only for a stack whose ServiceAccounts carry identity annotations.
-    const annotations = (chartValues as { serviceAccount?: { annotations?: Record<string, unknown> } }).serviceAccount
-        ?.annotations;
-    const keys =
-        annotations !== undefined && Object.keys(annotations).length > 0 ? await identityKeys(backend) : undefined;
-    const target: DiagnoseTarget = {
-        agent: stack,
-        chartValues: chartValues as Record<string, unknown>,
-        ...(typeof outputs.namespace === "string" ? { namespace: outputs.namespace } : {}),
+    const base = {
         ...(typeof backend?.kind === "string" ? { backendKind: backend.kind } : {}),
-        ...(keys === undefined ? {} : { identityKeys: keys }),
     };
-    const kubeconfig = args.kubeconfig ?? providerKubeconfig(cwd, stack, config);
-    const context = args.context ?? (configValue(config["kubernetes:context"]) as string | undefined);
-    const report = await diagnose(target, {
-        objectsOnly: args["objects-only"],
-        ...(kubeconfig === undefined ? {} : { kubeconfig }),
-        ...(context === undefined ? {} : { context }),
-    });
+    /** A target from one agent's outputs (the stack's, or one fleet cluster's). */
+    const targetOf = async (agent: string, out: Record<string, unknown>): Promise<DiagnoseTarget> => {
+        const chartValues = out.chartValues as Record<string, unknown>;
+        // The backend registry loads the cloud SDKs: only for agents whose ServiceAccounts carry identity annotations.
+        const annotations = (chartValues as { serviceAccount?: { annotations?: Record<string, unknown> } })
+            .serviceAccount?.annotations;
+        const keys =
+            annotations !== undefined && Object.keys(annotations).length > 0 ? await identityKeys(backend) : undefined;
+        return {
+            agent,
+            chartValues,
+            ...(typeof out.namespace === "string" ? { namespace: out.namespace } : {}),
+            ...base,
+            ...(keys === undefined ? {} : { identityKeys: keys }),
+        };
+    };
+    const hasValues = (out: unknown) => {
+        const v = (out as { chartValues?: unknown } | undefined)?.chartValues;
+        return v !== undefined && v !== null && typeof v === "object";
+    };
+    const providerContext = configValue(config["kubernetes:context"]) as string | undefined;
+    const runs: { target: DiagnoseTarget; kubeconfig?: string | undefined; context?: string | undefined }[] = [];
+    const fleet = outputs.clusters as Record<string, Record<string, unknown>> | null | undefined;
+    if (fleet !== undefined && fleet !== null && typeof fleet === "object") {
+        // A fleet: each cluster through its own connection (the `clusters` entry's kubeconfig / context).
+        const entries = (JSON.parse(
+            config["astro-agent:clusters"]?.secret === true
+                ? pulumi(cwd, ["config", "get", "astro-agent:clusters", "--stack", stack])
+                : JSON.stringify(configValue(config["astro-agent:clusters"]) ?? []),
+        ) ?? []) as { name?: string; kubeconfig?: string; context?: string }[];
+        const names = Object.keys(fleet).filter((n) => args.cluster === undefined || n === args.cluster);
+        if (names.length === 0) {
+            process.stderr.write(
+                `stack '${stack}' has no cluster '${args.cluster ?? ""}': its clusters are ${Object.keys(fleet).join(", ")}\n`,
+            );
+            return 2;
+        }
+        for (const name of names) {
+            if (!hasValues(fleet[name])) {
+                process.stderr.write(
+                    `stack '${stack}' has no chart values for cluster '${name}': run \`pulumi up\` first\n`,
+                );
+                return 2;
+            }
+            const entry = entries.find((e) => e.name === name) ?? {};
+            runs.push({
+                target: await targetOf(`${stack}/${name}`, fleet[name] as Record<string, unknown>),
+                kubeconfig:
+                    args.kubeconfig ?? (entry.kubeconfig === undefined ? undefined : kubeconfigFile(entry.kubeconfig)),
+                context:
+                    args.context ?? entry.context ?? (entry.kubeconfig === undefined ? providerContext : undefined),
+            });
+        }
+    } else {
+        if (!hasValues(outputs)) {
+            process.stderr.write(
+                `stack '${stack}' has no chartValues output${outputs.chartValues === "[secret]" ? " in plain text" : ""}: run \`pulumi up\` first\n`,
+            );
+            return 2;
+        }
+        runs.push({
+            target: await targetOf(stack, outputs),
+            kubeconfig: args.kubeconfig ?? providerKubeconfig(cwd, stack, config),
+            context: args.context ?? providerContext,
+        });
+    }
+    const reports: DoctorReport[] = [];
+    for (const run of runs) {
+        reports.push(
+            await diagnose(run.target, {
+                objectsOnly: args["objects-only"],
+                ...(run.kubeconfig === undefined ? {} : { kubeconfig: run.kubeconfig }),
+                ...(run.context === undefined ? {} : { context: run.context }),
+            }),
+        );
+    }
+    const report: DoctorReport = { ok: reports.every((r) => r.ok), agents: reports.flatMap((r) => r.agents) };
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     return report.ok ? 0 : 1;
 }

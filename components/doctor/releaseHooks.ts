@@ -4,8 +4,11 @@
 //
 // What the engine allows (Pulumi 3.248): hooks cannot change the provider's error text, so the
 // explanation is a second error diagnostic on the release, printed next to Helm's message. Hooks run
-// in the program process, so they reach the cluster through the stack's `kubernetes:kubeconfig` /
-// `kubernetes:context` config or `$KUBECONFIG` (not through an explicit provider's kubeconfig).
+// in the program process, so they reach the cluster the way the release's provider does: the default
+// provider through the stack's `kubernetes:kubeconfig` / `kubernetes:context` config or `$KUBECONFIG`;
+// a provider this package created (a fleet cluster's) through the kubeconfig / context it was made
+// from ({@link rememberKubeConnection}). A provider a program passes in is opaque to the program
+// (its inputs cannot be read back), so then the hooks stay silent rather than look at another cluster.
 import * as pulumi from "@pulumi/pulumi";
 import { diagnose, type DiagnoseTarget } from "./index";
 import { formatReport } from "./format";
@@ -45,11 +48,57 @@ export function failureExplanation(report: DoctorReport, stack: string): string 
     return `what the cluster shows for the agent (the doctor; \`npm run doctor -- --stack ${stack}\` prints it again, \`release.skipAwait: true\` skips the wait):\n${formatReport(report)}`;
 }
 
+/** How to reach a cluster: a kubeconfig (a path or its content) and a context. */
+export interface KubeConnection {
+    kubeconfig?: string | undefined;
+    context?: string | undefined;
+}
+
+const connections = new WeakMap<pulumi.ProviderResource, () => KubeConnection | undefined>();
+
+/**
+ * Records how `provider` reaches its cluster, so the release hooks of agents deployed through it poll
+ * that cluster. Secret kubeconfigs stay in the program's memory; they are never logged.
+ */
+export function rememberKubeConnection(
+    provider: pulumi.ProviderResource,
+    connection: { kubeconfig?: pulumi.Input<string> | undefined; context?: pulumi.Input<string> | undefined },
+): void {
+    let resolved: KubeConnection | undefined;
+    pulumi.all([connection.kubeconfig, connection.context]).apply(([kubeconfig, context]) => {
+        resolved = { kubeconfig, context };
+    });
+    connections.set(provider, () => resolved);
+}
+
+/**
+ * The client factory for a release deployed through `provider`: the stack's connection for the default
+ * provider (undefined), the remembered one for a provider this package made, none for any other.
+ */
+export function kubeClientFor(provider: pulumi.ProviderResource | undefined): (() => KubeReader) | undefined {
+    if (provider === undefined) {
+        return programKubeClient;
+    }
+    const connection = connections.get(provider);
+    if (connection === undefined) {
+        return undefined;
+    }
+    return () => {
+        const c = connection();
+        if (c === undefined) {
+            throw new Error("the cluster's kubeconfig is not known yet");
+        }
+        return kubeClientOf(c);
+    };
+}
+
 /** A client from the stack's kubernetes provider config, else the current kubeconfig. */
 export function programKubeClient(): KubeReader {
     const k8s = new pulumi.Config("kubernetes");
-    const kubeconfig = k8s.get("kubeconfig");
-    const context = k8s.get("context");
+    return kubeClientOf({ kubeconfig: k8s.get("kubeconfig"), context: k8s.get("context") });
+}
+
+function kubeClientOf({ kubeconfig, context }: KubeConnection): KubeReader {
     const ctx = context === undefined ? {} : { context };
     if (kubeconfig === undefined || kubeconfig.trim() === "") {
         return new KubeClient(ctx);
@@ -63,8 +112,11 @@ export function programKubeClient(): KubeReader {
 export interface ReleaseWaitHookOptions {
     /** Seconds between progress lines. Default {@link PROGRESS_INTERVAL_SECONDS}. */
     progressSeconds?: number;
-    /** The cluster client. Default {@link programKubeClient}. */
-    client?: () => KubeReader;
+    /**
+     * The cluster client. Default {@link programKubeClient}; `null` when the cluster cannot be reached
+     * from the program (a provider passed in): no progress lines, and a failure says to run the doctor.
+     */
+    client?: (() => KubeReader) | null;
 }
 
 /** The hooks of the agent's release, named from `name`; `resource` is what the logs attach to. */
@@ -76,7 +128,7 @@ export function releaseWaitHooks(
     Pick<pulumi.ResourceHookBinding, "beforeCreate" | "beforeUpdate" | "afterCreate" | "afterUpdate" | "onError">
 > {
     const every = (options.progressSeconds ?? PROGRESS_INTERVAL_SECONDS) * 1000;
-    const clientOf = options.client ?? programKubeClient;
+    const clientOf = options.client === undefined ? programKubeClient : options.client;
     let timer: NodeJS.Timeout | undefined;
     const stop = () => {
         if (timer !== undefined) {
@@ -87,7 +139,7 @@ export function releaseWaitHooks(
     const start = (args: pulumi.ResourceHookArgs) => {
         stop();
         const target = targetOfReleaseInputs(args.newInputs);
-        if (target === undefined || args.newInputs?.skipAwait === true) {
+        if (target === undefined || args.newInputs?.skipAwait === true || clientOf === null) {
             return;
         }
         const began = Date.now();
@@ -118,6 +170,13 @@ export function releaseWaitHooks(
         }
         const target = targetOfReleaseInputs(args.newInputs);
         if (target === undefined) {
+            return false;
+        }
+        if (clientOf === null) {
+            void pulumi.log.warn(
+                `the release uses a Kubernetes provider passed in by the program, which the program cannot read back; run the doctor with that cluster's kubeconfig (npm run doctor -- --stack ${pulumi.getStack()} --kubeconfig FILE) to see why`,
+                resource(),
+            );
             return false;
         }
         try {

@@ -3,6 +3,7 @@
 // config, cluster "west" through the ambient kubeconfig (the default provider). Failover flips
 // `standby` and must touch exactly the two releases.
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import * as harness from "./harness";
@@ -112,6 +113,36 @@ describe("end to end: one stack, two clusters (two local API servers)", function
         assert.equal(await workerReplicas(east), 0);
         assert.equal(await workerReplicas(west), 1);
         await stack.preview({ expectNoChanges: true });
+    });
+
+    /** `npm run doctor` on the fleet stack (each cluster through its own kubeconfig). */
+    function doctor(...extra: string[]) {
+        return spawnSync(
+            "npx",
+            ["tsx", "scripts/doctor.ts", "--stack", "e2e-fleet", "--cwd", world.project.dir, ...extra],
+            { cwd: harness.ROOT, encoding: "utf8", env: { ...process.env, ...world.env } },
+        );
+    }
+
+    it("the doctor checks each cluster through its own connection, and names the one that is broken", async () => {
+        const ok = doctor("--objects-only");
+        assert.equal(ok.status, 0, `${ok.stdout}\n${ok.stderr}`);
+        assert.match(ok.stdout, new RegExp(`^agent e2e-fleet/east \\(namespace ${NS}\\): OK$`, "m"));
+        assert.match(ok.stdout, new RegExp(`^agent e2e-fleet/west \\(namespace ${NS}\\): OK$`, "m"));
+        assert.ok(!ok.stdout.includes(token) && !ok.stderr.includes(token), "the doctor printed the kubeconfig token");
+        // Break west only: east (reached through the secret kubeconfig, not the ambient one) stays OK.
+        const del = await west.request("DELETE", `/api/v1/namespaces/${NS}/serviceaccounts/astro-dev-triggerer`);
+        assert.equal(del.status, 200);
+        const broken = doctor("--objects-only");
+        assert.equal(broken.status, 1, broken.stdout);
+        assert.match(broken.stdout, new RegExp(`^agent e2e-fleet/east \\(namespace ${NS}\\): OK$`, "m"));
+        assert.match(broken.stdout, /^agent e2e-fleet\/west \(namespace [^)]+\): NOT HEALTHY/m);
+        assert.match(broken.stdout, /ServiceAccount 'astro-dev-triggerer' does not exist/);
+        const one = doctor("--objects-only", "--cluster", "east");
+        assert.equal(one.status, 0, one.stdout);
+        assert.doesNotMatch(one.stdout, /e2e-fleet\/west/);
+        assert.equal(doctor("--cluster", "north").status, 2);
+        await stack.refresh();
     });
 
     it("destroy cleans both clusters", async () => {

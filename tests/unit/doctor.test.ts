@@ -19,13 +19,20 @@ import {
     type Secret,
     type ServiceAccount,
 } from "../../components/doctor";
+import { KubeClient } from "../../components/doctor/kube";
 import {
     failureExplanation,
+    kubeClientFor,
+    programKubeClient,
     progressLine,
+    rememberKubeConnection,
     releaseWaitHooks,
     targetOfReleaseInputs,
 } from "../../components/doctor/releaseHooks";
 import type { Deployment } from "../../components/doctor/types";
+import { runUnderMocks } from "../../scripts/lib/mockRun";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { ResourceHook } from "@pulumi/pulumi";
 
 const DIR = path.join(__dirname, "..", "fixtures", "doctor");
@@ -505,5 +512,42 @@ describe("doctor: the release wait hooks", () => {
         const after = count();
         await new Promise((r) => setTimeout(r, 100));
         assert.equal(count(), after, "stopped");
+    });
+
+    it("a release through a provider the program cannot read back polls nothing and says to run the doctor", async () => {
+        const hooks = releaseWaitHooks("r", () => undefined, { client: null, progressSeconds: 0.02 });
+        const [start] = hooks.beforeCreate;
+        const [explain] = hooks.onError;
+        assert.ok(start instanceof ResourceHook && explain);
+        const args = { urn: "u", id: "", name: "n", type: "t", newInputs: inputs };
+        await start.callback(args);
+        assert.equal(await explain.callback({ ...args, errors: ["timed out"], failedOperation: "create" }), false);
+    });
+
+    it("hooks reach the release's own cluster: the stack's for the default provider, a fleet cluster's, none for one passed in", async () => {
+        await runUnderMocks({
+            project: "p",
+            stack: "s",
+            config: {},
+            program: () => {
+                assert.equal(kubeClientFor(undefined), programKubeClient);
+                const kubeconfig = [
+                    "apiVersion: v1",
+                    "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]",
+                    "users: [{name: u, user: {token: t}}]",
+                    "contexts: [{name: east, context: {cluster: c, user: u}}]",
+                    "current-context: east",
+                ].join("\n");
+                const fleet = new k8s.Provider("fleet-east", { kubeconfig });
+                rememberKubeConnection(fleet, { kubeconfig: pulumi.secret(kubeconfig), context: "east" });
+                const opaque = new k8s.Provider("passed-in", {});
+                assert.equal(kubeClientFor(opaque), undefined);
+                const client = kubeClientFor(fleet);
+                assert.ok(client);
+                return new Promise<void>((resolve) => setTimeout(resolve, 10)).then(() => {
+                    assert.ok(client() instanceof KubeClient);
+                });
+            },
+        });
     });
 });
