@@ -1,18 +1,19 @@
 // AWS backend: Secrets Manager for connections and variables, an S3 bucket for XCom, and one IAM role
 // bound (IRSA or EKS Pod Identity) to exactly the agent's ServiceAccounts, with least privilege.
-// Layout: schema.ts (config), secretsStore.ts, xcomStore.ts, identity.ts, policies.ts (pure IAM
-// documents); this file wires them in one component.
+// Layout: schema.ts (config), backend.ts (what the registry lists, SDK-free), secretsStore.ts,
+// xcomStore.ts, identity.ts, policies.ts (pure IAM documents); this file wires them in one component.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvVar } from "../../../config/primitives";
 import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
-import { type BackendScope, type CloudBackendArgs, cloudBackendArgs, cloudBackendScope } from "../shared";
-import type { AgentBackend, BackendContext, BackendContribution } from "../types";
+import { type BackendScope, type CloudBackendArgs, cloudBackendScope } from "../shared";
+import type { BackendContribution } from "../types";
 import { createIdentity } from "./identity";
-import { type AwsBackendConfig, awsBackendSchema, validateAwsBackend } from "./schema";
+import type { AwsBackendConfig } from "./schema";
 import { createSecretsStore } from "./secretsStore";
 import { createXComStore } from "./xcomStore";
 
+export { awsBackend } from "./backend";
 export { awsBackendSchema, validateAwsBackend, type AwsBackendConfig } from "./schema";
 
 /** Args of {@link AwsBackend}. */
@@ -116,25 +117,3 @@ export class AwsBackend extends pulumi.ComponentResource {
         this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName, bucketName: this.bucketName });
     }
 }
-
-export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
-    kind: "aws",
-    schema: awsBackendSchema,
-    summary:
-        "AWS Secrets Manager (optionally seeded from secret config), a private encrypted S3 XCom bucket with lifecycle expiry, and one IAM role bound by IRSA or EKS Pod Identity to exactly the agent's ServiceAccounts.",
-    envNames: (backend) => [
-        ...["AWS_DEFAULT_REGION", "AWS_REGION"].map((name) => ({ name, setBy: ["backend", "region"] })),
-        ...(backend.taskLogs.enabled
-            ? ["AIRFLOW__LOGGING__REMOTE_LOGGING", "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"].map((name) => ({
-                  name,
-                  setBy: ["backend", "taskLogs"],
-              }))
-            : []),
-    ],
-    serviceAccountAnnotationKeys: (backend) =>
-        backend.identity === "irsa" ? [{ name: "eks.amazonaws.com/role-arn", setBy: ["backend", "identity"] }] : [],
-    validate: (backend, view) => validateAwsBackend(backend, view.environment),
-    create(backend, ctx: BackendContext): BackendContribution {
-        return new AwsBackend(`${ctx.name}-aws`, cloudBackendArgs(backend, ctx), { parent: ctx.parent }).contribution;
-    },
-};

@@ -1,0 +1,48 @@
+// The Azure backend as the registry sees it: schema, owned names and checks, without
+// `@pulumi/azure-native`. `create` loads the component (./index.ts, which imports the SDK modules) on
+// first use, so a stack with another backend never loads the Azure SDK.
+import type { AgentBackend } from "../types";
+import { azureBackendSchema, connectionEnvName, validateAzureBackend } from "./schema";
+
+/** ServiceAccount annotations and the pod label of Microsoft Entra Workload ID. */
+export const WORKLOAD_IDENTITY = {
+    clientIdAnnotation: "azure.workload.identity/client-id",
+    tenantIdAnnotation: "azure.workload.identity/tenant-id",
+    useLabel: "azure.workload.identity/use",
+} as const;
+
+/** ./index.ts, required on first use (the registry stays free of cloud SDKs). */
+function component(): typeof import("./index") {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
+    return require("./index") as typeof import("./index");
+}
+
+export const azureBackend: AgentBackend<typeof azureBackendSchema> = {
+    kind: "azure",
+    schema: azureBackendSchema,
+    summary:
+        "Azure Key Vault (RBAC, optionally seeded from secret config), a private identity-only Blob Storage XCom container with lifecycle expiry, and one managed identity federated by Microsoft Entra Workload ID to exactly the agent's ServiceAccounts.",
+    envNames: (backend) => [
+        { name: connectionEnvName(backend.storage.connectionId), setBy: ["backend", "storage", "connectionId"] },
+    ],
+    serviceAccountAnnotationKeys: () =>
+        [WORKLOAD_IDENTITY.clientIdAnnotation, WORKLOAD_IDENTITY.tenantIdAnnotation].map((name) => ({
+            name,
+            setBy: ["backend"],
+        })),
+    validate: (backend, view) => validateAzureBackend(backend, view),
+    create(backend, ctx) {
+        const { AzureBackend } = component();
+        return new AzureBackend(
+            `${ctx.name}-azure`,
+            {
+                config: backend,
+                namespace: ctx.namespaceName,
+                serviceAccounts: ctx.serviceAccounts,
+                resourceNamePrefix: ctx.resourceNamePrefix,
+                environment: ctx.environment,
+            },
+            { parent: ctx.parent },
+        ).contribution;
+    },
+};
