@@ -12,7 +12,7 @@ export default tseslint.config(
     {
         languageOptions: {
             parserOptions: {
-                projectService: { allowDefaultProject: ["*.mjs", "tests/reporter.cjs", "scripts/lib/timingProbe.cjs"] },
+                projectService: { allowDefaultProject: ["*.mjs", "tests/reporter.cjs", "scripts/lib/*.cjs"] },
                 tsconfigRootDir: import.meta.dirname,
             },
             globals: { ...globals.node },

@@ -7,7 +7,8 @@
 // one), the wait for the engine afterwards, the module loading of each phase as exclusive time per
 // package (project files together as `program`, TypeScript transpilation included), and each
 // RegisterResource round trip (what the engine and the provider did for that resource). The entry is
-// ASTRO_TIMING_ENTRY, or else the first file loaded from outside node_modules.
+// ASTRO_TIMING_ENTRY, or else the first .ts/.js file loaded from outside node_modules (the ts-node
+// transpiler, a .cjs file, loads before it).
 "use strict";
 const fs = require("node:fs");
 const Module = require("node:module");
@@ -30,6 +31,8 @@ function group(filename) {
 /** Exclusive module-loading time per package, by phase. */
 const phases = { runtime: new Map(), load: new Map(), evaluate: new Map(), after: new Map() };
 const frames = [];
+/** Exclusive load time of each project file. */
+const programFiles = new Map();
 const marks = { entryStart: undefined, entryEnd: undefined, evalStart: undefined, evalEnd: undefined };
 const rpcs = [];
 
@@ -58,7 +61,10 @@ function isEntry(filename) {
     if (marks.entryStart !== undefined) {
         return false;
     }
-    return entryFile === undefined ? group(filename) === "program" && filename !== __filename : filename === entryFile;
+    if (entryFile !== undefined) {
+        return filename === entryFile;
+    }
+    return group(filename) === "program" && /\.[jt]s$/.test(filename);
 }
 
 /** The phase a module load that started at `t` belongs to. */
@@ -96,6 +102,9 @@ Module.prototype.load = function (filename) {
         const g = group(filename);
         const phase = phaseAt(start);
         phase.set(g, (phase.get(g) ?? 0) + (end - start - frame.child));
+        if (g === "program") {
+            programFiles.set(filename, end - start - frame.child);
+        }
         if (filename.endsWith(path.join("@pulumi", "pulumi", "proto", "resource_grpc_pb.js"))) {
             patchMonitor(this.exports);
         }
@@ -137,6 +146,12 @@ process.on("exit", () => {
                     name,
                     Object.fromEntries([...m].sort((a, b) => b[1] - a[1])),
                 ]),
+            ),
+            programFiles: Object.fromEntries(
+                [...programFiles]
+                    .sort((a, b) => b[1] - a[1])
+                    .slice(0, 10)
+                    .map(([f, t]) => [path.relative(process.cwd(), f), t]),
             ),
             rpcs,
         }),
