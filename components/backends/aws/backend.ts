@@ -1,15 +1,9 @@
 // The AWS backend as the registry sees it: schema, owned names and checks, without `@pulumi/aws`.
 // `create` loads the component (./index.ts, which imports the SDK) on first use, so a stack with
 // another backend never loads the AWS SDK.
-import { cloudBackendArgs } from "../shared";
+import { cloudBackendArgs, deferredCreate } from "../shared";
 import type { AgentBackend } from "../types";
 import { awsBackendSchema, validateAwsBackend } from "./schema";
-
-/** ./index.ts, required on first use (the registry stays free of cloud SDKs). */
-function component(): typeof import("./index") {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
-    return require("./index") as typeof import("./index");
-}
 
 export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
     kind: "aws",
@@ -28,8 +22,10 @@ export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
     serviceAccountAnnotationKeys: (backend) =>
         backend.identity === "irsa" ? [{ name: "eks.amazonaws.com/role-arn", setBy: ["backend", "identity"] }] : [],
     validate: (backend, view) => validateAwsBackend(backend, view.environment),
-    create(backend, ctx) {
-        const { AwsBackend } = component();
-        return new AwsBackend(`${ctx.name}-aws`, cloudBackendArgs(backend, ctx), { parent: ctx.parent }).contribution;
-    },
+    create: deferredCreate(
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
+        () => require("./index") as typeof import("./index"),
+        (m, backend, ctx) =>
+            new m.AwsBackend(`${ctx.name}-aws`, cloudBackendArgs(backend, ctx), { parent: ctx.parent }).contribution,
+    ),
 };

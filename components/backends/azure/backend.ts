@@ -1,6 +1,7 @@
 // The Azure backend as the registry sees it: schema, owned names and checks, without
 // `@pulumi/azure-native`. `create` loads the component (./index.ts, which imports the SDK modules) on
 // first use, so a stack with another backend never loads the Azure SDK.
+import { deferredCreate } from "../shared";
 import type { AgentBackend } from "../types";
 import { azureBackendSchema, connectionEnvName, validateAzureBackend } from "./schema";
 
@@ -10,12 +11,6 @@ export const WORKLOAD_IDENTITY = {
     tenantIdAnnotation: "azure.workload.identity/tenant-id",
     useLabel: "azure.workload.identity/use",
 } as const;
-
-/** ./index.ts, required on first use (the registry stays free of cloud SDKs). */
-function component(): typeof import("./index") {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
-    return require("./index") as typeof import("./index");
-}
 
 export const azureBackend: AgentBackend<typeof azureBackendSchema> = {
     kind: "azure",
@@ -31,18 +26,20 @@ export const azureBackend: AgentBackend<typeof azureBackendSchema> = {
             setBy: ["backend"],
         })),
     validate: (backend, view) => validateAzureBackend(backend, view),
-    create(backend, ctx) {
-        const { AzureBackend } = component();
-        return new AzureBackend(
-            `${ctx.name}-azure`,
-            {
-                config: backend,
-                namespace: ctx.namespaceName,
-                serviceAccounts: ctx.serviceAccounts,
-                resourceNamePrefix: ctx.resourceNamePrefix,
-                environment: ctx.environment,
-            },
-            { parent: ctx.parent },
-        ).contribution;
-    },
+    create: deferredCreate(
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
+        () => require("./index") as typeof import("./index"),
+        (m, backend, ctx) =>
+            new m.AzureBackend(
+                `${ctx.name}-azure`,
+                {
+                    config: backend,
+                    namespace: ctx.namespaceName,
+                    serviceAccounts: ctx.serviceAccounts,
+                    resourceNamePrefix: ctx.resourceNamePrefix,
+                    environment: ctx.environment,
+                },
+                { parent: ctx.parent },
+            ).contribution,
+    ),
 };

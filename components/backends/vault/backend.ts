@@ -1,7 +1,7 @@
 // The Vault backend as the registry sees it: schema, owned names, volumes and checks, without
 // `@pulumi/vault`. `create` loads the component (./index.ts, which imports the SDK modules) on first
 // use, so a stack with another backend never loads the Vault SDK.
-import { cloudBackendArgs, ownedAnnotationKeys } from "../shared";
+import { cloudBackendArgs, deferredCreate, ownedAnnotationKeys } from "../shared";
 import type { AgentBackend } from "../types";
 import { validateVaultBackend, vaultBackendSchema } from "./schema";
 
@@ -9,12 +9,6 @@ import { validateVaultBackend, vaultBackendSchema } from "./schema";
 export const TOKEN_VOLUME = "vault-token";
 /** Volume of the CA bundle (with `tls`). */
 export const CA_VOLUME = "vault-ca";
-
-/** ./index.ts, required on first use (the registry stays free of cloud SDKs). */
-function component(): typeof import("./index") {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
-    return require("./index") as typeof import("./index");
-}
 
 export const vaultBackend: AgentBackend<typeof vaultBackendSchema> = {
     kind: "vault",
@@ -25,9 +19,11 @@ export const vaultBackend: AgentBackend<typeof vaultBackendSchema> = {
     envNames: () => [],
     serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
     validate: (backend, view) => validateVaultBackend(backend, view.environment),
-    create(backend, ctx) {
-        const { VaultBackend } = component();
-        return new VaultBackend(`${ctx.name}-vault`, cloudBackendArgs(backend, ctx), { parent: ctx.parent })
-            .contribution;
-    },
+    create: deferredCreate(
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
+        () => require("./index") as typeof import("./index"),
+        (m, backend, ctx) =>
+            new m.VaultBackend(`${ctx.name}-vault`, cloudBackendArgs(backend, ctx), { parent: ctx.parent })
+                .contribution,
+    ),
 };
