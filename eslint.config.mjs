@@ -23,7 +23,9 @@ export default tseslint.config(
     {
         languageOptions: {
             parserOptions: {
-                projectService: { allowDefaultProject: ["*.mjs", "tests/reporter.cjs"] },
+                projectService: {
+                    allowDefaultProject: ["*.mjs", "scripts/*.mjs", "tests/reporter.cjs", "scripts/lib/*.cjs"],
+                },
                 tsconfigRootDir: import.meta.dirname,
             },
             globals: { ...globals.node },

@@ -1,4 +1,13 @@
 // The reusable components of this project; import them into your own Pulumi programs.
+//
+// Importing this module loads no cloud SDK: the four cloud backend components (AwsBackend,
+// AzureBackend, GcpBackend, VaultBackend) are exported as getters that load their folder, and with it
+// the cloud SDK, on first access; everything else here is SDK-free or needs only `@pulumi/kubernetes`.
+import type * as aws from "./backends/aws";
+import type * as azure from "./backends/azure";
+import type * as gcp from "./backends/gcp";
+import type * as vault from "./backends/vault";
+
 export * from "./agentNamespace";
 export * from "./agentCredentials";
 export * from "./agentServiceAccounts";
@@ -11,13 +20,17 @@ export * from "./backends/types";
 export { backends, backendSchema, PLANNED_BACKEND_KINDS } from "./backends/registry";
 export { LocalBackend, localBackend } from "./backends/local";
 export { externalBackend } from "./backends/external";
-export { AwsBackend, awsBackend, type AwsBackendConfig } from "./backends/aws";
+export { awsBackend } from "./backends/aws/backend";
+export type { AwsBackendConfig } from "./backends/aws/schema";
 export * from "./backends/aws/policies";
-export { AzureBackend, azureBackend, type AzureBackendConfig } from "./backends/azure";
+export { azureBackend } from "./backends/azure/backend";
+export type { AzureBackendConfig } from "./backends/azure/schema";
 export * from "./backends/azure/roles";
-export { GcpBackend, gcpBackend, type GcpBackendConfig } from "./backends/gcp";
+export { gcpBackend } from "./backends/gcp/backend";
+export type { GcpBackendConfig } from "./backends/gcp/schema";
 export * from "./backends/gcp/policies";
-export { VaultBackend, vaultBackend, type VaultBackendConfig } from "./backends/vault";
+export { vaultBackend } from "./backends/vault/backend";
+export type { VaultBackendConfig } from "./backends/vault/schema";
 export {
     agentPolicy as vaultAgentPolicy,
     agentRole as vaultAgentRole,
@@ -32,3 +45,25 @@ export {
     type DiagnoseTarget,
     type DoctorReport,
 } from "./doctor";
+
+/** The AWS backend component (loads `@pulumi/aws` on first access). */
+export declare const AwsBackend: typeof aws.AwsBackend;
+export type AwsBackend = aws.AwsBackend;
+/** The Azure backend component (loads `@pulumi/azure-native` modules on first access). */
+export declare const AzureBackend: typeof azure.AzureBackend;
+export type AzureBackend = azure.AzureBackend;
+/** The GCP backend component (loads `@pulumi/gcp` modules on first access). */
+export declare const GcpBackend: typeof gcp.GcpBackend;
+export type GcpBackend = gcp.GcpBackend;
+/** The Vault backend component (loads `@pulumi/vault` modules on first access). */
+export declare const VaultBackend: typeof vault.VaultBackend;
+export type VaultBackend = vault.VaultBackend;
+
+/* eslint-disable @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment */
+Object.defineProperties(module.exports, {
+    AwsBackend: { enumerable: true, get: () => (require("./backends/aws") as typeof aws).AwsBackend },
+    AzureBackend: { enumerable: true, get: () => (require("./backends/azure") as typeof azure).AzureBackend },
+    GcpBackend: { enumerable: true, get: () => (require("./backends/gcp") as typeof gcp).GcpBackend },
+    VaultBackend: { enumerable: true, get: () => (require("./backends/vault") as typeof vault).VaultBackend },
+});
+/* eslint-enable @typescript-eslint/no-require-imports */

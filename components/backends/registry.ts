@@ -1,12 +1,15 @@
 // The backends this program knows. Adding one: a folder exporting an AgentBackend, and a line here.
+// A cloud backend is listed through its SDK-free `backend.ts` (schema, owned names, checks; `create`
+// loads the component on first use), so validating any config, and running a stack, loads only the
+// SDK of the backend the stack uses (tests/unit/lazy-sdk.test.ts).
 import { z } from "zod";
-import { awsBackend } from "./aws";
-import { azureBackend } from "./azure";
+import { awsBackend } from "./aws/backend";
+import { azureBackend } from "./azure/backend";
 import { externalBackend } from "./external";
-import { gcpBackend } from "./gcp";
+import { gcpBackend } from "./gcp/backend";
 import { localBackend } from "./local";
 import type { AgentBackend } from "./types";
-import { vaultBackend } from "./vault";
+import { vaultBackend } from "./vault/backend";
 
 /** Implemented backends, by `backend.kind`. */
 export const backends = [localBackend, externalBackend, awsBackend, azureBackend, gcpBackend, vaultBackend] as const;

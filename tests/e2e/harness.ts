@@ -163,6 +163,7 @@ export function scratchProject(): { dir: string; stateDir: string } {
         "package.json",
         "tsconfig.json",
         "policy",
+        "scripts", // the ts-node transpiler tsconfig.json names
     ]) {
         fs.symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
     }

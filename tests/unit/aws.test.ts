@@ -2,7 +2,7 @@
 // seeded secrets and AWS-specific validation.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import * as aws from "@pulumi/aws";
+import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
 import {
     agentAccessPolicy,
@@ -59,7 +59,7 @@ async function deploy(
         stack: opts.stack ?? "test",
         config: {},
         program: () => {
-            const providers = opts.withProvider ? [new aws.Provider("explicit-aws", { region: REGION })] : [];
+            const providers = opts.withProvider ? [new AwsProvider("explicit-aws", { region: REGION })] : [];
             return new RemoteExecutionAgent("agent", values as ConstructorParameters<typeof RemoteExecutionAgent>[1], {
                 providers,
             });

@@ -1,6 +1,8 @@
-// `npm run render` as a process: the main job without credentials or a cluster.
+// `npm run render` as a process: the main job without credentials or a cluster. Every invocation is a
+// real process; the distinct ones start together in `before` (they overlap on the cores) and each test
+// awaits its own, identical ones run once.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -8,21 +10,73 @@ import { parse } from "yaml";
 
 const ROOT = path.join(__dirname, "..", "..");
 
-function render(...args: string[]) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "render.ts"), ...args], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...process.env, PULUMI_CONFIG: undefined, PULUMI_CONFIG_SECRET_KEYS: undefined },
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+interface Rendered {
+    code: number | null;
+    stdout: string;
+    stderr: string;
 }
+
+const runs = new Map<string, Promise<Rendered>>();
+
+function render(...args: string[]): Promise<Rendered> {
+    const key = JSON.stringify(args);
+    let run = runs.get(key);
+    if (run === undefined) {
+        run = new Promise((resolve) => {
+            execFile(
+                process.execPath,
+                ["--require", "tsx/cjs", path.join(ROOT, "scripts", "render.ts"), ...args],
+                {
+                    cwd: ROOT,
+                    encoding: "utf8",
+                    env: { ...process.env, PULUMI_CONFIG: undefined, PULUMI_CONFIG_SECRET_KEYS: undefined },
+                },
+                (err, stdout, stderr) => {
+                    const code = err === null ? 0 : typeof err.code === "number" ? err.code : null;
+                    resolve({ code, stdout, stderr });
+                },
+            );
+        });
+        runs.set(key, run);
+    }
+    return run;
+}
+
+/** The stack file with validation errors, and where `--out` writes. */
+const BAD = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "render-bad-")), "Pulumi.bad.yaml");
+const OUT = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "render-")), "values.yaml");
+const INVOCATIONS = [
+    ["--stack", "dev"],
+    ["--stack", "prod"],
+    ["--stack", "dev", "--out", OUT],
+    ["--stack", "bad", "--stack-file", BAD],
+    [],
+];
 
 describe("render command", function () {
     this.timeout(60000);
 
+    before(() => {
+        fs.writeFileSync(
+            BAD,
+            [
+                "config:",
+                "  astro-agent:environment: dev",
+                "  astro-agent:resourceNamePrefix: Bad_Prefix",
+                "  astro-agent:workers:",
+                "    - name: a",
+                "      replics: 2",
+                "",
+            ].join("\n"),
+        );
+        for (const args of INVOCATIONS) {
+            void render(...args);
+        }
+    });
+
     for (const stack of ["dev", "prod"]) {
-        it(`prints helm-ready values and the plan for --stack ${stack}`, () => {
-            const r = render("--stack", stack);
+        it(`prints helm-ready values and the plan for --stack ${stack}`, async () => {
+            const r = await render("--stack", stack);
             assert.equal(r.code, 0, r.stderr);
             const values = parse(r.stdout) as Record<string, unknown>;
             assert.equal(values.createNamespace, false);
@@ -33,8 +87,8 @@ describe("render command", function () {
         });
     }
 
-    it("renders the AWS prod stack without AWS credentials: Secrets Manager, kwargs, s3:// path, role annotation", () => {
-        const r = render("--stack", "prod");
+    it("renders the AWS prod stack without AWS credentials: Secrets Manager, kwargs, s3:// path, role annotation", async () => {
+        const r = await render("--stack", "prod");
         assert.equal(r.code, 0, r.stderr);
         const values = parse(r.stdout) as {
             secretBackend: string;
@@ -60,27 +114,26 @@ describe("render command", function () {
         assert.match(r.stdout, /#\s+aws:iam\/role:Role\s+astro-agent-aws-role\s+astro-agent-aws/);
     });
 
-    it("writes the values to --out and only the plan to stdout", () => {
-        const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "render-")), "values.yaml");
-        const r = render("--stack", "dev", "--out", out);
+    it("writes the values to --out and only the plan to stdout", async () => {
+        const r = await render("--stack", "dev", "--out", OUT);
         assert.equal(r.code, 0, r.stderr);
-        const values = parse(fs.readFileSync(out, "utf8")) as Record<string, unknown>;
+        const values = parse(fs.readFileSync(OUT, "utf8")) as Record<string, unknown>;
         assert.equal(values.resourceNamePrefix, "astro-dev");
         assert.match(r.stdout, /^# values written to /);
         assert.doesNotMatch(r.stdout, /resourceNamePrefix:/);
     });
 
-    it("renders one cluster of a fleet with --cluster, and asks for it when it is missing", () => {
+    it("renders one cluster of a fleet with --cluster, and asks for it when it is missing", async () => {
         const file = path.join(ROOT, "tests", "fixtures", "stacks", "Pulumi.fleet-dr.yaml");
-        const missing = render("--stack", "fleet-dr", "--stack-file", file);
+        const missing = await render("--stack", "fleet-dr", "--stack-file", file);
         assert.equal(missing.code, 2);
         assert.equal(missing.stdout, "");
         assert.match(missing.stderr, /deploys to several clusters: pass --cluster with one of 'primary', 'dr'/);
-        const unknown = render("--stack", "fleet-dr", "--stack-file", file, "--cluster", "west");
+        const unknown = await render("--stack", "fleet-dr", "--stack-file", file, "--cluster", "west");
         assert.equal(unknown.code, 2);
         assert.match(unknown.stderr, /no cluster 'west' in stack 'fleet-dr'; use one of 'primary', 'dr'/);
-        const replicas = (cluster: string) => {
-            const r = render("--stack", "fleet-dr", "--stack-file", file, "--cluster", cluster);
+        const replicas = async (cluster: string) => {
+            const r = await render("--stack", "fleet-dr", "--stack-file", file, "--cluster", cluster);
             assert.equal(r.code, 0, r.stderr);
             assert.match(
                 r.stdout,
@@ -95,26 +148,12 @@ describe("render command", function () {
                 values.commonEnv.find((e) => e.name === "AWS_REGION")?.value,
             ];
         };
-        assert.deepEqual(replicas("primary"), [[3], "us-west-2"]);
-        assert.deepEqual(replicas("dr"), [[0], "us-east-2"]);
+        assert.deepEqual(await replicas("primary"), [[3], "us-west-2"]);
+        assert.deepEqual(await replicas("dr"), [[0], "us-east-2"]);
     });
 
-    it("exits 1 with every validation error on stderr and nothing on stdout", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-bad-"));
-        const bad = path.join(dir, "Pulumi.bad.yaml");
-        fs.writeFileSync(
-            bad,
-            [
-                "config:",
-                "  astro-agent:environment: dev",
-                "  astro-agent:resourceNamePrefix: Bad_Prefix",
-                "  astro-agent:workers:",
-                "    - name: a",
-                "      replics: 2",
-                "",
-            ].join("\n"),
-        );
-        const r = render("--stack", "bad", "--stack-file", bad);
+    it("exits 1 with every validation error on stderr and nothing on stdout", async () => {
+        const r = await render("--stack", "bad", "--stack-file", BAD);
         assert.equal(r.code, 1);
         assert.equal(r.stdout, "");
         assert.match(r.stderr, /^Invalid stack config for project 'astro-agent', stack 'bad'/);
@@ -130,8 +169,8 @@ describe("render command", function () {
         }
     });
 
-    it("refuses to run without --stack", () => {
-        const r = render();
+    it("refuses to run without --stack", async () => {
+        const r = await render();
         assert.equal(r.code, 2);
         assert.match(r.stderr, /usage: npm run render -- --stack NAME/);
     });

@@ -148,7 +148,15 @@ describe("stack files", () => {
         const file = stackFile("render-bad", "config:\n  - astro-agent:namespace\n");
         const r = spawnSync(
             process.execPath,
-            ["--import", "tsx", path.join(ROOT, "scripts", "render.ts"), "--stack", "render-bad", "--stack-file", file],
+            [
+                "--require",
+                "tsx/cjs",
+                path.join(ROOT, "scripts", "render.ts"),
+                "--stack",
+                "render-bad",
+                "--stack-file",
+                file,
+            ],
             { cwd: ROOT, encoding: "utf8", env: { ...process.env, PULUMI_CONFIG: undefined } },
         );
         assert.equal(r.status, 1, r.stderr);

@@ -2,7 +2,8 @@
 // and Sentinel checks both integrations), bound by IRSA or EKS Pod Identity to exactly the agent's
 // ServiceAccounts in this cluster, with the least-privilege inline policy and any managed policies
 // the config adds.
-import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/aws/eks";
+import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
 import { componentSlug } from "../../names";
 import {
@@ -30,7 +31,7 @@ export interface AwsIdentityArgs extends Omit<CloudBackendArgs<AwsBackendConfig>
 
 /** The role and what binds it. */
 export interface AwsIdentity {
-    role: aws.iam.Role;
+    role: iam.Role;
     /** Annotations for every agent ServiceAccount (IRSA only). */
     serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
     /** Role, inline policy, managed policy attachments and Pod Identity associations (the release waits for them). */
@@ -84,16 +85,16 @@ function trustPolicy(scope: BackendScope, args: AwsIdentityArgs): pulumi.Output<
     if (cfg.oidcProvider !== undefined) {
         return pulumi.output(irsaTrustPolicy(cfg.oidcProvider.arn, cfg.oidcProvider.issuerUrl, args.namespace, names));
     }
-    const cluster = aws.eks.getClusterOutput({ name, region: cfg.region }, scope.invoke);
+    const cluster = eks.getClusterOutput({ name, region: cfg.region }, scope.invoke);
     const issuer = cluster.identities.apply((ids) => ids[0]?.oidcs[0]?.issuer ?? "");
-    const oidc = aws.iam.getOpenIdConnectProviderOutput({ url: issuer }, scope.invoke);
+    const oidc = iam.getOpenIdConnectProviderOutput({ url: issuer }, scope.invoke);
     return pulumi.all([oidc.arn, issuer]).apply(([arn, url]) => irsaTrustPolicy(arn, url, args.namespace, names));
 }
 
 /** Creates the role, its policies and (Pod Identity) one association per ServiceAccount. */
 export function createIdentity(scope: BackendScope, args: AwsIdentityArgs): AwsIdentity {
     const cfg = args.config;
-    const role = new aws.iam.Role(
+    const role = new iam.Role(
         `${scope.name}-role`,
         {
             name: cfg.roleName ?? defaultRoleName(args.resourceNamePrefix, installationKey(cfg, args.namespace)),
@@ -103,7 +104,7 @@ export function createIdentity(scope: BackendScope, args: AwsIdentityArgs): AwsI
         },
         scope.child,
     );
-    const access = new aws.iam.RolePolicy(
+    const access = new iam.RolePolicy(
         `${scope.name}-access`,
         {
             role: role.name,
@@ -131,7 +132,7 @@ export function createIdentity(scope: BackendScope, args: AwsIdentityArgs): AwsI
     );
     const attachments = cfg.managedPolicyArns.map(
         (policyArn) =>
-            new aws.iam.RolePolicyAttachment(
+            new iam.RolePolicyAttachment(
                 `${scope.name}-managed-${attachmentSlug(policyArn)}`,
                 { role: role.name, policyArn },
                 scope.child,
@@ -139,7 +140,7 @@ export function createIdentity(scope: BackendScope, args: AwsIdentityArgs): AwsI
     );
     const associations = (cfg.identity === "podIdentity" ? args.serviceAccounts : []).map(
         (sa) =>
-            new aws.eks.PodIdentityAssociation(
+            new eks.PodIdentityAssociation(
                 `${scope.name}-pod-identity-${componentSlug(sa.component)}`,
                 {
                     clusterName: clusterName(cfg) ?? "",

@@ -1,18 +1,24 @@
 // AWS backend: Secrets Manager for connections and variables, an S3 bucket for XCom, and one IAM role
 // bound (IRSA or EKS Pod Identity) to exactly the agent's ServiceAccounts, with least privilege.
-// Layout: schema.ts (config), secretsStore.ts, xcomStore.ts, identity.ts, policies.ts (pure IAM
-// documents); this file wires them in one component.
-import * as aws from "@pulumi/aws";
+// Layout: schema.ts (config), backend.ts (what the registry lists, SDK-free), secretsStore.ts,
+// xcomStore.ts, identity.ts, policies.ts (pure IAM documents); this file wires them in one component.
+// The SDK is imported per module (`@pulumi/aws/<module>`), never the whole `@pulumi/aws`.
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import type * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
+import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvVar } from "../../../config/primitives";
 import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
-import { type BackendScope, type CloudBackendArgs, cloudBackendArgs, cloudBackendScope } from "../shared";
-import type { AgentBackend, BackendContext, BackendContribution } from "../types";
+import { type BackendScope, type CloudBackendArgs, cloudBackendScope } from "../shared";
+import type { BackendContribution } from "../types";
 import { createIdentity } from "./identity";
-import { type AwsBackendConfig, awsBackendSchema, validateAwsBackend, validateAwsFleet } from "./schema";
+import type { AwsBackendConfig } from "./schema";
 import { createSecretsStore } from "./secretsStore";
 import { createXComStore } from "./xcomStore";
 
+export { awsBackend } from "./backend";
 export { awsBackendSchema, validateAwsBackend, type AwsBackendConfig } from "./schema";
 
 /** Args of {@link AwsBackend}. */
@@ -21,7 +27,7 @@ export type AwsBackendArgs = CloudBackendArgs<AwsBackendConfig>;
 /** The customer-managed key of the bucket and the seeded secrets: created, given, or none (AWS-managed). */
 function customerKey(scope: BackendScope, cfg: AwsBackendConfig, prefix: string): pulumi.Output<string> | undefined {
     if (cfg.encryption.kind === "createKey") {
-        return new aws.kms.Key(
+        return new kms.Key(
             `${scope.name}-key`,
             {
                 description: `Remote Execution Agent ${prefix}: XCom bucket and Airflow secrets`,
@@ -54,7 +60,7 @@ function taskLogsEnv(folder: pulumi.Output<string> | undefined): pulumi.Input<En
  * passed (`providers: [awsProvider]`); otherwise creates one pinned to `backend.region`.
  */
 export class AwsBackend extends pulumi.ComponentResource {
-    public readonly role: aws.iam.Role;
+    public readonly role: iam.Role;
     /** ARN of the agent's role (what IRSA annotations and Pod Identity associations name). */
     public readonly roleArn: pulumi.Output<string>;
     /** Name of the agent's role (attach further policies to it). */
@@ -69,12 +75,12 @@ export class AwsBackend extends pulumi.ComponentResource {
             name,
             environment: args.environment,
             pkg: "aws",
-            newProvider: (o) => new aws.Provider(`${name}-provider`, { region: cfg.region }, o),
+            newProvider: (o) => new AwsProvider(`${name}-provider`, { region: cfg.region }, o),
             tagSeparator: "/",
             resourceNamePrefix: args.resourceNamePrefix,
         });
-        const caller = aws.getCallerIdentityOutput({}, scope.invoke);
-        const partition = aws.getPartitionOutput({}, scope.invoke);
+        const caller = getCallerIdentityOutput({}, scope.invoke);
+        const partition = getPartitionOutput({}, scope.invoke);
 
         const kmsKeyArn = customerKey(scope, cfg, args.resourceNamePrefix);
         const secrets = createSecretsStore(scope, cfg, kmsKeyArn);
@@ -116,30 +122,3 @@ export class AwsBackend extends pulumi.ComponentResource {
         this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName, bucketName: this.bucketName });
     }
 }
-
-export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
-    kind: "aws",
-    schema: awsBackendSchema,
-    summary:
-        "AWS Secrets Manager (optionally seeded from secret config), a private encrypted S3 XCom bucket with lifecycle expiry, and one IAM role bound by IRSA or EKS Pod Identity to exactly the agent's ServiceAccounts.",
-    clusterIdentity: {
-        keys: ["eksClusterName", "eksClusterArn", "oidcProvider"],
-        example: { eksClusterName: "dr-cluster" },
-    },
-    envNames: (backend) => [
-        ...["AWS_DEFAULT_REGION", "AWS_REGION"].map((name) => ({ name, setBy: ["backend", "region"] })),
-        ...(backend.taskLogs.enabled
-            ? ["AIRFLOW__LOGGING__REMOTE_LOGGING", "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"].map((name) => ({
-                  name,
-                  setBy: ["backend", "taskLogs"],
-              }))
-            : []),
-    ],
-    serviceAccountAnnotationKeys: (backend) =>
-        backend.identity === "irsa" ? [{ name: "eks.amazonaws.com/role-arn", setBy: ["backend", "identity"] }] : [],
-    validate: (backend, view) => validateAwsBackend(backend, view.environment),
-    validateFleet: validateAwsFleet,
-    create(backend, ctx: BackendContext): BackendContribution {
-        return new AwsBackend(`${ctx.name}-aws`, cloudBackendArgs(backend, ctx), { parent: ctx.parent }).contribution;
-    },
-};

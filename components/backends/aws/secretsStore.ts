@@ -1,6 +1,6 @@
 // Secrets Manager as Airflow's secrets backend: the kwargs, and the connections and variables given as
 // secret config, seeded as `<prefix>/<key>` secrets whose values stay Pulumi secrets.
-import * as aws from "@pulumi/aws";
+import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as pulumi from "@pulumi/pulumi";
 import { type BackendScope, grantedSecretPrefixes, prefixKwargs, secretRecoveryDays, seedAll } from "../shared";
 import { type AwsBackendConfig, secretPrefixes } from "./schema";
@@ -29,7 +29,7 @@ export function createSecretsStore(
     const recoveryWindowInDays = secretRecoveryDays(sm.recoveryWindowInDays, scope.environment);
     const entries = seedAll(scope.name, prefixes, sm, secretName);
     const resources = entries.flatMap((entry) => {
-        const secret = new aws.secretsmanager.Secret(
+        const secret = new secretsmanager.Secret(
             entry.logicalName,
             {
                 name: entry.secretName,
@@ -43,7 +43,7 @@ export function createSecretsStore(
             },
             scope.child,
         );
-        const version = new aws.secretsmanager.SecretVersion(
+        const version = new secretsmanager.SecretVersion(
             entry.logicalName,
             { secretId: secret.id, secretString: pulumi.secret(entry.value) },
             scope.child,

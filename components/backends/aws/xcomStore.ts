@@ -1,6 +1,7 @@
 // The agent's S3 bucket: XCom objects (and task logs, when enabled) in a private, encrypted, TLS-only
 // bucket with lifecycle expiry of those prefixes, or an existing bucket that is only referenced.
-import * as aws from "@pulumi/aws";
+import * as s3 from "@pulumi/aws/s3";
+import type * as inputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackendScope } from "../shared";
 import { denyInsecureTransportPolicy } from "./policies";
@@ -20,7 +21,7 @@ export interface AwsXComStore {
 /** Default encryption of new objects: SSE-KMS with bucket keys under a customer key, else SSE-S3. */
 function encryptionRule(
     kmsKeyArn: pulumi.Output<string> | undefined,
-): aws.types.input.s3.BucketServerSideEncryptionConfigurationRule {
+): inputs.s3.BucketServerSideEncryptionConfigurationRule {
     return kmsKeyArn === undefined
         ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }
         : {
@@ -32,14 +33,14 @@ function encryptionRule(
 /** The created bucket's hardening: public access blocked, owner-enforced, encrypted, TLS-only, expiring. */
 function hardenBucket(
     scope: BackendScope,
-    bucket: aws.s3.Bucket,
+    bucket: s3.Bucket,
     cfg: AwsBackendConfig,
     partition: pulumi.Output<string>,
     kmsKeyArn: pulumi.Output<string> | undefined,
 ): pulumi.Resource[] {
     const name = `${scope.name}-xcom`;
     const opts = { ...scope.retained, parent: bucket };
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+    const publicAccess = new s3.BucketPublicAccessBlock(
         name,
         {
             bucket: bucket.id,
@@ -50,17 +51,17 @@ function hardenBucket(
         },
         opts,
     );
-    const ownership = new aws.s3.BucketOwnershipControls(
+    const ownership = new s3.BucketOwnershipControls(
         name,
         { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
         opts,
     );
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+    const encryption = new s3.BucketServerSideEncryptionConfiguration(
         name,
         { bucket: bucket.id, rules: [encryptionRule(kmsKeyArn)] },
         opts,
     );
-    const lifecycle = new aws.s3.BucketLifecycleConfiguration(
+    const lifecycle = new s3.BucketLifecycleConfiguration(
         name,
         {
             bucket: bucket.id,
@@ -86,7 +87,7 @@ function hardenBucket(
         },
         opts,
     );
-    const policy = new aws.s3.BucketPolicy(
+    const policy = new s3.BucketPolicy(
         name,
         {
             bucket: bucket.id,
@@ -98,13 +99,7 @@ function hardenBucket(
         { ...opts, dependsOn: [publicAccess] },
     );
     const versioning = cfg.xcom.versioning
-        ? [
-              new aws.s3.BucketVersioning(
-                  name,
-                  { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-                  opts,
-              ),
-          ]
+        ? [new s3.BucketVersioning(name, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts)]
         : [];
     return [publicAccess, ownership, encryption, lifecycle, policy, ...versioning];
 }
@@ -126,7 +121,7 @@ export function createXComStore(
     if (cfg.xcom.existingBucket) {
         return { ...paths(pulumi.output(cfg.xcom.bucketName ?? "")), resources: [] };
     }
-    const bucket = new aws.s3.Bucket(
+    const bucket = new s3.Bucket(
         `${scope.name}-xcom`,
         {
             ...(cfg.xcom.bucketName === undefined ? {} : { bucket: cfg.xcom.bucketName }),

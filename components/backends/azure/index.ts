@@ -1,7 +1,7 @@
 // Azure backend: Key Vault for connections and variables, Blob Storage for XCom, and one user-assigned
 // managed identity bound by Microsoft Entra Workload ID to exactly the agent's ServiceAccounts.
-// Layout: schema.ts (config), secretsStore.ts, xcomStore.ts, identity.ts, roles.ts (pure role data);
-// this file wires them in one component. Each azure-native module is imported on its own, so a stack
+// Layout: schema.ts (config), backend.ts (what the registry lists, SDK-free), secretsStore.ts,
+// xcomStore.ts, identity.ts, roles.ts (pure role data); this file wires them in one component. Each azure-native module is imported on its own, so a stack
 // loads only what it uses (`@pulumi/azure-native` as a whole is ~136 MB).
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerservice from "@pulumi/azure-native/containerservice";
@@ -10,20 +10,15 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { AZURE_KEY_VAULT_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import { cloudBackendScope, installationKey, type BackendScope } from "../shared";
-import type { AgentBackend, AgentServiceAccountRef, BackendContext, BackendContribution } from "../types";
+import type { AgentServiceAccountRef, BackendContribution } from "../types";
+import { WORKLOAD_IDENTITY } from "./backend";
 import { createIdentity } from "./identity";
-import { type AzureBackendConfig, azureBackendSchema, connectionEnvName, validateAzureBackend } from "./schema";
+import type { AzureBackendConfig } from "./schema";
 import { createSecretsStore, keyVaultKwargs } from "./secretsStore";
 import { createXComStore, xcomConnectionEnv } from "./xcomStore";
 
+export { azureBackend, WORKLOAD_IDENTITY } from "./backend";
 export { azureBackendSchema, validateAzureBackend, type AzureBackendConfig } from "./schema";
-
-/** ServiceAccount annotations and the pod label of Microsoft Entra Workload ID. */
-export const WORKLOAD_IDENTITY = {
-    clientIdAnnotation: "azure.workload.identity/client-id",
-    tenantIdAnnotation: "azure.workload.identity/tenant-id",
-    useLabel: "azure.workload.identity/use",
-} as const;
 
 /** Args of {@link AzureBackend}. */
 export interface AzureBackendArgs {
@@ -114,7 +109,7 @@ export class AzureBackend extends pulumi.ComponentResource {
         const group = cfg.resourceGroup.create
             ? new resources.ResourceGroup(
                   `${name}-group`,
-                  { resourceGroupName: cfg.resourceGroup.name, location: cfg.location, tags: scope.retainedTags },
+                  { resourceGroupName: cfg.resourceGroup.name, location: cfg.location, tags: scope.tags },
                   scope.retained,
               )
             : undefined;
@@ -180,36 +175,3 @@ export class AzureBackend extends pulumi.ComponentResource {
         });
     }
 }
-
-export const azureBackend: AgentBackend<typeof azureBackendSchema> = {
-    kind: "azure",
-    schema: azureBackendSchema,
-    summary:
-        "Azure Key Vault (RBAC, optionally seeded from secret config), a private identity-only Blob Storage XCom container with lifecycle expiry, and one managed identity federated by Microsoft Entra Workload ID to exactly the agent's ServiceAccounts.",
-    clusterIdentity: {
-        keys: ["aks", "oidcIssuerUrl"],
-        example: { aks: { name: "aks-dr", resourceGroupName: "rg-aks-dr" } },
-    },
-    envNames: (backend) => [
-        { name: connectionEnvName(backend.storage.connectionId), setBy: ["backend", "storage", "connectionId"] },
-    ],
-    serviceAccountAnnotationKeys: () =>
-        [WORKLOAD_IDENTITY.clientIdAnnotation, WORKLOAD_IDENTITY.tenantIdAnnotation].map((name) => ({
-            name,
-            setBy: ["backend"],
-        })),
-    validate: (backend, view) => validateAzureBackend(backend, view),
-    create(backend, ctx: BackendContext): BackendContribution {
-        return new AzureBackend(
-            `${ctx.name}-azure`,
-            {
-                config: backend,
-                namespace: ctx.namespaceName,
-                serviceAccounts: ctx.serviceAccounts,
-                resourceNamePrefix: ctx.resourceNamePrefix,
-                environment: ctx.environment,
-            },
-            { parent: ctx.parent },
-        ).contribution;
-    },
-};

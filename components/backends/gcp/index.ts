@@ -1,9 +1,9 @@
 // GCP backend: Secret Manager for connections and variables, a GCS bucket for XCom, and Workload
 // Identity Federation for GKE binding exactly the agent's ServiceAccounts, with least privilege.
-// Layout: schema.ts (config), secretsStore.ts, xcomStore.ts, identity.ts, policies.ts (pure IAM
-// members, roles and conditions); this file wires them in one component. The SDK is imported per
-// module (`@pulumi/gcp/<module>`): a stack without this backend loads 14 small index files (~6 ms), never
-// the resource classes or the whole `@pulumi/gcp` (~160 ms).
+// Layout: schema.ts (config), backend.ts (what the registry lists, SDK-free), secretsStore.ts,
+// xcomStore.ts, identity.ts, policies.ts (pure IAM members, roles and conditions); this file wires them
+// in one component. The SDK is imported per module (`@pulumi/gcp/<module>`), never the whole
+// `@pulumi/gcp`, and only when a stack uses this backend (backend.ts loads this file on first use).
 import * as pulumi from "@pulumi/pulumi";
 import * as container from "@pulumi/gcp/container";
 import * as kms from "@pulumi/gcp/kms";
@@ -12,14 +12,15 @@ import * as projects from "@pulumi/gcp/projects";
 import * as storage from "@pulumi/gcp/storage";
 import { Provider as GcpProvider } from "@pulumi/gcp/provider";
 import { CLOUD_SECRET_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
-import { type BackendScope, type CloudBackendArgs, cloudBackendArgs, cloudBackendScope, stableHex } from "../shared";
-import type { AgentBackend, BackendContext, BackendContribution } from "../types";
+import { type BackendScope, type CloudBackendArgs, cloudBackendScope, stableHex } from "../shared";
+import type { BackendContribution } from "../types";
 import { createIdentity } from "./identity";
 import { KMS_ENCRYPTER_DECRYPTER_ROLE, serviceAccountMember, type IamGrant } from "./policies";
-import { type GcpBackendConfig, gcpBackendSchema, poolProject, validateGcpBackend } from "./schema";
+import { type GcpBackendConfig, poolProject } from "./schema";
 import { createSecretsStore } from "./secretsStore";
 import { createXComStore } from "./xcomStore";
 
+export { gcpBackend } from "./backend";
 export { gcpBackendSchema, validateGcpBackend, type GcpBackendConfig } from "./schema";
 
 /** Args of {@link GcpBackend}. */
@@ -181,19 +182,3 @@ export class GcpBackend extends pulumi.ComponentResource {
         this.registerOutputs({ bucketName: this.bucketName, ...outputs });
     }
 }
-
-export const gcpBackend: AgentBackend<typeof gcpBackendSchema> = {
-    kind: "gcp",
-    schema: gcpBackendSchema,
-    summary:
-        "GCP Secret Manager (optionally seeded from secret config), a GCS XCom bucket (uniform access, public access prevention, lifecycle on the prefix, optional CMEK) and Workload Identity Federation for GKE binding exactly the agent's ServiceAccounts, with grants conditioned to the secret and XCom prefixes.",
-    envNames: () => [],
-    serviceAccountAnnotationKeys: (backend) =>
-        backend.identity === "serviceAccount"
-            ? [{ name: "iam.gke.io/gcp-service-account", setBy: ["backend", "identity"] }]
-            : [],
-    validate: (backend, view) => validateGcpBackend(backend, view),
-    create(backend, ctx: BackendContext): BackendContribution {
-        return new GcpBackend(`${ctx.name}-gcp`, cloudBackendArgs(backend, ctx), { parent: ctx.parent }).contribution;
-    },
-};

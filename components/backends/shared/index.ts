@@ -7,3 +7,4 @@ export * from "./scope";
 export * from "./secrets";
 export * from "./stores";
 export * from "./xcom";
+export * from "./deferred";

@@ -12,8 +12,9 @@ import type { AgentServiceAccountRef } from "../types";
 import { agentPolicy, agentRole, authMountConfig } from "./policies";
 import type { VaultBackendConfig } from "./schema";
 
-/** Volume of the projected token, and where it is mounted (`kubernetes_jwt_path` = `<dir>/token`). */
-export const TOKEN_VOLUME = "vault-token";
+import { TOKEN_VOLUME } from "./backend";
+
+/** Where the projected token volume is mounted (`kubernetes_jwt_path` = `<dir>/token`). */
 export const TOKEN_DIR = "/var/run/secrets/vault";
 export const TOKEN_FILE = "token";
 

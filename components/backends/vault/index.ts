@@ -1,7 +1,7 @@
 // Vault backend: a KV v2 engine for connections and variables (optionally seeded), and Kubernetes auth
 // with a role bound to exactly the agent's ServiceAccounts, granting read on exactly the backend's paths.
-// Layout: schema.ts (config), secretsStore.ts, identity.ts, policies.ts (pure Vault documents); this file
-// wires them in one component.
+// Layout: schema.ts (config), backend.ts (what the registry lists, SDK-free), secretsStore.ts,
+// identity.ts, policies.ts (pure Vault documents); this file wires them in one component.
 //
 // XCom: Vault has no object store. The backend takes the store the way `external` does (`xcomPath`,
 // `xcomBackend`, and the ServiceAccount annotations that give the pods access to it) instead of
@@ -11,16 +11,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/vault/provider";
 import type { K8sObject } from "../../../config/primitives";
 import { VAULT_BACKEND } from "../airflow";
-import { cloudBackendArgs, type CloudBackendArgs, ownedAnnotationKeys, cloudBackendScope } from "../shared";
-import type { AgentBackend, BackendContext, BackendContribution } from "../types";
-import { createIdentity, TOKEN_VOLUME } from "./identity";
-import { type VaultBackendConfig, vaultBackendSchema, vaultNames, validateVaultBackend } from "./schema";
+import { type CloudBackendArgs, cloudBackendScope } from "../shared";
+import type { BackendContribution } from "../types";
+import { CA_VOLUME } from "./backend";
+import { createIdentity } from "./identity";
+import { type VaultBackendConfig, vaultNames } from "./schema";
 import { createSecretsStore } from "./secretsStore";
 
+export { CA_VOLUME, TOKEN_VOLUME, vaultBackend } from "./backend";
 export { vaultBackendSchema, validateVaultBackend, type VaultBackendConfig } from "./schema";
-
-/** Volume of the CA bundle (with `tls`). */
-export const CA_VOLUME = "vault-ca";
 
 /** Args of {@link VaultBackend}. */
 export type VaultBackendArgs = CloudBackendArgs<VaultBackendConfig>;
@@ -119,22 +118,3 @@ export class VaultBackend extends pulumi.ComponentResource {
         this.registerOutputs({ roleName: this.roleName, policyName: this.policyName });
     }
 }
-
-export const vaultBackend: AgentBackend<typeof vaultBackendSchema> = {
-    kind: "vault",
-    schema: vaultBackendSchema,
-    volumeNames: [TOKEN_VOLUME, CA_VOLUME],
-    summary:
-        "HashiCorp Vault / OpenBao KV v2 (optionally seeded from secret config) with Kubernetes auth: a role bound to exactly the agent's ServiceAccounts and token audience, read on exactly its paths; XCom in a store you name.",
-    clusterIdentity: {
-        keys: ["auth"],
-        example: { auth: { mount: "kubernetes-dr", createMount: { kubernetesHost: "https://dr.example.com:6443" } } },
-    },
-    envNames: () => [],
-    serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
-    validate: (backend, view) => validateVaultBackend(backend, view.environment),
-    create(backend, ctx: BackendContext): BackendContribution {
-        return new VaultBackend(`${ctx.name}-vault`, cloudBackendArgs(backend, ctx), { parent: ctx.parent })
-            .contribution;
-    },
-};

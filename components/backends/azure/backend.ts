@@ -1,0 +1,49 @@
+// The Azure backend as the registry sees it: schema, owned names and checks, without
+// `@pulumi/azure-native`. `create` loads the component (./index.ts, which imports the SDK modules) on
+// first use, so a stack with another backend never loads the Azure SDK.
+import { deferredCreate } from "../shared";
+import type { AgentBackend } from "../types";
+import { azureBackendSchema, connectionEnvName, validateAzureBackend } from "./schema";
+
+/** ServiceAccount annotations and the pod label of Microsoft Entra Workload ID. */
+export const WORKLOAD_IDENTITY = {
+    clientIdAnnotation: "azure.workload.identity/client-id",
+    tenantIdAnnotation: "azure.workload.identity/tenant-id",
+    useLabel: "azure.workload.identity/use",
+} as const;
+
+export const azureBackend: AgentBackend<typeof azureBackendSchema> = {
+    kind: "azure",
+    schema: azureBackendSchema,
+    summary:
+        "Azure Key Vault (RBAC, optionally seeded from secret config), a private identity-only Blob Storage XCom container with lifecycle expiry, and one managed identity federated by Microsoft Entra Workload ID to exactly the agent's ServiceAccounts.",
+    clusterIdentity: {
+        keys: ["aks", "oidcIssuerUrl"],
+        example: { aks: { name: "aks-dr", resourceGroupName: "rg-aks-dr" } },
+    },
+    envNames: (backend) => [
+        { name: connectionEnvName(backend.storage.connectionId), setBy: ["backend", "storage", "connectionId"] },
+    ],
+    serviceAccountAnnotationKeys: () =>
+        [WORKLOAD_IDENTITY.clientIdAnnotation, WORKLOAD_IDENTITY.tenantIdAnnotation].map((name) => ({
+            name,
+            setBy: ["backend"],
+        })),
+    validate: (backend, view) => validateAzureBackend(backend, view),
+    create: deferredCreate(
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
+        () => require("./index") as typeof import("./index"),
+        (m, backend, ctx) =>
+            new m.AzureBackend(
+                `${ctx.name}-azure`,
+                {
+                    config: backend,
+                    namespace: ctx.namespaceName,
+                    serviceAccounts: ctx.serviceAccounts,
+                    resourceNamePrefix: ctx.resourceNamePrefix,
+                    environment: ctx.environment,
+                },
+                { parent: ctx.parent },
+            ).contribution,
+    ),
+};

@@ -1,0 +1,14 @@
+// A cloud backend's `create` that loads the backend's component module (and with it the cloud SDK) on
+// first use, so the registry and a stack with another backend never load that SDK.
+import type { BackendContext, BackendContribution } from "../types";
+
+/**
+ * `create` for an AgentBackend: `load` requires the component module (`() => require("./index")`),
+ * `create` builds the component from it.
+ */
+export function deferredCreate<M, C>(
+    load: () => M,
+    create: (module: M, backend: C, ctx: BackendContext) => BackendContribution,
+): (backend: C, ctx: BackendContext) => BackendContribution {
+    return (backend, ctx) => create(load(), backend, ctx);
+}

@@ -1,0 +1,33 @@
+// The Vault backend as the registry sees it: schema, owned names, volumes and checks, without
+// `@pulumi/vault`. `create` loads the component (./index.ts, which imports the SDK modules) on first
+// use, so a stack with another backend never loads the Vault SDK.
+import { cloudBackendArgs, deferredCreate, ownedAnnotationKeys } from "../shared";
+import type { AgentBackend } from "../types";
+import { validateVaultBackend, vaultBackendSchema } from "./schema";
+
+/** Volume of the projected ServiceAccount token the agent logs in with. */
+export const TOKEN_VOLUME = "vault-token";
+/** Volume of the CA bundle (with `tls`). */
+export const CA_VOLUME = "vault-ca";
+
+export const vaultBackend: AgentBackend<typeof vaultBackendSchema> = {
+    kind: "vault",
+    schema: vaultBackendSchema,
+    volumeNames: [TOKEN_VOLUME, CA_VOLUME],
+    summary:
+        "HashiCorp Vault / OpenBao KV v2 (optionally seeded from secret config) with Kubernetes auth: a role bound to exactly the agent's ServiceAccounts and token audience, read on exactly its paths; XCom in a store you name.",
+    clusterIdentity: {
+        keys: ["auth"],
+        example: { auth: { mount: "kubernetes-dr", createMount: { kubernetesHost: "https://dr.example.com:6443" } } },
+    },
+    envNames: () => [],
+    serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
+    validate: (backend, view) => validateVaultBackend(backend, view.environment),
+    create: deferredCreate(
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
+        () => require("./index") as typeof import("./index"),
+        (m, backend, ctx) =>
+            new m.VaultBackend(`${ctx.name}-vault`, cloudBackendArgs(backend, ctx), { parent: ctx.parent })
+                .contribution,
+    ),
+};
