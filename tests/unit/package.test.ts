@@ -167,6 +167,14 @@ describe("npm package (npm pack --dry-run)", function () {
             for (const peer of ["@pulumi/pulumi", "@pulumi/kubernetes"]) {
                 assert.equal(d[peer], pkg.devDependencies[peer], `${name}: ${peer}`);
             }
+            // backends load lazily: a consumer of the local backend installs no cloud SDK at all
+            assert.deepEqual(
+                Object.keys(d).filter((k) =>
+                    ["@pulumi/aws", "@pulumi/azure-native", "@pulumi/gcp", "@pulumi/vault"].includes(k),
+                ),
+                [],
+                name,
+            );
         }
         // the e2e suite runs the Python consumer on the YAML consumer's node_modules
         assert.deepEqual(deps("consumer-python"), deps("consumer-yaml"));

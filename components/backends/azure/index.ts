@@ -109,7 +109,7 @@ export class AzureBackend extends pulumi.ComponentResource {
         const group = cfg.resourceGroup.create
             ? new resources.ResourceGroup(
                   `${name}-group`,
-                  { resourceGroupName: cfg.resourceGroup.name, location: cfg.location, tags: scope.tags },
+                  { resourceGroupName: cfg.resourceGroup.name, location: cfg.location, tags: scope.retainedTags },
                   scope.retained,
               )
             : undefined;
