@@ -53,7 +53,7 @@ export interface ReleaseOptionsArgs {
 }
 
 /**
- * Args of {@link RemoteAgent}: the stack config reference of this project (README), with the common
+ * Args of {@link RemoteAgent}: the stack config reference of this project (docs/config-reference.md), with the common
  * keys typed. Values must be known when the component is constructed (literals or config); secret
  * inputs may be secret Outputs. Validated by the same schema as stack config.
  */

@@ -21,7 +21,7 @@ function withPodAnnotation(cfg: AgentConfig, key: string, value: string | undefi
 }
 
 /**
- * Args of {@link RemoteExecutionAgent}: exactly the stack config this program reads (see the README's
+ * Args of {@link RemoteExecutionAgent}: exactly the stack config this program reads (see docs/config-reference.md and the README's
  * config reference), so a stack file and a component call are interchangeable. Secret fields accept
  * strings or Outputs and are always treated as Pulumi secrets.
  */

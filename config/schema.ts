@@ -1,5 +1,5 @@
 // The one schema for the stack config: the source of the TypeScript types, of validation (with the
-// messages users see) and of the README's config reference. Key names mirror the chart's values.
+// messages users see) and of the config reference (docs/config-reference.md). Key names mirror the chart's values.
 import { z } from "zod";
 import { backendFor, backendSchema } from "../components/backends/registry";
 import type { BackendIssue } from "../components/backends/types";

@@ -1,17 +1,23 @@
-// The README's config reference and Pulumi.yaml's typed config are generated from the schema.
+// The config reference (docs/config-reference.md) and Pulumi.yaml's typed config are generated from the schema.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { CONFIG_KEYS } from "../../config/schema";
-import { renderExtraValuesDoc, renderPulumiYaml, renderReadme } from "../../scripts/gen-config-docs";
+import { renderConfigReference, renderExtraValuesDoc, renderPulumiYaml } from "../../scripts/gen-config-docs";
 
 const ROOT = path.join(__dirname, "..", "..");
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
 
 describe("generated docs", () => {
-    it("README config reference is up to date (run npm run docs)", async () => {
-        assert.equal(read("README.md"), await renderReadme(read("README.md")));
+    it("docs/config-reference.md is up to date (run npm run docs)", async () => {
+        assert.equal(read("docs/config-reference.md"), await renderConfigReference(read("docs/config-reference.md")));
+    });
+
+    it("the README links the config reference instead of carrying it", () => {
+        const readme = read("README.md");
+        assert.match(readme, /\[docs\/config-reference\.md\]\(docs\/config-reference\.md\)/);
+        assert.doesNotMatch(readme, /config-reference:start/);
     });
 
     it("Pulumi.yaml config block is up to date (run npm run docs)", async () => {
@@ -41,8 +47,8 @@ describe("generated docs", () => {
         }
     });
 
-    it("documents every top-level key in the README", () => {
-        const readme = read("README.md");
+    it("documents every top-level key in the config reference", () => {
+        const readme = read("docs/config-reference.md");
         for (const k of CONFIG_KEYS) {
             assert.match(readme, new RegExp(`^\\| \`${k}\` +\\|`, "m"), k);
         }
