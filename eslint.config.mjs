@@ -24,7 +24,13 @@ export default tseslint.config(
         languageOptions: {
             parserOptions: {
                 projectService: {
-                    allowDefaultProject: ["*.mjs", "scripts/*.mjs", "tests/reporter.cjs", "scripts/lib/*.cjs"],
+                    allowDefaultProject: [
+                        "*.mjs",
+                        ".mocharc.cjs",
+                        "scripts/*.mjs",
+                        "tests/reporter.cjs",
+                        "scripts/lib/*.cjs",
+                    ],
                 },
                 tsconfigRootDir: import.meta.dirname,
             },

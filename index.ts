@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AgentFleet, RemoteExecutionAgent } from "./components";
 import { loadStackConfig } from "./config/load";
 import type { AgentConfig } from "./config/schema";
+import { cacheStackTraces } from "./program/stackTraces";
 
 /** With a `clusters` block: one agent per cluster (docs/fleet.md), outputs by cluster name. */
 function fleet(config: AgentConfig) {
@@ -16,6 +17,8 @@ Then open the Astro UI (Remote Agents tab) and wait for the agents of the active
 
 /** The program: Pulumi calls the exported function and uses its result as the stack outputs. */
 function main() {
+    // Before any resource: the SDK formats a source-mapped stack trace for each (program/stackTraces.ts).
+    cacheStackTraces();
     const config = loadStackConfig();
     if (config.clusters !== undefined) {
         return fleet(config);

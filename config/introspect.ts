@@ -47,8 +47,31 @@ export interface SchemaInfo {
     outer: Schema;
 }
 
+/**
+ * `compute` remembered by schema: schemas are immutable, and every validation asks {@link inspect} and
+ * {@link jsonKinds} again for each key (the raw-value parser, every error message).
+ */
+function bySchema<T>(compute: (schema: Schema) => T): (schema: Schema) => T {
+    const found = new WeakMap<Schema, T>();
+    return (schema) => {
+        let value = found.get(schema);
+        if (value === undefined) {
+            value = compute(schema);
+            found.set(schema, value);
+        }
+        return value;
+    };
+}
+
+const inspected = bySchema((schema): Readonly<SchemaInfo> => peel(schema));
+const kindsOf = bySchema((schema): ReadonlySet<JsonKind> => kindsAccepted(schema));
+
 /** Peels wrappers (optional, default, pipe input…) off a schema. */
-export function inspect(schema: Schema): SchemaInfo {
+export function inspect(schema: Schema): Readonly<SchemaInfo> {
+    return inspected(schema);
+}
+
+function peel(schema: Schema): SchemaInfo {
     const levels: Schema[] = [];
     let current = schema;
     let defaultValue: unknown;
@@ -188,7 +211,11 @@ export function jsonKind(value: unknown): JsonKind | undefined {
 }
 
 /** The JSON kinds a schema accepts (custom checks such as secret Outputs accept none from config). */
-export function jsonKinds(schema: Schema): Set<JsonKind> {
+export function jsonKinds(schema: Schema): ReadonlySet<JsonKind> {
+    return kindsOf(schema);
+}
+
+function kindsAccepted(schema: Schema): Set<JsonKind> {
     const info = inspect(schema);
     const d = def(info.core);
     const kinds = new Set<JsonKind>(info.nullable ? ["null"] : []);

@@ -88,6 +88,8 @@ const CHARACTER_NAMES: Record<number, string> = {
 };
 const WHITESPACE = /\s/u;
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/** Either of the two: a string without any is safe, checked in one pass (most are). */
+const WHITESPACE_OR_INVISIBLE = /[\s\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 function characterName(ch: string): string {
     const code = ch.codePointAt(0) ?? 0;
@@ -101,6 +103,9 @@ function characterName(ch: string): string {
  * control character (typically pasted from a web page). Positions count characters from 1.
  */
 export function unsafeCharacter(value: string, allowInnerSpaces = false): string | undefined {
+    if (!WHITESPACE_OR_INVISIBLE.test(value)) {
+        return undefined;
+    }
     // Code points, not UTF-16 units, so positions count what a user sees (emoji included).
     const chars = Array.from(value);
     if (chars.length > 0 && chars.every((ch) => WHITESPACE.test(ch) || INVISIBLE.test(ch))) {

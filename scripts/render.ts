@@ -7,20 +7,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import agentProgram from "../index";
-import { isSecretWrapper, runUnderMocks, type RecordedResource } from "./lib/mockRun";
+import type { RecordedResource } from "./lib/mockRun";
 import { readStackFile, StackFileError } from "./lib/stackFile";
 
 const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
-function containsSecret(v: unknown): boolean {
-    if (isSecretWrapper(v)) {
+function containsSecret(v: unknown, isSecret: (v: unknown) => boolean): boolean {
+    if (isSecret(v)) {
         return true;
     }
     if (Array.isArray(v)) {
-        return v.some(containsSecret);
+        return v.some((x) => containsSecret(x, isSecret));
     }
-    return v !== null && typeof v === "object" && Object.values(v).some(containsSecret);
+    return v !== null && typeof v === "object" && Object.values(v).some((x) => containsSecret(x, isSecret));
 }
 
 /** The plan as aligned `type name parent` rows. */
@@ -58,6 +57,11 @@ async function main(): Promise<number> {
         }
         throw err;
     }
+    // The program and the Pulumi SDK load only now: a usage or stack-file error answers at once.
+    /* eslint-disable @typescript-eslint/no-require-imports -- deferred on purpose, see above */
+    const { isSecretWrapper, runUnderMocks } = require("./lib/mockRun") as typeof import("./lib/mockRun");
+    const agentProgram = require("../index") as typeof import("../index");
+    /* eslint-enable @typescript-eslint/no-require-imports */
     let result;
     try {
         result = await runUnderMocks({ ...stackFile, program: agentProgram });
@@ -88,7 +92,7 @@ async function main(): Promise<number> {
         process.stderr.write("the program registered no Helm release\n");
         return 1;
     }
-    if (containsSecret(release.inputs.values)) {
+    if (containsSecret(release.inputs.values, isSecretWrapper)) {
         process.stderr.write("refusing to print: the release values contain a secret\n");
         return 1;
     }

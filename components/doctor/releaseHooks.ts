@@ -144,14 +144,25 @@ export function releaseWaitHooks(
         }
         const began = Date.now();
         let busy = false;
-        timer = setInterval(() => {
+        const own = setInterval(() => {
             if (busy) {
                 return;
             }
             busy = true;
+            // Once the release is done (or waits again), a look already under way reads nothing more
+            // and logs nothing: `stop` does not wait for it.
+            const current = () => timer === own;
+            const client = clientOf();
+            const guarded: KubeReader = {
+                get: (apiPath, opts) =>
+                    current() ? client.get(apiPath, opts) : Promise.reject(new Error("the release is done")),
+            };
             void (async () => {
                 try {
-                    const report = await diagnose(target, { client: clientOf() });
+                    const report = await diagnose(target, { client: guarded });
+                    if (!current()) {
+                        return;
+                    }
                     await pulumi.log.info(progressLine(report, (Date.now() - began) / 1000), resource());
                 } catch {
                     // The cluster or the engine cannot be reached right now: no progress line this time.
@@ -160,8 +171,9 @@ export function releaseWaitHooks(
                 }
             })();
         }, every);
+        timer = own;
         // Never keep the program alive for the poller.
-        timer.unref();
+        own.unref();
     };
     const explain = new pulumi.ErrorHook(`${name}-explain`, async (args) => {
         stop();

@@ -157,6 +157,7 @@ export function scratchProject(): { dir: string; stateDir: string } {
     fs.mkdirSync(dir);
     for (const entry of [
         "index.ts",
+        "program",
         "components",
         "config",
         "node_modules",

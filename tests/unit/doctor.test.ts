@@ -514,6 +514,44 @@ describe("doctor: the release wait hooks", () => {
         assert.equal(count(), after, "stopped");
     });
 
+    it("a look under way when the release is done reads nothing more and logs nothing", async () => {
+        const requested: string[] = [];
+        const logged: string[] = [];
+        const slow: KubeReader = {
+            get<T>(p: string): Promise<T | undefined> {
+                requested.push(p);
+                return new Promise((resolve) =>
+                    setTimeout(() => {
+                        resolve(undefined);
+                    }, 30),
+                );
+            },
+        };
+        const hooks = releaseWaitHooks("r", () => undefined, { progressSeconds: 0.01, client: () => slow });
+        const [start] = hooks.beforeCreate;
+        const [done] = hooks.afterCreate;
+        assert.ok(start instanceof ResourceHook && done instanceof ResourceHook);
+        const info = pulumi.log.info;
+        pulumi.log.info = (msg: string) => {
+            logged.push(msg);
+            return Promise.resolve();
+        };
+        try {
+            const args = { urn: "u", id: "", name: "n", type: "t", newInputs: inputs };
+            await start.callback(args);
+            while (requested.length === 0) {
+                await new Promise((r) => setTimeout(r, 2));
+            }
+            await done.callback(args); // the first request of the first look is still waiting
+            const after = requested.length;
+            await new Promise((r) => setTimeout(r, 150));
+            assert.equal(requested.length, after, `read after the release was done: ${requested.join(", ")}`);
+            assert.deepEqual(logged, []);
+        } finally {
+            pulumi.log.info = info;
+        }
+    });
+
     it("a release through a provider the program cannot read back polls nothing and says to run the doctor", async () => {
         const hooks = releaseWaitHooks("r", () => undefined, { client: null, progressSeconds: 0.02 });
         const [start] = hooks.beforeCreate;

@@ -25,7 +25,12 @@ interface StackLine {
 async function evaluateInFreshProcess(stacks: string[]): Promise<StackLine[]> {
     const { stdout } = await promisify(execFile)(
         process.execPath,
-        ["--require", "tsx/cjs", path.join(ROOT, "scripts", "lib", "evaluateStacks.ts"), ...stacks],
+        [
+            "--require",
+            path.join(ROOT, "scripts", "lib", "register.cjs"),
+            path.join(ROOT, "scripts", "lib", "evaluateStacks.ts"),
+            ...stacks,
+        ],
         { cwd: ROOT, encoding: "utf8", env: { ...process.env, PULUMI_CONFIG: undefined } },
     );
     return stdout

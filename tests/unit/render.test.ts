@@ -25,7 +25,12 @@ function render(...args: string[]): Promise<Rendered> {
         run = new Promise((resolve) => {
             execFile(
                 process.execPath,
-                ["--require", "tsx/cjs", path.join(ROOT, "scripts", "render.ts"), ...args],
+                [
+                    "--require",
+                    path.join(ROOT, "scripts", "lib", "register.cjs"),
+                    path.join(ROOT, "scripts", "render.ts"),
+                    ...args,
+                ],
                 {
                     cwd: ROOT,
                     encoding: "utf8",

@@ -150,7 +150,7 @@ describe("stack files", () => {
             process.execPath,
             [
                 "--require",
-                "tsx/cjs",
+                path.join(ROOT, "scripts", "lib", "register.cjs"),
                 path.join(ROOT, "scripts", "render.ts"),
                 "--stack",
                 "render-bad",
