@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AgentFleet, RemoteExecutionAgent } from "./components";
 import { loadStackConfig } from "./config/load";
 import type { AgentConfig } from "./config/schema";
+import { startDefaultKubernetesProvider } from "./program/providerWarmup";
 import { cacheStackTraces } from "./program/stackTraces";
 
 /** With a `clusters` block: one agent per cluster (docs/fleet.md), outputs by cluster name. */
@@ -16,13 +17,15 @@ Then open the Astro UI (Remote Agents tab) and wait for the agents of the active
 }
 
 /** The program: Pulumi calls the exported function and uses its result as the stack outputs. */
-function main() {
+async function main() {
     // Before any resource: the SDK formats a source-mapped stack trace for each (program/stackTraces.ts).
     cacheStackTraces();
     const config = loadStackConfig();
     if (config.clusters !== undefined) {
         return fleet(config);
     }
+    // The config is valid: start the provider the resources use while they are built.
+    await startDefaultKubernetesProvider();
     const agent = new RemoteExecutionAgent("astro-agent", config);
     return {
         namespace: agent.namespace,

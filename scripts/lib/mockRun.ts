@@ -66,6 +66,8 @@ export interface MockRunOptions {
     program: () => unknown;
     /** Receives each registration as it happens (useful when the program fails part-way). */
     sink?: RecordedResource[];
+    /** Receives each invoke as it happens (the result's `invokes`). */
+    invokeSink?: MockRunResult["invokes"];
 }
 
 /** What a mock run produced. */
@@ -77,6 +79,8 @@ export interface MockRunResult {
     storedOutputs: Record<string, unknown>;
     /** Names of the resource hooks the program registered with the engine. */
     hooks: string[];
+    /** The invokes the program made, in order, with how many resources were registered before each. */
+    invokes: { token: string; inputs: Record<string, unknown>; afterResources: number }[];
 }
 
 /** Account id the mock runtime answers with (renders show it in ARNs: it is a placeholder). */
@@ -244,6 +248,9 @@ function computedState(
 /** Invoke answers for the lookups the program makes (placeholders: nothing is looked up for real). */
 export function mockInvoke(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
     switch (token) {
+        case "kubernetes:yaml:decode":
+            // The program's provider warm-up decodes an empty document: no objects.
+            return { result: [] };
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 accountId: MOCK_ACCOUNT_ID,
@@ -344,6 +351,7 @@ export function mockInvoke(token: string, inputs: Record<string, unknown>): Reco
 export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult> {
     const resources: RecordedResource[] = opts.sink ?? [];
     const hooks: string[] = [];
+    const invokes: MockRunResult["invokes"] = opts.invokeSink ?? [];
     const parents = new Map<
         string,
         {
@@ -378,6 +386,11 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                 return { id: typeof computed.id === "string" ? computed.id : id, state: computed };
             },
             call(args) {
+                invokes.push({
+                    token: args.token,
+                    inputs: args.inputs as Record<string, unknown>,
+                    afterResources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length,
+                });
                 return mockInvoke(args.token, args.inputs as Record<string, unknown>);
             },
         },
@@ -454,7 +467,13 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
     };
     const stackEntry = [...monitor.resources.values()].find((e) => e.urn.includes("::pulumi:pulumi:Stack::"));
     const storedOutputs = stackEntry?.state ?? {};
-    return { resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs, storedOutputs, hooks };
+    return {
+        resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
+        outputs,
+        storedOutputs,
+        hooks,
+        invokes,
+    };
 }
 
 /**

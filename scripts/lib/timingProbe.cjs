@@ -4,7 +4,7 @@
 // that loaded a program entry): when the process started (epoch ms), how long node took to reach this
 // file, how long the language runtime took to reach the program (ts-node/tsx registration, engine
 // connection), the program's module loading, its evaluation (the exported function, when there is
-// one), the wait for the engine afterwards, the module loading of each phase as exclusive time per
+// one, until its promise settles when it returns one), the wait for the engine afterwards, the module loading of each phase as exclusive time per
 // package (project files together as `program`, TypeScript transpilation included), and each
 // RegisterResource round trip (what the engine and the provider did for that resource). The entry is
 // ASTRO_TIMING_ENTRY, or else the first .ts/.js file loaded from outside node_modules (the ts-node
@@ -114,11 +114,26 @@ Module.prototype.load = function (filename) {
             if (typeof program === "function") {
                 this.exports = function (...args) {
                     marks.evalStart = performance.now();
+                    let result;
                     try {
-                        return program.apply(this, args);
+                        result = program.apply(this, args);
                     } finally {
                         marks.evalEnd = performance.now();
                     }
+                    // An async program has evaluated when its promise settles.
+                    if (typeof result?.then === "function") {
+                        return result.then(
+                            (value) => {
+                                marks.evalEnd = performance.now();
+                                return value;
+                            },
+                            (err) => {
+                                marks.evalEnd = performance.now();
+                                throw err;
+                            },
+                        );
+                    }
+                    return result;
                 };
             }
         }
