@@ -203,6 +203,26 @@ describe("end to end: real engine, real API server", function () {
             ]);
         });
 
+        it("one Kubernetes provider, the default one every resource uses (the provider warm-up adds none)", async () => {
+            const state = (await stack.exportStack()) as {
+                deployment: { resources: { urn: string; type: string; id?: string; provider?: string }[] };
+            };
+            const providers = state.deployment.resources.filter((r) => r.type === "pulumi:providers:kubernetes");
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- the installed SDK's version
+            const { version } = require("@pulumi/kubernetes/package.json") as { version: string };
+            assert.deepEqual(
+                providers.map((r) => r.urn.split("::").pop()),
+                [`default_${version.replace(/\./g, "_")}`],
+            );
+            const provider = providers[0];
+            assert.ok(provider);
+            const k8sResources = state.deployment.resources.filter((r) => r.type.startsWith("kubernetes:"));
+            assert.ok(k8sResources.length > 10);
+            for (const r of k8sResources) {
+                assert.equal(r.provider, `${provider.urn}::${provider.id ?? ""}`, r.urn);
+            }
+        });
+
         it("a second preview reports no changes", async () => {
             await stack.preview({ expectNoChanges: true });
         });
