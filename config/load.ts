@@ -12,6 +12,7 @@ import { misplacedKeyMessage, misplacedKeys } from "./namespaces";
 import { unknownKeyMessage } from "./primitives";
 import { matchesStackFileValue, secureLeaves, type ConfigPath, type SecurePaths } from "./secrecy";
 import { checkWholeConfig } from "./validate";
+import { markValidated } from "./validated";
 
 /** Raw config of one project: the values as the engine hands them over, and which keys are secret. */
 export interface RawStackConfig {
@@ -206,7 +207,7 @@ export function validateStackConfig(raw: RawStackConfig): ConfigResult {
     if (problems.length > 0) {
         return { ok: false, problems, warnings };
     }
-    return { ok: true, config: parsed.data, warnings };
+    return { ok: true, config: markValidated(parsed.data), warnings };
 }
 
 /**

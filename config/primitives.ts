@@ -574,6 +574,59 @@ function isInputOutput(v: unknown): v is pulumi.Output<string> {
     return pulumi.Output.isInstance(v);
 }
 
+declare const wiringBrand: unique symbol;
+/**
+ * The parsed form of a wiring key given as an Output: an Output with a type-only brand, so the types
+ * tell it from a secret Output (which must stay one) and {@link Resolved} can unwrap exactly these.
+ */
+export type WiringOutput<T> = pulumi.Output<T> & { readonly [wiringBrand]: true };
+
+/** A parsed wiring key: the plain value, or the Output given for it. */
+export type Wired<T> = T | WiringOutput<T>;
+
+/** A parsed config with every wiring Output resolved to its value (secret Outputs stay Outputs). */
+export type Resolved<T> =
+    T extends WiringOutput<infer U>
+        ? U
+        : T extends pulumi.Output<unknown>
+          ? T
+          : T extends readonly (infer E)[]
+            ? Resolved<E>[]
+            : T extends object
+              ? { [K in keyof T]: Resolved<T[K]> }
+              : T;
+
+/** The schema each deferred value (a wiring key given as an Output or promise) must meet once it resolves. */
+const deferredSchemas = new WeakMap<pulumi.Output<unknown>, z.ZodType>();
+
+/** The schema a wiring Output of a parsed config must meet when it resolves (undefined: not a wiring value). */
+export function deferredSchemaOf(value: unknown): z.ZodType | undefined {
+    return pulumi.Output.isInstance(value) ? deferredSchemas.get(value) : undefined;
+}
+
+function isDeferrable(v: unknown): v is pulumi.Output<unknown> | Promise<unknown> {
+    return pulumi.Output.isInstance(v) || v instanceof Promise;
+}
+
+/**
+ * A key where resources meet: in stack config a plain value checked by `inner`; in component args it
+ * may also be a `pulumi.Output` (or a promise), e.g. `ns.metadata.name` or a StackReference output.
+ * A plain value is checked at construction exactly as `inner` checks it; an Output is kept as an
+ * Output (the preview shows the plan with the value unknown) and checked by `inner` when it resolves
+ * (see config/wiring.ts), failing the resources that use it with a message naming the key.
+ */
+export function wiring<T extends z.ZodType<string, string>>(inner: T) {
+    const deferred = z
+        .custom<pulumi.Output<z.output<T>> | Promise<z.output<T>>>(isDeferrable)
+        .transform((v): WiringOutput<z.output<T>> => {
+            const out = pulumi.output(v) as WiringOutput<z.output<T>>;
+            deferredSchemas.set(out, inner);
+            return out;
+        });
+    // The plain branch first: a wrong plain value gets exactly the message `inner` gives.
+    return z.union([inner, deferred]).meta({ ...(inner.meta() ?? {}), wiring: true });
+}
+
 /**
  * A secret value. In stack config it is a string set with `pulumi config set --secret`; in component
  * args it may also be a `pulumi.Output<string>`. Either way the parsed value is a secret Output, so

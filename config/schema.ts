@@ -37,6 +37,8 @@ import {
     volumeMountSchema,
     volumeSchema,
     wholeNumber,
+    wiring,
+    type Resolved,
 } from "./primitives";
 import { backendMembers, checkClusters, clustersSchema } from "./clusters";
 import { EXACT_CHART_VERSION } from "./pins";
@@ -439,7 +441,7 @@ export const agentConfigShape = {
             "`prod` is stricter: no local backend, no plain-text secrets in config, floating image tags refused.",
         ),
     resourceNamePrefix: dnsLabel(30, "astro").describe("Prefix of every object name (chart `resourceNamePrefix`)."),
-    namespace: dnsLabel().describe("Namespace of the agent (chart `namespace`)."),
+    namespace: wiring(dnsLabel()).describe("Namespace of the agent (chart `namespace`)."),
     createNamespace: z
         .boolean()
         .default(true)
@@ -1221,7 +1223,9 @@ export const agentConfigSchema = strictObject(agentConfigShape)
 
 /** Stack config as written (defaults optional): also the args type of `RemoteExecutionAgent`. */
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;
-/** Stack config after validation and defaults. */
+/** Stack config after validation and defaults (a wiring key given as an Output is still one). */
 export type AgentConfig = z.output<typeof agentConfigSchema>;
+/** {@link AgentConfig} with every wiring key's value known: what the chart values are built from. */
+export type ResolvedAgentConfig = Resolved<AgentConfig>;
 /** The top-level stack config keys. */
 export const CONFIG_KEYS = Object.keys(agentConfigShape);
