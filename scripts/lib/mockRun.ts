@@ -68,6 +68,8 @@ export interface MockRunOptions {
     sink?: RecordedResource[];
     /** Receives each invoke as it happens (the result's `invokes`). */
     invokeSink?: MockRunResult["invokes"];
+    /** Run as a preview (`pulumi preview`): values not known yet stay unknown. Default false. */
+    preview?: boolean;
 }
 
 /** What a mock run produced. */
@@ -396,7 +398,7 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
         },
         opts.project,
         opts.stack,
-        false,
+        opts.preview ?? false,
         "organization",
     );
     // Resource hooks (the release's XCom-move warning) register with the engine through a callback
