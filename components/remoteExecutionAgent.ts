@@ -3,7 +3,7 @@ import { formatProblems, parseConfig, type ConfigProblem } from "../config/error
 import { agentConfigSchema, type AgentConfig, type AgentConfigInput } from "../config/schema";
 import { checkWholeConfig } from "../config/validate";
 import { isValidated, markValidated } from "../config/validated";
-import { gateDeferred, wiringOf } from "../config/wiring";
+import { deferredValues, gateDeferred, wiringOf } from "../config/wiring";
 import { AgentCredentials } from "./agentCredentials";
 import { AgentNamespace } from "./agentNamespace";
 import { AgentRelease } from "./agentRelease";
@@ -50,9 +50,7 @@ export function parseAgentArgsWithWarnings(args: RemoteExecutionAgentArgs): {
     if (isValidated(args)) {
         return { config: args as AgentConfig, warnings: [] };
     }
-    const parsed = parseConfig(agentConfigSchema, args);
-    const whole = parsed.success ? checkWholeConfig(parsed.data) : undefined;
-    const problems = whole?.problems ?? (parsed.success ? [] : parsed.problems);
+    const { parsed, problems, whole } = checkArgs(args);
     if (!parsed.success || problems.length > 0) {
         throw new Error(
             formatProblems(
@@ -62,6 +60,14 @@ export function parseAgentArgsWithWarnings(args: RemoteExecutionAgentArgs): {
         );
     }
     return { config: markValidated(parsed.data), warnings: whole?.warnings ?? [] };
+}
+
+/** Every problem of the args: shape and cross-key rules, all at once. */
+function checkArgs(args: unknown) {
+    const parsed = parseConfig(agentConfigSchema, args);
+    const whole = parsed.success ? checkWholeConfig(parsed.data) : undefined;
+    const problems = whole?.problems ?? (parsed.success ? [] : parsed.problems);
+    return { parsed, problems, whole };
 }
 
 /**
@@ -214,9 +220,18 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
         // values), and so this pod annotation: the agent pods roll and read the new value.
         // Wiring keys given as Outputs (the namespace, identities…) are known here, checked.
         const wiring = wiringOf(cfg);
+        // Args given as Outputs passed their own key's check; once all are known the whole config is
+        // checked again (rules across keys, e.g. prod refuses a floating image tag) before Helm gets it.
+        const recheck = deferredValues(parsed.config).length > 0 ? wiringOf(config) : undefined;
         const values = pulumi
-            .all([resolved, credentials.secretsVersion, wiring.values])
-            .apply(([b, version, wired]) => {
+            .all([resolved, credentials.secretsVersion, wiring.values, recheck?.values ?? []])
+            .apply(([b, version, wired, rechecked]) => {
+                if (recheck !== undefined) {
+                    const problems = checkArgs(recheck.fill(rechecked)).problems;
+                    if (problems.length > 0) {
+                        throw deferredArgError(name, problems, this);
+                    }
+                }
                 const undeclared = b.commonEnv.map((e) => e.name).filter((n) => !declared.has(n));
                 if (undeclared.length > 0) {
                     throw new pulumi.ResourceError(

@@ -396,6 +396,31 @@ export const annotationsSchema = z
     )
     .meta({ expected: "a mapping of annotation keys to string values", example: { "example.com/owner": "data-team" } });
 
+/**
+ * Annotations whose values may come from other resources (identity annotations such as
+ * `eks.amazonaws.com/role-arn` in component args): the same keys and values, each value a wiring key.
+ * Declared after {@link wiring} (below) is defined: see `wiringAnnotationsSchema()`.
+ */
+export function wiringAnnotationsSchema() {
+    return z
+        .record(
+            identifier("a Kubernetes annotation key", "example.com/owner", {
+                pattern: LABEL_KEY,
+                rule: LABEL_KEY_RULE,
+            }),
+            wiring(
+                z.string().meta({
+                    expected: "an annotation value (a string; quote numbers and booleans)",
+                    example: "data-team",
+                }),
+            ),
+        )
+        .meta({
+            expected: "a mapping of annotation keys to string values",
+            example: { "example.com/owner": "data-team" },
+        });
+}
+
 /** A node selector: label keys to label values. */
 export const nodeSelectorSchema = labelsSchema.meta({
     expected: "a mapping of node label keys to values",
@@ -599,6 +624,14 @@ export type Resolved<T> =
 /** The schema each deferred value (a wiring key given as an Output or promise) must meet once it resolves. */
 const deferredSchemas = new WeakMap<pulumi.Output<unknown>, z.ZodType>();
 
+/** Values shape-only checks may use for a wiring key while its Output is unknown (else its example). */
+const standIns = new WeakMap<z.ZodType, string>();
+
+/** The stand-in {@link wiring} was given for the key checked by `schema`, if any. */
+export function wiringStandInOf(schema: z.ZodType): string | undefined {
+    return standIns.get(schema);
+}
+
 /** The schema a wiring Output of a parsed config must meet when it resolves (undefined: not a wiring value). */
 export function deferredSchemaOf(value: unknown): z.ZodType | undefined {
     return pulumi.Output.isInstance(value) ? deferredSchemas.get(value) : undefined;
@@ -615,7 +648,7 @@ function isDeferrable(v: unknown): v is pulumi.Output<unknown> | Promise<unknown
  * Output (the preview shows the plan with the value unknown) and checked by `inner` when it resolves
  * (see config/wiring.ts), failing the resources that use it with a message naming the key.
  */
-export function wiring<T extends z.ZodType<string, string>>(inner: T) {
+export function wiring<T extends z.ZodType<string, string>>(inner: T, options: { standIn?: string } = {}) {
     const deferred = z
         .custom<pulumi.Output<z.output<T>> | Promise<z.output<T>>>(isDeferrable)
         .transform((v): WiringOutput<z.output<T>> => {
@@ -624,6 +657,9 @@ export function wiring<T extends z.ZodType<string, string>>(inner: T) {
             return out;
         });
     // The plain branch first: a wrong plain value gets exactly the message `inner` gives.
+    if (options.standIn !== undefined) {
+        standIns.set(inner, options.standIn);
+    }
     return z.union([inner, deferred]).meta({ ...(inner.meta() ?? {}), wiring: true });
 }
 

@@ -7,7 +7,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { formatPath, parseConfig, type ConfigProblem } from "./errors";
-import { deferredSchemaOf, type Resolved } from "./primitives";
+import { inspect } from "./introspect";
+import { deferredSchemaOf, wiringStandInOf, type Resolved } from "./primitives";
 
 /** One wiring value that was an Output when the config was parsed. */
 export interface DeferredValue {
@@ -67,8 +68,8 @@ export function checkResolved(d: DeferredValue, resolved: unknown): ConfigProble
     return parsed.problems.map((p) => ({ key: p.key === "(root)" ? key : `${key}.${p.key}`, message: p.message }));
 }
 
-/** Outputs {@link gateDeferred} put in place of deferred values. */
-const gatedOutputs = new WeakSet<pulumi.Output<unknown>>();
+/** Outputs {@link gateDeferred} put in place of deferred values, with the schema they were checked by. */
+const gatedOutputs = new WeakMap<pulumi.Output<unknown>, z.ZodType>();
 
 /**
  * The config with every deferred wiring value replaced by one that resolves only after its check
@@ -85,7 +86,7 @@ export function gateDeferred<C>(config: C, fail: (problems: ConfigProblem[]) => 
             }
             return v;
         });
-        gatedOutputs.add(checked);
+        gatedOutputs.set(checked, d.schema);
         gated = withValueAt(gated, d.path, checked);
     }
     return gated;
@@ -95,12 +96,15 @@ export function gateDeferred<C>(config: C, fail: (problems: ConfigProblem[]) => 
 export interface WiringLeaf {
     path: (string | number)[];
     value: pulumi.Output<unknown>;
+    /** The schema of its key. */
+    schema: z.ZodType;
 }
 
 /** Every wiring Output of a config: what must resolve before the config is fully known. */
 export function wiringLeaves(config: unknown, path: (string | number)[] = []): WiringLeaf[] {
     if (pulumi.Output.isInstance(config)) {
-        return gatedOutputs.has(config) || deferredSchemaOf(config) !== undefined ? [{ path, value: config }] : [];
+        const schema = gatedOutputs.get(config) ?? deferredSchemaOf(config);
+        return schema === undefined ? [] : [{ path, value: config, schema }];
     }
     if (Array.isArray(config)) {
         return config.flatMap((v, i) => wiringLeaves(v, [...path, i]));
@@ -124,12 +128,20 @@ export function wiringOf<C>(config: C): { values: pulumi.Output<unknown[]>; fill
     };
 }
 
+function standInOf(schema: z.ZodType): unknown {
+    return wiringStandInOf(schema) ?? inspect(schema).meta.example ?? "wiring-value-not-known-yet";
+}
+
 /**
- * The config with every wiring Output replaced by `standIn`: for checks that look at the shape of
- * what the config produces (which chart paths the program derives), never at wiring values.
+ * The config with every wiring Output replaced by its key's documented example (a value the key
+ * accepts): for checks that look at the shape of what the config produces (which chart paths the
+ * program derives), never at wiring values.
  */
-export function withWiringStandIns<C>(config: C, standIn = "wiring-value-not-known-yet"): Resolved<C> {
-    return wiringLeaves(config).reduce<unknown>((c, l) => withValueAt(c, l.path, standIn), config) as Resolved<C>;
+export function withWiringStandIns<C>(config: C): Resolved<C> {
+    return wiringLeaves(config).reduce<unknown>(
+        (c, l) => withValueAt(c, l.path, standInOf(l.schema)),
+        config,
+    ) as Resolved<C>;
 }
 
 /**

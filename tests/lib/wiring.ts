@@ -60,6 +60,11 @@ async function run(args: Record<string, unknown>, preview = false) {
     } catch (err) {
         error ??= err instanceof Error ? err.message : String(err);
     } finally {
+        if (error !== undefined) {
+            // Registrations already under way when the first failure ended the program still land:
+            // give them a moment, so "nothing received the value" looks at all of them.
+            await new Promise((resolve) => setTimeout(resolve, 500));
+        }
         process.removeAllListeners("unhandledRejection");
         for (const l of previous) {
             process.on("unhandledRejection", l);

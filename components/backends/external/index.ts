@@ -3,11 +3,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
-    annotationsSchema,
     envVarSchema,
     labelsSchema,
     pythonClassPath,
     strictObject,
+    wiring,
+    wiringAnnotationsSchema,
 } from "../../../config/primitives";
 import type { AgentBackend, BackendContribution, BackendIssue } from "../types";
 import { XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
@@ -40,8 +41,8 @@ export const externalBackendSchema = strictObject({
         .default({})
         .describe("Its kwargs as an object (serialised to JSON for you). No credentials: use workload identity."),
     xcomBackend: pythonClassPath.default(XCOM_OBJECT_STORAGE_BACKEND).describe("Airflow XCom backend class path."),
-    xcomPath: xcomPathSchema.describe("XCom object storage path `<scheme>://[<conn_id>@]<bucket>/<path>`."),
-    serviceAccountAnnotations: annotationsSchema
+    xcomPath: wiring(xcomPathSchema).describe("XCom object storage path `<scheme>://[<conn_id>@]<bucket>/<path>`."),
+    serviceAccountAnnotations: wiringAnnotationsSchema()
         .default({})
         .describe("Annotations for every agent ServiceAccount (for example `eks.amazonaws.com/role-arn`)."),
     podLabels: labelsSchema

@@ -29,6 +29,6 @@ export function serviceAccountSubjects(
 }
 
 /** The keys of `backend.serviceAccountAnnotations` a backend passes through: it owns them, components cannot override. */
-export function ownedAnnotationKeys(annotations: Record<string, string>): BackendOwnedName[] {
+export function ownedAnnotationKeys(annotations: Record<string, unknown>): BackendOwnedName[] {
     return Object.keys(annotations).map((key) => ({ name: key, setBy: ["backend", "serviceAccountAnnotations", key] }));
 }
