@@ -23,7 +23,23 @@ interface JsonSchema {
 
 /** The stack config as JSON Schema (input side: what users write). */
 export function configJsonSchema(): JsonSchema {
-    return z.toJSONSchema(agentConfigSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+    return z.toJSONSchema(agentConfigSchema, {
+        io: "input",
+        unrepresentable: "any",
+        // A wiring key is its plain branch in stack config (the Output branch exists for component args).
+        override: (ctx) => {
+            const json = ctx.jsonSchema as JsonSchema & { wiring?: boolean };
+            const plain = json.wiring === true ? json.anyOf?.[0] : undefined;
+            if (plain !== undefined) {
+                const rest: Record<string, unknown> = { ...json };
+                delete rest.anyOf;
+                delete rest.wiring;
+                Object.assign(ctx.jsonSchema, plain, rest);
+                delete (ctx.jsonSchema as { anyOf?: unknown }).anyOf;
+                delete (ctx.jsonSchema as { wiring?: unknown }).wiring;
+            }
+        },
+    }) as JsonSchema;
 }
 
 interface Row {
