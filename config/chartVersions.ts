@@ -1,7 +1,7 @@
 // What published chart and image versions decide: the shape of the workers' HPA values and the
 // Sentinel image that goes with an agent version. Each fact names its source; nothing is derived from
 // a version number alone. Pure data and functions.
-import { parseImageRef } from "./primitives";
+import { parseImageRef } from "../schema/primitives";
 
 export const ASTRO_REGISTRY = "images.astronomer.cloud";
 export const AGENT_REPOSITORY = `${ASTRO_REGISTRY}/baseimages/astro-remote-execution-agent`;

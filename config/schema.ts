@@ -1,8 +1,8 @@
 // The one schema for the stack config: the source of the TypeScript types, of validation (with the
 // messages users see) and of the config reference (docs/config-reference.md). Key names mirror the chart's values.
 import { z } from "zod";
-import { backendFor, backendSchema } from "../components/backends/registry";
-import type { BackendIssue } from "../components/backends/types";
+import { backendFor, backendSchema } from "../backends/registry";
+import type { BackendIssue } from "../backends/types";
 import { formatPath } from "./errors";
 import {
     ASTRO_REGISTRY,
@@ -37,9 +37,9 @@ import {
     volumeMountSchema,
     volumeSchema,
     wholeNumber,
-} from "./primitives";
+} from "../schema/primitives";
 import { backendMembers, checkClusters, clustersSchema } from "./clusters";
-import { EXACT_CHART_VERSION } from "./pins";
+import { EXACT_CHART_VERSION } from "../schema/pins";
 import { programVolumeNames, type MountingComponent } from "./volumes";
 import {
     containerSecurityContextSchema,

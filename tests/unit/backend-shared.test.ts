@@ -16,7 +16,7 @@ import {
     stackSecretPrefix,
     xcomPathSchema,
 } from "../../components/backends/shared";
-import type { BackendContext } from "../../components/backends/types";
+import type { BackendContext } from "../../backends/types";
 
 describe("shared backend helpers", () => {
     it("prefixes overlap when equal or nested on a separator boundary only", () => {

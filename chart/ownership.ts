@@ -2,11 +2,11 @@
 // ServiceAccounts, backends, env, bundles, workers, security contexts…) is owned by that config key,
 // and an extra value that would override it is refused naming the owner. What the program derives is
 // computed by running the values builder itself, so the rule follows the builder, not a list.
-import { agentObjectNames } from "../components/names";
-import { buildChartValues, extraValueLayers, type ResolvedBackend } from "../components/values";
-import type { ConfigProblem } from "./errors";
-import { formatPath } from "./errors";
-import type { AgentConfig } from "./schema";
+import { agentObjectNames } from "./names";
+import { buildChartValues, extraValueLayers, type ResolvedBackend } from "./values";
+import type { ConfigProblem } from "../config/errors";
+import { formatPath } from "../config/errors";
+import type { AgentConfig } from "../config/schema";
 
 type Path = (string | number)[];
 
