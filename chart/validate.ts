@@ -1,7 +1,7 @@
-// The full validation of the config: the whole-config checks (secrets by property, and extra values
-// that would undo the wiring, which runs the values builder) on top of the config layer's schema and
-// rules, shared by stack config and component args (RemoteExecutionAgent); and the stack-config entry
-// points that run it.
+// The full validation of the config: the whole-config checks (secrets by property, XCom expiry, and
+// extra values that would undo the wiring, which runs the values builder) on top of the config
+// layer's schema and rules, shared by stack config and component args (RemoteExecutionAgent); and the
+// stack-config entry points that run it.
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigValidationError } from "../config/errors";
 import {
@@ -11,6 +11,7 @@ import {
     type RawStackConfig,
     type WholeConfigResult,
 } from "../config/load";
+import { xcomWarnings } from "../config/rules/xcomExpiry";
 import type { AgentConfig } from "../config/schema";
 import { applySecrecy, type SecurePaths } from "../config/secrecy";
 import { extraValuesOwnership } from "./ownership";
@@ -24,18 +25,6 @@ export function checkWholeConfig(cfg: AgentConfig, securePaths?: SecurePaths): W
     const secrecy = applySecrecy(cfg, cfg.environment, securePaths);
     const ownership = extraValuesOwnership(cfg);
     return { problems: [...secrecy.problems, ...ownership], warnings: [...secrecy.warnings, ...xcomWarnings(cfg)] };
-}
-
-/** Settings that lose data silently: XComs expiring before the DAGs that read them are done. */
-export function xcomWarnings(cfg: AgentConfig): string[] {
-    // Every backend that expires XCom objects names the setting `backend.xcom.expirationDays`.
-    const expiry = (cfg.backend as { xcom?: { expirationDays?: unknown } }).xcom?.expirationDays;
-    if (typeof expiry === "number" && expiry < cfg.xcom.retentionDays) {
-        return [
-            `backend.xcom.expirationDays: ${expiry} days is shorter than xcom.retentionDays (${cfg.xcom.retentionDays}): XComs older than ${expiry} days are deleted by the bucket lifecycle, and tasks that pull them (retries, cleared tasks, long DAG runs) fail; raise backend.xcom.expirationDays or lower xcom.retentionDays`,
-        ];
-    }
-    return [];
 }
 
 /** Validates raw stack config with every check (see `validateRawConfig`). */

@@ -5,6 +5,8 @@
 export const TMP_VOLUME = "tmp";
 /** The task-log folder shared by workers/triggerer and the logging sidecar. */
 export const TASK_LOGS_VOLUME = "task-logs";
+/** The logging sidecar's writable data dir (restricted mode). */
+export const SIDECAR_DATA_VOLUME = "logging-sidecar-data";
 
 /** Volume name for a local bundle's claim. */
 export function bundleVolumeName(bundle: string): string {
