@@ -1,5 +1,5 @@
 // The volumes this program adds to agent pods, by name, so user `volumeMounts` can be checked against
-// what will exist (components/values.ts builds the same volumes; a unit test keeps the two in step).
+// what will exist (chart/values.ts builds the same volumes; a unit test keeps the two in step).
 
 /** The writable `/tmp` restricted mode mounts in every component. */
 export const TMP_VOLUME = "tmp";

@@ -9,7 +9,7 @@ import { azureInstallationKey } from "../../components/backends/azure";
 import { keyVaultSecretName } from "../../backends/azure/schema";
 import { defaultVaultName } from "../../components/backends/azure/secretsStore";
 import { defaultStorageAccountName, xcomConnection } from "../../components/backends/azure/xcomStore";
-import { agentIdentityName, stableGuid } from "../../components/backends/shared";
+import { agentIdentityName, stableGuid } from "../../backends/shared";
 import { validateStackConfig } from "../../chart/validate";
 import {
     MOCK_AZURE_SUBSCRIPTION_ID as SUB,

@@ -16,7 +16,7 @@ import {
 } from "../../components";
 import { defaultCustomRoleId, defaultServiceAccountId } from "../../components/backends/gcp/identity";
 import { secretPrefixesOf } from "../../backends/gcp/schema";
-import { installationKey } from "../../components/backends/shared";
+import { installationKey } from "../../backends/shared";
 import { validateStackConfig } from "../../chart/validate";
 import agentProgram from "../../index";
 import { RETAIN_ON_DELETE_MARKER } from "../../components/retention";

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Provider as VaultProvider } from "@pulumi/vault/provider";
 import { RemoteExecutionAgent } from "../../components";
-import { installationId } from "../../components/backends/shared";
+import { installationId } from "../../backends/shared";
 import { agentPolicy, agentRole, authMountConfig, kvDataPath, seedData } from "../../backends/vault/policies";
 import { vaultNames, vaultPaths } from "../../backends/vault/schema";
 import { validateStackConfig } from "../../chart/validate";
