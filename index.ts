@@ -1,7 +1,7 @@
 // The Pulumi program: read and validate the stack config, build the agent, export its outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { AgentFleet, RemoteExecutionAgent } from "./components";
-import { loadStackConfig } from "./config/load";
+import { loadStackConfig } from "./chart/validate";
 import type { AgentConfig } from "./config/schema";
 import { startDefaultKubernetesProvider } from "./program/providerWarmup";
 import { cacheStackTraces } from "./program/stackTraces";

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { clusterMembers, type ClusterConfig } from "../config/clusters";
 import { rememberKubeConnection } from "./doctor/releaseHooks";
 import type { AgentConfig } from "../config/schema";
-import type { ChartValues } from "./values";
+import type { ChartValues } from "../chart/values";
 import {
     parseAgentArgsWithWarnings,
     RemoteExecutionAgent,

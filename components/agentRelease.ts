@@ -4,7 +4,7 @@ import { DEFAULT_CHART_NAME, DEFAULT_CHART_REPO, DEFAULT_CHART_VERSION } from ".
 import { findCredentials } from "../config/credentials";
 import { kubeClientFor, releaseWaitHooks } from "./doctor/releaseHooks";
 import { xcomMoveHook } from "./xcomGuard";
-import type { ChartValues } from "./values";
+import type { ChartValues } from "../chart/values";
 
 /** Where the chart comes from: a repository (default Astronomer's), an `oci://` reference or a local path. */
 export interface AgentChartSource {

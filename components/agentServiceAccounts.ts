@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AgentServiceAccountRef } from "./backends/types";
-import { componentSlug } from "./names";
+import type { AgentServiceAccountRef } from "../backends/types";
+import { componentSlug } from "../chart/names";
 
 /** Args of {@link AgentServiceAccounts}. */
 export interface AgentServiceAccountsArgs {

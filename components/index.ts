@@ -14,28 +14,29 @@ export * from "./agentServiceAccounts";
 export * from "./agentRelease";
 export * from "./remoteExecutionAgent";
 export * from "./agentFleet";
-export * from "./names";
-export * from "./values";
-export * from "./backends/types";
-export { backends, backendSchema, PLANNED_BACKEND_KINDS } from "./backends/registry";
+export * from "../chart/names";
+export * from "../chart/values";
+export * from "../backends/types";
+export { backends, backendSchema, PLANNED_BACKEND_KINDS } from "../backends/registry";
 export { LocalBackend, localBackend } from "./backends/local";
-export { externalBackend } from "./backends/external";
-export { awsBackend } from "./backends/aws/backend";
-export type { AwsBackendConfig } from "./backends/aws/schema";
-export * from "./backends/aws/policies";
-export { azureBackend } from "./backends/azure/backend";
-export type { AzureBackendConfig } from "./backends/azure/schema";
-export * from "./backends/azure/roles";
-export { gcpBackend } from "./backends/gcp/backend";
-export type { GcpBackendConfig } from "./backends/gcp/schema";
-export * from "./backends/gcp/policies";
-export { vaultBackend } from "./backends/vault/backend";
-export type { VaultBackendConfig } from "./backends/vault/schema";
+export { createBackend } from "./backends/create";
+export { externalBackend } from "../backends/external/backend";
+export { awsBackend } from "../backends/aws/backend";
+export type { AwsBackendConfig } from "../backends/aws/schema";
+export * from "../backends/aws/policies";
+export { azureBackend } from "../backends/azure/backend";
+export type { AzureBackendConfig } from "../backends/azure/schema";
+export * from "../backends/azure/roles";
+export { gcpBackend } from "../backends/gcp/backend";
+export type { GcpBackendConfig } from "../backends/gcp/schema";
+export * from "../backends/gcp/policies";
+export { vaultBackend } from "../backends/vault/backend";
+export type { VaultBackendConfig } from "../backends/vault/schema";
 export {
     agentPolicy as vaultAgentPolicy,
     agentRole as vaultAgentRole,
     seedData as vaultSeedData,
-} from "./backends/vault/policies";
+} from "../backends/vault/policies";
 export {
     analyzeAgent,
     diagnose,

@@ -1,18 +1,24 @@
 import * as pulumi from "@pulumi/pulumi";
 import { formatProblems, parseConfig, type ConfigProblem } from "../config/errors";
 import { agentConfigSchema, type AgentConfig, type AgentConfigInput } from "../config/schema";
-import { checkWholeConfig } from "../config/validate";
+import { checkWholeConfig } from "../chart/validate";
 import { isValidated, markValidated } from "../config/validated";
 import { deferredValues, gateDeferred, wiringOf } from "../config/wiring";
 import { AgentCredentials } from "./agentCredentials";
 import { AgentNamespace } from "./agentNamespace";
 import { AgentRelease } from "./agentRelease";
 import { AgentServiceAccounts } from "./agentServiceAccounts";
-import { backendFor } from "./backends/registry";
-import type { BackendContribution } from "./backends/types";
-import { agentObjectNames, serviceAccountRefs } from "./names";
-import { BACKEND_KWARGS_KEY, routeSecretEnv } from "./secretEnv";
-import { buildChartValues, componentServiceAccountAnnotations, type ChartValues, type ResolvedBackend } from "./values";
+import { backendFor } from "../backends/registry";
+import type { BackendContribution } from "../backends/types";
+import { createBackend } from "./backends/create";
+import { agentObjectNames, serviceAccountRefs } from "../chart/names";
+import { BACKEND_KWARGS_KEY, routeSecretEnv } from "../chart/secretEnv";
+import {
+    buildChartValues,
+    componentServiceAccountAnnotations,
+    type ChartValues,
+    type ResolvedBackend,
+} from "../chart/values";
 
 /** Pod annotation that changes when a Secret the program manages is rotated, so the agent pods roll. */
 export const SECRETS_VERSION_ANNOTATION = "astronomer.io/managed-secrets-version";
@@ -155,7 +161,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
         if (backendImpl === undefined) {
             throw new pulumi.ResourceError(`backend.kind '${cfg.backend.kind}' is not implemented`, this);
         }
-        const backend: BackendContribution = backendImpl.create(cfg.backend, {
+        const backend: BackendContribution = createBackend(cfg.backend, {
             name,
             parent: this,
             namespace: ns.name,

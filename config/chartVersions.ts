@@ -1,13 +1,15 @@
 // What published chart and image versions decide: the shape of the workers' HPA values and the
 // Sentinel image that goes with an agent version. Each fact names its source; nothing is derived from
 // a version number alone. Pure data and functions.
-import { parseImageRef } from "./primitives";
+import { parseImageRef } from "../schema/primitives";
 
 export const ASTRO_REGISTRY = "images.astronomer.cloud";
 export const AGENT_REPOSITORY = `${ASTRO_REGISTRY}/baseimages/astro-remote-execution-agent`;
 export const SENTINEL_REPOSITORY = `${ASTRO_REGISTRY}/baseimages/astro-remote-execution-sentinel`;
 /** The newest chart version whose values shapes were checked (the default pin). */
 export const NEWEST_CHECKED_CHART_VERSION = "2.3.3";
+/** Chart pinned by default; override with `chart.version`. */
+export const DEFAULT_CHART_VERSION = "2.3.3";
 
 /**
  * How a chart version spells a worker's autoscaler:
@@ -38,6 +40,11 @@ export function hpaShapeForChart(version: string): HpaShape | undefined {
         return undefined;
     }
     return v[0] === 1 || v[0] === 2 ? "replicaCount" : undefined;
+}
+
+/** The HPA values shape for a chart config: the explicit override, else the one known for its version. */
+export function hpaShapeOf(chart: { version?: string | undefined; hpaShape?: HpaShape | undefined }) {
+    return chart.hpaShape ?? hpaShapeForChart(chart.version ?? DEFAULT_CHART_VERSION);
 }
 
 /** The agent version in an image tag such as `3.2-5-python-3.14-astro-agent-1.7.1`. */

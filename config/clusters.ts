@@ -5,9 +5,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { backendFor, backendSchema, type BackendConfig } from "../components/backends/registry";
+import { backendFor, backendSchema, type BackendConfig } from "../backends/registry";
 import { markDefaultMessage, toProblems } from "./errors";
-import { dnsLabel, identifier, k8sObjectLike, strictObject, wholeNumber, type Wired } from "./primitives";
+import { dnsLabel, identifier, k8sObjectLike, strictObject, wholeNumber, type Wired } from "../schema/primitives";
 import { isValidated, markValidated } from "./validated";
 
 type Path = (string | number)[];

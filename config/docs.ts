@@ -1,7 +1,7 @@
 // Generates, from the zod schema alone, the config reference (docs/config-reference.md) and the typed `config:` block of
 // Pulumi.yaml. `npm run docs` writes both; a test fails when either is stale.
 import { z } from "zod";
-import { backends, PLANNED_BACKEND_KINDS } from "../components/backends/registry";
+import { backends, PLANNED_BACKEND_KINDS } from "../backends/registry";
 import { agentConfigSchema } from "./schema";
 
 interface JsonSchema {

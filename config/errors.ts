@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { exampleOf, expectedOf, recordKeySchema, schemaAt } from "./introspect";
-import { expectation, UNKNOWN_KEY_SEPARATOR } from "./primitives";
+import { expectation, UNKNOWN_KEY_SEPARATOR } from "../schema/primitives";
 
 /** One validation problem: the config key path (e.g. `workers[1].hpa.maxReplicas`) and the message. */
 export interface ConfigProblem {

@@ -1,17 +1,17 @@
-// Reads the stack's config, validates all of it at once, and hands back component args in which
-// every secret is a Pulumi secret Output.
+// Reads the stack's config and validates all of it at once (with the whole-config check the caller
+// passes: chart/validate.ts passes the full one), handing back component args in which every secret is
+// a Pulumi secret Output.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { agentConfigSchema, agentConfigShape, CONFIG_KEYS, type AgentConfig } from "./schema";
-import { ConfigValidationError, parseConfig, type ConfigProblem } from "./errors";
+import { parseConfig, type ConfigProblem } from "./errors";
 import { jsonKind, jsonKinds } from "./introspect";
 import { misplacedKeyMessage, misplacedKeys } from "./namespaces";
-import { unknownKeyMessage } from "./primitives";
+import { unknownKeyMessage } from "../schema/primitives";
 import { matchesStackFileValue, secureLeaves, type ConfigPath, type SecurePaths } from "./secrecy";
-import { checkWholeConfig } from "./validate";
 import { markValidated } from "./validated";
 
 /** Raw config of one project: the values as the engine hands them over, and which keys are secret. */
@@ -134,6 +134,15 @@ export function parseValue(raw: string, key: keyof typeof agentConfigShape): unk
     return kinds.has("string") ? raw : parsed;
 }
 
+/** Problems (refusals) and warnings of the whole-config checks. */
+export interface WholeConfigResult {
+    problems: ConfigProblem[];
+    warnings: string[];
+}
+
+/** The checks run on the parsed config as a whole (chart/validate.ts: `checkWholeConfig`). */
+export type WholeConfigCheck = (cfg: AgentConfig, securePaths: SecurePaths) => WholeConfigResult;
+
 /** Result of validating a stack's config. */
 export type ConfigResult =
     | { ok: true; config: AgentConfig; warnings: string[] }
@@ -154,10 +163,10 @@ export function secretLeafPaths(value: unknown, path: (string | number)[] = []):
 }
 
 /**
- * Validates raw stack config. Pure apart from reading nothing: it takes the raw values, so it can be
- * tested directly and reused by the offline renderer.
+ * Validates raw stack config, running `checkWhole` on the parsed config. Pure apart from reading
+ * nothing: it takes the raw values, so it can be tested directly and reused by the offline renderer.
  */
-export function validateStackConfig(raw: RawStackConfig): ConfigResult {
+export function validateRawConfig(raw: RawStackConfig, checkWhole: WholeConfigCheck): ConfigResult {
     const warnings: string[] = [];
     const input: Record<string, unknown> = {};
     const problems: ConfigProblem[] = [];
@@ -190,7 +199,7 @@ export function validateStackConfig(raw: RawStackConfig): ConfigResult {
     }
     const misplaced = misplacedKeys(raw.project, raw.foreignValues ?? {}, CONFIG_KEYS, raw.values);
     if (misplaced.length > 0) {
-        return { ok: false, problems: withMisplacedKeys(raw, problems, misplaced), warnings };
+        return { ok: false, problems: withMisplacedKeys(raw, problems, misplaced, checkWhole), warnings };
     }
     if (!parsed.success) {
         return { ok: false, problems, warnings };
@@ -201,7 +210,7 @@ export function validateStackConfig(raw: RawStackConfig): ConfigResult {
     for (const key of raw.secretKeys) {
         securePaths.set(key, raw.securePaths?.get(key) ?? "unknown");
     }
-    const whole = checkWholeConfig(parsed.data, securePaths);
+    const whole = checkWhole(parsed.data, securePaths);
     problems.push(...whole.problems);
     warnings.push(...whole.warnings);
     if (problems.length > 0) {
@@ -219,6 +228,7 @@ function withMisplacedKeys(
     raw: RawStackConfig,
     problems: ConfigProblem[],
     misplaced: ReturnType<typeof misplacedKeys>,
+    checkWhole: WholeConfigCheck,
 ): ConfigProblem[] {
     const moved: Record<string, string> = { ...raw.values };
     const secretKeys = new Set(raw.secretKeys);
@@ -228,25 +238,10 @@ function withMisplacedKeys(
             secretKeys.add(m.key);
         }
     }
-    const corrected = validateStackConfig({ ...raw, values: moved, secretKeys, foreignValues: {} });
+    const corrected = validateRawConfig({ ...raw, values: moved, secretKeys, foreignValues: {} }, checkWhole);
     const remaining = new Set(corrected.ok ? [] : corrected.problems.map((p) => `${p.key}\0${p.message}`));
     return [
         ...misplaced.map((m) => ({ key: m.fullKey, message: misplacedKeyMessage(raw.project, m) })),
         ...problems.filter((p) => remaining.has(`${p.key}\0${p.message}`)),
     ];
-}
-
-/** Reads and validates the running stack's config; throws a `ConfigValidationError` listing every problem. */
-export function loadStackConfig(raw: RawStackConfig = readRawConfig()): AgentConfig {
-    const result = validateStackConfig(raw);
-    for (const w of result.warnings) {
-        void pulumi.log.warn(w);
-    }
-    if (!result.ok) {
-        throw new ConfigValidationError(
-            result.problems,
-            `Invalid stack config for project '${raw.project}', stack '${raw.stack}' (${result.problems.length} problem${result.problems.length === 1 ? "" : "s"}); nothing was created:`,
-        );
-    }
-    return result.config;
 }

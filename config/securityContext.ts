@@ -1,7 +1,7 @@
 // Pod and container security contexts: the typed override schemas, the floors the program always
 // starts from, and the check that an override only tightens a restricted floor. Pure: no resources.
 import { z } from "zod";
-import { k8sObject, strictObject } from "./primitives";
+import { k8sObject, strictObject } from "../schema/primitives";
 
 const capabilityName = z
     .string()

@@ -1,10 +1,12 @@
 // The volumes this program adds to agent pods, by name, so user `volumeMounts` can be checked against
-// what will exist (components/values.ts builds the same volumes; a unit test keeps the two in step).
+// what will exist (chart/values.ts builds the same volumes; a unit test keeps the two in step).
 
 /** The writable `/tmp` restricted mode mounts in every component. */
 export const TMP_VOLUME = "tmp";
 /** The task-log folder shared by workers/triggerer and the logging sidecar. */
 export const TASK_LOGS_VOLUME = "task-logs";
+/** The logging sidecar's writable data dir (restricted mode). */
+export const SIDECAR_DATA_VOLUME = "logging-sidecar-data";
 
 /** Volume name for a local bundle's claim. */
 export function bundleVolumeName(bundle: string): string {

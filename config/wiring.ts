@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { formatPath, parseConfig, type ConfigProblem } from "./errors";
 import { inspect } from "./introspect";
-import { deferredSchemaOf, wiringStandInOf, type Resolved } from "./primitives";
+import { deferredSchemaOf, wiringStandInOf, type Resolved } from "../schema/primitives";
 
 /** One wiring value that was an Output when the config was parsed. */
 export interface DeferredValue {

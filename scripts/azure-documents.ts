@@ -6,7 +6,7 @@
 // annotations. The Airflow XCom proof (tests/airflow/test_azure_xcom.py) judges exactly these.
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { BUILTIN_ROLES, ROLE_PERMISSIONS } from "../components/backends/azure/roles";
+import { BUILTIN_ROLES, ROLE_PERMISSIONS } from "../backends/azure/roles";
 import agentProgram from "../index";
 import { applySet } from "./aws-policy";
 import { runUnderMocks, unwrapSecrets, type RecordedResource } from "./lib/mockRun";

@@ -45,7 +45,7 @@ function configValue(entry: ConfigEntry | undefined): unknown {
 /** Config key per identity annotation, from the backend's own declaration (loads the backend registry). */
 async function identityKeys(backend: unknown): Promise<Record<string, string> | undefined> {
     try {
-        const { backendFor, backendSchema } = await import("../components/backends/registry.js");
+        const { backendFor, backendSchema } = await import("../backends/registry.js");
         const { formatPath } = await import("../config/errors.js");
         const parsed = backendSchema.parse(backend);
         const impl = backendFor(parsed.kind);

@@ -5,8 +5,8 @@ import * as path from "node:path";
 import * as prettier from "prettier";
 import { stringify } from "yaml";
 import { configReferenceMarkdown, pulumiProjectConfig } from "../config/docs";
-import { validateStackConfig } from "../config/load";
-import { extraValuesReferenceMarkdown } from "../config/ownership";
+import { validateStackConfig } from "../chart/validate";
+import { extraValuesReferenceMarkdown } from "../chart/ownership";
 import { readStackFile } from "./lib/stackFile";
 
 const root = path.join(__dirname, "..");

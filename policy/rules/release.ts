@@ -2,7 +2,7 @@
 // the chartValues output), so they must name Secrets, never hold secret material. The detector is the
 // one config validation and the release guard use (config/credentials.ts).
 import { findCredentials } from "../../config/credentials";
-import { EXACT_CHART_VERSION, parseImageRef, unpinnedImageProblem } from "../../config/pins";
+import { EXACT_CHART_VERSION, parseImageRef, unpinnedImageProblem } from "../../schema/pins";
 import type { ResourceRule, RuleInput } from "../lib/rules";
 import { asRecord, asString, at, formatPath } from "../lib/values";
 

@@ -14,8 +14,8 @@ import {
     RemoteExecutionAgent,
 } from "../../components";
 import { attachmentSlug, defaultRoleName } from "../../components/backends/aws/identity";
-import { secretPrefixes } from "../../components/backends/aws/schema";
-import { validateStackConfig } from "../../config/load";
+import { secretPrefixes } from "../../backends/aws/schema";
+import { validateStackConfig } from "../../chart/validate";
 import {
     MOCK_ACCOUNT_ID,
     plaintextPaths,

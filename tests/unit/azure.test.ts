@@ -6,11 +6,11 @@ import { Provider as AzureProvider } from "@pulumi/azure-native/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILTIN_ROLES, RemoteExecutionAgent, ROLE_PERMISSIONS } from "../../components";
 import { azureInstallationKey } from "../../components/backends/azure";
-import { keyVaultSecretName } from "../../components/backends/azure/schema";
+import { keyVaultSecretName } from "../../backends/azure/schema";
 import { defaultVaultName } from "../../components/backends/azure/secretsStore";
 import { defaultStorageAccountName, xcomConnection } from "../../components/backends/azure/xcomStore";
-import { agentIdentityName, stableGuid } from "../../components/backends/shared";
-import { validateStackConfig } from "../../config/load";
+import { agentIdentityName, stableGuid } from "../../backends/shared";
+import { validateStackConfig } from "../../chart/validate";
 import {
     MOCK_AZURE_SUBSCRIPTION_ID as SUB,
     MOCK_AZURE_TENANT_ID as TENANT,

@@ -1,5 +1,5 @@
-// The cloud-agnostic backend helpers (components/backends/shared): prefix rules, seeding order and
-// names, identity subjects, child scope and prod retention.
+// The cloud-agnostic backend helpers (backends/shared; child scopes in components/backends/shared):
+// prefix rules, seeding order and names, identity subjects, child scope and prod retention.
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -16,7 +16,7 @@ import {
     stackSecretPrefix,
     xcomPathSchema,
 } from "../../components/backends/shared";
-import type { BackendContext } from "../../components/backends/types";
+import type { BackendContext } from "../../backends/types";
 
 describe("shared backend helpers", () => {
     it("prefixes overlap when equal or nested on a separator boundary only", () => {

@@ -10,7 +10,7 @@ import {
     LocalBackend,
     RemoteExecutionAgent,
 } from "../../components";
-import { validateStackConfig } from "../../config/load";
+import { validateStackConfig } from "../../chart/validate";
 import { plaintextPaths, runUnderMocks, unwrapSecrets, type RecordedResource } from "../../scripts/lib/mockRun";
 import { AGENT_TOKEN, baseValues, PROJECT, PULL_PASSWORD, raw } from "../fixtures/config";
 

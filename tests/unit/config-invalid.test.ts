@@ -2,7 +2,7 @@
 // config key and what to do.
 import * as assert from "node:assert/strict";
 import agentProgram from "../../index";
-import { validateStackConfig } from "../../config/load";
+import { validateStackConfig } from "../../chart/validate";
 import { ConfigValidationError } from "../../config/errors";
 import { runUnderMocks, type RecordedResource } from "../../scripts/lib/mockRun";
 import { BASE_SECRET_KEYS, baseValues, configStrings, PROJECT, raw } from "../fixtures/config";

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import type { z } from "zod";
 import { formatPath, parseConfig, type ConfigProblem } from "../../config/errors";
 import { exampleOf, inspect, jsonKinds, type JsonKind, GENERIC_TEXT } from "../../config/introspect";
-import { validateStackConfig } from "../../config/load";
+import { validateStackConfig } from "../../chart/validate";
 import { agentConfigSchema } from "../../config/schema";
 import { baseValues, raw } from "../fixtures/config";
 

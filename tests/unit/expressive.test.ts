@@ -5,8 +5,8 @@
 import * as assert from "node:assert/strict";
 import { requireKnownWiring } from "../../config/wiring";
 import { RemoteExecutionAgent } from "../../components";
-import { backendFor } from "../../components/backends/registry";
-import { agentObjectNames } from "../../components/names";
+import { backendFor } from "../../backends/registry";
+import { agentObjectNames } from "../../chart/names";
 import {
     applyExtraValueLayers,
     buildChartValues,
@@ -16,9 +16,9 @@ import {
     RESTRICTED_POD_SECURITY_CONTEXT,
     type ChartValues,
     type ResolvedBackend,
-} from "../../components/values";
+} from "../../chart/values";
 import { defaultSentinelImage, hpaShapeForChart, SENTINEL_TAG_FOR_AGENT } from "../../config/chartVersions";
-import { validateStackConfig } from "../../config/load";
+import { validateStackConfig } from "../../chart/validate";
 import type { AgentConfig } from "../../config/schema";
 import { runUnderMocks, type RecordedResource } from "../../scripts/lib/mockRun";
 import { baseValues, PROJECT, raw } from "../fixtures/config";

@@ -7,7 +7,8 @@ import { irsaTrustPolicy } from "../../components";
 import { AgentFleet, type AgentFleetArgs } from "../../components/agentFleet";
 import { RemoteExecutionAgent } from "../../components/remoteExecutionAgent";
 import { clusterMembers, mergeOverride } from "../../config/clusters";
-import { validateStackConfig, type ConfigResult } from "../../config/load";
+import { validateStackConfig } from "../../chart/validate";
+import type { ConfigResult } from "../../config/load";
 import agentProgram from "../../index";
 import {
     isSecretWrapper,

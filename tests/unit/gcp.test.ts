@@ -15,9 +15,9 @@ import {
     xcomObjectCondition,
 } from "../../components";
 import { defaultCustomRoleId, defaultServiceAccountId } from "../../components/backends/gcp/identity";
-import { secretPrefixesOf } from "../../components/backends/gcp/schema";
-import { installationKey } from "../../components/backends/shared";
-import { validateStackConfig } from "../../config/load";
+import { secretPrefixesOf } from "../../backends/gcp/schema";
+import { installationKey } from "../../backends/shared";
+import { validateStackConfig } from "../../chart/validate";
 import agentProgram from "../../index";
 import { RETAIN_ON_DELETE_MARKER } from "../../components/retention";
 import { gcpDocuments, grantsOf } from "../../scripts/gcp-policy";

@@ -62,7 +62,7 @@ describe("npm package (npm pack --dry-run)", function () {
 
     it("holds only compiled code, the component package, README, CHANGELOG and package.json", () => {
         const allowed =
-            /^(dist\/(components|config)\/.+\.(js|d\.ts)|component\/(PulumiPlugin\.yaml|package\.json|tsconfig\.json|index\.ts)|README\.md|CHANGELOG\.md|package\.json)$/;
+            /^(dist\/(schema|backends|config|chart|components)\/.+\.(js|d\.ts)|component\/(PulumiPlugin\.yaml|package\.json|tsconfig\.json|index\.ts)|README\.md|CHANGELOG\.md|package\.json)$/;
         assert.deepEqual(
             files.filter((f) => !allowed.test(f)),
             [],

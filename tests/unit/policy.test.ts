@@ -8,7 +8,7 @@ import {
     denyInsecureTransportPolicy,
     irsaTrustPolicy,
     podIdentityTrustPolicy,
-} from "../../components/backends/aws/policies";
+} from "../../backends/aws/policies";
 import { RETAIN_ON_DELETE_MARKER } from "../../components/retention";
 import { findCredentials } from "../../config/credentials";
 import {

@@ -3,7 +3,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import agentProgram from "../../index";
-import { validateStackConfig } from "../../config/load";
+import { validateStackConfig } from "../../chart/validate";
 import { runUnderMocks } from "../../scripts/lib/mockRun";
 import { readStackFile, type StackFileConfig } from "../../scripts/lib/stackFile";
 

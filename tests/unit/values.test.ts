@@ -2,9 +2,9 @@
 import * as assert from "node:assert/strict";
 import { requireKnownWiring } from "../../config/wiring";
 import fc from "fast-check";
-import { validateStackConfig } from "../../config/load";
+import { validateStackConfig } from "../../chart/validate";
 import type { AgentConfig } from "../../config/schema";
-import { agentObjectNames } from "../../components/names";
+import { agentObjectNames } from "../../chart/names";
 import {
     buildChartValues,
     dagBundleConfigList,
@@ -13,7 +13,7 @@ import {
     RESTRICTED_POD_SECURITY_CONTEXT,
     type ChartValues,
     type ResolvedBackend,
-} from "../../components/values";
+} from "../../chart/values";
 import { baseValues, raw } from "../fixtures/config";
 
 function configOf(change: (v: Record<string, unknown>) => void = () => undefined): AgentConfig {

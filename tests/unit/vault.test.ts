@@ -5,16 +5,10 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Provider as VaultProvider } from "@pulumi/vault/provider";
 import { RemoteExecutionAgent } from "../../components";
-import { installationId } from "../../components/backends/shared";
-import {
-    agentPolicy,
-    agentRole,
-    authMountConfig,
-    kvDataPath,
-    seedData,
-} from "../../components/backends/vault/policies";
-import { vaultNames, vaultPaths } from "../../components/backends/vault/schema";
-import { validateStackConfig } from "../../config/load";
+import { installationId } from "../../backends/shared";
+import { agentPolicy, agentRole, authMountConfig, kvDataPath, seedData } from "../../backends/vault/policies";
+import { vaultNames, vaultPaths } from "../../backends/vault/schema";
+import { validateStackConfig } from "../../chart/validate";
 import { plaintextPaths, runUnderMocks, unwrapSecrets, type RecordedResource } from "../../scripts/lib/mockRun";
 import { readStackFile } from "../../scripts/lib/stackFile";
 import { vaultDocuments } from "../../scripts/vault-policy";

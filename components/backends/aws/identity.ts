@@ -5,7 +5,7 @@
 import * as eks from "@pulumi/aws/eks";
 import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
-import { componentSlug } from "../../names";
+import { componentSlug } from "../../../chart/names";
 import {
     agentIdentityName,
     type CloudBackendArgs,
@@ -14,8 +14,13 @@ import {
     serviceAccountNames,
     stableHex,
 } from "../shared";
-import { agentAccessPolicy, eksClusterArn, irsaTrustPolicy, podIdentityTrustPolicy } from "./policies";
-import { type AwsBackendConfig, clusterName, EKS_CLUSTER_ARN } from "./schema";
+import {
+    agentAccessPolicy,
+    eksClusterArn,
+    irsaTrustPolicy,
+    podIdentityTrustPolicy,
+} from "../../../backends/aws/policies";
+import { type AwsBackendConfig, clusterName, EKS_CLUSTER_ARN } from "../../../backends/aws/schema";
 
 /** Inputs of {@link createIdentity}. */
 export interface AwsIdentityArgs extends Omit<CloudBackendArgs<AwsBackendConfig>, "environment"> {

@@ -9,17 +9,17 @@ import type * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
-import type { EnvVar } from "../../../config/primitives";
-import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
+import type { EnvVar } from "../../../schema/primitives";
+import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../backends/airflow";
 import { type BackendScope, type CloudBackendArgs, cloudBackendScope } from "../shared";
-import type { BackendContribution } from "../types";
+import type { BackendContribution } from "../../../backends/types";
 import { createIdentity } from "./identity";
-import type { AwsBackendConfig } from "./schema";
+import type { AwsBackendConfig } from "../../../backends/aws/schema";
 import { createSecretsStore } from "./secretsStore";
 import { createXComStore } from "./xcomStore";
 
-export { awsBackend } from "./backend";
-export { awsBackendSchema, validateAwsBackend, type AwsBackendConfig } from "./schema";
+export { awsBackend } from "../../../backends/aws/backend";
+export { awsBackendSchema, validateAwsBackend, type AwsBackendConfig } from "../../../backends/aws/schema";
 
 /** Args of {@link AwsBackend}. */
 export type AwsBackendArgs = CloudBackendArgs<AwsBackendConfig>;

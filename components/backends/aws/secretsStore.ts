@@ -3,7 +3,7 @@
 import * as secretsmanager from "@pulumi/aws/secretsmanager";
 import * as pulumi from "@pulumi/pulumi";
 import { type BackendScope, grantedSecretPrefixes, prefixKwargs, secretRecoveryDays, seedAll } from "../shared";
-import { type AwsBackendConfig, secretPrefixes } from "./schema";
+import { type AwsBackendConfig, secretPrefixes } from "../../../backends/aws/schema";
 
 /** What the secrets store gives the chart and the role. */
 export interface AwsSecretsStore {

@@ -4,8 +4,8 @@ import * as s3 from "@pulumi/aws/s3";
 import type * as inputs from "@pulumi/aws/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackendScope } from "../shared";
-import { denyInsecureTransportPolicy } from "./policies";
-import type { AwsBackendConfig } from "./schema";
+import { denyInsecureTransportPolicy } from "../../../backends/aws/policies";
+import type { AwsBackendConfig } from "../../../backends/aws/schema";
 
 /** What the XCom store gives the chart and the role. */
 export interface AwsXComStore {

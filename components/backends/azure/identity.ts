@@ -5,11 +5,11 @@
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
-import { componentSlug } from "../../names";
+import { componentSlug } from "../../../chart/names";
 import { agentIdentityName, type BackendScope, serviceAccountSubject, stableGuid } from "../shared";
-import type { AgentServiceAccountRef } from "../types";
-import { type BuiltinRole, roleDefinitionId, WORKLOAD_IDENTITY_AUDIENCE } from "./roles";
-import { type AzureBackendConfig, keyVaultReadScope } from "./schema";
+import type { AgentServiceAccountRef } from "../../../backends/types";
+import { type BuiltinRole, roleDefinitionId, WORKLOAD_IDENTITY_AUDIENCE } from "../../../backends/azure/roles";
+import { type AzureBackendConfig, keyVaultReadScope } from "../../../backends/azure/schema";
 import type { AzureSecretsStore } from "./secretsStore";
 import type { AzureXComStore } from "./xcomStore";
 

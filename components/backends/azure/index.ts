@@ -8,17 +8,17 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import { Provider as AzureProvider } from "@pulumi/azure-native/provider";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
-import { AZURE_KEY_VAULT_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
+import { AZURE_KEY_VAULT_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../backends/airflow";
 import { cloudBackendScope, installationKey, type BackendScope } from "../shared";
-import type { AgentServiceAccountRef, BackendContribution } from "../types";
-import { WORKLOAD_IDENTITY } from "./backend";
+import type { AgentServiceAccountRef, BackendContribution } from "../../../backends/types";
+import { WORKLOAD_IDENTITY } from "../../../backends/azure/backend";
 import { createIdentity } from "./identity";
-import type { AzureBackendConfig } from "./schema";
+import type { AzureBackendConfig } from "../../../backends/azure/schema";
 import { createSecretsStore, keyVaultKwargs } from "./secretsStore";
 import { createXComStore, xcomConnectionEnv } from "./xcomStore";
 
-export { azureBackend, WORKLOAD_IDENTITY } from "./backend";
-export { azureBackendSchema, validateAzureBackend, type AzureBackendConfig } from "./schema";
+export { azureBackend, WORKLOAD_IDENTITY } from "../../../backends/azure/backend";
+export { azureBackendSchema, validateAzureBackend, type AzureBackendConfig } from "../../../backends/azure/schema";
 
 /** Args of {@link AzureBackend}. */
 export interface AzureBackendArgs {

@@ -4,7 +4,7 @@
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as pulumi from "@pulumi/pulumi";
 import { type BackendScope, retainsDataStores, seedEntries, stableHex } from "../shared";
-import { type AzureBackendConfig, KEY_VAULT_SEP, keyVaultSecretName } from "./schema";
+import { type AzureBackendConfig, KEY_VAULT_SEP, keyVaultSecretName } from "../../../backends/azure/schema";
 
 /** What the secrets store gives the kwargs and the identity's grants. */
 export interface AzureSecretsStore {

@@ -5,8 +5,8 @@
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
 import { type BackendScope, stableHex } from "../shared";
-import { containerScope } from "./roles";
-import { type AzureBackendConfig, connectionEnvName } from "./schema";
+import { containerScope } from "../../../backends/azure/roles";
+import { type AzureBackendConfig, connectionEnvName } from "../../../backends/azure/schema";
 
 /** What the XCom store gives the chart and the identity's grant. */
 export interface AzureXComStore {

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as storage from "@pulumi/gcp/storage";
-import { componentSlug } from "../../names";
+import { componentSlug } from "../../../chart/names";
 import { type BackendScope, type CloudBackendArgs, stableHex, installationKey, serviceAccountNames } from "../shared";
 import {
     agentGrants,
@@ -17,8 +17,8 @@ import {
     type IamGrant,
     workloadIdentityUserMember,
     xcomCustomRole,
-} from "./policies";
-import type { GcpBackendConfig } from "./schema";
+} from "../../../backends/gcp/policies";
+import type { GcpBackendConfig } from "../../../backends/gcp/schema";
 
 /** Inputs of {@link createIdentity}. */
 export interface GcpIdentityArgs extends Omit<CloudBackendArgs<GcpBackendConfig>, "environment"> {

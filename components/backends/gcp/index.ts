@@ -11,17 +11,17 @@ import * as organizations from "@pulumi/gcp/organizations";
 import * as projects from "@pulumi/gcp/projects";
 import * as storage from "@pulumi/gcp/storage";
 import { Provider as GcpProvider } from "@pulumi/gcp/provider";
-import { CLOUD_SECRET_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
+import { CLOUD_SECRET_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../backends/airflow";
 import { type BackendScope, type CloudBackendArgs, cloudBackendScope, stableHex } from "../shared";
-import type { BackendContribution } from "../types";
+import type { BackendContribution } from "../../../backends/types";
 import { createIdentity } from "./identity";
-import { KMS_ENCRYPTER_DECRYPTER_ROLE, serviceAccountMember, type IamGrant } from "./policies";
-import { type GcpBackendConfig, poolProject } from "./schema";
+import { KMS_ENCRYPTER_DECRYPTER_ROLE, serviceAccountMember, type IamGrant } from "../../../backends/gcp/policies";
+import { type GcpBackendConfig, poolProject } from "../../../backends/gcp/schema";
 import { createSecretsStore } from "./secretsStore";
 import { createXComStore } from "./xcomStore";
 
-export { gcpBackend } from "./backend";
-export { gcpBackendSchema, validateGcpBackend, type GcpBackendConfig } from "./schema";
+export { gcpBackend } from "../../../backends/gcp/backend";
+export { gcpBackendSchema, validateGcpBackend, type GcpBackendConfig } from "../../../backends/gcp/schema";
 
 /** Args of {@link GcpBackend}. */
 export type GcpBackendArgs = CloudBackendArgs<GcpBackendConfig>;

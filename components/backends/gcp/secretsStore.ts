@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as secretmanager from "@pulumi/gcp/secretmanager";
 import { type BackendScope, grantedSecretPrefixes, prefixKwargs, seedAll } from "../shared";
-import { type GcpBackendConfig, secretPrefixesOf } from "./schema";
+import { type GcpBackendConfig, secretPrefixesOf } from "../../../backends/gcp/schema";
 
 /** What the secrets store gives the chart and the grants. */
 export interface GcpSecretsStore {

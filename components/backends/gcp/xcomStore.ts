@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/gcp/storage";
 import type { BackendScope } from "../shared";
-import type { GcpBackendConfig } from "./schema";
+import type { GcpBackendConfig } from "../../../backends/gcp/schema";
 
 /** What the XCom store gives the chart and the grants. */
 export interface GcpXComStore {

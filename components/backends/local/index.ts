@@ -2,54 +2,13 @@
 // Kubernetes Secret mounted as files for LocalFilesystemBackend; XCom on a file:// volume.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
-import {
-    absolutePath,
-    connectionId,
-    dnsSubdomain,
-    identifier,
-    quantityString,
-    secretString,
-    strictObject,
-} from "../../../config/primitives";
-import { LOCAL_SECRET_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
-import type { AgentBackend, BackendContext, BackendContribution } from "../types";
+import { LOCAL_SECRET_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../backends/airflow";
+import { SECRETS_VOLUME, XCOM_VOLUME } from "../../../backends/local/backend";
+import type { LocalBackendConfig } from "../../../backends/local/schema";
+import type { BackendContribution } from "../../../backends/types";
 
-export const localBackendSchema = strictObject({
-    kind: z.literal("local"),
-    connections: z
-        .record(connectionId(), secretString())
-        .default({})
-        .describe(
-            "Airflow connections served from a mounted file, by connection id. Each value is the connection as JSON or URI, set with `pulumi config set --secret --path 'backend.connections.<id>'`.",
-        ),
-    variables: z
-        .record(identifier("an Airflow variable key", "my_variable"), secretString())
-        .default({})
-        .describe(
-            "Airflow variables served from a mounted file, set with `pulumi config set --secret --path 'backend.variables.<key>'`.",
-        ),
-    secretsMountPath: absolutePath
-        .default("/usr/local/airflow/secrets")
-        .describe("Where the connections and variables files are mounted in worker, triggerer and dag processor pods."),
-    xcom: strictObject({
-        mountPath: absolutePath.default("/usr/local/airflow/xcom").describe("Where the XCom volume is mounted."),
-        claimName: dnsSubdomain("astro-xcom")
-            .optional()
-            .describe("Use this existing PersistentVolumeClaim instead of creating one."),
-        size: quantityString("1Gi").default("1Gi").describe("Size of the PersistentVolumeClaim the program creates."),
-        storageClassName: dnsSubdomain("standard")
-            .optional()
-            .describe("Storage class of the created claim (cluster default when unset)."),
-        accessMode: z
-            .enum(["ReadWriteOnce", "ReadWriteMany"])
-            .default("ReadWriteOnce")
-            .describe("ReadWriteOnce is single-node only; use ReadWriteMany when agent pods span nodes."),
-    })
-        .prefault({})
-        .describe("XCom objects go to a `file://` path on this volume: single-node development only."),
-});
-export type LocalBackendConfig = z.output<typeof localBackendSchema>;
+export { localBackend } from "../../../backends/local/backend";
+export { localBackendSchema, type LocalBackendConfig } from "../../../backends/local/schema";
 
 /** Args of {@link LocalBackend}. */
 export interface LocalBackendArgs {
@@ -62,9 +21,6 @@ export interface LocalBackendArgs {
     /** Labels for the objects. */
     labels: Record<string, string>;
 }
-
-const SECRETS_VOLUME = "local-secrets";
-const XCOM_VOLUME = "local-xcom";
 
 /** The Kubernetes objects behind the local backend. */
 export class LocalBackend extends pulumi.ComponentResource {
@@ -180,45 +136,3 @@ function parseConnection(value: string): unknown {
     }
     return value;
 }
-
-export const localBackend: AgentBackend<typeof localBackendSchema> = {
-    kind: "local",
-    schema: localBackendSchema,
-    volumeNames: [SECRETS_VOLUME, XCOM_VOLUME],
-    summary:
-        "LocalFilesystemBackend with connections/variables from secret config in a mounted Secret; XCom on a `file://` PersistentVolumeClaim. Development only.",
-    envNames: () => [],
-    serviceAccountAnnotationKeys: () => [],
-    validate(backend, view) {
-        const issues = [];
-        if (view.environment === "prod") {
-            issues.push({
-                path: ["backend", "kind"],
-                message:
-                    "'local' is for development only and is refused when environment is 'prod'; use 'external' (or a cloud backend)",
-            });
-        }
-        for (const need of view.requiredConnections) {
-            if (!(need.connId in backend.connections)) {
-                issues.push({
-                    path: need.path,
-                    message: `connection '${need.connId}' is not defined; set it with pulumi config set --secret --path 'backend.connections.${need.connId}' '<connection JSON>'`,
-                });
-            }
-        }
-        return issues;
-    },
-    create(backend, ctx: BackendContext) {
-        const component = new LocalBackend(
-            `${ctx.name}-local`,
-            {
-                config: backend,
-                namespace: ctx.namespace,
-                resourceNamePrefix: ctx.resourceNamePrefix,
-                labels: ctx.labels,
-            },
-            { parent: ctx.parent },
-        );
-        return component.contribution;
-    },
-};

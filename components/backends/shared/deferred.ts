@@ -1,10 +1,10 @@
-// A cloud backend's `create` that loads the backend's component module (and with it the cloud SDK) on
+// A cloud backend's factory that loads the backend's component module (and with it the cloud SDK) on
 // first use, so the registry and a stack with another backend never load that SDK.
-import type { BackendContext, BackendContribution } from "../types";
+import type { BackendContext, BackendContribution } from "../../../backends/types";
 
 /**
- * `create` for an AgentBackend: `load` requires the component module (`() => require("./index")`),
- * `create` builds the component from it.
+ * A backend factory (components/backends/create.ts): `load` requires the component module
+ * (`() => require("./aws")`), `create` builds the component from it.
  */
 export function deferredCreate<M, C>(
     load: () => M,

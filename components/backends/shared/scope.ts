@@ -1,11 +1,9 @@
 // Resource options every cloud backend gives its children: one parent, the provider it was handed or
 // created, and prod retention for data stores. Built once per backend component.
 import type * as pulumi from "@pulumi/pulumi";
-import type { AgentServiceAccountRef, BackendContext } from "../types";
+import type { Environment } from "../../../backends/shared/stores";
+import type { AgentServiceAccountRef, BackendContext } from "../../../backends/types";
 import { retentionMarker } from "../../retention";
-
-/** Environment of the stack: `prod` keeps data stores on destroy. */
-export type Environment = "dev" | "prod";
 
 /**
  * Tags/labels every cloud puts on what it creates. `separator` joins the prefix key: AWS allows

@@ -6,13 +6,13 @@ import { AuthBackend } from "@pulumi/vault/authBackend";
 import { AuthBackendConfig } from "@pulumi/vault/kubernetes/authBackendConfig";
 import { AuthBackendRole } from "@pulumi/vault/kubernetes/authBackendRole";
 import { Policy } from "@pulumi/vault/policy";
-import type { K8sObject } from "../../../config/primitives";
+import type { K8sObject } from "../../../schema/primitives";
 import type { BackendScope } from "../shared";
-import type { AgentServiceAccountRef } from "../types";
-import { agentPolicy, agentRole, authMountConfig } from "./policies";
-import type { VaultBackendConfig } from "./schema";
+import type { AgentServiceAccountRef } from "../../../backends/types";
+import { agentPolicy, agentRole, authMountConfig } from "../../../backends/vault/policies";
+import type { VaultBackendConfig } from "../../../backends/vault/schema";
 
-import { TOKEN_VOLUME } from "./backend";
+import { TOKEN_VOLUME } from "../../../backends/vault/backend";
 
 /** Where the projected token volume is mounted (`kubernetes_jwt_path` = `<dir>/token`). */
 export const TOKEN_DIR = "/var/run/secrets/vault";

@@ -9,17 +9,17 @@
 // premises, so the store is whatever the customer already runs, and each backend keeps one cloud.
 import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/vault/provider";
-import type { K8sObject } from "../../../config/primitives";
-import { VAULT_BACKEND } from "../airflow";
+import type { K8sObject } from "../../../schema/primitives";
+import { VAULT_BACKEND } from "../../../backends/airflow";
 import { type CloudBackendArgs, cloudBackendScope } from "../shared";
-import type { BackendContribution } from "../types";
-import { CA_VOLUME } from "./backend";
+import type { BackendContribution } from "../../../backends/types";
+import { CA_VOLUME } from "../../../backends/vault/backend";
 import { createIdentity } from "./identity";
-import { type VaultBackendConfig, vaultNames } from "./schema";
+import { type VaultBackendConfig, vaultNames } from "../../../backends/vault/schema";
 import { createSecretsStore } from "./secretsStore";
 
-export { CA_VOLUME, TOKEN_VOLUME, vaultBackend } from "./backend";
-export { vaultBackendSchema, validateVaultBackend, type VaultBackendConfig } from "./schema";
+export { CA_VOLUME, TOKEN_VOLUME, vaultBackend } from "../../../backends/vault/backend";
+export { vaultBackendSchema, validateVaultBackend, type VaultBackendConfig } from "../../../backends/vault/schema";
 
 /** Args of {@link VaultBackend}. */
 export type VaultBackendArgs = CloudBackendArgs<VaultBackendConfig>;

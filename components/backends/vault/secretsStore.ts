@@ -3,8 +3,8 @@
 import { SecretV2 } from "@pulumi/vault/kv/secretV2";
 import * as pulumi from "@pulumi/pulumi";
 import { type BackendScope, seedEntries } from "../shared";
-import { seedData } from "./policies";
-import { type VaultBackendConfig, vaultPaths, type VaultPaths } from "./schema";
+import { seedData } from "../../../backends/vault/policies";
+import { type VaultBackendConfig, vaultPaths, type VaultPaths } from "../../../backends/vault/schema";
 
 /** What the secrets store gives the chart and the policy. */
 export interface VaultSecretsStore {

@@ -1,7 +1,7 @@
 // Config pieces every cloud branch shares: object key prefixes in the XCom store, and the connections
 // and variables seeded into the cloud secret store from secret config.
 import { z } from "zod";
-import { connectionId, identifier, secretString } from "../../../config/primitives";
+import { connectionId, identifier, secretString } from "../../schema/primitives";
 
 /** Object key (or blob name) prefixes: URL-safe parts separated by `/`, no leading or trailing `/`. */
 export const OBJECT_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;

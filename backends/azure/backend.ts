@@ -1,7 +1,6 @@
 // The Azure backend as the registry sees it: schema, owned names and checks, without
-// `@pulumi/azure-native`. `create` loads the component (./index.ts, which imports the SDK modules) on
-// first use, so a stack with another backend never loads the Azure SDK.
-import { deferredCreate } from "../shared";
+// `@pulumi/azure-native`. The component that creates its resources is components/backends/azure
+// (loaded on first use).
 import type { AgentBackend } from "../types";
 import { azureBackendSchema, connectionEnvName, validateAzureBackend } from "./schema";
 
@@ -30,20 +29,4 @@ export const azureBackend: AgentBackend<typeof azureBackendSchema> = {
             setBy: ["backend"],
         })),
     validate: (backend, view) => validateAzureBackend(backend, view),
-    create: deferredCreate(
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
-        () => require("./index") as typeof import("./index"),
-        (m, backend, ctx) =>
-            new m.AzureBackend(
-                `${ctx.name}-azure`,
-                {
-                    config: backend,
-                    namespace: ctx.namespaceName,
-                    serviceAccounts: ctx.serviceAccounts,
-                    resourceNamePrefix: ctx.resourceNamePrefix,
-                    environment: ctx.environment,
-                },
-                { parent: ctx.parent },
-            ).contribution,
-    ),
 };

@@ -1,7 +1,8 @@
-// The contract every secrets/XCom/identity backend implements (local, external; aws, azure, gcp, vault later).
+// The contract every secrets/XCom/identity backend implements: the SDK-free descriptor the config
+// validates with (AgentBackend), and what its component gets and gives (BackendContext, BackendContribution).
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type { EnvVar, K8sObject } from "../../config/primitives";
+import type { EnvVar, K8sObject } from "../schema/primitives";
 
 /** One agent component that runs under its own ServiceAccount. */
 export interface AgentServiceAccountRef {
@@ -76,15 +77,16 @@ export interface BackendIssue {
 }
 
 /**
- * A backend: one folder under `components/backends/`, one schema branch, one create function.
- * Adding a cloud means adding a folder that exports one of these and listing it in `registry.ts`.
+ * A backend as the config sees it: one folder under `backends/` (schema branch, owned names, checks),
+ * listed in `backends/registry.ts`; its resources come from its component under `components/backends/`
+ * (`createBackend`, components/backends/create.ts).
  */
 export interface AgentBackend<S extends z.ZodType = z.ZodType> {
     /** The `backend.kind` value that selects it. */
     kind: string;
     /** The schema branch for `backend` (must have `kind: z.literal(kind)`). */
     schema: S;
-    /** Names of the volumes `create` adds to worker, triggerer and dag processor pods (users may mount them). */
+    /** Names of the volumes the component adds to worker, triggerer and dag processor pods (users may mount them). */
     volumeNames?: readonly string[];
     /** One line for the README: what it provisions. */
     summary: string;
@@ -94,12 +96,12 @@ export interface AgentBackend<S extends z.ZodType = z.ZodType> {
      */
     clusterIdentity?: { keys: readonly string[]; example: Record<string, unknown> };
     /**
-     * The `commonEnv` names `create()` returns, as a pure function of the backend config, so validation
+     * The `commonEnv` names the component returns, as a pure function of the backend config, so validation
      * can refuse a user entry naming the same variable before anything is created (the program also
-     * checks at deploy time that `create()` kept to this list).
+     * checks at deploy time that the component kept to this list).
      */
     envNames(backend: z.output<S>): BackendOwnedName[];
-    /** The ServiceAccount annotation keys `create()` returns (identity bindings); users cannot override them. */
+    /** The ServiceAccount annotation keys the component returns (identity bindings); users cannot override them. */
     serviceAccountAnnotationKeys(backend: z.output<S>): BackendOwnedName[];
     /** Cross-key checks needing the whole config (e.g. Git connections the backend must serve). */
     validate?(backend: z.output<S>, config: BackendValidationView): BackendIssue[];
@@ -110,8 +112,6 @@ export interface AgentBackend<S extends z.ZodType = z.ZodType> {
     validateFleet?(
         members: readonly { name: string; backend: z.output<S> }[],
     ): { member: number; issue: BackendIssue }[];
-    /** Creates the backend's resources and returns what the chart needs. */
-    create(backend: z.output<S>, ctx: BackendContext): BackendContribution;
 }
 
 /** The parts of the parsed config a backend may look at during validation. */

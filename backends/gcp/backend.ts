@@ -1,7 +1,5 @@
 // The GCP backend as the registry sees it: schema, owned names and checks, without `@pulumi/gcp`.
-// `create` loads the component (./index.ts, which imports the SDK modules) on first use, so a stack
-// with another backend never loads the GCP SDK.
-import { cloudBackendArgs, deferredCreate } from "../shared";
+// The component that creates its resources is components/backends/gcp (loaded on first use).
 import type { AgentBackend } from "../types";
 import { gcpBackendSchema, validateGcpBackend } from "./schema";
 
@@ -16,10 +14,4 @@ export const gcpBackend: AgentBackend<typeof gcpBackendSchema> = {
             ? [{ name: "iam.gke.io/gcp-service-account", setBy: ["backend", "identity"] }]
             : [],
     validate: (backend, view) => validateGcpBackend(backend, view),
-    create: deferredCreate(
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
-        () => require("./index") as typeof import("./index"),
-        (m, backend, ctx) =>
-            new m.GcpBackend(`${ctx.name}-gcp`, cloudBackendArgs(backend, ctx), { parent: ctx.parent }).contribution,
-    ),
 };

@@ -1,6 +1,6 @@
 // The `backend` config branch of the GCP backend and its cross-key checks.
 import { z } from "zod";
-import { connectionId, identifier, secretString, strictObject } from "../../../config/primitives";
+import { connectionId, identifier, secretString, strictObject } from "../../schema/primitives";
 import {
     bucketIssues,
     customerKeyIssues,

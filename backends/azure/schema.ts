@@ -1,6 +1,6 @@
 // The `backend` config branch of the Azure backend and its cross-key checks.
 import { z } from "zod";
-import { connectionId, identifier, strictObject, urlString, wholeNumber } from "../../../config/primitives";
+import { connectionId, identifier, strictObject, urlString, wholeNumber } from "../../schema/primitives";
 import { objectPrefix, prefixOverlapIssues, seededConnections, seededVariables } from "../shared";
 import type { BackendIssue, BackendValidationView } from "../types";
 

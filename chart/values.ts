@@ -3,7 +3,7 @@
 import deepmerge from "deepmerge";
 import { stringify as stableStringify } from "safe-stable-stringify";
 import { defaultSentinelImage, type HpaShape } from "../config/chartVersions";
-import type { EnvVar, K8sObject } from "../config/primitives";
+import type { EnvVar, K8sObject } from "../schema/primitives";
 import { bundleVolumeName } from "../config/volumes";
 import {
     ASTRO_ID_ENV,

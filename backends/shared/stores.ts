@@ -2,7 +2,9 @@
 // takes no bucket settings), prod never force-destroys it, a customer key is either created or named,
 // and a list setting names each entry once.
 import type { BackendIssue } from "../types";
-import type { Environment } from "./scope";
+
+/** Environment of the stack: `prod` keeps data stores on destroy. */
+export type Environment = "dev" | "prod";
 
 /** The bucket settings every cloud's `xcom` block has. */
 export interface BucketSettings {

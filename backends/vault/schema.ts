@@ -13,7 +13,7 @@ import {
     strictObject,
     urlString,
     wholeNumber,
-} from "../../../config/primitives";
+} from "../../schema/primitives";
 import { XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import { installationId, prefixOverlapIssues, stackSecretPrefix, xcomPathSchema } from "../shared";
 import type { BackendIssue } from "../types";

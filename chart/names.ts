@@ -1,6 +1,6 @@
 // Names of the Kubernetes objects the program creates, derived from config alone (no resources), so
 // the chart values, the identity bindings and the objects themselves can never disagree.
-import type { AgentServiceAccountRef } from "./backends/types";
+import type { AgentServiceAccountRef } from "../backends/types";
 
 /** Inputs of {@link agentObjectNames}. */
 export interface NamingInput {

@@ -7,7 +7,7 @@ import {
     secretString,
     strictObject,
     urlString,
-} from "../../../config/primitives";
+} from "../../schema/primitives";
 import {
     bucketIssues,
     customerKeyIssues,

@@ -1,7 +1,7 @@
 // The Vault backend as the registry sees it: schema, owned names, volumes and checks, without
-// `@pulumi/vault`. `create` loads the component (./index.ts, which imports the SDK modules) on first
-// use, so a stack with another backend never loads the Vault SDK.
-import { cloudBackendArgs, deferredCreate, ownedAnnotationKeys } from "../shared";
+// `@pulumi/vault`. The component that creates its resources is components/backends/vault (loaded on
+// first use).
+import { ownedAnnotationKeys } from "../shared";
 import type { AgentBackend } from "../types";
 import { validateVaultBackend, vaultBackendSchema } from "./schema";
 
@@ -23,11 +23,4 @@ export const vaultBackend: AgentBackend<typeof vaultBackendSchema> = {
     envNames: () => [],
     serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
     validate: (backend, view) => validateVaultBackend(backend, view.environment),
-    create: deferredCreate(
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
-        () => require("./index") as typeof import("./index"),
-        (m, backend, ctx) =>
-            new m.VaultBackend(`${ctx.name}-vault`, cloudBackendArgs(backend, ctx), { parent: ctx.parent })
-                .contribution,
-    ),
 };

@@ -1,7 +1,5 @@
 // The AWS backend as the registry sees it: schema, owned names and checks, without `@pulumi/aws`.
-// `create` loads the component (./index.ts, which imports the SDK) on first use, so a stack with
-// another backend never loads the AWS SDK.
-import { cloudBackendArgs, deferredCreate } from "../shared";
+// The component that creates its resources is components/backends/aws (loaded on first use).
 import type { AgentBackend } from "../types";
 import { awsBackendSchema, validateAwsBackend, validateAwsFleet } from "./schema";
 
@@ -27,10 +25,4 @@ export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
         backend.identity === "irsa" ? [{ name: "eks.amazonaws.com/role-arn", setBy: ["backend", "identity"] }] : [],
     validate: (backend, view) => validateAwsBackend(backend, view.environment),
     validateFleet: validateAwsFleet,
-    create: deferredCreate(
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment
-        () => require("./index") as typeof import("./index"),
-        (m, backend, ctx) =>
-            new m.AwsBackend(`${ctx.name}-aws`, cloudBackendArgs(backend, ctx), { parent: ctx.parent }).contribution,
-    ),
 };

@@ -1,13 +1,13 @@
-// The backends this program knows. Adding one: a folder exporting an AgentBackend, and a line here.
-// A cloud backend is listed through its SDK-free `backend.ts` (schema, owned names, checks; `create`
-// loads the component on first use), so validating any config, and running a stack, loads only the
-// SDK of the backend the stack uses (tests/unit/lazy-sdk.test.ts).
+// The backends this program knows. Adding one: a folder here whose `backend.ts` exports an AgentBackend
+// (schema, owned names, checks: no SDK), a line here, and its component under components/backends/ with
+// a factory in components/backends/create.ts. Validating any config loads no cloud SDK, and running a
+// stack loads only the SDK of the backend it uses (tests/unit/lazy-sdk.test.ts).
 import { z } from "zod";
 import { awsBackend } from "./aws/backend";
 import { azureBackend } from "./azure/backend";
-import { externalBackend } from "./external";
+import { externalBackend } from "./external/backend";
 import { gcpBackend } from "./gcp/backend";
-import { localBackend } from "./local";
+import { localBackend } from "./local/backend";
 import type { AgentBackend } from "./types";
 import { vaultBackend } from "./vault/backend";
 

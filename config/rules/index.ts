@@ -1,0 +1,40 @@
+// The cross-key rules of the stack config, one per file, in the order they run (and report). Each runs
+// only when the top-level keys it reads are themselves valid, so every problem is reported at once.
+import { clustersRule } from "./clusters";
+import { agentTokenRule } from "./agentToken";
+import { imagePullRule } from "./imagePull";
+import { workersRule } from "./workers";
+import { dagBundlesRule } from "./dagBundles";
+import { imagesRule } from "./images";
+import { openLineageRule } from "./openLineage";
+import { chartSourceRule } from "./chartSource";
+import { hpaShapeRule } from "./hpaShape";
+import { envNamesRule } from "./envNames";
+import { reservedVolumesRule } from "./reservedVolumes";
+import { restrictedFloorRule } from "./restrictedFloor";
+import { identityAnnotationsRule } from "./identityAnnotations";
+import { sentinelSidecarRule } from "./sentinelSidecar";
+import { volumeMountsRule } from "./volumeMounts";
+import { extraValuesSecretsRule } from "./extraValuesSecrets";
+import { backendRule } from "./backend";
+import type { ConfigRule } from "./rule";
+
+export const CONFIG_RULES: readonly ConfigRule[] = [
+    clustersRule,
+    agentTokenRule,
+    imagePullRule,
+    workersRule,
+    dagBundlesRule,
+    imagesRule,
+    openLineageRule,
+    chartSourceRule,
+    hpaShapeRule,
+    envNamesRule,
+    reservedVolumesRule,
+    restrictedFloorRule,
+    identityAnnotationsRule,
+    sentinelSidecarRule,
+    volumeMountsRule,
+    extraValuesSecretsRule,
+    backendRule,
+];
