@@ -1,4 +1,4 @@
-// `npm run build` (and `prepack`): compiles components/ and config/ to dist/ (JavaScript and
+// `npm run build` (and `prepack`): compiles components/, config/ and doctor/ to dist/ (JavaScript and
 // declarations, tsconfig.build.json). Incremental: `tsc -b` rebuilds only when a source, the config or
 // an output changed (its build info lives in dist/, so deleting dist/ means a full build), and outputs
 // whose source is gone are deleted, so dist/ always holds exactly what a clean build would.

@@ -18,8 +18,8 @@ import {
     type Pod,
     type Secret,
     type ServiceAccount,
-} from "../../components/doctor";
-import { KubeClient } from "../../components/doctor/kube";
+} from "../../doctor";
+import { KubeClient } from "../../doctor/kube";
 import {
     failureExplanation,
     kubeClientFor,
@@ -28,8 +28,8 @@ import {
     rememberKubeConnection,
     releaseWaitHooks,
     targetOfReleaseInputs,
-} from "../../components/doctor/releaseHooks";
-import type { Deployment } from "../../components/doctor/types";
+} from "../../doctor/releaseHooks";
+import type { Deployment } from "../../doctor/types";
 import { runUnderMocks } from "../../scripts/lib/mockRun";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
