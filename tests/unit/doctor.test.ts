@@ -186,6 +186,26 @@ describe("doctor: cause mapping", () => {
         assert.deepEqual(f.configKeys, ["image"]);
     });
 
+    it("ImagePullBackOff neither refused nor not found (registry unreachable) → image, pull credentials, proxy", () => {
+        const f = only(run(snapshot({}, "image-pull-unreachable.json")), "image-pull");
+        assert.deepEqual(f.configKeys, ["image", "imagePullCredentials", "imagePullSecretName", "proxy"]);
+        assert.match(f.summary, /^container worker cannot pull images\.astronomer\.cloud\/.*: Back-off pulling image /);
+        assert.match(
+            f.summary,
+            /" Failed to pull image "images\.astronomer\.cloud\/.*…$/,
+            "the event text, cut at 300 characters",
+        );
+        assert.deepEqual(f.objects, ["pod/astro-worker-default-5d4f89bd9f-t2w6d"]);
+    });
+
+    it("FailedCreate from a quota and no pod → pod-rejected, the component's resources", () => {
+        const f = only(run(snapshot({}, "pod-rejected-quota.json")), "pod-rejected");
+        assert.equal(f.component, "worker:default");
+        assert.deepEqual(f.configKeys, ["workers[0].resources"]);
+        assert.match(f.summary, /^the API server refuses its pods: Error creating: .* exceeded quota: astro-rec-quota/);
+        assert.deepEqual(f.objects, ["replicaset/astro-worker-default-5d4f89bd9f"]);
+    });
+
     it("a crash whose log says the token was rejected → agentToken / agentTokenSecretName", () => {
         const r = run(snapshot({}, "crash-token-rejected.json"));
         const f = only(r, "agent-token-rejected");
