@@ -30,6 +30,7 @@ import {
     targetOfReleaseInputs,
 } from "../../doctor/releaseHooks";
 import type { Deployment } from "../../doctor/types";
+import { CAUSE_RULES } from "../../doctor/causes";
 import { runUnderMocks } from "../../scripts/lib/mockRun";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -88,9 +89,15 @@ function allFindings(r: AgentReport): Finding[] {
     return [...r.findings, ...r.components.flatMap((c) => c.findings)];
 }
 
+/** The causes the fixture tests of this file produced (through {@link run}). */
+const produced = new Set<string>();
+
 /** Runs the mapping, checks secrecy of both outputs, returns the report. */
 function run(snap: ClusterSnapshot, options: Parameters<typeof analyzeAgent>[2] = {}): AgentReport {
     const report = analyzeAgent(expectations(), snap, { now: Date.parse("2026-11-30T03:00:00Z"), ...options });
+    for (const f of allFindings(report)) {
+        produced.add(f.cause);
+    }
     const text = `${JSON.stringify(report)}\n${formatReport({ ok: report.ok, agents: [report] })}`;
     for (const secret of SECRET_FORMS) {
         assert.ok(!text.includes(secret), `a report contains a secret value (${secret.slice(0, 12)}…)`);
@@ -607,5 +614,36 @@ describe("doctor: the release wait hooks", () => {
                 });
             },
         });
+    });
+});
+
+// Last in this file: it reads what the fixture tests above produced.
+describe("doctor: the table of causes", () => {
+    const ids = CAUSE_RULES.map((r) => r.id);
+
+    it("has one row per cause: no id twice", () => {
+        assert.deepEqual(
+            ids.filter((id, i) => ids.indexOf(id) !== i),
+            [],
+        );
+    });
+
+    it("its rows are the causes docs/doctor.md lists", () => {
+        const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "doctor.md"), "utf8");
+        const table = /\n## Causes\n[\s\S]*?\n(\| cause [\s\S]*?)\n\n/.exec(doc)?.[1];
+        assert.ok(table, "docs/doctor.md has the table of causes");
+        const documented = table
+            .split("\n")
+            .slice(2)
+            .flatMap((line) => [...(line.split("|")[1] ?? "").matchAll(/`([a-z-]+)`/g)].map((m) => m[1]));
+        assert.deepEqual([...documented].sort(), [...ids].sort());
+    });
+
+    it("every row is produced by at least one fixture test above", () => {
+        assert.ok(produced.size > 0, "run with the whole file: the fixture tests above fill `produced`");
+        assert.deepEqual(
+            ids.filter((id) => !produced.has(id)),
+            [],
+        );
     });
 });
