@@ -3,7 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterMembers, type ClusterConfig } from "../config/clusters";
-import { rememberKubeConnection } from "./doctor/releaseHooks";
+import { rememberKubeConnection } from "../doctor/releaseHooks";
 import type { AgentConfig } from "../config/schema";
 import type { ChartValues } from "../chart/values";
 import {

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CHART_NAME, DEFAULT_CHART_REPO, DEFAULT_CHART_VERSION } from "../config/schema";
 import { findCredentials } from "../config/credentials";
-import { kubeClientFor, releaseWaitHooks } from "./doctor/releaseHooks";
+import { kubeClientFor, releaseWaitHooks } from "../doctor/releaseHooks";
 import { xcomMoveHook } from "./xcomGuard";
 import type { ChartValues } from "../chart/values";
 

@@ -45,7 +45,7 @@ export {
     type DiagnoseOptions,
     type DiagnoseTarget,
     type DoctorReport,
-} from "./doctor";
+} from "../doctor";
 
 /** The AWS backend component (loads `@pulumi/aws` on first access). */
 export declare const AwsBackend: typeof aws.AwsBackend;

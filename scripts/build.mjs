@@ -1,5 +1,5 @@
-// `npm run build` (and `prepack`): compiles schema/, backends/, config/, chart/ and components/ to dist/
-// (JavaScript and declarations, tsconfig.build.json). Incremental: `tsc -b` rebuilds only when a source, the config or
+// `npm run build` (and `prepack`): compiles schema/, backends/, config/, chart/, doctor/ and components/ to
+// dist/ (JavaScript and declarations, tsconfig.build.json). Incremental: `tsc -b` rebuilds only when a source, the config or
 // an output changed (its build info lives in dist/, so deleting dist/ means a full build), and outputs
 // whose source is gone are deleted, so dist/ always holds exactly what a clean build would.
 import { execFileSync } from "node:child_process";

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { diagnose, formatReport, type DiagnoseTarget, type DoctorReport } from "../components/doctor";
+import { diagnose, formatReport, type DiagnoseTarget, type DoctorReport } from "../doctor";
 
 const USAGE =
     "usage: npm run doctor -- --stack NAME [--cluster NAME] [--json] [--objects-only] [--kubeconfig FILE] [--context NAME] [--cwd PROJECT_DIR]\n";

@@ -3,7 +3,7 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import type { Stack } from "@pulumi/pulumi/automation";
-import type { DoctorReport } from "../../components/doctor";
+import type { DoctorReport } from "../../doctor";
 import { e2eWorld, openStack, readExample, ROOT, STAND_IN_CHART, withConfig, type StackDoc } from "./harness";
 
 /** The dev example's decrypted placeholders: never in doctor output. */

@@ -18,8 +18,8 @@ import {
     type Pod,
     type Secret,
     type ServiceAccount,
-} from "../../components/doctor";
-import { KubeClient } from "../../components/doctor/kube";
+} from "../../doctor";
+import { KubeClient } from "../../doctor/kube";
 import {
     failureExplanation,
     kubeClientFor,
@@ -28,8 +28,9 @@ import {
     rememberKubeConnection,
     releaseWaitHooks,
     targetOfReleaseInputs,
-} from "../../components/doctor/releaseHooks";
-import type { Deployment } from "../../components/doctor/types";
+} from "../../doctor/releaseHooks";
+import type { Deployment } from "../../doctor/types";
+import { CAUSE_RULES } from "../../doctor/causes";
 import { runUnderMocks } from "../../scripts/lib/mockRun";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -88,9 +89,15 @@ function allFindings(r: AgentReport): Finding[] {
     return [...r.findings, ...r.components.flatMap((c) => c.findings)];
 }
 
+/** The causes the fixture tests of this file produced (through {@link run}). */
+const produced = new Set<string>();
+
 /** Runs the mapping, checks secrecy of both outputs, returns the report. */
 function run(snap: ClusterSnapshot, options: Parameters<typeof analyzeAgent>[2] = {}): AgentReport {
     const report = analyzeAgent(expectations(), snap, { now: Date.parse("2026-11-30T03:00:00Z"), ...options });
+    for (const f of allFindings(report)) {
+        produced.add(f.cause);
+    }
     const text = `${JSON.stringify(report)}\n${formatReport({ ok: report.ok, agents: [report] })}`;
     for (const secret of SECRET_FORMS) {
         assert.ok(!text.includes(secret), `a report contains a secret value (${secret.slice(0, 12)}…)`);
@@ -184,6 +191,26 @@ describe("doctor: cause mapping", () => {
     it("ErrImagePull 'not found' → the image key", () => {
         const f = only(run(snapshot({}, "image-not-found.json")), "image-not-found");
         assert.deepEqual(f.configKeys, ["image"]);
+    });
+
+    it("ImagePullBackOff neither refused nor not found (registry unreachable) → image, pull credentials, proxy", () => {
+        const f = only(run(snapshot({}, "image-pull-unreachable.json")), "image-pull");
+        assert.deepEqual(f.configKeys, ["image", "imagePullCredentials", "imagePullSecretName", "proxy"]);
+        assert.match(f.summary, /^container worker cannot pull images\.astronomer\.cloud\/.*: Back-off pulling image /);
+        assert.match(
+            f.summary,
+            /" Failed to pull image "images\.astronomer\.cloud\/.*…$/,
+            "the event text, cut at 300 characters",
+        );
+        assert.deepEqual(f.objects, ["pod/astro-worker-default-5d4f89bd9f-t2w6d"]);
+    });
+
+    it("FailedCreate from a quota and no pod → pod-rejected, the component's resources", () => {
+        const f = only(run(snapshot({}, "pod-rejected-quota.json")), "pod-rejected");
+        assert.equal(f.component, "worker:default");
+        assert.deepEqual(f.configKeys, ["workers[0].resources"]);
+        assert.match(f.summary, /^the API server refuses its pods: Error creating: .* exceeded quota: astro-rec-quota/);
+        assert.deepEqual(f.objects, ["replicaset/astro-worker-default-5d4f89bd9f"]);
     });
 
     it("a crash whose log says the token was rejected → agentToken / agentTokenSecretName", () => {
@@ -587,5 +614,36 @@ describe("doctor: the release wait hooks", () => {
                 });
             },
         });
+    });
+});
+
+// Last in this file: it reads what the fixture tests above produced.
+describe("doctor: the table of causes", () => {
+    const ids = CAUSE_RULES.map((r) => r.id);
+
+    it("has one row per cause: no id twice", () => {
+        assert.deepEqual(
+            ids.filter((id, i) => ids.indexOf(id) !== i),
+            [],
+        );
+    });
+
+    it("its rows are the causes docs/doctor.md lists", () => {
+        const doc = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "doctor.md"), "utf8");
+        const table = /\n## Causes\n[\s\S]*?\n(\| cause [\s\S]*?)\n\n/.exec(doc)?.[1];
+        assert.ok(table, "docs/doctor.md has the table of causes");
+        const documented = table
+            .split("\n")
+            .slice(2)
+            .flatMap((line) => [...(line.split("|")[1] ?? "").matchAll(/`([a-z-]+)`/g)].map((m) => m[1]));
+        assert.deepEqual([...documented].sort(), [...ids].sort());
+    });
+
+    it("every row is produced by at least one fixture test above", () => {
+        assert.ok(produced.size > 0, "run with the whole file: the fixture tests above fill `produced`");
+        assert.deepEqual(
+            ids.filter((id) => !produced.has(id)),
+            [],
+        );
     });
 });

@@ -62,7 +62,7 @@ describe("npm package (npm pack --dry-run)", function () {
 
     it("holds only compiled code, the component package, README, CHANGELOG and package.json", () => {
         const allowed =
-            /^(dist\/(schema|backends|config|chart|components)\/.+\.(js|d\.ts)|component\/(PulumiPlugin\.yaml|package\.json|tsconfig\.json|index\.ts)|README\.md|CHANGELOG\.md|package\.json)$/;
+            /^(dist\/(schema|backends|config|chart|doctor|components)\/.+\.(js|d\.ts)|component\/(PulumiPlugin\.yaml|package\.json|tsconfig\.json|index\.ts)|README\.md|CHANGELOG\.md|package\.json)$/;
         assert.deepEqual(
             files.filter((f) => !allowed.test(f)),
             [],
@@ -90,6 +90,21 @@ describe("npm package (npm pack --dry-run)", function () {
                 assert.ok(files.includes(t.replace(/^\.\//, "")), `exports["${subpath}"] → ${t} is not in the tarball`);
             }
         }
+    });
+
+    it("holds every file the compiled code requires by relative path (e.g. components/index.js → ../doctor)", () => {
+        const missing: string[] = [];
+        for (const f of files.filter((x) => x.endsWith(".js"))) {
+            const js = fs.readFileSync(path.join(ROOT, f), "utf8");
+            for (const m of js.matchAll(/require\("(\.\.?\/[^"]*)"\)/g)) {
+                const target = path.posix.join(path.posix.dirname(f), m[1]!);
+                if (![target, `${target}.js`, `${target}/index.js`].some((t) => files.includes(t))) {
+                    missing.push(`${f} → ${m[1]!}`);
+                }
+            }
+        }
+        assert.deepEqual(missing, []);
+        assert.ok(files.includes("dist/doctor/index.js") && files.includes("dist/doctor/index.d.ts"));
     });
 
     it("exports one subpath per backend folder", () => {

@@ -135,7 +135,7 @@ export interface AgentExpectations {
 
 export type Severity = "error" | "warning";
 
-/** Cause identifiers: stable, so programs can match on them. */
+/** Cause identifiers: stable, so programs can match on them; one row each in the table of ./causes.ts. */
 export type CauseId =
     | "namespace-missing"
     | "deployment-missing"

@@ -1,18 +1,13 @@
 // The agent doctor: reads one or more deployed agents (a fleet is a list) from the cluster and says,
 // per component, what is wrong, the likely cause and the config key that fixes it. Read-only.
-import { analyzeAgent } from "./causes";
+import { analyzeAgent } from "./analyze";
 import { expectationsFromValues } from "./expectations";
 import { KubeClient, type KubeReader } from "./kube";
 import type { AgentExpectations, AgentReport, ClusterSnapshot, DoctorReport, Pod, Secret } from "./types";
 
 export * from "./types";
-export {
-    analyzeAgent,
-    imageRegistry,
-    podSecurityViolations,
-    pullSecretRegistries,
-    type AnalyzeOptions,
-} from "./causes";
+export { analyzeAgent, type AnalyzeOptions } from "./analyze";
+export { imageRegistry, podSecurityViolations, pullSecretRegistries } from "./causes";
 export { expectationsFromValues, type ExpectationOptions } from "./expectations";
 export { formatReport } from "./format";
 export { KubeClient, defaultKubeconfigPath, type KubeReader } from "./kube";
