@@ -28,8 +28,20 @@ function program(args: Record<string, unknown>): () => void {
     };
 }
 
+const planKey = (r: RecordedResource) => `${r.type} ${r.name} ${r.parent ?? "-"}`;
+
+/**
+ * The resources sorted by type, name and parent. Registration order is not part of the plan: a
+ * resource registers once its inputs resolve, so one whose inputs wait on lookups registers later
+ * with known values than with unknown ones.
+ */
+function inPlanOrder(resources: readonly RecordedResource[]): RecordedResource[] {
+    const keyed = resources.map((r) => ({ key: planKey(r), r }));
+    return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((k) => k.r);
+}
+
 function plan(resources: readonly RecordedResource[]): string[] {
-    return resources.map((r) => `${r.type} ${r.name} ${r.parent ?? "-"}`);
+    return inPlanOrder(resources).map(planKey);
 }
 
 function valueAt(args: Record<string, unknown>, path: readonly (string | number)[]): unknown {
@@ -103,8 +115,8 @@ export function describeWiring(title: string, cases: readonly WiringCase[]): voi
                     assert.equal(unknown.error, undefined, unknown.error);
                     assert.deepEqual(plan(unknown.resources), plan(plain.resources));
                     assert.notDeepEqual(
-                        unknown.resources.map((r) => r.inputs),
-                        plain.resources.map((r) => r.inputs),
+                        inPlanOrder(unknown.resources).map((r) => r.inputs),
+                        inPlanOrder(plain.resources).map((r) => r.inputs),
                         "the value is unknown in some resource's inputs",
                     );
                 });
@@ -114,8 +126,9 @@ export function describeWiring(title: string, cases: readonly WiringCase[]): voi
                     const wired = await run(withValueAt(c.args(), c.path, pulumi.output(value)));
                     assert.equal(wired.error, undefined, wired.error);
                     assert.deepEqual(plan(wired.resources), plan(plain.resources));
-                    for (const [i, r] of wired.resources.entries()) {
-                        assert.deepEqual(r.inputs, plain.resources[i]?.inputs, `inputs of ${r.type} ${r.name}`);
+                    const plainInputs = new Map(plain.resources.map((r) => [planKey(r), r.inputs]));
+                    for (const r of wired.resources) {
+                        assert.deepEqual(r.inputs, plainInputs.get(planKey(r)), `inputs of ${r.type} ${r.name}`);
                     }
                 });
                 it("known and invalid: fails naming the key with the plain value's message; nothing gets it", async () => {
