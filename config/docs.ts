@@ -19,8 +19,6 @@ interface JsonSchema {
     oneOf?: JsonSchema[];
     /** Set with `.meta({ collapse: "<Kubernetes type>" })`: documented as one row, fields not listed. */
     collapse?: string;
-    /** A wiring key (primitives.ts `wiring`): config holds its plain branch, the first of `anyOf`. */
-    wiring?: boolean;
 }
 
 /** The stack config as JSON Schema (input side: what users write). */
@@ -55,9 +53,6 @@ interface Row {
 function typeOf(s: JsonSchema): string {
     if (s.secret) {
         return "secret string";
-    }
-    if (s.wiring === true && s.anyOf?.[0] !== undefined) {
-        return typeOf(s.anyOf[0]);
     }
     if (s.collapse !== undefined) {
         return `${s.collapse} object`;

@@ -40,7 +40,7 @@ export const externalBackendSchema = strictObject({
     xcomBackend: pythonClassPath.default(XCOM_OBJECT_STORAGE_BACKEND).describe("Airflow XCom backend class path."),
     xcomPath: wiring(xcomPathSchema).describe("XCom object storage path `<scheme>://[<conn_id>@]<bucket>/<path>`."),
     serviceAccountAnnotations: wiringAnnotationsSchema()
-        .default({})
+        .prefault({})
         .describe("Annotations for every agent ServiceAccount (for example `eks.amazonaws.com/role-arn`)."),
     podLabels: labelsSchema
         .default({})
