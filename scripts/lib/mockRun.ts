@@ -2,8 +2,6 @@
 // Nothing here talks to an engine, a cloud or a cluster.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as settings from "@pulumi/pulumi/runtime/settings";
-import * as state from "@pulumi/pulumi/runtime/state";
 
 /** One resource the program registered, as the engine would have seen it. */
 export interface RecordedResource {
@@ -77,9 +75,9 @@ export interface MockRunResult {
     resources: RecordedResource[];
     /** The program's return value (stack outputs), Outputs intact so secretness can be checked. */
     outputs: Record<string, unknown>;
-    /** Stack outputs as the engine stored them (serialized; secrets wrapped). */
+    /** Stack outputs as the SDK sends them to the engine (serialized; secrets wrapped). */
     storedOutputs: Record<string, unknown>;
-    /** Names of the resource hooks the program registered with the engine. */
+    /** Names of the resource and error hooks the program registered (accepted in the engine's place). */
     hooks: string[];
     /** The invokes the program made, in order, with how many resources were registered before each. */
     invokes: { token: string; inputs: Record<string, unknown>; afterResources: number }[];
@@ -349,22 +347,44 @@ export function mockInvoke(token: string, inputs: Record<string, unknown>): Reco
     }
 }
 
-/** Runs `program` inside a mock stack and records every registration. */
+/**
+ * Resolves once the SDK's callback server (a gRPC server in this process) answers. It must answer
+ * before it is stopped: until then the SDK keeps trying to reach it, once a second, and the process
+ * never exits. A callback registration resolves only once the server's address is known; the no-op
+ * transform registered here is never called (no resource refers to it).
+ */
+async function callbackServerReady(
+    callbacks: NonNullable<ReturnType<typeof pulumi.runtime.getCallbacks>>,
+): Promise<void> {
+    await callbacks.registerTransform(() => undefined);
+}
+
+/** What the stack transformation saw of one resource's options (before the SDK fills in defaults). */
+interface Observed {
+    parent?: pulumi.Resource;
+    dependsOn?: unknown[];
+    retainOnDelete?: boolean;
+    protect?: boolean;
+    deleteBeforeReplace?: boolean;
+}
+
+/**
+ * Runs `program` inside a mock stack and records every registration. Public SDK APIs only:
+ * `setMocks` answers registrations and invokes; a stack transformation (`registerStackTransformation`,
+ * which runs in this process under mocks) sees each resource's options; the stack outputs are
+ * serialized with `serializeProperties`; `disconnect` waits for outstanding RPCs. Each run starts
+ * from a fresh runtime state: `setMocks` installs a new mock monitor and resets the deployment
+ * (stack resource, callback server, feature flags), `setAllConfig` replaces the whole config.
+ */
 export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult> {
     const resources: RecordedResource[] = opts.sink ?? [];
     const hooks: string[] = [];
     const invokes: MockRunResult["invokes"] = opts.invokeSink ?? [];
-    const parents = new Map<
-        string,
-        {
-            name?: string;
-            type?: string;
-            retainOnDelete?: boolean;
-            protect?: boolean;
-            deleteBeforeReplace?: boolean;
-            dependsOn?: string[];
-        }
-    >();
+    const observed = new Map<string, Observed>();
+    /** Name and type of every Resource object the transformation saw (parents and dependsOn are objects). */
+    const identities = new WeakMap<pulumi.Resource, { name: string; type: string }>();
+    const STACK_TYPE = pulumi.runtime.rootPulumiStackTypeName;
+    let stackName: string | undefined;
     const prefixed = Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [`${opts.project}:${k}`, v]));
     pulumi.runtime.setAllConfig(
         { ...prefixed, ...(opts.providerConfig ?? {}) },
@@ -374,6 +394,9 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
         {
             newResource(args) {
                 const inputs = args.inputs as Record<string, unknown>;
+                if (args.type === STACK_TYPE) {
+                    stackName = args.name;
+                }
                 resources.push({
                     type: args.type,
                     name: args.name,
@@ -391,7 +414,7 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                 invokes.push({
                     token: args.token,
                     inputs: args.inputs as Record<string, unknown>,
-                    afterResources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length,
+                    afterResources: resources.filter((r) => r.type !== STACK_TYPE).length,
                 });
                 return mockInvoke(args.token, args.inputs as Record<string, unknown>);
             },
@@ -401,76 +424,100 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
         opts.preview ?? false,
         "organization",
     );
-    // Resource hooks (the release's XCom-move warning) register with the engine through a callback
-    // server; the mock monitor accepts the registration and records the hook names.
-    const mockMonitor = pulumi.runtime.getMonitor() as unknown as {
-        registerResourceHook?: (req: { getName(): string }, cb: (err: null, res: object) => void) => void;
-        registerErrorHook?: (req: { getName(): string }, cb: (err: null, res: object) => void) => void;
+    // Resource hooks (the release's XCom-move warning, its wait and failure explanation) register
+    // through the SDK's callback server, which forwards them to the engine; the SDK's mock monitor
+    // has no hook registration (pulumi/pulumi#20874), and under mocks no engine would call a hook
+    // anyway. The harness stands in for the engine here: it accepts each registration and records
+    // the hook's name. `getCallbacks` and the interface it returns are in the SDK's typings.
+    const callbacks = pulumi.runtime.getCallbacks();
+    if (callbacks === undefined) {
+        throw new Error("the Pulumi SDK started no callback server under mocks");
+    }
+    callbacks.registerResourceHook = (hook) => {
+        hooks.push(hook.name);
+        return Promise.resolve();
     };
-    mockMonitor.registerResourceHook = (req, cb) => {
-        hooks.push(req.getName());
-        cb(null, {});
+    callbacks.registerErrorHook = (hook) => {
+        hooks.push(hook.name);
+        return Promise.resolve();
     };
-    // Error hooks (the release's failure explanation) register the same way.
-    mockMonitor.registerErrorHook = mockMonitor.registerResourceHook;
+    await callbackServerReady(callbacks);
     let outputs: Record<string, unknown> = {};
-    await pulumi.runtime.runInPulumiStack(async () => {
-        pulumi.runtime.registerStackTransformation((t) => {
-            // `__name` and `__pulumiType` are the SDK's internal fields on every Resource.
-            const parent = t.opts.parent as unknown as { __name?: string; __pulumiType?: string } | undefined;
-            const dependsOn = Array.isArray(t.opts.dependsOn)
-                ? (t.opts.dependsOn as unknown as { __name?: string }[]).map((d) => d.__name ?? "?")
-                : undefined;
-            parents.set(`${t.type}::${t.name}`, {
-                ...(parent?.__name === undefined ? {} : { name: parent.__name }),
-                ...(parent?.__pulumiType === undefined ? {} : { type: parent.__pulumiType }),
-                ...(t.opts.retainOnDelete === undefined ? {} : { retainOnDelete: t.opts.retainOnDelete }),
-                ...(t.opts.protect === undefined ? {} : { protect: t.opts.protect }),
-                ...((t.opts as { deleteBeforeReplace?: boolean }).deleteBeforeReplace === undefined
-                    ? {}
-                    : { deleteBeforeReplace: (t.opts as { deleteBeforeReplace?: boolean }).deleteBeforeReplace }),
-                ...(dependsOn === undefined || dependsOn.length === 0 ? {} : { dependsOn }),
+    let storedOutputs: Record<string, unknown>;
+    try {
+        await pulumi.runtime.runInPulumiStack(async () => {
+            pulumi.runtime.registerStackTransformation((t) => {
+                identities.set(t.resource, { name: t.name, type: t.type });
+                const key = `${t.type}::${t.name}`;
+                if (observed.has(key)) {
+                    // Registrations are matched to these options by type and name.
+                    throw new Error(`mock run: two resources of type ${t.type} are named ${t.name}`);
+                }
+                const o = t.opts as pulumi.CustomResourceOptions;
+                observed.set(key, {
+                    ...(o.parent === undefined ? {} : { parent: o.parent }),
+                    ...(Array.isArray(o.dependsOn) ? { dependsOn: o.dependsOn } : {}),
+                    ...(o.retainOnDelete === undefined ? {} : { retainOnDelete: o.retainOnDelete }),
+                    ...(o.protect === undefined ? {} : { protect: o.protect }),
+                    ...(o.deleteBeforeReplace === undefined ? {} : { deleteBeforeReplace: o.deleteBeforeReplace }),
+                });
+                return undefined;
             });
-            return undefined;
+            const result = await Promise.resolve(opts.program());
+            outputs = (result ?? {}) as Record<string, unknown>;
+            return outputs;
         });
-        const result = await Promise.resolve(opts.program());
-        outputs = (result ?? {}) as Record<string, unknown>;
-        return outputs;
-    });
-    // Wait for every outstanding RPC, the stack's own output registration included (exported by the
-    // SDK's settings module, absent from its typings).
-    await (settings as unknown as { waitForRPCs: () => Promise<void> }).waitForRPCs();
-    // The callback server (a gRPC server in this process) lives until it is shut down.
-    // `getStore` is exported by the SDK's state module but absent from its typings.
-    (state as unknown as { getStore(): { callbacks?: { shutdown(): void } } }).getStore().callbacks?.shutdown();
+        // The stack outputs as the SDK sends them to the engine: serialized, secrets wrapped.
+        storedOutputs = await pulumi.runtime.serializeProperties("stack outputs", outputs);
+    } catch (err) {
+        // At once: awaiting anything here would let the SDK's own rejected promises of the failed
+        // stack surface as unhandled rejections.
+        callbacks.shutdown();
+        throw err;
+    }
+    // Wait for every outstanding RPC (the stack's own output registration included); this also stops
+    // the callback server (the next run starts its own).
+    await pulumi.runtime.disconnect();
+    // The stack itself is constructed before the transformation exists (a parent only when named).
+    const stack = pulumi.runtime.getStackResource();
+    if (stack !== undefined && stackName !== undefined) {
+        identities.set(stack, { name: stackName, type: STACK_TYPE });
+    }
+    const identityOf = (r: pulumi.Resource, of: RecordedResource) => {
+        const id = identities.get(r);
+        if (id === undefined) {
+            throw new Error(`mock run: the parent of ${of.type} ${of.name} was never constructed in this run`);
+        }
+        return id;
+    };
     for (const r of resources) {
-        const p = parents.get(`${r.type}::${r.name}`);
-        if (p?.name !== undefined) {
-            r.parent = p.name;
+        const o = observed.get(`${r.type}::${r.name}`);
+        if (o === undefined) {
+            continue;
         }
-        if (p?.type !== undefined) {
-            r.parentType = p.type;
+        if (o.parent !== undefined) {
+            const parent = identityOf(o.parent, r);
+            r.parent = parent.name;
+            r.parentType = parent.type;
         }
-        if (p?.retainOnDelete !== undefined) {
-            r.retainOnDelete = p.retainOnDelete;
+        if (o.retainOnDelete !== undefined) {
+            r.retainOnDelete = o.retainOnDelete;
         }
-        if (p?.protect !== undefined) {
-            r.protect = p.protect;
+        if (o.protect !== undefined) {
+            r.protect = o.protect;
         }
-        if (p?.deleteBeforeReplace !== undefined) {
-            r.deleteBeforeReplace = p.deleteBeforeReplace;
+        if (o.deleteBeforeReplace !== undefined) {
+            r.deleteBeforeReplace = o.deleteBeforeReplace;
         }
-        if (p?.dependsOn !== undefined) {
-            r.dependsOn = p.dependsOn;
+        const dependsOn = o.dependsOn?.map((d) =>
+            pulumi.Resource.isInstance(d) ? (identities.get(d)?.name ?? "?") : "?",
+        );
+        if (dependsOn !== undefined && dependsOn.length > 0) {
+            r.dependsOn = dependsOn;
         }
     }
-    const monitor = pulumi.runtime.getMonitor() as unknown as {
-        resources: Map<string, { urn: string; state: Record<string, unknown> }>;
-    };
-    const stackEntry = [...monitor.resources.values()].find((e) => e.urn.includes("::pulumi:pulumi:Stack::"));
-    const storedOutputs = stackEntry?.state ?? {};
     return {
-        resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
+        resources: resources.filter((r) => r.type !== STACK_TYPE),
         outputs,
         storedOutputs,
         hooks,
