@@ -28,8 +28,45 @@ class RemoteAgent(pulumi.ComponentResource):
         super().__init__("astro-remote-agent:index:RemoteAgent", name, props, opts, remote=True)
 
 
+class KubernetesObject(pulumi.CustomResource):
+    """A Kubernetes object through the provider plugin (no Python Kubernetes SDK needed here)."""
+
+    metadata: pulumi.Output[Mapping[str, Any]]
+
+    def __init__(
+        self, name: str, kind: str, props: Mapping[str, Any], opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
+        super().__init__(f"kubernetes:core/v1:{kind}", name, {"apiVersion": "v1", "kind": kind, **props}, opts)
+
+
 config = pulumi.Config()
 cluster = pulumi.ProviderResource("kubernetes", "cluster", {"kubeconfig": config.require("kubeconfig")})
+on_cluster = pulumi.ResourceOptions(provider=cluster)
+
+# The agent's namespace is this program's own; the agent adopts it through its Output.
+agent_ns = KubernetesObject(
+    "agent-ns",
+    "Namespace",
+    {
+        "metadata": {
+            "name": config.require("agentNamespace"),
+            "labels": {"pod-security.kubernetes.io/enforce": "restricted"},
+        }
+    },
+    on_cluster,
+)
+namespace_name = agent_ns.metadata.apply(lambda m: m["name"])
+# Another resource the agent is wired from (in real life: an IAM role, a bucket, another stack).
+identity = KubernetesObject(
+    "identity",
+    "ConfigMap",
+    {
+        "metadata": {"namespace": namespace_name, "name": "agent-identity"},
+        "data": {"roleArn": "arn:aws:iam::123456789012:role/consumer-agent", "xcomPath": "s3://example-astro-xcom/xcom"},
+    },
+    on_cluster,
+)
+identity_data = pulumi.Output.from_input(identity.__dict__.get("data")) if False else None
 
 agent = RemoteAgent(
     "agent",
