@@ -21,22 +21,34 @@ interface JsonSchema {
     collapse?: string;
 }
 
-/** The stack config as JSON Schema (input side: what users write). */
+function isWiring(schema: z.core.$ZodType): boolean {
+    return (z.globalRegistry.get(schema) as { wiring?: unknown } | undefined)?.wiring === true;
+}
+
+/** A wiring key, or a map of them (the schemas whose default zod leaves out; see below). */
+function holdsWiring(schema: z.core.$ZodType): boolean {
+    const def = schema._zod.def as { type: string; valueType?: z.core.$ZodType };
+    return isWiring(schema) || (def.type === "record" && def.valueType !== undefined && isWiring(def.valueType));
+}
+
+/**
+ * The stack config as JSON Schema (input side: what users write). A wiring key (primitives.ts
+ * `wiring`) is documented as its plain branch, with its default: stack config gives plain values.
+ */
 export function configJsonSchema(): JsonSchema {
     return z.toJSONSchema(agentConfigSchema, {
         io: "input",
         unrepresentable: "any",
-        // A wiring key is its plain branch in stack config (the Output branch exists for component args).
         override: (ctx) => {
-            const json = ctx.jsonSchema as JsonSchema & { wiring?: boolean };
-            const plain = json.wiring === true ? json.anyOf?.[0] : undefined;
-            if (plain !== undefined) {
-                const rest: Record<string, unknown> = { ...json };
-                delete rest.anyOf;
-                delete rest.wiring;
-                Object.assign(ctx.jsonSchema, plain, rest);
-                delete (ctx.jsonSchema as { anyOf?: unknown }).anyOf;
-                delete (ctx.jsonSchema as { wiring?: unknown }).wiring;
+            const json = ctx.jsonSchema as JsonSchema & Record<string, unknown>;
+            const def = ctx.zodSchema._zod.def as { type: string; innerType?: z.core.$ZodType; defaultValue?: unknown };
+            if (isWiring(ctx.zodSchema)) {
+                const [plain] = json.anyOf ?? [];
+                delete json.anyOf;
+                Object.assign(json, plain);
+            } else if (def.type === "default" && def.innerType !== undefined && holdsWiring(def.innerType)) {
+                // (zod leaves the default out on the input side of a schema with a transform.)
+                json.default = def.defaultValue;
             }
         },
     }) as JsonSchema;
