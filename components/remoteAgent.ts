@@ -93,8 +93,11 @@ export interface RemoteAgentArgs {
     chart?: ChartSourceArgs;
     /** Helm release options. */
     release?: ReleaseOptionsArgs;
-    /** The `backend` block of the config reference, e.g. `{kind: external, secretBackend: …, xcomPath: …}`. */
-    backend: { [key: string]: any };
+    /**
+     * The `backend` block of the config reference, e.g. `{kind: external, secretBackend: …, xcomPath: …}`;
+     * its identity and existing-store keys may be outputs of other resources (its `kind` must be known).
+     */
+    backend: pulumi.Input<{ [key: string]: any }>;
     /** DAG bundles (config key `dagBundles`), e.g. `[{type: git, name: dags, repoUrl: …, trackingRef: main}]`. */
     dagBundles: { [key: string]: any }[];
     /** Worker queues (config key `workers`). */

@@ -32,11 +32,13 @@ class KubernetesObject(pulumi.CustomResource):
     """A Kubernetes object through the provider plugin (no Python Kubernetes SDK needed here)."""
 
     metadata: pulumi.Output[Mapping[str, Any]]
+    data: pulumi.Output[Mapping[str, str]]
 
     def __init__(
         self, name: str, kind: str, props: Mapping[str, Any], opts: Optional[pulumi.ResourceOptions] = None
     ) -> None:
-        super().__init__(f"kubernetes:core/v1:{kind}", name, {"apiVersion": "v1", "kind": kind, **props}, opts)
+        props = {"apiVersion": "v1", "kind": kind, **props}
+        super().__init__(f"kubernetes:core/v1:{kind}", name, props, opts)
 
 
 config = pulumi.Config()
@@ -66,14 +68,14 @@ identity = KubernetesObject(
     },
     on_cluster,
 )
-identity_data = pulumi.Output.from_input(identity.__dict__.get("data")) if False else None
 
 agent = RemoteAgent(
     "agent",
     {
         "environment": "prod",
         "resourceNamePrefix": "astro-py",
-        "namespace": config.require("agentNamespace"),
+        "namespace": namespace_name,
+        "createNamespace": False,
         "astroDeploymentAPIURL": "https://cm2x9a7kd000301l0exampleab.external.astronomer.run/dprd0001",
         "astro": {
             "organizationId": "cm2x8c1o2000001l0exampleorg",
@@ -90,7 +92,8 @@ agent = RemoteAgent(
             "kind": "external",
             "secretBackend": "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
             "secretBackendKwargs": {"connections_prefix": "astro/connections", "region_name": "eu-west-1"},
-            "xcomPath": "s3://example-astro-xcom/xcom",
+            "xcomPath": identity.data.apply(lambda d: d["xcomPath"]),
+            "serviceAccountAnnotations": {"eks.amazonaws.com/role-arn": identity.data.apply(lambda d: d["roleArn"])},
         },
         "extraConfig": {"labels": {"team": "data-platform"}},
         "dagBundles": [
