@@ -45,13 +45,18 @@ function azureArgs(backend: Values = {}): () => Values {
 // One case per key, each in the config where the key reaches the most resources.
 describeWiring("Azure backend wiring keys", [
     { path: ["namespace"], args: azureArgs({ aks: AKS }), invalid: "Not_A_Namespace" },
-    ...(["subscriptionId", "tenantId"] as const).map((key) => ({
-        path: ["backend", key],
+    ...(
+        [
+            [["backend", "subscriptionId"], "not-a-subscriptionId-guid"],
+            [["backend", "tenantId"], "not-a-tenantId-guid"],
+        ] as const
+    ).map(([path, invalid]) => ({
+        path: [...path],
         args: azureArgs({
             subscriptionId: "11111111-2222-3333-4444-555555555555",
             tenantId: "66666666-7777-8888-9999-000000000000",
         }),
-        invalid: `not-a-${key}-guid`,
+        invalid,
     })),
     { path: ["backend", "resourceGroup", "name"], args: azureArgs(), invalid: "rg/with/slashes" },
     { path: ["backend", "oidcIssuerUrl"], args: azureArgs(), invalid: "http://issuer.example.com/plain-http/" },
@@ -78,15 +83,17 @@ describeWiring("Azure backend wiring keys", [
         args: azureArgs({ storage: { containerName: "box" } }),
         invalid: "Bad_Container",
     },
-    ...(["keyVaultUri", "keyName", "keyVersion", "identityId"] as const).map((key) => ({
-        path: ["backend", "storage", "customerManagedKey", key],
+    ...(
+        [
+            [["backend", "storage", "customerManagedKey", "keyVaultUri"], "http://kv-keys.vault.azure.net/"],
+            [["backend", "storage", "customerManagedKey", "keyName"], "bad_key_name"],
+            [["backend", "storage", "customerManagedKey", "keyVersion"], "not-hex-version"],
+            [["backend", "storage", "customerManagedKey", "identityId"], "/not/an/identity/id"],
+        ] as const
+    ).map(([path, invalid]) => ({
+        path: [...path],
         args: azureArgs({ storage: { customerManagedKey: CMK } }),
-        invalid: {
-            keyVaultUri: "http://kv-keys.vault.azure.net/",
-            keyName: "bad_key_name",
-            keyVersion: "not-hex-version",
-            identityId: "/not/an/identity/id",
-        }[key],
+        invalid,
     })),
 ]);
 
