@@ -201,7 +201,7 @@ export function checkClusters(
             issue(at("kubeconfig"), target.problem);
         } else if (target !== undefined && typeof (c.namespace ?? cfg.namespace) === "string") {
             // (A namespace given as an Output, in component args, is not comparable before it resolves.)
-            const namespace = String(c.namespace ?? cfg.namespace);
+            const namespace = (c.namespace ?? cfg.namespace) as string;
             const key = `${target.key}\0${namespace}`;
             const other = targets.get(key);
             if (other !== undefined) {

@@ -1,7 +1,7 @@
 // Configs that were validated whole (stack config by load.ts, component args by the component's
 // parse): a component handed one of these does not validate it again, so each construction
 // validates once (the program, a fleet's clusters and the multi-language facade pass them on).
-const validated = new WeakSet<object>();
+const validated = new WeakSet();
 
 /** Records that `config` passed the whole validation; returns it. */
 export function markValidated<T extends object>(config: T): T {

@@ -94,12 +94,7 @@ describe("component package (PulumiPlugin.yaml) from the packed npm package", fu
         it("infers the inputs from the args interface: the typed config keys plus extraConfig", () => {
             const r = schema.resources[TOKEN_TYPE]!;
             assert.deepEqual(Object.keys(r.inputProperties).sort(), [...REMOTE_AGENT_TYPED_KEYS, "extraConfig"].sort());
-            assert.deepEqual(r.requiredInputs.sort(), [
-                "astro",
-                "astroDeploymentAPIURL",
-                "backend",
-                "namespace",
-            ]);
+            assert.deepEqual(r.requiredInputs.sort(), ["astro", "astroDeploymentAPIURL", "backend", "namespace"]);
             const p = r.inputProperties;
             assert.deepEqual(p.namespace, {
                 type: "string",
@@ -269,14 +264,14 @@ describe("component package (PulumiPlugin.yaml) from the packed npm package", fu
                 const kube = world.kube;
                 for (const sa of Object.values(sas)) {
                     const obj = await kube.get<{
-                        metadata: { annotations?: Record<string, string>; labels: Record<string, string> };
+                        metadata: { annotations?: Record<string, string>; labels?: Record<string, string> };
                     }>(`/api/v1/namespaces/${NS}/serviceaccounts/${sa}`);
                     assert.equal(
                         obj?.metadata.annotations?.["eks.amazonaws.com/role-arn"],
                         "arn:aws:iam::123456789012:role/consumer-agent",
                         `${sa}: the annotation came from the other resource's output`,
                     );
-                    assert.equal(obj?.metadata.labels.team, "data-platform", "extraConfig.labels reached the objects");
+                    assert.equal(obj.metadata.labels?.team, "data-platform", "extraConfig.labels reached the objects");
                 }
                 const token = await kube.get<{ data: Record<string, string> }>(
                     `/api/v1/namespaces/${NS}/secrets/${o.prefix}-agent-token`,
