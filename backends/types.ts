@@ -20,8 +20,11 @@ export interface BackendContext {
     parent: pulumi.Resource;
     /** The agent namespace (an Output, so resources in it are ordered after it). */
     namespace: pulumi.Output<string>;
-    /** The namespace name as a plain string (for identity subjects, which must be exact). */
-    namespaceName: string;
+    /**
+     * The namespace name as given (identity subjects must name it exactly): a string, or the Output a
+     * component arg gave for it (known, and checked, when it resolves).
+     */
+    namespaceName: pulumi.Input<string>;
     resourceNamePrefix: string;
     environment: "dev" | "prod";
     /** Every ServiceAccount the agent's pods run as; identity bindings must name exactly these. */

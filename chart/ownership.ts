@@ -7,6 +7,7 @@ import { buildChartValues, extraValueLayers, type ResolvedBackend } from "./valu
 import type { ConfigProblem } from "../config/errors";
 import { formatPath } from "../config/errors";
 import type { AgentConfig } from "../config/schema";
+import { withWiringStandIns } from "../config/wiring";
 
 type Path = (string | number)[];
 
@@ -95,14 +96,16 @@ export function derivedChartPaths(cfg: AgentConfig): Path[] {
         workers: cfg.workers,
         releaseName: cfg.release.name,
     });
-    return valuePaths(buildChartValues(cfg, names, PROBE_BACKEND, { withExtraValues: false }), true);
+    // Which paths are derived does not depend on wiring values (an Output in component args).
+    const probe = withWiringStandIns(cfg);
+    return valuePaths(buildChartValues(probe, names, PROBE_BACKEND, { withExtraValues: false }), true);
 }
 
 /** Problems for every extra value that would override a value the program derives. */
 export function extraValuesOwnership(cfg: AgentConfig): ConfigProblem[] {
     const derived = derivedChartPaths(cfg);
     const problems: ConfigProblem[] = [];
-    for (const layer of extraValueLayers(cfg)) {
+    for (const layer of extraValueLayers(withWiringStandIns(cfg))) {
         for (const rel of valuePaths(layer.values, false)) {
             if (rel.length === 0) {
                 continue;

@@ -12,7 +12,7 @@ import {
     TASK_LOGS_VOLUME,
     TMP_VOLUME,
     workerObjectName,
-    type AgentConfig,
+    type ResolvedAgentConfig,
     type ContainerConfig,
     type DagBundleConfig,
     type ProbeConfig,
@@ -108,7 +108,7 @@ export function dagBundleConfigList(
 export { bundleVolumeName };
 
 /** HTTP_PROXY / HTTPS_PROXY / NO_PROXY from `proxy`: commonEnv, and Sentinel's env (it gets no commonEnv). */
-function proxyEnv(cfg: AgentConfig): EnvVar[] {
+function proxyEnv(cfg: ResolvedAgentConfig): EnvVar[] {
     const list: EnvVar[] = [];
     if (cfg.proxy.httpProxy !== undefined) {
         list.push(env("HTTP_PROXY", cfg.proxy.httpProxy));
@@ -128,7 +128,7 @@ function proxyEnv(cfg: AgentConfig): EnvVar[] {
  * should a backend return a name it did not declare, the program's and the backend's entries come first
  * and win.
  */
-export function buildCommonEnv(cfg: AgentConfig, backend: ResolvedBackend): EnvVar[] {
+export function buildCommonEnv(cfg: ResolvedAgentConfig, backend: ResolvedBackend): EnvVar[] {
     const ids = [
         cfg.astro.organizationId,
         cfg.astro.workspaceId,
@@ -156,7 +156,7 @@ interface Mounts {
 }
 
 /** Volumes every agent component gets (restricted writable dirs, backend volumes, DAG claims). */
-function sharedMounts(cfg: AgentConfig, backend: ResolvedBackend, withTaskLogs: boolean): Mounts {
+function sharedMounts(cfg: ResolvedAgentConfig, backend: ResolvedBackend, withTaskLogs: boolean): Mounts {
     const volumes: K8sObject[] = [];
     const volumeMounts: K8sObject[] = [];
     if (cfg.restricted) {
@@ -181,7 +181,7 @@ function sharedMounts(cfg: AgentConfig, backend: ResolvedBackend, withTaskLogs: 
 }
 
 /** Pod volumes the logging sidecar needs (the chart wants them declared in worker and triggerer `volumes`). */
-function sidecarPodVolumes(cfg: AgentConfig): K8sObject[] {
+function sidecarPodVolumes(cfg: ResolvedAgentConfig): K8sObject[] {
     const ls = cfg.loggingSidecar;
     if (!ls.enabled) {
         return [];
@@ -208,7 +208,7 @@ interface Floors {
     container: ChartValues | undefined;
 }
 
-function agentFloors(cfg: AgentConfig): Floors {
+function agentFloors(cfg: ResolvedAgentConfig): Floors {
     return cfg.restricted
         ? { pod: RESTRICTED_POD_SECURITY_CONTEXT, container: RESTRICTED_CONTAINER_SECURITY_CONTEXT }
         : { pod: DEFAULT_POD_SECURITY_CONTEXT, container: undefined };
@@ -222,7 +222,7 @@ function overlay(floor: ChartValues | undefined, override: ChartValues | undefin
 }
 
 /** Init and extra containers; when restricted each starts from the restricted container context. */
-function containers(cfg: AgentConfig, list: ContainerConfig[] | undefined): ChartValues[] | undefined {
+function containers(cfg: ResolvedAgentConfig, list: ContainerConfig[] | undefined): ChartValues[] | undefined {
     if (list === undefined) {
         return undefined;
     }
@@ -253,7 +253,7 @@ interface PodExtrasConfig {
  * emitted when overridden: it is the global context with the override merged in (the chart replaces
  * the global context with the component's, it does not merge them).
  */
-function podExtras(cfg: AgentConfig, c: PodExtrasConfig, floors: Floors): ChartValues {
+function podExtras(cfg: ResolvedAgentConfig, c: PodExtrasConfig, floors: Floors): ChartValues {
     return compact({
         livenessProbe: c.livenessProbe,
         readinessProbe: c.readinessProbe,
@@ -314,7 +314,7 @@ export function workerHpaValues(
 }
 
 function workerValues(
-    cfg: AgentConfig,
+    cfg: ResolvedAgentConfig,
     w: WorkerConfig,
     names: AgentObjectNames,
     mounts: Mounts,
@@ -359,7 +359,7 @@ function sentinelProbe(port: number): ChartValues {
     };
 }
 
-function sentinelValues(cfg: AgentConfig): ChartValues {
+function sentinelValues(cfg: ResolvedAgentConfig): ChartValues {
     const s = cfg.sentinel;
     if (!s.enabled) {
         return { enabled: false };
@@ -399,7 +399,7 @@ function sentinelValues(cfg: AgentConfig): ChartValues {
     });
 }
 
-function loggingSidecarValues(cfg: AgentConfig): ChartValues {
+function loggingSidecarValues(cfg: ResolvedAgentConfig): ChartValues {
     const ls = cfg.loggingSidecar;
     if (!ls.enabled) {
         return { enabled: false };
@@ -440,7 +440,7 @@ export interface ExtraValueLayer {
  * enabled), then the top-level `extraValues` (into the root) last. Layers without keys are left out.
  * Each is deep-merged with {@link mergeValues} (maps merge, lists replace).
  */
-export function extraValueLayers(cfg: AgentConfig): ExtraValueLayer[] {
+export function extraValueLayers(cfg: ResolvedAgentConfig): ExtraValueLayer[] {
     const layers: ExtraValueLayer[] = [];
     const add = (configPath: (string | number)[], chartPath: (string | number)[], values: unknown) => {
         if (values !== undefined && values !== null && typeof values === "object" && Object.keys(values).length > 0) {
@@ -495,7 +495,9 @@ export function applyExtraValueLayers(values: ChartValues, layers: readonly Extr
  * `dagProcessor`, `triggerer`, `sentinel`). The backend's identity annotations are merged over these
  * (validation refuses a key the backend sets).
  */
-export function componentServiceAccountAnnotations(cfg: AgentConfig): Record<string, Record<string, string>> {
+export function componentServiceAccountAnnotations(
+    cfg: Pick<ResolvedAgentConfig, "workers" | "dagProcessor" | "triggerer" | "sentinel">,
+): Record<string, Record<string, string>> {
     const out: Record<string, Record<string, string>> = {};
     const add = (key: string, annotations: Record<string, string> | undefined) => {
         if (annotations !== undefined && Object.keys(annotations).length > 0) {
@@ -517,7 +519,7 @@ export function componentServiceAccountAnnotations(cfg: AgentConfig): Record<str
  * only Secret names do. The `extraValues` layers ({@link extraValueLayers}) are merged in last.
  */
 export function buildChartValues(
-    cfg: AgentConfig,
+    cfg: ResolvedAgentConfig,
     names: AgentObjectNames,
     backend: ResolvedBackend,
     options: { withExtraValues?: boolean } = {},
@@ -530,7 +532,7 @@ export function buildChartValues(
 }
 
 /** The chart values the program derives from config, before any extra values. */
-function derivedChartValues(cfg: AgentConfig, names: AgentObjectNames, backend: ResolvedBackend): ChartValues {
+function derivedChartValues(cfg: ResolvedAgentConfig, names: AgentObjectNames, backend: ResolvedBackend): ChartValues {
     const withLogs = sharedMounts(cfg, backend, true);
     const noLogs = sharedMounts(cfg, backend, false);
     const sidecarVolumes = sidecarPodVolumes(cfg);

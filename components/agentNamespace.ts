@@ -4,9 +4,16 @@ import { retentionMarker } from "./retention";
 
 /** Args of {@link AgentNamespace}. */
 export interface AgentNamespaceArgs {
-    /** Namespace name. */
-    name: string;
-    /** Create the namespace (true) or adopt an existing one by name (false). Default true. */
+    /**
+     * Namespace name: a literal, or an Output (e.g. `ns.metadata.name` of a namespace your program
+     * creates, to adopt it with `create: false`).
+     */
+    name: pulumi.Input<string>;
+    /**
+     * Create the namespace (true) or adopt an existing one (false). Default true. Adopting a name given
+     * as a plain string reads the namespace (a missing one fails the preview); a name given as an Output
+     * is used as it is, ordered after the resource it comes from (a fresh stack that creates it previews).
+     */
     create?: boolean;
     /**
      * Enforce the Pod Security Standard `restricted` (enforce, audit and warn labels). Otherwise the
@@ -43,8 +50,8 @@ export function podSecurityLabels(restricted: boolean, version: string): Record<
 export class AgentNamespace extends pulumi.ComponentResource {
     /** Namespace name; depends on the namespace, so objects placed in it are created after it. */
     public readonly name: pulumi.Output<string>;
-    /** The namespace object (created, or read when adopted). */
-    public readonly namespace: k8s.core.v1.Namespace;
+    /** The namespace object (created, or read when adopted by a plain name; undefined when adopted by an Output). */
+    public readonly namespace: k8s.core.v1.Namespace | undefined;
 
     constructor(name: string, args: AgentNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("astro-agent:index:AgentNamespace", name, {}, opts);
@@ -65,11 +72,17 @@ export class AgentNamespace extends pulumi.ComponentResource {
                 },
                 { parent: this, retainOnDelete: retain },
             );
-        } else {
+            this.name = this.namespace.metadata.name;
+        } else if (typeof args.name === "string") {
             // Reading it fails the deployment early (and clearly) when the namespace does not exist.
             this.namespace = k8s.core.v1.Namespace.get(name, args.name, { parent: this });
+            this.name = this.namespace.metadata.name;
+        } else {
+            // An Output: the namespace is another resource's (often created by the same program, so a
+            // read at preview would fail on a fresh stack); its dependencies order everything after it.
+            this.namespace = undefined;
+            this.name = pulumi.output(args.name);
         }
-        this.name = this.namespace.metadata.name;
         this.registerOutputs({ name: this.name });
     }
 }

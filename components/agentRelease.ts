@@ -13,9 +13,9 @@ export interface AgentChartSource {
     /** Exact chart version. Default the version this program was tested with. Ignored for a local path. */
     version?: string;
     /** Chart repository URL. Default `https://helm.astronomer.io` (unless `path` or an oci name is used). */
-    repo?: string;
+    repo?: pulumi.Input<string>;
     /** Local chart directory or archive, for mirrored or air-gapped installs. */
-    path?: string;
+    path?: pulumi.Input<string>;
 }
 
 /** Args of {@link AgentRelease}. */
@@ -46,9 +46,9 @@ export interface AgentReleaseArgs {
 
 /** The resolved `chart`, `version` and `repositoryOpts` of a chart source. */
 export function chartLocation(source: AgentChartSource = {}): {
-    chart: string;
+    chart: pulumi.Input<string>;
     version?: string;
-    repositoryOpts?: { repo: string };
+    repositoryOpts?: { repo: pulumi.Input<string> };
 } {
     if (source.path !== undefined) {
         return { chart: source.path };

@@ -4,18 +4,22 @@
 // and carry everything else as maps; the args are then validated by the one zod schema, exactly as
 // stack config is, before anything is created.
 import * as pulumi from "@pulumi/pulumi";
-import { parseAgentArgs, RemoteExecutionAgent, type RemoteExecutionAgentArgs } from "./remoteExecutionAgent";
+import {
+    parseAgentArgsWithWarnings,
+    RemoteExecutionAgent,
+    type RemoteExecutionAgentArgs,
+} from "./remoteExecutionAgent";
 
 /** The four IDs of the Astro Deployment (from the values file the Astro UI generates). */
 export interface AstroIdsArgs {
     /** Astro organization ID (chart `astro.organizationId`). */
-    organizationId: string;
+    organizationId: pulumi.Input<string>;
     /** Astro workspace ID (chart `astro.workspaceId`). */
-    workspaceId: string;
+    workspaceId: pulumi.Input<string>;
     /** Astro Deployment ID (chart `astro.deploymentId`). */
-    deploymentId: string;
+    deploymentId: pulumi.Input<string>;
     /** Astro Deployment namespace (chart `astro.deploymentNamespace`). */
-    deploymentNamespace: string;
+    deploymentNamespace: pulumi.Input<string>;
 }
 
 /** Registry credentials the program stores in a `kubernetes.io/dockerconfigjson` Secret. */
@@ -35,9 +39,9 @@ export interface ChartSourceArgs {
     /** Exact chart version. */
     version?: string;
     /** Helm chart repository URL. */
-    repo?: string;
+    repo?: pulumi.Input<string>;
     /** Local chart directory or .tgz archive, instead of a repository. */
-    path?: string;
+    path?: pulumi.Input<string>;
 }
 
 /** Helm release options (config key `release`). */
@@ -54,8 +58,10 @@ export interface ReleaseOptionsArgs {
 
 /**
  * Args of {@link RemoteAgent}: the stack config reference of this project (docs/config-reference.md), with the common
- * keys typed. Values must be known when the component is constructed (literals or config); secret
- * inputs may be secret Outputs. Validated by the same schema as stack config.
+ * keys typed. Keys where resources meet (the namespace, the Astro IDs and API URL, Secret names, the
+ * image, the chart's repo or path, and inside `backend` its identity and existing-store keys) take
+ * outputs of other resources; keys that decide which resources exist must be known when the component
+ * is constructed. Validated by the same schema as stack config.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any -- schema inference maps `any` (not `unknown`) to a free-form value */
 export interface RemoteAgentArgs {
@@ -63,32 +69,35 @@ export interface RemoteAgentArgs {
     environment?: string;
     /** Prefix of every object name (chart `resourceNamePrefix`). */
     resourceNamePrefix?: string;
-    /** Namespace of the agent (chart `namespace`). */
-    namespace: string;
+    /** Namespace of the agent (chart `namespace`); may be another resource's output, e.g. your own Namespace's name. */
+    namespace: pulumi.Input<string>;
     /** Create the namespace (true, default) or adopt an existing one (false). */
     createNamespace?: boolean;
     /** Pod Security Standard `restricted` on the namespace and every pod (default true). */
     restricted?: boolean;
     /** Orchestration plane API URL of the Deployment (chart `astroDeploymentAPIURL`). */
-    astroDeploymentAPIURL: string;
+    astroDeploymentAPIURL: pulumi.Input<string>;
     /** The Astro Deployment's IDs. */
     astro: AstroIdsArgs;
     /** Agent token. Always stored as a Pulumi secret, in a Secret with key `token`. */
     agentToken?: pulumi.Input<string>;
     /** Existing Secret with key `token`, instead of `agentToken`. */
-    agentTokenSecretName?: string;
+    agentTokenSecretName?: pulumi.Input<string>;
     /** Existing `kubernetes.io/dockerconfigjson` Secret for the agent image. */
-    imagePullSecretName?: string;
+    imagePullSecretName?: pulumi.Input<string>;
     /** Registry credentials, instead of `imagePullSecretName`; the password is always a secret. */
     imagePullCredentials?: ImagePullCredentialsArgs;
     /** Agent image (pinned by tag or digest in prod). */
-    image?: string;
+    image?: pulumi.Input<string>;
     /** Where the Helm chart comes from. */
     chart?: ChartSourceArgs;
     /** Helm release options. */
     release?: ReleaseOptionsArgs;
-    /** The `backend` block of the config reference, e.g. `{kind: external, secretBackend: …, xcomPath: …}`. */
-    backend: { [key: string]: any };
+    /**
+     * The `backend` block of the config reference, e.g. `{kind: external, secretBackend: …, xcomPath: …}`;
+     * its identity and existing-store keys may be outputs of other resources (its `kind` must be known).
+     */
+    backend: pulumi.Input<{ [key: string]: any }>;
     /** DAG bundles (config key `dagBundles`), e.g. `[{type: git, name: dags, repoUrl: …, trackingRef: main}]`. */
     dagBundles: { [key: string]: any }[];
     /** Worker queues (config key `workers`). */
@@ -154,11 +163,14 @@ export class RemoteAgent extends pulumi.ComponentResource {
     public readonly backendOutputs: pulumi.Output<{ [key: string]: string }>;
 
     constructor(name: string, args: RemoteAgentArgs, opts?: pulumi.ComponentResourceOptions) {
-        const config = remoteAgentConfig(args);
-        // Validate before anything is registered, with the same messages as stack config.
-        parseAgentArgs(config);
+        // Validate once, before anything is registered, with the same messages as stack config; the
+        // agent below takes the validated config as it is.
+        const parsed = parseAgentArgsWithWarnings(remoteAgentConfig(args));
         super("astro-remote-agent:index:RemoteAgent", name, {}, opts);
-        const agent = new RemoteExecutionAgent(name, config, { parent: this });
+        for (const warning of parsed.warnings) {
+            void pulumi.log.warn(warning, this);
+        }
+        const agent = new RemoteExecutionAgent(name, parsed.config, { parent: this });
         this.namespace = agent.namespace;
         this.releaseName = agent.releaseName;
         this.xcomPath = agent.xcomPath;

@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { formatProblems, parseConfig } from "../config/errors";
+import { formatProblems, parseConfig, type ConfigProblem } from "../config/errors";
 import { agentConfigSchema, type AgentConfig, type AgentConfigInput } from "../config/schema";
 import { checkWholeConfig } from "../chart/validate";
+import { isValidated, markValidated } from "../config/validated";
+import { deferredValues, gateDeferred, wiringOf } from "../config/wiring";
 import { AgentCredentials } from "./agentCredentials";
 import { AgentNamespace } from "./agentNamespace";
 import { AgentRelease } from "./agentRelease";
@@ -22,7 +24,11 @@ import {
 export const SECRETS_VERSION_ANNOTATION = "astronomer.io/managed-secrets-version";
 
 /** The config with one more annotation on every object and pod (chart `annotations`). */
-function withPodAnnotation(cfg: AgentConfig, key: string, value: string | undefined): AgentConfig {
+function withPodAnnotation<C extends { annotations: Record<string, string> }>(
+    cfg: C,
+    key: string,
+    value: string | undefined,
+): C {
     return value === undefined ? cfg : { ...cfg, annotations: { ...cfg.annotations, [key]: value } };
 }
 
@@ -38,14 +44,19 @@ export function parseAgentArgs(args: RemoteExecutionAgentArgs): AgentConfig {
     return parseAgentArgsWithWarnings(args).config;
 }
 
-/** {@link parseAgentArgs}, also returning the warnings (e.g. dev credentials turned into secrets). */
+/**
+ * {@link parseAgentArgs}, also returning the warnings (e.g. dev credentials turned into secrets). A
+ * config this module or the stack loader already validated (the same object) is returned as it is:
+ * each construction validates once.
+ */
 export function parseAgentArgsWithWarnings(args: RemoteExecutionAgentArgs): {
     config: AgentConfig;
     warnings: string[];
 } {
-    const parsed = parseConfig(agentConfigSchema, args);
-    const whole = parsed.success ? checkWholeConfig(parsed.data) : undefined;
-    const problems = whole?.problems ?? (parsed.success ? [] : parsed.problems);
+    if (isValidated(args)) {
+        return { config: args as AgentConfig, warnings: [] };
+    }
+    const { parsed, problems, whole } = checkArgs(args);
     if (!parsed.success || problems.length > 0) {
         throw new Error(
             formatProblems(
@@ -54,7 +65,29 @@ export function parseAgentArgsWithWarnings(args: RemoteExecutionAgentArgs): {
             ),
         );
     }
-    return { config: parsed.data, warnings: whole?.warnings ?? [] };
+    return { config: markValidated(parsed.data), warnings: whole?.warnings ?? [] };
+}
+
+/** Every problem of the args: shape and cross-key rules, all at once. */
+function checkArgs(args: unknown) {
+    const parsed = parseConfig(agentConfigSchema, args);
+    const whole = parsed.success ? checkWholeConfig(parsed.data) : undefined;
+    const problems = whole?.problems ?? (parsed.success ? [] : parsed.problems);
+    return { parsed, problems, whole };
+}
+
+/**
+ * The error a resource fails with when an arg given as an Output resolves to a value its key does not
+ * accept (the same messages as for a plain value, with the full key).
+ */
+function deferredArgError(name: string, problems: ConfigProblem[], resource: pulumi.Resource): Error {
+    return new pulumi.ResourceError(
+        formatProblems(
+            problems,
+            `RemoteExecutionAgent '${name}': an arg given as an Output resolved to a value it does not accept; nothing that uses it was created:`,
+        ),
+        resource,
+    );
 }
 
 const MANAGED_BY = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "astro-remote-agent" };
@@ -97,13 +130,15 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
             void pulumi.log.warn(warning, this);
         }
 
+        // Args given as Outputs resolve only after passing their key's check (config/wiring.ts).
+        const config = gateDeferred(parsed.config, (problems) => deferredArgError(name, problems, this));
         const names = agentObjectNames({
-            resourceNamePrefix: parsed.config.resourceNamePrefix,
-            workers: parsed.config.workers,
-            releaseName: parsed.config.release.name,
+            resourceNamePrefix: config.resourceNamePrefix,
+            workers: config.workers,
+            releaseName: config.release.name,
         });
         // Secret env values (and secret backend kwargs) become references to one Secret the program owns.
-        const routed = routeSecretEnv(parsed.config, names.envSecret);
+        const routed = routeSecretEnv(config, names.envSecret);
         const cfg = routed.config;
         const labels = { ...MANAGED_BY, ...cfg.labels };
 
@@ -189,16 +224,33 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
         const declared = new Set(backendImpl.envNames(cfg.backend).map((o) => o.name));
         // Rotating a Secret the program manages changes its resourceVersion (never its content into
         // values), and so this pod annotation: the agent pods roll and read the new value.
-        const values = pulumi.all([resolved, credentials.secretsVersion]).apply(([b, version]) => {
-            const undeclared = b.commonEnv.map((e) => e.name).filter((n) => !declared.has(n));
-            if (undeclared.length > 0) {
-                throw new pulumi.ResourceError(
-                    `backend '${cfg.backend.kind}' set commonEnv ${undeclared.join(", ")} without declaring it in envNames(); fix the backend`,
-                    this,
+        // Wiring keys given as Outputs (the namespace, identities…) are known here, checked.
+        const wiring = wiringOf(cfg);
+        // Args given as Outputs passed their own key's check; once all are known the whole config is
+        // checked again (rules across keys, e.g. prod refuses a floating image tag) before Helm gets it.
+        const recheck = deferredValues(parsed.config).length > 0 ? wiringOf(config) : undefined;
+        const values = pulumi
+            .all([resolved, credentials.secretsVersion, wiring.values, recheck?.values ?? []])
+            .apply(([b, version, wired, rechecked]) => {
+                if (recheck !== undefined) {
+                    const problems = checkArgs(recheck.fill(rechecked)).problems;
+                    if (problems.length > 0) {
+                        throw deferredArgError(name, problems, this);
+                    }
+                }
+                const undeclared = b.commonEnv.map((e) => e.name).filter((n) => !declared.has(n));
+                if (undeclared.length > 0) {
+                    throw new pulumi.ResourceError(
+                        `backend '${cfg.backend.kind}' set commonEnv ${undeclared.join(", ")} without declaring it in envNames(); fix the backend`,
+                        this,
+                    );
+                }
+                return buildChartValues(
+                    withPodAnnotation(wiring.fill(wired), SECRETS_VERSION_ANNOTATION, version),
+                    names,
+                    b,
                 );
-            }
-            return buildChartValues(withPodAnnotation(cfg, SECRETS_VERSION_ANNOTATION, version), names, b);
-        });
+            });
 
         const release = new AgentRelease(
             `${name}-release`,

@@ -7,7 +7,8 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { backendFor, backendSchema, type BackendConfig } from "../backends/registry";
 import { markDefaultMessage, toProblems } from "./errors";
-import { dnsLabel, identifier, k8sObjectLike, strictObject, wholeNumber } from "../schema/primitives";
+import { dnsLabel, identifier, k8sObjectLike, strictObject, wholeNumber, type Wired } from "../schema/primitives";
+import { isValidated, markValidated } from "./validated";
 
 type Path = (string | number)[];
 type Issue = (path: Path, message: string) => void;
@@ -170,7 +171,7 @@ function identityKeysOf(kind: string) {
 export function checkClusters(
     cfg: {
         clusters?: ClusterConfig[] | undefined;
-        namespace: string;
+        namespace: Wired<string>;
         backend: BackendConfig;
         workers: { name: string }[];
     },
@@ -198,8 +199,9 @@ export function checkClusters(
         const target = clusterTarget(c);
         if (target !== undefined && "problem" in target) {
             issue(at("kubeconfig"), target.problem);
-        } else if (target !== undefined) {
-            const namespace = c.namespace ?? cfg.namespace;
+        } else if (target !== undefined && typeof (c.namespace ?? cfg.namespace) === "string") {
+            // (A namespace given as an Output, in component args, is not comparable before it resolves.)
+            const namespace = (c.namespace ?? cfg.namespace) as string;
             const key = `${target.key}\0${namespace}`;
             const other = targets.get(key);
             if (other !== undefined) {
@@ -332,7 +334,7 @@ export interface ClusterMember<C> {
 export function clusterMembers<
     C extends {
         clusters?: ClusterConfig[] | undefined;
-        namespace: string;
+        namespace: Wired<string>;
         backend: BackendConfig;
         workers: { name: string; replicas: number; hpa?: { enabled: boolean } | undefined }[];
     },
@@ -351,6 +353,7 @@ export function clusterMembers<
         });
         const config = { ...cfg, namespace: cluster.namespace ?? cfg.namespace, backend: merged.data, workers };
         Reflect.deleteProperty(config, "clusters");
-        return { cluster, config };
+        // Each member is as valid as the fleet config it comes from (its backend merge parsed above).
+        return { cluster, config: isValidated(cfg) ? markValidated(config) : config };
     });
 }

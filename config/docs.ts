@@ -21,9 +21,37 @@ interface JsonSchema {
     collapse?: string;
 }
 
-/** The stack config as JSON Schema (input side: what users write). */
+function isWiring(schema: z.core.$ZodType): boolean {
+    return (z.globalRegistry.get(schema) as { wiring?: unknown } | undefined)?.wiring === true;
+}
+
+/** A wiring key, or a map of them (the schemas whose default zod leaves out; see below). */
+function holdsWiring(schema: z.core.$ZodType): boolean {
+    const def = schema._zod.def as { type: string; valueType?: z.core.$ZodType };
+    return isWiring(schema) || (def.type === "record" && def.valueType !== undefined && isWiring(def.valueType));
+}
+
+/**
+ * The stack config as JSON Schema (input side: what users write). A wiring key (primitives.ts
+ * `wiring`) is documented as its plain branch, with its default: stack config gives plain values.
+ */
 export function configJsonSchema(): JsonSchema {
-    return z.toJSONSchema(agentConfigSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+    return z.toJSONSchema(agentConfigSchema, {
+        io: "input",
+        unrepresentable: "any",
+        override: (ctx) => {
+            const json = ctx.jsonSchema as JsonSchema & Record<string, unknown>;
+            const def = ctx.zodSchema._zod.def as { type: string; innerType?: z.core.$ZodType; defaultValue?: unknown };
+            if (isWiring(ctx.zodSchema)) {
+                const [plain] = json.anyOf ?? [];
+                delete json.anyOf;
+                Object.assign(json, plain);
+            } else if (def.type === "default" && def.innerType !== undefined && holdsWiring(def.innerType)) {
+                // (zod leaves the default out on the input side of a schema with a transform.)
+                json.default = def.defaultValue;
+            }
+        },
+    }) as JsonSchema;
 }
 
 interface Row {
@@ -152,4 +180,63 @@ export function pulumiProjectConfig(): Record<string, Record<string, unknown>> {
         };
     }
     return out;
+}
+
+/**
+ * Every key that takes an Output in component args (a wiring key), as config paths: `[]` stands for
+ * any list item, `.<key>` for any map key, and `backend (kind=…)` for the backend that has it.
+ */
+export function wiringKeyPaths(schema: z.core.$ZodType = agentConfigSchema, path = ""): string[] {
+    if (isWiring(schema)) {
+        return [path];
+    }
+    const def = schema._zod.def as {
+        type: string;
+        innerType?: z.core.$ZodType;
+        in?: z.core.$ZodType;
+        shape?: Record<string, z.core.$ZodType>;
+        options?: z.core.$ZodType[];
+        discriminator?: string;
+        element?: z.core.$ZodType;
+        valueType?: z.core.$ZodType;
+    };
+    const join = (key: string) => (path === "" ? key : `${path}.${key}`);
+    switch (def.type) {
+        case "optional":
+        case "nullable":
+        case "default":
+        case "prefault":
+        case "readonly":
+        case "catch":
+            return def.innerType === undefined ? [] : wiringKeyPaths(def.innerType, path);
+        case "pipe":
+            return def.in === undefined ? [] : wiringKeyPaths(def.in, path);
+        case "object":
+            return Object.entries(def.shape ?? {}).flatMap(([k, s]) => wiringKeyPaths(s, join(k)));
+        case "array":
+            return def.element === undefined ? [] : wiringKeyPaths(def.element, `${path}[]`);
+        case "record":
+            return def.valueType === undefined ? [] : wiringKeyPaths(def.valueType, join("<key>"));
+        case "union":
+            return (def.options ?? []).flatMap((o) => {
+                const tag = def.discriminator === undefined ? undefined : discriminatorValue(o, def.discriminator);
+                return wiringKeyPaths(o, tag === undefined ? path : `${path} (${def.discriminator ?? ""}=${tag})`);
+            });
+        default:
+            return [];
+    }
+}
+
+function discriminatorValue(option: z.core.$ZodType, key: string): string | undefined {
+    const shape = (option._zod.def as { shape?: Record<string, z.core.$ZodType> }).shape;
+    const literal = shape?.[key]?._zod.def as { values?: unknown[] } | undefined;
+    const value = literal?.values?.[0];
+    return typeof value === "string" ? value : undefined;
+}
+
+/** The list of wiring keys for docs/packages.md. */
+export function wiringKeysMarkdown(): string {
+    return wiringKeyPaths()
+        .map((p) => `- \`${p}\``)
+        .join("\n");
 }

@@ -50,7 +50,10 @@ export function describeReceived(input: unknown): string {
         case "boolean":
             return `${input}`;
         case "object":
-            return "a mapping";
+            if (pulumi.Output.isInstance(input)) {
+                return "an Output, whose value is not known when the component is constructed; this key decides which resources exist, so it must be a plain value (the keys that take Outputs are listed in docs/packages.md)";
+            }
+            return input instanceof Promise ? "a promise (this key must be a plain value)" : "a mapping";
         default:
             return `a ${typeof input}`;
     }

@@ -87,13 +87,18 @@ function peel(schema: Schema): SchemaInfo {
         }
         optional ||= d.type === "optional" || d.type === "default" || d.type === "prefault";
         nullable ||= d.type === "nullable";
+        // A wiring key (primitives.ts `wiring`) is its plain branch as far as config is concerned.
+        const wiringPlain =
+            d.type === "union" && z.globalRegistry.get(current)?.wiring === true ? d.options?.[0] : undefined;
         const next = WRAPPERS.has(d.type)
             ? d.innerType
-            : d.type === "pipe"
-              ? d.in
-              : d.type === "lazy"
-                ? d.getter?.()
-                : undefined;
+            : wiringPlain !== undefined
+              ? wiringPlain
+              : d.type === "pipe"
+                ? d.in
+                : d.type === "lazy"
+                  ? d.getter?.()
+                  : undefined;
         if (next === undefined) {
             break;
         }

@@ -12,6 +12,7 @@ import { jsonKind, jsonKinds } from "./introspect";
 import { misplacedKeyMessage, misplacedKeys } from "./namespaces";
 import { unknownKeyMessage } from "../schema/primitives";
 import { matchesStackFileValue, secureLeaves, type ConfigPath, type SecurePaths } from "./secrecy";
+import { markValidated } from "./validated";
 
 /** Raw config of one project: the values as the engine hands them over, and which keys are secret. */
 export interface RawStackConfig {
@@ -215,7 +216,7 @@ export function validateRawConfig(raw: RawStackConfig, checkWhole: WholeConfigCh
     if (problems.length > 0) {
         return { ok: false, problems, warnings };
     }
-    return { ok: true, config: parsed.data, warnings };
+    return { ok: true, config: markValidated(parsed.data), warnings };
 }
 
 /**

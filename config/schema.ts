@@ -32,6 +32,8 @@ import {
     volumeMountSchema,
     volumeSchema,
     wholeNumber,
+    wiring,
+    type Resolved,
 } from "../schema/primitives";
 import { clustersSchema } from "./clusters";
 import { EXACT_CHART_VERSION } from "../schema/pins";
@@ -45,6 +47,9 @@ export { GENERATED_ENV, GENERATED_SENTINEL_ENV } from "./rules/envNames";
 export { workerObjectName } from "./rules/workers";
 export { SIDECAR_DATA_VOLUME, TASK_LOGS_VOLUME, TMP_VOLUME } from "./volumes";
 
+/** What shape-only checks assume for an `image` given as an Output (a tag that names the agent version). */
+const DEFAULT_IMAGE_STAND_IN =
+    "images.astronomer.cloud/baseimages/astro-remote-execution-agent:3.2-5-python-3.14-astro-agent-1.7.1";
 export const DEFAULT_CHART_NAME = "astro-remote-execution-agent";
 export const DEFAULT_CHART_REPO = "https://helm.astronomer.io";
 export const DEFAULT_VECTOR_DATA_DIR = "/var/lib/vector";
@@ -337,7 +342,7 @@ const openLineageSchema = strictObject({
     apiKey: secretString()
         .optional()
         .describe("Deployment API token for lineage (secret); stored in a Secret the program creates."),
-    apiKeySecretName: dnsSubdomain("openlineage-api-key")
+    apiKeySecretName: wiring(dnsSubdomain("openlineage-api-key"))
         .optional()
         .describe("Existing Secret with key `api-key`, instead of `apiKey`."),
     url: urlString({ schemes: ["https"], what: "the OpenLineage endpoint", example: DEFAULT_OPENLINEAGE_URL })
@@ -403,7 +408,7 @@ export const agentConfigShape = {
             "`prod` is stricter: no local backend, no plain-text secrets in config, floating image tags refused.",
         ),
     resourceNamePrefix: dnsLabel(30, "astro").describe("Prefix of every object name (chart `resourceNamePrefix`)."),
-    namespace: dnsLabel().describe("Namespace of the agent (chart `namespace`)."),
+    namespace: wiring(dnsLabel()).describe("Namespace of the agent (chart `namespace`)."),
     createNamespace: z
         .boolean()
         .default(true)
@@ -422,23 +427,25 @@ export const agentConfigShape = {
     })
         .default("v1.30")
         .describe("Pinned Pod Security Standards version for the namespace labels."),
-    astroDeploymentAPIURL: urlString({
-        schemes: ["https"],
-        what: "the Deployment's API URL from the values file the Astro UI generates",
-        example: "https://clmh57jtm000008lb58fe2wmv.external.astronomer.run/d1234567",
-    }).describe("Orchestration plane API URL of the Deployment (chart `astroDeploymentAPIURL`)."),
+    astroDeploymentAPIURL: wiring(
+        urlString({
+            schemes: ["https"],
+            what: "the Deployment's API URL from the values file the Astro UI generates",
+            example: "https://clmh57jtm000008lb58fe2wmv.external.astronomer.run/d1234567",
+        }),
+    ).describe("Orchestration plane API URL of the Deployment (chart `astroDeploymentAPIURL`)."),
     astro: strictObject({
-        organizationId: astroId("organization ID", "clmh4n3gd000108l8cbzqapnp"),
-        workspaceId: astroId("workspace ID", "clmh4o5rv000208l8hs9zcqbw"),
-        deploymentId: astroId("deployment ID", "clmh57jtm000008lb58fe2wmv"),
-        deploymentNamespace: astroId("deployment namespace", "cosmic-ray-1234"),
+        organizationId: wiring(astroId("organization ID", "clmh4n3gd000108l8cbzqapnp")),
+        workspaceId: wiring(astroId("workspace ID", "clmh4o5rv000208l8hs9zcqbw")),
+        deploymentId: wiring(astroId("deployment ID", "clmh57jtm000008lb58fe2wmv")),
+        deploymentNamespace: wiring(astroId("deployment namespace", "cosmic-ray-1234")),
     }).describe("The four `ASTRO_*` IDs of the Deployment the agent token belongs to (commonEnv)."),
     agentToken: secretString()
         .optional()
         .describe(
             "Agent token (secret): `pulumi config set --secret agentToken`. Stored in a Secret with key `token`.",
         ),
-    agentTokenSecretName: dnsSubdomain("astro-agent-token")
+    agentTokenSecretName: wiring(dnsSubdomain("astro-agent-token"))
         .optional()
         .describe("Existing Secret with key `token` (instead of `agentToken`)."),
     agentTokenFile: absolutePath.optional().describe("Token file path the agent reads (instead of `agentToken`)."),
@@ -458,10 +465,10 @@ export const agentConfigShape = {
     })
         .optional()
         .describe("Credentials for a `kubernetes.io/dockerconfigjson` Secret the program creates."),
-    imagePullSecretName: dnsSubdomain("astro-image-pull")
+    imagePullSecretName: wiring(dnsSubdomain("astro-image-pull"))
         .optional()
         .describe("Existing docker-registry Secret (instead of credentials)."),
-    image: imageRef.describe(
+    image: wiring(imageRef, { standIn: DEFAULT_IMAGE_STAND_IN }).describe(
         "Agent image, pinned, e.g. images.astronomer.cloud/baseimages/astro-remote-execution-agent:3.2-5-python-3.14-astro-agent-1.7.1.",
     ),
     imagePullPolicy: z.enum(["IfNotPresent", "Always", "Never"]).default("IfNotPresent").describe("Image pull policy."),
@@ -474,17 +481,19 @@ export const agentConfigShape = {
         })
             .optional()
             .describe(`Pinned chart version (default ${DEFAULT_CHART_VERSION} from the repository).`),
-        repo: urlString({
-            schemes: ["https", "http"],
-            what: "a Helm chart repository URL",
-            example: DEFAULT_CHART_REPO,
-            schemeHints: {
-                oci: "is an OCI registry, not a chart repository: set chart.name to the full oci:// reference and leave chart.repo unset",
-            },
-        })
+        repo: wiring(
+            urlString({
+                schemes: ["https", "http"],
+                what: "a Helm chart repository URL",
+                example: DEFAULT_CHART_REPO,
+                schemeHints: {
+                    oci: "is an OCI registry, not a chart repository: set chart.name to the full oci:// reference and leave chart.repo unset",
+                },
+            }),
+        )
             .optional()
             .describe(`Chart repository (default ${DEFAULT_CHART_REPO}).`),
-        path: text("a local chart directory or .tgz archive", "./charts/astro-remote-execution-agent")
+        path: wiring(text("a local chart directory or .tgz archive", "./charts/astro-remote-execution-agent"))
             .optional()
             .describe(
                 "Local chart directory or archive (mirrored or air-gapped installs); set `version` to the archive's version.",
@@ -587,5 +596,7 @@ export const agentConfigSchema = CONFIG_RULES.reduce(
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;
 /** Stack config after validation and defaults. */
 export type AgentConfig = z.output<typeof agentConfigSchema>;
+/** {@link AgentConfig} with every wiring key's value known: what the chart values are built from. */
+export type ResolvedAgentConfig = Resolved<AgentConfig>;
 /** The top-level stack config keys. */
 export const CONFIG_KEYS = Object.keys(agentConfigShape);

@@ -396,6 +396,31 @@ export const annotationsSchema = z
     )
     .meta({ expected: "a mapping of annotation keys to string values", example: { "example.com/owner": "data-team" } });
 
+/**
+ * Annotations whose values may come from other resources (identity annotations such as
+ * `eks.amazonaws.com/role-arn` in component args): the same keys and values, each value a wiring key.
+ * Declared after {@link wiring} (below) is defined: see `wiringAnnotationsSchema()`.
+ */
+export function wiringAnnotationsSchema() {
+    return z
+        .record(
+            identifier("a Kubernetes annotation key", "example.com/owner", {
+                pattern: LABEL_KEY,
+                rule: LABEL_KEY_RULE,
+            }),
+            wiring(
+                z.string().meta({
+                    expected: "an annotation value (a string; quote numbers and booleans)",
+                    example: "data-team",
+                }),
+            ),
+        )
+        .meta({
+            expected: "a mapping of annotation keys to string values",
+            example: { "example.com/owner": "data-team" },
+        });
+}
+
 /** A node selector: label keys to label values. */
 export const nodeSelectorSchema = labelsSchema.meta({
     expected: "a mapping of node label keys to values",
@@ -572,6 +597,70 @@ export const imageRef = requiredString(
 
 function isInputOutput(v: unknown): v is pulumi.Output<string> {
     return pulumi.Output.isInstance(v);
+}
+
+declare const wiringBrand: unique symbol;
+/**
+ * The parsed form of a wiring key given as an Output: an Output with a type-only brand, so the types
+ * tell it from a secret Output (which must stay one) and {@link Resolved} can unwrap exactly these.
+ */
+export type WiringOutput<T> = pulumi.Output<T> & { readonly [wiringBrand]: true };
+
+/** A parsed wiring key: the plain value, or the Output given for it. */
+export type Wired<T> = T | WiringOutput<T>;
+
+/** A parsed config with every wiring Output resolved to its value (secret Outputs stay Outputs). */
+export type Resolved<T> =
+    T extends WiringOutput<infer U>
+        ? U
+        : T extends pulumi.Output<unknown>
+          ? T
+          : T extends readonly (infer E)[]
+            ? Resolved<E>[]
+            : T extends object
+              ? { [K in keyof T]: Resolved<T[K]> }
+              : T;
+
+/** The schema each deferred value (a wiring key given as an Output or promise) must meet once it resolves. */
+const deferredSchemas = new WeakMap<pulumi.Output<unknown>, z.ZodType>();
+
+/** Values shape-only checks may use for a wiring key while its Output is unknown (else its example). */
+const standIns = new WeakMap<z.ZodType, string>();
+
+/** The stand-in {@link wiring} was given for the key checked by `schema`, if any. */
+export function wiringStandInOf(schema: z.ZodType): string | undefined {
+    return standIns.get(schema);
+}
+
+/** The schema a wiring Output of a parsed config must meet when it resolves (undefined: not a wiring value). */
+export function deferredSchemaOf(value: unknown): z.ZodType | undefined {
+    return pulumi.Output.isInstance(value) ? deferredSchemas.get(value) : undefined;
+}
+
+function isDeferrable(v: unknown): v is pulumi.Output<unknown> | Promise<unknown> {
+    return pulumi.Output.isInstance(v) || v instanceof Promise;
+}
+
+/**
+ * A key where resources meet: in stack config a plain value checked by `inner`; in component args it
+ * may also be a `pulumi.Output` (or a promise), e.g. `ns.metadata.name` or a StackReference output.
+ * A plain value is checked at construction exactly as `inner` checks it; an Output is kept as an
+ * Output (the preview shows the plan with the value unknown) and checked by `inner` when it resolves
+ * (see config/wiring.ts), failing the resources that use it with a message naming the key.
+ */
+export function wiring<T extends z.ZodType<string, string>>(inner: T, options: { standIn?: string } = {}) {
+    const deferred = z
+        .custom<pulumi.Output<z.output<T>> | Promise<z.output<T>>>(isDeferrable)
+        .transform((v): WiringOutput<z.output<T>> => {
+            const out = pulumi.output(v) as WiringOutput<z.output<T>>;
+            deferredSchemas.set(out, inner);
+            return out;
+        });
+    // The plain branch first: a wrong plain value gets exactly the message `inner` gives.
+    if (options.standIn !== undefined) {
+        standIns.set(inner, options.standIn);
+    }
+    return z.union([inner, deferred]).meta({ ...(inner.meta() ?? {}), wiring: true });
 }
 
 /**

@@ -7,7 +7,10 @@ import {
     secretString,
     strictObject,
     urlString,
+    wiring,
+    type Resolved,
 } from "../../schema/primitives";
+import { withWiringStandIns } from "../../schema/wiring";
 import {
     bucketIssues,
     customerKeyIssues,
@@ -46,33 +49,41 @@ export const awsBackendSchema = strictObject({
     region: requiredString("an AWS region such as eu-west-1", "eu-west-1")
         .regex(AWS_REGION, "must be an AWS region such as eu-west-1")
         .describe("AWS region of the secrets, the bucket and the role's sessions (also `region_name`, `AWS_REGION`)."),
-    eksClusterName: identifier("an EKS cluster name", "my-cluster", {
-        pattern: EKS_CLUSTER_NAME,
-        rule: "at most 100 letters, digits, '_' and '-'",
-    })
+    eksClusterName: wiring(
+        identifier("an EKS cluster name", "my-cluster", {
+            pattern: EKS_CLUSTER_NAME,
+            rule: "at most 100 letters, digits, '_' and '-'",
+        }),
+    )
         .optional()
         .describe(
             "EKS cluster in `region` and the deploying account: its OIDC issuer is looked up (IRSA); Pod Identity associations target it and the trust requires its ARN.",
         ),
-    eksClusterArn: identifier("an EKS cluster ARN", "arn:aws:eks:eu-west-1:123456789012:cluster/my-cluster", {
-        pattern: EKS_CLUSTER_ARN,
-        rule: "arn:aws:eks:<region>:<account>:cluster/<name>",
-    })
+    eksClusterArn: wiring(
+        identifier("an EKS cluster ARN", "arn:aws:eks:eu-west-1:123456789012:cluster/my-cluster", {
+            pattern: EKS_CLUSTER_ARN,
+            rule: "arn:aws:eks:<region>:<account>:cluster/<name>",
+        }),
+    )
         .optional()
         .describe("The EKS cluster as an ARN instead of `eksClusterName` (account and region explicit)."),
     oidcProvider: strictObject({
-        arn: requiredString(
-            "an IAM OIDC provider ARN",
-            "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
-        ).regex(
-            OIDC_PROVIDER_ARN,
-            "must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer host and path>)",
+        arn: wiring(
+            requiredString(
+                "an IAM OIDC provider ARN",
+                "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+            ).regex(
+                OIDC_PROVIDER_ARN,
+                "must be an IAM OIDC provider ARN (arn:aws:iam::<account>:oidc-provider/<issuer host and path>)",
+            ),
         ),
-        issuerUrl: urlString({
-            schemes: ["https"],
-            what: "the https:// OIDC issuer URL of the cluster",
-            example: "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
-        }).describe("The cluster's OIDC issuer URL."),
+        issuerUrl: wiring(
+            urlString({
+                schemes: ["https"],
+                what: "the https:// OIDC issuer URL of the cluster",
+                example: "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+            }),
+        ).describe("The cluster's OIDC issuer URL."),
     })
         .optional()
         .describe("IRSA without an EKS lookup: the IAM OIDC provider ARN and the issuer URL."),
@@ -131,10 +142,12 @@ export const awsBackendSchema = strictObject({
         .prefault({})
         .describe("Secrets Manager backend."),
     xcom: strictObject({
-        bucketName: identifier("a valid S3 bucket name", "astro-agent-xcom", {
-            pattern: BUCKET_NAME,
-            rule: "3-63 lower-case letters, digits, '.' and '-'",
-        })
+        bucketName: wiring(
+            identifier("a valid S3 bucket name", "astro-agent-xcom", {
+                pattern: BUCKET_NAME,
+                rule: "3-63 lower-case letters, digits, '.' and '-'",
+            }),
+        )
             .optional()
             .describe("Bucket name; unset = a generated unique name (ignored names are never reused)."),
         existingBucket: z.boolean().default(false).describe("Use `bucketName` as is: create and change nothing on it."),
@@ -188,10 +201,11 @@ export const awsBackendSchema = strictObject({
             })
             .default("awsManaged")
             .describe("AWS-managed keys (SSE-S3, aws/secretsmanager), a new customer key, or an existing one."),
-        keyArn: identifier(
-            "a KMS key ARN",
-            "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-            { pattern: KMS_KEY_ARN, rule: "arn:aws:kms:<region>:<account>:key/<id>" },
+        keyArn: wiring(
+            identifier("a KMS key ARN", "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", {
+                pattern: KMS_KEY_ARN,
+                rule: "arn:aws:kms:<region>:<account>:key/<id>",
+            }),
         )
             .optional()
             .describe("The existing key (with `kind: existingKey`)."),
@@ -213,8 +227,11 @@ export function secretPrefixes(
     return defaultSecretPrefixes(sm, "/", project, stack);
 }
 
+/** The keys naming the cluster whose tokens the role trusts, with their values known. */
+export type AwsClusterKeys = Resolved<Pick<AwsBackendConfig, "eksClusterName" | "eksClusterArn" | "oidcProvider">>;
+
 /** The cluster the role is bound to, from `eksClusterArn` or `eksClusterName` (account filled in later). */
-export function clusterName(cfg: AwsBackendConfig): string | undefined {
+export function clusterName(cfg: Pick<AwsClusterKeys, "eksClusterName" | "eksClusterArn">): string | undefined {
     return (
         cfg.eksClusterName ??
         (cfg.eksClusterArn === undefined ? undefined : EKS_CLUSTER_ARN.exec(cfg.eksClusterArn)?.[3])
@@ -236,7 +253,8 @@ function bucketPrefixEntries(cfg: AwsBackendConfig): [(string | number)[], strin
 export function validateAwsBackend(cfg: AwsBackendConfig, environment: "dev" | "prod"): BackendIssue[] {
     const issues: BackendIssue[] = [];
     const at = (...path: (string | number)[]) => ["backend", ...path];
-    const cluster = clusterName(cfg);
+    // Whether a cluster is named (a key given as an Output names one; its value is checked when it resolves).
+    const cluster = cfg.eksClusterName ?? cfg.eksClusterArn;
     if (cluster === undefined && cfg.oidcProvider === undefined) {
         issues.push({
             path: at("eksClusterName"),
@@ -260,16 +278,19 @@ export function validateAwsBackend(cfg: AwsBackendConfig, environment: "dev" | "
                 "is required with identity 'podIdentity' (or set eksClusterArn): associations belong to a cluster, and the trust names its ARN",
         });
     }
-    const arnRegion = cfg.eksClusterArn === undefined ? undefined : EKS_CLUSTER_ARN.exec(cfg.eksClusterArn)?.[1];
+    // Comparisons of two values need both known: a key given as an Output is not compared (its own
+    // check still runs when it resolves).
+    const arnRegion = typeof cfg.eksClusterArn === "string" ? EKS_CLUSTER_ARN.exec(cfg.eksClusterArn)?.[1] : undefined;
     if (arnRegion !== undefined && arnRegion !== cfg.region) {
         issues.push({
             path: at("eksClusterArn"),
             message: `names a cluster in ${arnRegion}; it must be in ${cfg.region} (backend.region), where the associations and lookups are made`,
         });
     }
-    if (cfg.oidcProvider !== undefined) {
-        const fromArn = OIDC_PROVIDER_ARN.exec(cfg.oidcProvider.arn)?.[1];
-        if (fromArn !== undefined && fromArn !== issuerHostPath(cfg.oidcProvider.issuerUrl)) {
+    const oidc = cfg.oidcProvider;
+    if (typeof oidc?.arn === "string" && typeof oidc.issuerUrl === "string") {
+        const fromArn = OIDC_PROVIDER_ARN.exec(oidc.arn)?.[1];
+        if (fromArn !== undefined && fromArn !== issuerHostPath(oidc.issuerUrl)) {
             issues.push({
                 path: at("oidcProvider", "issuerUrl"),
                 message: `does not match the provider ARN (which names '${fromArn}'); trust conditions would never match`,
@@ -295,8 +316,9 @@ export function validateAwsBackend(cfg: AwsBackendConfig, environment: "dev" | "
     });
     issues.push(
         ...repeatIssues(cfg.managedPolicyArns, (i) => at("managedPolicyArns", i)),
-        ...bucketIssues(cfg.xcom, environment, at),
-        ...customerKeyIssues(cfg.encryption.kind, "keyArn", cfg.encryption.keyArn, at),
+        // These look only at whether the bucket and the key are named: Outputs count as named.
+        ...bucketIssues(withWiringStandIns(cfg.xcom), environment, at),
+        ...customerKeyIssues(cfg.encryption.kind, "keyArn", withWiringStandIns(cfg.encryption).keyArn, at),
     );
     const replicas = cfg.secretsManager.replicaRegions;
     issues.push(...repeatIssues(replicas, (i) => at("secretsManager", "replicaRegions", i)));
@@ -314,7 +336,7 @@ export function validateAwsBackend(cfg: AwsBackendConfig, environment: "dev" | "
             message: `cannot be used with encryption.kind '${cfg.encryption.kind}': a KMS key lives in one region, so the replicas would fall back to each region's aws/secretsmanager key; use encryption.kind awsManaged, or replicate with a multi-Region key outside this program`,
         });
     }
-    if (cfg.encryption.keyArn !== undefined && !cfg.encryption.keyArn.includes(`:kms:${cfg.region}:`)) {
+    if (typeof cfg.encryption.keyArn === "string" && !cfg.encryption.keyArn.includes(`:kms:${cfg.region}:`)) {
         issues.push({ path: at("encryption", "keyArn"), message: `must be a key in ${cfg.region} (backend.region)` });
     }
     return issues;

@@ -1,6 +1,14 @@
 // The `backend` config branch of the Azure backend and its cross-key checks.
 import { z } from "zod";
-import { connectionId, identifier, strictObject, urlString, wholeNumber } from "../../schema/primitives";
+import {
+    connectionId,
+    identifier,
+    strictObject,
+    urlString,
+    wholeNumber,
+    wiring,
+    type Resolved,
+} from "../../schema/primitives";
 import { objectPrefix, prefixOverlapIssues, seededConnections, seededVariables } from "../shared";
 import type { BackendIssue, BackendValidationView } from "../types";
 
@@ -81,33 +89,37 @@ export const azureBackendSchema = strictObject({
         pattern: /^[a-z][a-z0-9]{2,40}$/,
         rule: "lower-case letters and digits, as `az account list-locations` prints them",
     }).describe("Azure region of everything created (vault, storage account, identity, resource group)."),
-    subscriptionId: guid("an Azure subscription id", "00000000-0000-0000-0000-000000000000")
+    subscriptionId: wiring(guid("an Azure subscription id", "00000000-0000-0000-0000-000000000000"))
         .optional()
         .describe("Subscription to deploy into; unset = the provider's (looked up with `getClientConfig`)."),
-    tenantId: guid("a Microsoft Entra tenant id", "00000000-0000-0000-0000-000000000000")
+    tenantId: wiring(guid("a Microsoft Entra tenant id", "00000000-0000-0000-0000-000000000000"))
         .optional()
         .describe("Tenant of the identity and the vault; unset = the provider's (looked up with `getClientConfig`)."),
     resourceGroup: strictObject({
-        name: resourceGroupName.describe("Resource group of the identity, the vault and the storage account."),
+        name: wiring(resourceGroupName).describe("Resource group of the identity, the vault and the storage account."),
         create: z.boolean().default(false).describe("Create the resource group (false: it must exist)."),
     }).describe("Where the backend's resources go."),
     aks: strictObject({
-        name: identifier("an AKS cluster name", "aks-prod", {
-            pattern: AKS_NAME,
-            rule: "1-63 letters, digits, '_' and '-', starting and ending with a letter or digit",
-        }).describe("AKS cluster name."),
-        resourceGroupName: resourceGroupName.describe("Resource group of the AKS cluster."),
+        name: wiring(
+            identifier("an AKS cluster name", "aks-prod", {
+                pattern: AKS_NAME,
+                rule: "1-63 letters, digits, '_' and '-', starting and ending with a letter or digit",
+            }),
+        ).describe("AKS cluster name."),
+        resourceGroupName: wiring(resourceGroupName).describe("Resource group of the AKS cluster."),
     })
         .optional()
         .describe(
             "The AKS cluster: its OIDC issuer URL is looked up (OIDC issuer and workload identity must be enabled).",
         ),
-    oidcIssuerUrl: urlString({
-        schemes: ["https"],
-        what: "the cluster's OIDC issuer URL",
-        example:
-            "https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/",
-    })
+    oidcIssuerUrl: wiring(
+        urlString({
+            schemes: ["https"],
+            what: "the cluster's OIDC issuer URL",
+            example:
+                "https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/",
+        }),
+    )
         .optional()
         .describe(
             "The cluster's OIDC issuer URL instead of an `aks` lookup (`az aks show --query oidcIssuerProfile.issuerUrl`), exact, with its trailing '/'.",
@@ -121,16 +133,18 @@ export const azureBackendSchema = strictObject({
             "Name of the agent's user-assigned managed identity (default `<resourceNamePrefix>-agent-<8 hex>`, unique per stack, cluster and namespace).",
         ),
     keyVault: strictObject({
-        name: identifier("a Key Vault name", "kv-astro-prod", {
-            pattern: VAULT_NAME,
-            rule: "3-24 letters, digits and '-', starting with a letter, ending with a letter or digit, no '--'",
-        })
+        name: wiring(
+            identifier("a Key Vault name", "kv-astro-prod", {
+                pattern: VAULT_NAME,
+                rule: "3-24 letters, digits and '-', starting with a letter, ending with a letter or digit, no '--'",
+            }),
+        )
             .optional()
             .describe(
                 "Vault name (globally unique); default `<resourceNamePrefix, cut>-<8 hex>`. Required with `existing`.",
             ),
         existing: z.boolean().default(false).describe("Use the vault `name` as is: create and change nothing on it."),
-        resourceGroupName: resourceGroupName
+        resourceGroupName: wiring(resourceGroupName)
             .optional()
             .describe("Resource group of an existing vault (default `resourceGroup.name`)."),
         connectionsPrefix: keyVaultPrefix
@@ -175,17 +189,19 @@ export const azureBackendSchema = strictObject({
         .prefault({})
         .describe("Azure Key Vault, the secrets backend (RBAC authorization, soft delete)."),
     storage: strictObject({
-        accountName: identifier("a storage account name", "stastroxcomprod", {
-            pattern: STORAGE_ACCOUNT,
-            rule: "3-24 lower-case letters and digits",
-        })
+        accountName: wiring(
+            identifier("a storage account name", "stastroxcomprod", {
+                pattern: STORAGE_ACCOUNT,
+                rule: "3-24 lower-case letters and digits",
+            }),
+        )
             .optional()
             .describe("Storage account name (globally unique); default `<resourceNamePrefix letters>xcom<8 hex>`."),
         existingAccount: z
             .boolean()
             .default(false)
             .describe("Use `accountName` as is: create and change nothing on the account (no lifecycle rule)."),
-        resourceGroupName: resourceGroupName
+        resourceGroupName: wiring(resourceGroupName)
             .optional()
             .describe("Resource group of an existing account (default `resourceGroup.name`)."),
         sku: z
@@ -194,11 +210,14 @@ export const azureBackendSchema = strictObject({
             })
             .default("Standard_ZRS")
             .describe("Redundancy of a created account."),
-        containerName: identifier("a blob container name", "xcom", {
-            pattern: CONTAINER,
-            rule: "3-63 lower-case letters, digits and '-', starting and ending with a letter or digit, no '--'",
-        })
-            .default("xcom")
+        containerName: wiring(
+            identifier("a blob container name", "xcom", {
+                pattern: CONTAINER,
+                rule: "3-63 lower-case letters, digits and '-', starting and ending with a letter or digit, no '--'",
+            }),
+        )
+            // `prefault`: zod's JSON Schema (the config reference) drops a `default` in front of a transform.
+            .prefault("xcom")
             .describe("The private XCom container."),
         existingContainer: z.boolean().default(false).describe("The container exists: create nothing."),
         prefix: objectPrefix("a blob name prefix", "xcom")
@@ -214,28 +233,36 @@ export const azureBackendSchema = strictObject({
             .default(7)
             .describe("Blob and container soft delete retention of a created account."),
         customerManagedKey: strictObject({
-            keyVaultUri: urlString({
-                schemes: ["https"],
-                what: "the https:// URI of the vault holding the key",
-                example: "https://kv-keys-prod.vault.azure.net/",
-            }).describe("Vault of the key."),
-            keyName: identifier("a Key Vault key name", "xcom-cmk", {
-                pattern: /^[0-9A-Za-z-]{1,127}$/,
-                rule: "1-127 letters, digits and '-'",
-            }).describe("Key name."),
-            keyVersion: identifier("a Key Vault key version", "0123456789abcdef0123456789abcdef", {
-                pattern: /^[0-9a-fA-F]{32}$/,
-                rule: "32 hex digits",
-            })
+            keyVaultUri: wiring(
+                urlString({
+                    schemes: ["https"],
+                    what: "the https:// URI of the vault holding the key",
+                    example: "https://kv-keys-prod.vault.azure.net/",
+                }),
+            ).describe("Vault of the key."),
+            keyName: wiring(
+                identifier("a Key Vault key name", "xcom-cmk", {
+                    pattern: /^[0-9A-Za-z-]{1,127}$/,
+                    rule: "1-127 letters, digits and '-'",
+                }),
+            ).describe("Key name."),
+            keyVersion: wiring(
+                identifier("a Key Vault key version", "0123456789abcdef0123456789abcdef", {
+                    pattern: /^[0-9a-fA-F]{32}$/,
+                    rule: "32 hex digits",
+                }),
+            )
                 .optional()
                 .describe("Key version; unset = always the current version (automatic rotation)."),
-            identityId: identifier(
-                "a user-assigned managed identity resource id",
-                "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-keys/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-storage-cmk",
-                {
-                    pattern: IDENTITY_ID,
-                    rule: "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
-                },
+            identityId: wiring(
+                identifier(
+                    "a user-assigned managed identity resource id",
+                    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-keys/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-storage-cmk",
+                    {
+                        pattern: IDENTITY_ID,
+                        rule: "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
+                    },
+                ),
             ).describe(
                 "Identity the account reads the key with (it needs Key Vault Crypto Service Encryption User on the key).",
             ),
@@ -250,7 +277,10 @@ export const azureBackendSchema = strictObject({
         .prefault({})
         .describe("Blob storage for XCom: a StorageV2 account (identity-only access) and a private container."),
 });
+/** The parsed `backend` block; a wiring key given as an Output is still one. */
 export type AzureBackendConfig = z.output<typeof azureBackendSchema>;
+/** {@link AzureBackendConfig} with every wiring key's value known (what the pure name functions take). */
+export type ResolvedAzureBackendConfig = Resolved<AzureBackendConfig>;
 
 /** `AzureKeyVaultBackend.build_path`: `<prefix><sep><id>`, then every `_` becomes `sep`. */
 export function keyVaultSecretName(prefix: string, id: string): string {

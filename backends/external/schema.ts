@@ -1,7 +1,14 @@
 // The `backend` config branch of the external backend ("bring your own"): the secrets backend class, its
 // kwargs and the XCom path of stores the user already runs.
 import { z } from "zod";
-import { annotationsSchema, envVarSchema, labelsSchema, pythonClassPath, strictObject } from "../../schema/primitives";
+import {
+    envVarSchema,
+    labelsSchema,
+    pythonClassPath,
+    strictObject,
+    wiring,
+    wiringAnnotationsSchema,
+} from "../../schema/primitives";
 import { XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import { xcomPathSchema } from "../shared/xcom";
 
@@ -31,9 +38,9 @@ export const externalBackendSchema = strictObject({
         .default({})
         .describe("Its kwargs as an object (serialised to JSON for you). No credentials: use workload identity."),
     xcomBackend: pythonClassPath.default(XCOM_OBJECT_STORAGE_BACKEND).describe("Airflow XCom backend class path."),
-    xcomPath: xcomPathSchema.describe("XCom object storage path `<scheme>://[<conn_id>@]<bucket>/<path>`."),
-    serviceAccountAnnotations: annotationsSchema
-        .default({})
+    xcomPath: wiring(xcomPathSchema).describe("XCom object storage path `<scheme>://[<conn_id>@]<bucket>/<path>`."),
+    serviceAccountAnnotations: wiringAnnotationsSchema()
+        .prefault({})
         .describe("Annotations for every agent ServiceAccount (for example `eks.amazonaws.com/role-arn`)."),
     podLabels: labelsSchema
         .default({})

@@ -1,6 +1,6 @@
 // The `backend` config branch of the GCP backend and its cross-key checks.
 import { z } from "zod";
-import { connectionId, identifier, secretString, strictObject } from "../../schema/primitives";
+import { connectionId, identifier, secretString, strictObject, wiring, type Wired } from "../../schema/primitives";
 import {
     bucketIssues,
     customerKeyIssues,
@@ -46,16 +46,20 @@ const location = (example: string) =>
 
 export const gcpBackendSchema = strictObject({
     kind: z.literal("gcp"),
-    project: identifier("a Google Cloud project id", "my-data-project", {
-        pattern: PROJECT_ID,
-        rule: "6-30 lower-case letters, digits and '-', starting with a letter",
-    }).describe(
+    project: wiring(
+        identifier("a Google Cloud project id", "my-data-project", {
+            pattern: PROJECT_ID,
+            rule: "6-30 lower-case letters, digits and '-', starting with a letter",
+        }),
+    ).describe(
         "Project of the secrets, the bucket, the key and the grants (also `project_id` of the secrets backend).",
     ),
-    projectNumber: identifier("a Google Cloud project number", "123456789012", {
-        pattern: /^[1-9][0-9]{5,18}$/,
-        rule: "digits only",
-    })
+    projectNumber: wiring(
+        identifier("a Google Cloud project number", "123456789012", {
+            pattern: /^[1-9][0-9]{5,18}$/,
+            rule: "digits only",
+        }),
+    )
         .optional()
         .describe(
             "Number of `project` (IAM conditions and principal identifiers use it); looked up with `organizations.getProject` when unset.",
@@ -64,18 +68,24 @@ export const gcpBackendSchema = strictObject({
         "Location of the XCom bucket and of a created key ring (a region such as `europe-west1`, or `EU`-style multi-regions in lower case).",
     ),
     gkeCluster: strictObject({
-        name: identifier("a GKE cluster name", "data-platform", {
-            pattern: /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/,
-            rule: "at most 40 lower-case letters, digits and '-'",
-        }).describe("Cluster name."),
-        location: identifier("a GKE cluster location", "europe-west1", {
-            pattern: /^[a-z]+(-[a-z]+)*[0-9]+(-[a-z])?$/,
-            rule: "a region such as europe-west1 or a zone such as europe-west1-b",
-        }).describe("The cluster's region or zone."),
-        project: identifier("a Google Cloud project id", "my-gke-project", {
-            pattern: PROJECT_ID,
-            rule: "6-30 lower-case letters, digits and '-', starting with a letter",
-        })
+        name: wiring(
+            identifier("a GKE cluster name", "data-platform", {
+                pattern: /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/,
+                rule: "at most 40 lower-case letters, digits and '-'",
+            }),
+        ).describe("Cluster name."),
+        location: wiring(
+            identifier("a GKE cluster location", "europe-west1", {
+                pattern: /^[a-z]+(-[a-z]+)*[0-9]+(-[a-z])?$/,
+                rule: "a region such as europe-west1 or a zone such as europe-west1-b",
+            }),
+        ).describe("The cluster's region or zone."),
+        project: wiring(
+            identifier("a Google Cloud project id", "my-gke-project", {
+                pattern: PROJECT_ID,
+                rule: "6-30 lower-case letters, digits and '-', starting with a letter",
+            }),
+        )
             .optional()
             .describe("The cluster's project (default `project`)."),
     })
@@ -83,10 +93,12 @@ export const gcpBackendSchema = strictObject({
         .describe(
             "The GKE cluster the agent runs in: its workload identity pool is looked up (`container.getCluster`).",
         ),
-    workloadPool: identifier("a GKE workload identity pool", "my-gke-project.svc.id.goog", {
-        pattern: WORKLOAD_POOL,
-        rule: "<project id>.svc.id.goog",
-    })
+    workloadPool: wiring(
+        identifier("a GKE workload identity pool", "my-gke-project.svc.id.goog", {
+            pattern: WORKLOAD_POOL,
+            rule: "<project id>.svc.id.goog",
+        }),
+    )
         .optional()
         .describe("The cluster's workload identity pool, instead of looking it up from `gkeCluster`."),
     identity: z
@@ -141,10 +153,12 @@ export const gcpBackendSchema = strictObject({
         .prefault({})
         .describe("Secret Manager backend."),
     xcom: strictObject({
-        bucketName: identifier("a valid GCS bucket name", "astro-agent-xcom", {
-            pattern: BUCKET_NAME,
-            rule: "3-63 lower-case letters, digits, '-' and '_', no dots",
-        })
+        bucketName: wiring(
+            identifier("a valid GCS bucket name", "astro-agent-xcom", {
+                pattern: BUCKET_NAME,
+                rule: "3-63 lower-case letters, digits, '-' and '_', no dots",
+            }),
+        )
             .optional()
             .describe("Bucket name; unset = a generated unique name."),
         existingBucket: z.boolean().default(false).describe("Use `bucketName` as is: create and change nothing on it."),
@@ -180,10 +194,12 @@ export const gcpBackendSchema = strictObject({
             })
             .default("googleManaged")
             .describe("Google-managed keys, a new Cloud KMS key (CMEK) in `location`, or an existing one."),
-        keyName: identifier(
-            "a Cloud KMS key name",
-            "projects/my-data-project/locations/europe-west1/keyRings/astro/cryptoKeys/xcom",
-            { pattern: KMS_KEY_NAME, rule: "projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>" },
+        keyName: wiring(
+            identifier(
+                "a Cloud KMS key name",
+                "projects/my-data-project/locations/europe-west1/keyRings/astro/cryptoKeys/xcom",
+                { pattern: KMS_KEY_NAME, rule: "projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>" },
+            ),
         )
             .optional()
             .describe("The existing key (with `kind: existingKey`), in `location`."),
@@ -199,17 +215,33 @@ export function secretPrefixesOf(cfg: GcpBackendConfig, project?: string, stack?
 }
 
 /** The project of the workload identity pool: from `workloadPool`, `gkeCluster.project`, or `project`. */
-export function poolProject(cfg: GcpBackendConfig): string {
+export function poolProject(cfg: {
+    workloadPool?: string | undefined;
+    gkeCluster?: { project?: string | undefined } | undefined;
+    project: string;
+}): string {
     const fromPool = cfg.workloadPool === undefined ? undefined : WORKLOAD_POOL.exec(cfg.workloadPool)?.[1];
     return fromPool ?? cfg.gkeCluster?.project ?? cfg.project;
 }
 
-/** Location of the customer key (created in `location`, or the existing key's). */
+/**
+ * Location of the customer key (created in `location`, or the existing key's); undefined without one,
+ * or while an existing key's name is an Output (known, and checked alone, only when it resolves).
+ */
 export function keyLocation(cfg: GcpBackendConfig): string | undefined {
     if (cfg.encryption.kind === "createKey") {
         return cfg.location;
     }
-    return cfg.encryption.keyName === undefined ? undefined : KMS_KEY_NAME.exec(cfg.encryption.keyName)?.[2];
+    const keyName = cfg.encryption.keyName;
+    return typeof keyName === "string" ? KMS_KEY_NAME.exec(keyName)?.[2] : undefined;
+}
+
+/**
+ * A wiring key as the shared presence rules see it (they ask only whether it is set): an Output counts
+ * as set, and its value is never read here.
+ */
+function presence(value: Wired<string> | undefined): string | undefined {
+    return value === undefined || typeof value === "string" ? value : "(an Output)";
 }
 
 /** Cross-key checks of the GCP branch. */
@@ -271,9 +303,11 @@ export function validateGcpBackend(cfg: GcpBackendConfig, view: BackendValidatio
     }
     issues.push(
         ...repeatIssues(replication.locations, (i) => at("secretManager", "replication", "locations", i)),
-        ...bucketIssues(cfg.xcom, view.environment, at),
-        ...customerKeyIssues(cfg.encryption.kind, "keyName", cfg.encryption.keyName, at),
+        ...bucketIssues({ ...cfg.xcom, bucketName: presence(cfg.xcom.bucketName) }, view.environment, at),
+        ...customerKeyIssues(cfg.encryption.kind, "keyName", presence(cfg.encryption.keyName), at),
     );
+    // An existing key named by an Output has no known location yet: the two location checks below
+    // are skipped for it (its name alone is checked when it resolves).
     const keyLoc = keyLocation(cfg);
     if (cfg.encryption.kind === "existingKey" && keyLoc !== undefined && keyLoc !== cfg.location) {
         issues.push({

@@ -28,7 +28,7 @@ export function serviceAccountSubjects(
     return serviceAccountNames(serviceAccounts).map((sa) => serviceAccountSubject(namespace, sa));
 }
 
-/** The keys of `backend.serviceAccountAnnotations` a backend passes through: it owns them, components cannot override. */
-export function ownedAnnotationKeys(annotations: Record<string, string>): BackendOwnedName[] {
+/** The keys of `backend.serviceAccountAnnotations` a backend passes through (values may be Outputs): it owns them, components cannot override. */
+export function ownedAnnotationKeys(annotations: Readonly<Record<string, unknown>>): BackendOwnedName[] {
     return Object.keys(annotations).map((key) => ({ name: key, setBy: ["backend", "serviceAccountAnnotations", key] }));
 }

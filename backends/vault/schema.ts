@@ -13,6 +13,8 @@ import {
     strictObject,
     urlString,
     wholeNumber,
+    wiring,
+    type Wired,
 } from "../../schema/primitives";
 import { XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import { installationId, prefixOverlapIssues, stackSecretPrefix, xcomPathSchema } from "../shared";
@@ -45,12 +47,17 @@ const vaultAddress = (what: string) =>
         originOnly: true,
     });
 
+/** Annotations whose values may come from other resources (e.g. the ARN of an IAM role the program creates). */
+const wiredAnnotations = z
+    .record(annotationsSchema.keyType, wiring(annotationsSchema.valueType))
+    .meta(annotationsSchema.meta() ?? {});
+
 export const vaultBackendSchema = strictObject({
     kind: z.literal("vault"),
-    address: vaultAddress("the Vault address the agent's pods use").describe(
+    address: wiring(vaultAddress("the Vault address the agent's pods use")).describe(
         "Vault (or OpenBao) address the agent's pods use: the `url` kwarg. `https://` (plain `http://` only in dev).",
     ),
-    providerAddress: vaultAddress("the Vault address Pulumi uses")
+    providerAddress: wiring(vaultAddress("the Vault address Pulumi uses"))
         .optional()
         .describe(
             "Address Pulumi uses to create the role, policy and secrets when it creates the `vault` provider (default `address`).",
@@ -60,11 +67,11 @@ export const vaultBackendSchema = strictObject({
         .describe(
             "Vault token Pulumi uses (secret config) when it creates the `vault` provider; unset: `VAULT_TOKEN` of the deploying shell. Never reaches the agent.",
         ),
-    namespace: mountPath("a Vault namespace", "admin")
+    namespace: wiring(mountPath("a Vault namespace", "admin"))
         .optional()
         .describe("Vault Enterprise / OpenBao namespace of everything (provider and the `namespace` kwarg)."),
     kv: strictObject({
-        mount: mountPath("a KV version 2 secrets engine mount", "secret")
+        mount: wiring(mountPath("a KV version 2 secrets engine mount", "secret"))
             .default("secret")
             .describe("The KV v2 secrets engine mount (`mount_point`): not the auth mount."),
         connectionsPath: kvPath
@@ -92,7 +99,7 @@ export const vaultBackendSchema = strictObject({
         .prefault({})
         .describe("The KV v2 secrets engine Airflow reads; the agent may read only these paths."),
     auth: strictObject({
-        mount: mountPath("a Kubernetes auth mount path (without 'auth/')", "kubernetes")
+        mount: wiring(mountPath("a Kubernetes auth mount path (without 'auth/')", "kubernetes"))
             .default("kubernetes")
             .describe("Path of the Kubernetes auth method (`auth_mount_point`), one per cluster."),
         roleName: vaultName("a Vault role name", "astro-agent")
@@ -116,18 +123,24 @@ export const vaultBackendSchema = strictObject({
             .default(3600)
             .describe("Lifetime of the projected ServiceAccount token the pods log in with (the kubelet rotates it)."),
         createMount: strictObject({
-            kubernetesHost: urlString({
-                schemes: ["https"],
-                what: "the cluster's API server URL as Vault reaches it",
-                example: "https://kubernetes.default.svc:443",
-            }).describe("API server URL Vault calls for TokenReview."),
-            kubernetesCaCert: z
-                .string()
-                .meta({ expected: PEM_EXPECTED, example: PEM_EXAMPLE })
-                .regex(PEM, `must be ${PEM_EXPECTED}, for example '${PEM_EXAMPLE}'`)
+            kubernetesHost: wiring(
+                urlString({
+                    schemes: ["https"],
+                    what: "the cluster's API server URL as Vault reaches it",
+                    example: "https://kubernetes.default.svc:443",
+                }),
+            ).describe("API server URL Vault calls for TokenReview."),
+            kubernetesCaCert: wiring(
+                z
+                    .string()
+                    .meta({ expected: PEM_EXPECTED, example: PEM_EXAMPLE })
+                    .regex(PEM, `must be ${PEM_EXPECTED}, for example '${PEM_EXAMPLE}'`),
+            )
                 .optional()
                 .describe("CA of the API server (PEM); unset: Vault's own in-cluster CA."),
-            issuer: identifier("the service account token issuer", "https://kubernetes.default.svc.cluster.local")
+            issuer: wiring(
+                identifier("the service account token issuer", "https://kubernetes.default.svc.cluster.local"),
+            )
                 .optional()
                 .describe("Expected `iss` of the tokens (unset: not checked, Vault's default)."),
             tokenReviewerJwt: secretString()
@@ -142,10 +155,10 @@ export const vaultBackendSchema = strictObject({
         .prefault({})
         .describe("Kubernetes auth: the role bound to exactly the agent's ServiceAccounts, and its policy."),
     tls: strictObject({
-        configMapName: dnsSubdomain("vault-ca")
+        configMapName: wiring(dnsSubdomain("vault-ca"))
             .optional()
             .describe("ConfigMap in the agent namespace holding the CA bundle."),
-        secretName: dnsSubdomain("vault-ca")
+        secretName: wiring(dnsSubdomain("vault-ca"))
             .optional()
             .describe("Secret in the agent namespace holding the CA bundle."),
         key: identifier("a ConfigMap or Secret key", "ca.crt", { pattern: /^[-._A-Za-z0-9]+$/, max: 253 })
@@ -155,11 +168,11 @@ export const vaultBackendSchema = strictObject({
     })
         .optional()
         .describe("CA bundle Vault's certificate chains to, mounted into the agent's pods and passed as `verify`."),
-    xcomPath: xcomPathSchema.describe(
+    xcomPath: wiring(xcomPathSchema).describe(
         "XCom object storage path `<scheme>://[<conn_id>@]<bucket>/<path>` (Vault has no object store: bring one).",
     ),
     xcomBackend: pythonClassPath.default(XCOM_OBJECT_STORAGE_BACKEND).describe("Airflow XCom backend class path."),
-    serviceAccountAnnotations: annotationsSchema
+    serviceAccountAnnotations: wiredAnnotations
         .default({})
         .describe(
             "Annotations for every agent ServiceAccount that give the pods access to the XCom store (e.g. `eks.amazonaws.com/role-arn`).",
@@ -196,9 +209,15 @@ export function vaultPathEntries(p: VaultPaths): [string, string][] {
     ];
 }
 
-/** The role (and policy) name: configured, else `<resourceNamePrefix>-agent-<8 hex of project/stack/mount/namespace>`. */
+/**
+ * The role (and policy) name: configured, else `<resourceNamePrefix>-agent-<8 hex of project/stack/mount/namespace>`.
+ * Takes resolved values (the Vault namespace and the auth mount may be Outputs in component args).
+ */
 export function vaultNames(
-    cfg: VaultBackendConfig,
+    cfg: {
+        namespace?: string | undefined;
+        auth: { mount: string; roleName?: string | undefined; policyName?: string | undefined };
+    },
     resourceNamePrefix: string,
     namespace: string,
     project: string = pulumi.getProject(),
@@ -214,21 +233,25 @@ export function vaultNames(
 export function validateVaultBackend(cfg: VaultBackendConfig, environment: "dev" | "prod"): BackendIssue[] {
     const issues: BackendIssue[] = [];
     const at = (...path: (string | number)[]) => ["backend", ...path];
-    const kvMount = cfg.kv.mount;
-    const first = kvMount.split("/")[0] ?? "";
+    // A key given as an Output (component args) is checked alone when it resolves; the comparisons
+    // below that need its value are skipped for it (undefined here).
+    const known = (v: Wired<string>) => (typeof v === "string" ? v : undefined);
+    const kvMount = known(cfg.kv.mount);
+    const authMount = known(cfg.auth.mount);
+    const first = kvMount?.split("/")[0] ?? "";
     if (RESERVED_MOUNTS.includes(first)) {
         issues.push({
             path: at("kv", "mount"),
             message: `is the KV v2 secrets engine mount (mount_point), and '${first}/' is Vault's own; name the KV mount, e.g. 'secret' (the auth method goes in backend.auth.mount)`,
         });
     }
-    if (cfg.auth.mount.startsWith("auth/")) {
+    if (authMount?.startsWith("auth/") === true) {
         issues.push({
             path: at("auth", "mount"),
-            message: `write the auth mount without 'auth/' (hvac adds it): '${cfg.auth.mount.slice("auth/".length)}'`,
+            message: `write the auth mount without 'auth/' (hvac adds it): '${authMount.slice("auth/".length)}'`,
         });
     }
-    if (cfg.auth.mount === kvMount) {
+    if (kvMount !== undefined && authMount === kvMount) {
         issues.push({
             path: at("kv", "mount"),
             message: `equals backend.auth.mount ('${kvMount}'): mount_point is the KV secrets engine holding the secrets, not the auth method the pods log in with (apache/airflow#8974)`,
@@ -236,7 +259,7 @@ export function validateVaultBackend(cfg: VaultBackendConfig, environment: "dev"
     }
     const paths = vaultPathEntries(vaultPaths(cfg.kv, "<project>", "<stack>"));
     for (const [key, value] of paths) {
-        if (value === kvMount || value.startsWith(`${kvMount}/`)) {
+        if (kvMount !== undefined && (value === kvMount || value.startsWith(`${kvMount}/`))) {
             issues.push({
                 path: at("kv", key),
                 message: `starts with the KV mount '${kvMount}': paths are relative to backend.kv.mount, so Airflow would read '${kvMount}/data/${value}/<id>'; write '${value.slice(kvMount.length + 1) || "<path>"}'`,
@@ -255,7 +278,7 @@ export function validateVaultBackend(cfg: VaultBackendConfig, environment: "dev"
             message: `(${cfg.auth.tokenTtlSeconds}) exceeds auth.tokenMaxTtlSeconds (${cfg.auth.tokenMaxTtlSeconds}); Vault would cap every token at the maximum`,
         });
     }
-    const plainHttp = cfg.address.toLowerCase().startsWith("http://");
+    const plainHttp = known(cfg.address)?.toLowerCase().startsWith("http://") === true;
     if (plainHttp && environment === "prod") {
         issues.push({
             path: at("address"),

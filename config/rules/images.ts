@@ -7,18 +7,21 @@ export const imagesRule: ConfigRule = {
     reads: ["image", "sentinel", "loggingSidecar", "environment"],
     check(cfg, issue) {
         const prod = cfg.environment === "prod";
-        if (cfg.sentinel.enabled && cfg.sentinel.image === undefined) {
-            const sentinel = defaultSentinelImage(cfg.image);
+        // An image given as an Output (component args) is checked when it resolves: the whole config
+        // is checked again then (RemoteExecutionAgent).
+        const image = typeof cfg.image === "string" ? cfg.image : undefined;
+        if (image !== undefined && cfg.sentinel.enabled && cfg.sentinel.image === undefined) {
+            const sentinel = defaultSentinelImage(image);
             if ("problem" in sentinel) {
                 issue(["sentinel", "image"], sentinel.problem);
             }
         }
-        if (prod) {
-            const tag = parseImageRef(cfg.image);
+        if (prod && image !== undefined) {
+            const tag = parseImageRef(image);
             if (
                 tag?.repository.startsWith(ASTRO_REGISTRY) &&
                 tag.digest === undefined &&
-                agentVersionOf(cfg.image) === undefined
+                agentVersionOf(image) === undefined
             ) {
                 issue(
                     ["image"],

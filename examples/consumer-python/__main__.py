@@ -28,15 +28,54 @@ class RemoteAgent(pulumi.ComponentResource):
         super().__init__("astro-remote-agent:index:RemoteAgent", name, props, opts, remote=True)
 
 
+class KubernetesObject(pulumi.CustomResource):
+    """A Kubernetes object through the provider plugin (no Python Kubernetes SDK needed here)."""
+
+    metadata: pulumi.Output[Mapping[str, Any]]
+    data: pulumi.Output[Mapping[str, str]]
+
+    def __init__(
+        self, name: str, kind: str, props: Mapping[str, Any], opts: Optional[pulumi.ResourceOptions] = None
+    ) -> None:
+        props = {"apiVersion": "v1", "kind": kind, **props}
+        super().__init__(f"kubernetes:core/v1:{kind}", name, props, opts)
+
+
 config = pulumi.Config()
 cluster = pulumi.ProviderResource("kubernetes", "cluster", {"kubeconfig": config.require("kubeconfig")})
+on_cluster = pulumi.ResourceOptions(provider=cluster)
+
+# The agent's namespace is this program's own; the agent adopts it through its Output.
+agent_ns = KubernetesObject(
+    "agent-ns",
+    "Namespace",
+    {
+        "metadata": {
+            "name": config.require("agentNamespace"),
+            "labels": {"pod-security.kubernetes.io/enforce": "restricted"},
+        }
+    },
+    on_cluster,
+)
+namespace_name = agent_ns.metadata.apply(lambda m: m["name"])
+# Another resource the agent is wired from (in real life: an IAM role, a bucket, another stack).
+identity = KubernetesObject(
+    "identity",
+    "ConfigMap",
+    {
+        "metadata": {"namespace": namespace_name, "name": "agent-identity"},
+        "data": {"roleArn": "arn:aws:iam::123456789012:role/consumer-agent", "xcomPath": "s3://example-astro-xcom/xcom"},
+    },
+    on_cluster,
+)
 
 agent = RemoteAgent(
     "agent",
     {
         "environment": "prod",
         "resourceNamePrefix": "astro-py",
-        "namespace": config.require("agentNamespace"),
+        "namespace": namespace_name,
+        "createNamespace": False,
         "astroDeploymentAPIURL": "https://cm2x9a7kd000301l0exampleab.external.astronomer.run/dprd0001",
         "astro": {
             "organizationId": "cm2x8c1o2000001l0exampleorg",
@@ -53,7 +92,8 @@ agent = RemoteAgent(
             "kind": "external",
             "secretBackend": "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
             "secretBackendKwargs": {"connections_prefix": "astro/connections", "region_name": "eu-west-1"},
-            "xcomPath": "s3://example-astro-xcom/xcom",
+            "xcomPath": identity.data.apply(lambda d: d["xcomPath"]),
+            "serviceAccountAnnotations": {"eks.amazonaws.com/role-arn": identity.data.apply(lambda d: d["roleArn"])},
         },
         "extraConfig": {"labels": {"team": "data-platform"}},
         "dagBundles": [

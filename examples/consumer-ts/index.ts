@@ -13,13 +13,27 @@ const settings = new k8s.core.v1.ConfigMap(
     { metadata: { namespace: team.metadata.name, name: "team-settings" }, data: { owner: "data-platform" } },
     { provider },
 );
+// The agent's namespace is yours too: the agent adopts it (createNamespace: false) through its Output.
+const agentNamespace = new k8s.core.v1.Namespace(
+    "agent-namespace",
+    {
+        metadata: {
+            name: cfg.require("agentNamespace"),
+            labels: { "pod-security.kubernetes.io/enforce": "restricted" },
+        },
+    },
+    { provider },
+);
+// The identity and the XCom bucket come from another stack (e.g. the one that runs the cluster).
+const identity = new pulumi.StackReference(cfg.require("identityStack"));
 
 const agent = new RemoteExecutionAgent(
     "agent",
     {
         environment: "prod",
         resourceNamePrefix: "astro",
-        namespace: cfg.require("agentNamespace"),
+        namespace: agentNamespace.metadata.name, // an Output: the agent is created after the namespace
+        createNamespace: false,
         astroDeploymentAPIURL: "https://cm2x9a7kd000301l0exampleab.external.astronomer.run/dprd0001",
         astro: {
             organizationId: "cm2x8c1o2000001l0exampleorg",
@@ -34,7 +48,11 @@ const agent = new RemoteExecutionAgent(
             kind: "external",
             secretBackend: "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
             secretBackendKwargs: { connections_prefix: "astro/connections", region_name: "eu-west-1" },
-            xcomPath: "s3://example-astro-xcom/xcom",
+            // Outputs of the other stack: checked when they resolve, like a literal would be now.
+            xcomPath: identity.requireOutput("xcomPath") as pulumi.Output<string>,
+            serviceAccountAnnotations: {
+                "eks.amazonaws.com/role-arn": identity.requireOutput("roleArn") as pulumi.Output<string>,
+            },
         },
         dagBundles: [{ type: "git", name: "dags", repoUrl: "https://github.com/org/dags.git", trackingRef: "main" }],
         // chart source and release options from stack config (e.g. a mirrored chart, `skipAwait`)
@@ -44,7 +62,8 @@ const agent = new RemoteExecutionAgent(
     { providers: [provider], dependsOn: [settings] },
 );
 
-export const agentNamespace = agent.namespace;
+export const agentNamespaceName = agent.namespace;
 export const releaseName = agent.releaseName;
 export const serviceAccountNames = agent.serviceAccountNames;
+export const xcomPath = agent.xcomPath;
 export const teamSettings = settings.metadata.name;

@@ -66,6 +66,8 @@ export interface MockRunOptions {
     sink?: RecordedResource[];
     /** Receives each invoke as it happens (the result's `invokes`). */
     invokeSink?: MockRunResult["invokes"];
+    /** Run as a preview (`pulumi preview`): values not known yet stay unknown. Default false. */
+    preview?: boolean;
 }
 
 /** What a mock run produced. */
@@ -419,7 +421,7 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
         },
         opts.project,
         opts.stack,
-        false,
+        opts.preview ?? false,
         "organization",
     );
     // Resource hooks (the release's XCom-move warning, its wait and failure explanation) register

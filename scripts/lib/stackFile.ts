@@ -2,7 +2,8 @@
 // the CLI: `secure:` values become placeholders (they never reach chart values anyway).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { checkSecureValues } from "./secureValues";
+import { decryptValue, keyFromSalt } from "./passphrase";
+import { checkSecureValues, passphraseFromEnv } from "./secureValues";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from "yaml";
 
 /** A stack or project file that cannot be read as Pulumi config: one message naming the file and the line. */
@@ -107,23 +108,42 @@ function isSecure(v: unknown): v is { secure: string } {
     return v !== null && typeof v === "object" && Object.keys(v).length === 1 && "secure" in v;
 }
 
-/** Replaces secure leaves with the placeholder; reports whether any were found. */
-function stripSecure(v: unknown): { value: unknown; secret: boolean } {
+/**
+ * Replaces secure leaves with their plaintext (`reveal`, when the passphrase is at hand, as the CLI
+ * hands the program decrypted values) or with the placeholder; reports whether any were found.
+ */
+function stripSecure(v: unknown, reveal?: (ciphertext: string) => string): { value: unknown; secret: boolean } {
     if (isSecure(v)) {
-        return { value: SECRET_PLACEHOLDER, secret: true };
+        return { value: reveal === undefined ? SECRET_PLACEHOLDER : reveal(v.secure), secret: true };
     }
     if (Array.isArray(v)) {
-        const items = v.map(stripSecure);
+        const items = v.map((x) => stripSecure(x, reveal));
         return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
     }
     if (v !== null && typeof v === "object") {
-        const entries = Object.entries(v).map(([k, x]) => [k, stripSecure(x)] as const);
+        const entries = Object.entries(v).map(([k, x]) => [k, stripSecure(x, reveal)] as const);
         return {
             value: Object.fromEntries(entries.map(([k, x]) => [k, x.value])),
             secret: entries.some(([, x]) => x.secret),
         };
     }
     return { value: v, secret: false };
+}
+
+/** Decrypts the stack's `secure:` values when its provider is the passphrase one and the passphrase is set. */
+function revealer(doc: { encryptionsalt?: unknown; secretsprovider?: unknown }): ((c: string) => string) | undefined {
+    const passphrase = passphraseFromEnv();
+    const provider = doc.secretsprovider;
+    if (
+        passphrase === undefined ||
+        typeof doc.encryptionsalt !== "string" ||
+        (provider !== undefined && provider !== "passphrase")
+    ) {
+        return undefined;
+    }
+    const salt = doc.encryptionsalt;
+    let key: Buffer | undefined; // derived on the first secure value (checkSecureValues vouched for them)
+    return (ciphertext) => decryptValue((key ??= keyFromSalt(passphrase, salt)), ciphertext);
 }
 
 /** How the CLI serialises one config value for the program. */
@@ -163,7 +183,8 @@ export function readStackFile(projectDir: string, stack: string, file?: string):
         throw new StackFileError(stackPath, undefined, "no such stack file");
     }
     const configEntries = readConfigBlock(stackPath, project.name);
-    const secureProblems = checkSecureValues(loadYaml(stackPath).value ?? {});
+    const stackDoc = (loadYaml(stackPath).value ?? {}) as Parameters<typeof checkSecureValues>[0];
+    const secureProblems = checkSecureValues(stackDoc);
     if (secureProblems.length > 0) {
         throw new StackFileError(
             stackPath,
@@ -177,8 +198,11 @@ export function readStackFile(projectDir: string, stack: string, file?: string):
     for (const [k, v] of Object.entries(project.defaults)) {
         config[k] = toConfigString(v);
     }
+    // With the passphrase at hand the program sees what `pulumi preview` hands it (decrypted values,
+    // still secret keys), so both report the same problems; without it, placeholders.
+    const reveal = revealer(stackDoc);
     for (const { fullKey, ns, key, raw } of configEntries) {
-        const { value, secret } = stripSecure(raw);
+        const { value, secret } = stripSecure(raw, reveal);
         if (ns === project.name) {
             config[key] = toConfigString(value);
             if (secret) {

@@ -94,18 +94,12 @@ describe("component package (PulumiPlugin.yaml) from the packed npm package", fu
         it("infers the inputs from the args interface: the typed config keys plus extraConfig", () => {
             const r = schema.resources[TOKEN_TYPE]!;
             assert.deepEqual(Object.keys(r.inputProperties).sort(), [...REMOTE_AGENT_TYPED_KEYS, "extraConfig"].sort());
-            assert.deepEqual(r.requiredInputs.sort(), [
-                "astro",
-                "astroDeploymentAPIURL",
-                "backend",
-                "dagBundles",
-                "namespace",
-            ]);
+            assert.deepEqual(r.requiredInputs.sort(), ["astro", "astroDeploymentAPIURL", "backend", "namespace"]);
             const p = r.inputProperties;
             assert.deepEqual(p.namespace, {
                 type: "string",
-                plain: true,
-                description: "Namespace of the agent (chart `namespace`).",
+                description:
+                    "Namespace of the agent (chart `namespace`); may be another resource's output, e.g. your own Namespace's name.",
             });
             assert.equal(p.createNamespace?.type, "boolean");
             assert.equal(p.astro?.$ref, `#/types/${PKG}:index:AstroIdsArgs`);
@@ -151,20 +145,40 @@ describe("component package (PulumiPlugin.yaml) from the packed npm package", fu
             );
         });
 
-        it("secret inputs are the only ones that take Outputs, and say they are kept secret", () => {
+        it("the wiring keys and the secrets take Outputs; keys that decide which resources exist are plain", () => {
             // Schema inference never sets `secret: true` (no TypeScript form for it): the facade wraps
-            // these in pulumi.secret itself, and the YAML consumer below checks the state.
+            // the secrets in pulumi.secret itself, and the YAML consumer below checks the state.
             const r = schema.resources[TOKEN_TYPE]!;
-            const pull = schema.types[`${PKG}:index:ImagePullCredentialsArgs`]!.properties;
+            const nested = (type: string, key: string) =>
+                Object.entries(schema.types[`${PKG}:index:${type}`]!.properties)
+                    .filter(([, s]) => s.plain !== true)
+                    .map(([k]) => `${key}.${k}`);
             const notPlain = [
                 ...Object.entries(r.inputProperties)
                     .filter(([, s]) => s.plain !== true)
                     .map(([k]) => k),
-                ...Object.entries(pull)
-                    .filter(([, s]) => s.plain !== true)
-                    .map(([k]) => `imagePullCredentials.${k}`),
+                ...nested("ImagePullCredentialsArgs", "imagePullCredentials"),
+                ...nested("AstroIdsArgs", "astro"),
+                ...nested("ChartSourceArgs", "chart"),
             ];
-            assert.deepEqual(notPlain.sort(), ["agentToken", "imagePullCredentials.password"]);
+            assert.deepEqual(notPlain.sort(), [
+                "agentToken",
+                "agentTokenSecretName",
+                "astro.deploymentId",
+                "astro.deploymentNamespace",
+                "astro.organizationId",
+                "astro.workspaceId",
+                "astroDeploymentAPIURL",
+                "backend",
+                "chart.path",
+                "chart.repo",
+                "dagBundles",
+                "image",
+                "imagePullCredentials.password",
+                "imagePullSecretName",
+                "namespace",
+            ]);
+            const pull = schema.types[`${PKG}:index:ImagePullCredentialsArgs`]!.properties;
             assert.match(r.inputProperties.agentToken!.description!, /Always stored as a Pulumi secret/);
             assert.match(pull.password!.description!, /Always stored as a Pulumi secret/);
             assert.equal(r.inputProperties.agentToken!.secret, undefined);
@@ -223,9 +237,18 @@ describe("component package (PulumiPlugin.yaml) from the packed npm package", fu
                 });
             });
 
+            let previewCreates = 0;
+            it("preview of the fresh stack shows the whole plan (namespace and identity from references)", async () => {
+                const result = await stack.preview();
+                previewCreates = result.changeSummary.create ?? 0;
+                assert.deepEqual(Object.keys(result.changeSummary), ["create"]);
+                assert.ok(previewCreates >= 15, `${previewCreates} creates`);
+            });
+
             it("up deploys the agent through the component package and reads its outputs", async () => {
                 const result = await stack.up();
                 assert.equal(result.summary.result, "succeeded");
+                assert.equal(result.summary.resourceChanges?.create, previewCreates, "up did what the preview showed");
                 const outputs = await stack.outputs();
                 assert.equal(outputs.agentNamespace?.value, NS);
                 assert.equal(outputs.releaseName?.value, o.prefix);
@@ -239,8 +262,17 @@ describe("component package (PulumiPlugin.yaml) from the packed npm package", fu
                 ]);
 
                 const kube = world.kube;
-                const ns = await kube.get<{ metadata: { labels: Record<string, string> } }>(`/api/v1/namespaces/${NS}`);
-                assert.equal(ns?.metadata.labels.team, "data-platform", "extraConfig.labels reached the namespace");
+                for (const sa of Object.values(sas)) {
+                    const obj = await kube.get<{
+                        metadata: { annotations?: Record<string, string>; labels?: Record<string, string> };
+                    }>(`/api/v1/namespaces/${NS}/serviceaccounts/${sa}`);
+                    assert.equal(
+                        obj?.metadata.annotations?.["eks.amazonaws.com/role-arn"],
+                        "arn:aws:iam::123456789012:role/consumer-agent",
+                        `${sa}: the annotation came from the other resource's output`,
+                    );
+                    assert.equal(obj.metadata.labels?.team, "data-platform", "extraConfig.labels reached the objects");
+                }
                 const token = await kube.get<{ data: Record<string, string> }>(
                     `/api/v1/namespaces/${NS}/secrets/${o.prefix}-agent-token`,
                 );
@@ -263,15 +295,16 @@ describe("component package (PulumiPlugin.yaml) from the packed npm package", fu
                 assert.deepEqual(Object.keys(result.changeSummary), ["same"]);
             });
 
-            it("destroy removes what it made (prod keeps the namespace)", async () => {
+            it("destroy removes what it made, the program's own namespace included", async () => {
                 await stack.destroy();
                 const kube = world.kube;
-                assert.equal(await kube.get(`/api/v1/namespaces/${NS}/secrets/${o.prefix}-agent-token`), undefined);
-                assert.equal(
-                    (await kube.list(`/api/v1/namespaces/${NS}/secrets?labelSelector=owner%3Dhelm`)).length,
-                    0,
+                await kube.waitFor(
+                    `namespace ${NS} to be deleted`,
+                    async () => (await kube.get(`/api/v1/namespaces/${NS}`)) === undefined,
+                    90,
                 );
-                assert.ok(await kube.get(`/api/v1/namespaces/${NS}`));
+                const state = (await stack.exportStack()).deployment as { resources?: unknown[] };
+                assert.deepEqual(state.resources ?? [], [], "nothing left in state");
                 await stack.workspace.removeStack(o.prefix);
             });
         });

@@ -1,6 +1,9 @@
 // Another team's TypeScript program (examples/consumer-ts, the README's "Using the components in your
-// own program" code) installs the packed npm package, creates its own namespace and ConfigMap and
-// composes RemoteExecutionAgent with an explicit Kubernetes provider: up, preview (no changes), destroy.
+// own program" code) installs the packed npm package, creates its own namespaces and ConfigMap and
+// composes RemoteExecutionAgent with an explicit Kubernetes provider, wiring it from Outputs: the
+// agent's namespace is the program's own Namespace, the role ARN and XCom path come from a
+// StackReference to a second stack on the same file backend. Preview (the whole plan), up, preview
+// (no changes), destroy.
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -12,6 +15,9 @@ import { installExample } from "./packaging";
 const TOKEN = "consumer-e2e-agent-token-7f3c";
 const TEAM_NS = "team-consumer";
 const AGENT_NS = "astro-consumer";
+const ROLE_ARN = "arn:aws:iam::123456789012:role/consumer-agent";
+const XCOM_PATH = "s3://consumer-xcom-bucket/xcom";
+const IDENTITY_PROJECT = "consumer-identity";
 
 interface StateResource {
     urn: string;
@@ -24,9 +30,20 @@ describe("consumer program on the packed npm package (examples/consumer-ts)", fu
     const world = e2eWorld("consumer");
     let dir: string;
     let stack: Stack;
+    let identity: Stack;
 
     before(async function () {
         dir = installExample("consumer-ts");
+        // The other stack: its outputs are what the consumer's StackReference reads.
+        identity = await LocalWorkspace.createOrSelectStack(
+            {
+                stackName: "identity",
+                projectName: IDENTITY_PROJECT,
+                program: () => Promise.resolve({ roleArn: ROLE_ARN, xcomPath: XCOM_PATH }),
+            },
+            { envVars: world.env },
+        );
+        await identity.up();
         stack = await LocalWorkspace.createOrSelectStack(
             { stackName: "consumer", workDir: dir },
             { envVars: world.env },
@@ -35,6 +52,7 @@ describe("consumer program on the packed npm package (examples/consumer-ts)", fu
             kubeconfig: { value: fs.readFileSync(world.env.KUBECONFIG!, "utf8") },
             teamNamespace: { value: TEAM_NS },
             agentNamespace: { value: AGENT_NS },
+            identityStack: { value: `organization/${IDENTITY_PROJECT}/identity` },
             agentToken: { value: TOKEN, secret: true },
             chart: { value: JSON.stringify({ path: STAND_IN_CHART }) },
             release: { value: JSON.stringify({ skipAwait: true }) },
@@ -48,11 +66,21 @@ describe("consumer program on the packed npm package (examples/consumer-ts)", fu
         execFileSync(path.join(dir, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", dir], { stdio: "inherit" });
     });
 
-    it("up creates its own namespace and ConfigMap and the agent, through the explicit provider", async () => {
+    let previewCreates = 0;
+    it("preview on the fresh stack shows the whole plan (the namespace it creates, the other stack's outputs)", async () => {
+        const result = await stack.preview();
+        previewCreates = result.changeSummary.create ?? 0;
+        assert.deepEqual(Object.keys(result.changeSummary).sort(), ["create"]);
+        assert.ok(previewCreates >= 15, `${previewCreates} creates`);
+    });
+
+    it("up creates its own namespaces and ConfigMap and the agent, through the explicit provider", async () => {
         const result = await stack.up();
         assert.equal(result.summary.result, "succeeded");
+        assert.equal(result.summary.resourceChanges?.create, previewCreates, "up did what the preview showed");
         const outputs = await stack.outputs();
-        assert.equal(outputs.agentNamespace?.value, AGENT_NS);
+        assert.equal(outputs.agentNamespaceName?.value, AGENT_NS);
+        assert.equal(outputs.xcomPath?.value, XCOM_PATH, "the XCom path came from the other stack");
         assert.equal(outputs.releaseName?.value, "astro");
         assert.equal(outputs.teamSettings?.value, "team-settings");
 
@@ -70,6 +98,12 @@ describe("consumer program on the packed npm package (examples/consumer-ts)", fu
             .filter((n) => n !== "default")
             .sort();
         assert.deepEqual(sas, Object.values(outputs.serviceAccountNames?.value as Record<string, string>).sort());
+        for (const sa of sas) {
+            const obj = await kube.get<{ metadata: { annotations?: Record<string, string> } }>(
+                `/api/v1/namespaces/${AGENT_NS}/serviceaccounts/${sa}`,
+            );
+            assert.equal(obj?.metadata.annotations?.["eks.amazonaws.com/role-arn"], ROLE_ARN, sa);
+        }
         const releases = await kube.list(`/api/v1/namespaces/${AGENT_NS}/secrets?labelSelector=owner%3Dhelm`);
         assert.equal(releases.length, 1);
 
@@ -98,19 +132,22 @@ describe("consumer program on the packed npm package (examples/consumer-ts)", fu
         assert.deepEqual(Object.keys(result.changeSummary), ["same"]);
     });
 
-    it("destroy removes the team's resources and the agent's; prod keeps the agent namespace", async () => {
+    it("destroy removes the team's resources and the agent's, its own namespaces included", async () => {
         await stack.destroy();
         const kube = world.kube;
-        await kube.waitFor(
-            `namespace ${TEAM_NS} to be deleted`,
-            async () => {
-                return (await kube.get(`/api/v1/namespaces/${TEAM_NS}`)) === undefined;
-            },
-            90,
-        );
-        assert.equal(await kube.get(`/api/v1/namespaces/${AGENT_NS}/secrets/astro-agent-token`), undefined);
-        assert.equal((await kube.list(`/api/v1/namespaces/${AGENT_NS}/secrets?labelSelector=owner%3Dhelm`)).length, 0);
-        assert.ok(await kube.get(`/api/v1/namespaces/${AGENT_NS}`), "the prod namespace is retained");
+        for (const ns of [TEAM_NS, AGENT_NS]) {
+            await kube.waitFor(
+                `namespace ${ns} to be deleted`,
+                async () => {
+                    return (await kube.get(`/api/v1/namespaces/${ns}`)) === undefined;
+                },
+                90,
+            );
+        }
+        const state = (await stack.exportStack()).deployment as { resources?: StateResource[] };
+        assert.deepEqual(state.resources ?? [], [], "nothing left in state");
         await stack.workspace.removeStack("consumer");
+        await identity.destroy();
+        await identity.workspace.removeStack("identity");
     });
 });

@@ -4,12 +4,22 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { CONFIG_KEYS } from "../../config/schema";
-import { renderConfigReference, renderExtraValuesDoc, renderPulumiYaml } from "../../scripts/gen-config-docs";
+import {
+    renderConfigReference,
+    renderExtraValuesDoc,
+    renderPackagesDoc,
+    renderPulumiYaml,
+} from "../../scripts/gen-config-docs";
 
 const ROOT = path.join(__dirname, "..", "..");
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
 
 describe("generated docs", () => {
+    it("docs/packages.md lists the wiring keys of the schema (run npm run docs)", async () => {
+        assert.equal(read("docs/packages.md"), await renderPackagesDoc(read("docs/packages.md")));
+        assert.match(read("docs/packages.md"), /^- `namespace`$/m);
+    });
+
     it("docs/config-reference.md is up to date (run npm run docs)", async () => {
         assert.equal(read("docs/config-reference.md"), await renderConfigReference(read("docs/config-reference.md")));
     });

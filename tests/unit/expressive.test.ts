@@ -3,6 +3,7 @@
 // tighten, ServiceAccount annotations, Git bundles without repoUrl, Sentinel images and settings, the
 // logging sidecar's data dir, and LocalDagBundle without a path.
 import * as assert from "node:assert/strict";
+import { requireKnownWiring } from "../../config/wiring";
 import { RemoteExecutionAgent } from "../../components";
 import { backendFor } from "../../backends/registry";
 import { agentObjectNames } from "../../chart/names";
@@ -69,7 +70,7 @@ const backend: ResolvedBackend = {
 
 function build(cfg: AgentConfig, b: ResolvedBackend = backend): ChartValues {
     return buildChartValues(
-        cfg,
+        requireKnownWiring(cfg),
         agentObjectNames({ resourceNamePrefix: cfg.resourceNamePrefix, workers: cfg.workers }),
         b,
     );
@@ -215,7 +216,7 @@ describe("extraValues layers (point 4)", () => {
         });
 
     it("lists every layer with its config path and chart path, in application order, top-level last", () => {
-        assert.deepEqual(extraValueLayers(layered()), [
+        assert.deepEqual(extraValueLayers(requireKnownWiring(layered())), [
             {
                 configPath: ["workers", 1, "extraValues"],
                 chartPath: ["workers", 1],
@@ -237,7 +238,7 @@ describe("extraValues layers (point 4)", () => {
                 values: { priorityClassName: "agents", sentinel: { podDisruptionBudget: { enabled: true } } },
             },
         ]);
-        assert.deepEqual(extraValueLayers(configOf()), []);
+        assert.deepEqual(extraValueLayers(requireKnownWiring(configOf())), []);
     });
 
     it("deep-merges each layer into its component instead of replacing the workers list", () => {

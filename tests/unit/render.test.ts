@@ -6,7 +6,11 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
+import { validateStackConfig } from "../../chart/validate";
+import { securePathsFromStackFile } from "../../config/load";
+import { encryptValue, keyFromSalt } from "../../scripts/lib/passphrase";
+import { readStackFile } from "../../scripts/lib/stackFile";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -178,5 +182,70 @@ describe("render command", function () {
         const r = await render();
         assert.equal(r.code, 2);
         assert.match(r.stderr, /usage: npm run render -- --stack NAME/);
+    });
+});
+
+describe("npm run render reports what pulumi preview reports", () => {
+    it("a secure: value where a name belongs: the preview's message, not the placeholder's format error", async () => {
+        // A project folder with a stack whose commonEnv[1].name is `secure:` (passphrase "").
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-secure-name-"));
+        fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+        const doc = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
+            encryptionsalt: string;
+            config: Record<string, unknown>;
+        };
+        const key = keyFromSalt("", doc.encryptionsalt);
+        doc.config["astro-agent:commonEnv"] = [
+            { name: "PLAIN_ONE", value: "a" },
+            { name: { secure: encryptValue(key, "SECRET_NAME") }, value: "b" },
+        ];
+        const file = path.join(dir, "Pulumi.secname.yaml");
+        fs.writeFileSync(file, stringify(doc));
+        const out = await new Promise<Rendered>((resolve) => {
+            execFile(
+                process.execPath,
+                [
+                    "--require",
+                    path.join(ROOT, "scripts", "lib", "register.cjs"),
+                    path.join(ROOT, "scripts", "render.ts"),
+                    "--stack",
+                    "secname",
+                    "--project-dir",
+                    dir,
+                ],
+                { cwd: dir, encoding: "utf8", env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" } },
+                (err, stdout, stderr) => resolve({ code: err === null ? 0 : (err.code as number), stdout, stderr }),
+            );
+        });
+        // What the program reports under the engine: decrypted values, the secret keys, the exact
+        // secure leaves read from the stack file in the working directory.
+        const saved = process.env.PULUMI_CONFIG_PASSPHRASE;
+        process.env.PULUMI_CONFIG_PASSPHRASE = "";
+        const stack = readStackFile(dir, "secname", file);
+        if (saved === undefined) {
+            delete process.env.PULUMI_CONFIG_PASSPHRASE;
+        } else {
+            process.env.PULUMI_CONFIG_PASSPHRASE = saved;
+        }
+        assert.match(stack.config.commonEnv ?? "", /SECRET_NAME/, "the engine hands the program decrypted values");
+        const expected = validateStackConfig({
+            project: stack.project,
+            stack: "secname",
+            values: stack.config,
+            secretKeys: new Set(stack.secretKeys),
+            securePaths: securePathsFromStackFile(
+                stack.project,
+                "secname",
+                stack.config,
+                new Set(stack.secretKeys),
+                file,
+            ),
+        });
+        assert.ok(!expected.ok);
+        assert.equal(out.code, 1);
+        const problem = expected.problems.find((p) => p.key === "commonEnv[1].name");
+        assert.match(problem?.message ?? "", /is set with 'secure:' but is not a secret setting/);
+        assert.ok(out.stderr.includes(`  - commonEnv[1].name: ${problem?.message ?? ""}`), out.stderr);
+        assert.ok(!out.stderr.includes("SECRET_NAME"), "the secret value is not printed");
     });
 });

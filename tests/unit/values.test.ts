@@ -1,5 +1,6 @@
 // The pure config → chart values builder, block by block.
 import * as assert from "node:assert/strict";
+import { requireKnownWiring } from "../../config/wiring";
 import fc from "fast-check";
 import { validateStackConfig } from "../../chart/validate";
 import type { AgentConfig } from "../../config/schema";
@@ -43,7 +44,7 @@ const backend: ResolvedBackend = {
 
 function build(cfg: AgentConfig, b: ResolvedBackend = backend): ChartValues {
     return buildChartValues(
-        cfg,
+        requireKnownWiring(cfg),
         agentObjectNames({
             resourceNamePrefix: cfg.resourceNamePrefix,
             workers: cfg.workers,

@@ -20,7 +20,7 @@ import {
     irsaTrustPolicy,
     podIdentityTrustPolicy,
 } from "../../../backends/aws/policies";
-import { type AwsBackendConfig, clusterName, EKS_CLUSTER_ARN } from "../../../backends/aws/schema";
+import { type AwsBackendConfig, type AwsClusterKeys, clusterName, EKS_CLUSTER_ARN } from "../../../backends/aws/schema";
 
 /** Inputs of {@link createIdentity}. */
 export interface AwsIdentityArgs extends Omit<CloudBackendArgs<AwsBackendConfig>, "environment"> {
@@ -59,52 +59,78 @@ export function attachmentSlug(policyArn: string): string {
 }
 
 /** What identifies this installation for the role name: project, stack, cluster, namespace. */
-export function installationKey(cfg: AwsBackendConfig, namespace: string): string[] {
+export function installationKey(cfg: AwsClusterKeys, namespace: string): string[] {
     const cluster = cfg.eksClusterArn ?? cfg.eksClusterName ?? cfg.oidcProvider?.arn ?? "";
     return installation(cluster, namespace);
 }
 
+/**
+ * The cluster keys with their values known, as one Output. A key given as an Output (another
+ * resource's, checked by RemoteExecutionAgent before it resolves) is resolved here; plain ones are as given.
+ */
+function clusterKeys(cfg: AwsBackendConfig): pulumi.Output<AwsClusterKeys> {
+    const oidc = cfg.oidcProvider;
+    return pulumi
+        .all([cfg.eksClusterName, cfg.eksClusterArn, oidc?.arn, oidc?.issuerUrl])
+        .apply(([eksClusterName, eksClusterArn, arn, issuerUrl]) => ({
+            eksClusterName,
+            eksClusterArn,
+            oidcProvider: arn === undefined || issuerUrl === undefined ? undefined : { arn, issuerUrl },
+        }));
+}
+
 /** Trust: the cluster's OIDC provider with the exact subjects (IRSA), or Pod Identity for this cluster's ServiceAccounts. */
-function trustPolicy(scope: BackendScope, args: AwsIdentityArgs): pulumi.Output<object> {
+function trustPolicy(
+    scope: BackendScope,
+    args: AwsIdentityArgs,
+    keys: pulumi.Output<AwsClusterKeys>,
+): pulumi.Output<object> {
     const cfg = args.config;
     const names = serviceAccountNames(args.serviceAccounts);
-    const name = clusterName(cfg) ?? "";
+    // Which document, and what is looked up, depends only on which keys are set (known at construction).
     if (cfg.identity === "podIdentity") {
-        const explicit = cfg.eksClusterArn === undefined ? undefined : EKS_CLUSTER_ARN.exec(cfg.eksClusterArn);
-        const accountId = explicit?.[2] === undefined ? args.accountId : pulumi.output(explicit[2]);
-        const clusterArn =
-            cfg.eksClusterArn === undefined
-                ? pulumi
-                      .all([args.partition, args.accountId])
-                      .apply(([partition, account]) => eksClusterArn(partition, cfg.region, account, name))
-                : pulumi.output(cfg.eksClusterArn);
-        return pulumi.all([accountId, clusterArn]).apply(([account, arn]) =>
-            podIdentityTrustPolicy({
-                accountId: account,
-                clusterArn: arn,
-                namespace: args.namespace,
-                serviceAccounts: names,
-            }),
-        );
+        return pulumi
+            .all([keys, args.partition, args.accountId, args.namespace])
+            .apply(([k, partition, caller, namespace]) => {
+                const explicit = k.eksClusterArn === undefined ? undefined : EKS_CLUSTER_ARN.exec(k.eksClusterArn);
+                return podIdentityTrustPolicy({
+                    accountId: explicit?.[2] ?? caller,
+                    clusterArn: k.eksClusterArn ?? eksClusterArn(partition, cfg.region, caller, clusterName(k) ?? ""),
+                    namespace,
+                    serviceAccounts: names,
+                });
+            });
     }
     if (cfg.oidcProvider !== undefined) {
-        return pulumi.output(irsaTrustPolicy(cfg.oidcProvider.arn, cfg.oidcProvider.issuerUrl, args.namespace, names));
+        return pulumi
+            .all([keys, args.namespace])
+            .apply(([k, namespace]) =>
+                irsaTrustPolicy(k.oidcProvider?.arn ?? "", k.oidcProvider?.issuerUrl ?? "", namespace, names),
+            );
     }
+    const name = keys.apply((k) => clusterName(k) ?? "");
     const cluster = eks.getClusterOutput({ name, region: cfg.region }, scope.invoke);
     const issuer = cluster.identities.apply((ids) => ids[0]?.oidcs[0]?.issuer ?? "");
     const oidc = iam.getOpenIdConnectProviderOutput({ url: issuer }, scope.invoke);
-    return pulumi.all([oidc.arn, issuer]).apply(([arn, url]) => irsaTrustPolicy(arn, url, args.namespace, names));
+    return pulumi
+        .all([oidc.arn, issuer, args.namespace])
+        .apply(([arn, url, namespace]) => irsaTrustPolicy(arn, url, namespace, names));
 }
 
 /** Creates the role, its policies and (Pod Identity) one association per ServiceAccount. */
 export function createIdentity(scope: BackendScope, args: AwsIdentityArgs): AwsIdentity {
     const cfg = args.config;
+    const keys = clusterKeys(cfg);
     const role = new iam.Role(
         `${scope.name}-role`,
         {
-            name: cfg.roleName ?? defaultRoleName(args.resourceNamePrefix, installationKey(cfg, args.namespace)),
-            description: `Remote Execution Agent ${args.resourceNamePrefix} (stack ${pulumi.getProject()}/${pulumi.getStack()}, namespace ${args.namespace}): Airflow secrets and XCom`,
-            assumeRolePolicy: pulumi.jsonStringify(trustPolicy(scope, args)),
+            name:
+                cfg.roleName ??
+                pulumi
+                    .all([keys, args.namespace])
+                    .apply(([k, namespace]) => defaultRoleName(args.resourceNamePrefix, installationKey(k, namespace))),
+            description: pulumi.interpolate`Remote Execution Agent ${args.resourceNamePrefix} (stack ${pulumi.getProject()}/${pulumi.getStack()}, namespace ${args.namespace}): Airflow secrets and XCom`,
+            assumeRolePolicy: pulumi.jsonStringify(trustPolicy(scope, args, keys)),
             tags: scope.tags,
         },
         scope.child,
@@ -148,7 +174,7 @@ export function createIdentity(scope: BackendScope, args: AwsIdentityArgs): AwsI
             new eks.PodIdentityAssociation(
                 `${scope.name}-pod-identity-${componentSlug(sa.component)}`,
                 {
-                    clusterName: clusterName(cfg) ?? "",
+                    clusterName: keys.apply((k) => clusterName(k) ?? ""),
                     region: cfg.region,
                     namespace: args.namespace,
                     serviceAccount: sa.name,

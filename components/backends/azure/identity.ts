@@ -16,10 +16,11 @@ import type { AzureXComStore } from "./xcomStore";
 /** Inputs of {@link createIdentity}. */
 export interface AzureIdentityArgs {
     config: AzureBackendConfig;
-    namespace: string;
+    namespace: pulumi.Input<string>;
     serviceAccounts: AgentServiceAccountRef[];
     resourceNamePrefix: string;
-    installation: string[];
+    /** Project, stack, cluster, namespace: known once the cluster keys and the namespace are. */
+    installation: pulumi.Output<string[]>;
     resourceGroupName: pulumi.Input<string>;
     subscriptionId: pulumi.Output<string>;
     /** The cluster's OIDC issuer URL, exactly as the cluster puts it in its tokens. */
@@ -42,8 +43,8 @@ interface Grant {
     role: BuiltinRole;
     scope: pulumi.Input<string>;
     /** What the scope is, in config terms (part of the deterministic assignment name). */
-    scopeKey: string;
-    description: string;
+    scopeKey: pulumi.Input<string>;
+    description: pulumi.Input<string>;
     dependsOn: pulumi.Resource[];
 }
 
@@ -54,8 +55,8 @@ export function grants(scope: BackendScope, args: AzureIdentityArgs): Grant[] {
         logicalName: `${scope.name}-xcom-access`,
         role: "storageBlobDataContributor",
         scope: args.xcom.containerId,
-        scopeKey: `storage/${args.xcom.accountName}/${cfg.storage.containerName}`,
-        description: `Remote Execution Agent ${args.resourceNamePrefix}: XCom blobs in ${args.xcom.accountName}/${cfg.storage.containerName}`,
+        scopeKey: pulumi.interpolate`storage/${args.xcom.accountName}/${cfg.storage.containerName}`,
+        description: pulumi.interpolate`Remote Execution Agent ${args.resourceNamePrefix}: XCom blobs in ${args.xcom.accountName}/${cfg.storage.containerName}`,
         dependsOn: args.xcom.resources,
     };
     if (keyVaultReadScope(cfg) === "vault") {
@@ -64,8 +65,8 @@ export function grants(scope: BackendScope, args: AzureIdentityArgs): Grant[] {
                 logicalName: `${scope.name}-secrets-access`,
                 role: "keyVaultSecretsUser",
                 scope: args.secrets.vaultId,
-                scopeKey: `vault/${args.secrets.vaultName}`,
-                description: `Remote Execution Agent ${args.resourceNamePrefix}: Airflow secrets in ${args.secrets.vaultName}`,
+                scopeKey: pulumi.interpolate`vault/${args.secrets.vaultName}`,
+                description: pulumi.interpolate`Remote Execution Agent ${args.resourceNamePrefix}: Airflow secrets in ${args.secrets.vaultName}`,
                 dependsOn: args.secrets.resources,
             },
             storage,
@@ -76,8 +77,8 @@ export function grants(scope: BackendScope, args: AzureIdentityArgs): Grant[] {
             logicalName: `${scope.name}-secret-access-${s.name.toLowerCase()}`,
             role: "keyVaultSecretsUser",
             scope: s.resource.id,
-            scopeKey: `vault/${args.secrets.vaultName}/secrets/${s.name}`,
-            description: `Remote Execution Agent ${args.resourceNamePrefix}: secret ${s.name} in ${args.secrets.vaultName}`,
+            scopeKey: pulumi.interpolate`vault/${args.secrets.vaultName}/secrets/${s.name}`,
+            description: pulumi.interpolate`Remote Execution Agent ${args.resourceNamePrefix}: secret ${s.name} in ${args.secrets.vaultName}`,
             dependsOn: [s.resource],
         })),
         storage,
@@ -90,7 +91,8 @@ export function createIdentity(scope: BackendScope, args: AzureIdentityArgs): Az
     const identity = new managedidentity.UserAssignedIdentity(
         `${scope.name}-identity`,
         {
-            resourceName: cfg.identityName ?? agentIdentityName(args.resourceNamePrefix, args.installation),
+            resourceName:
+                cfg.identityName ?? args.installation.apply((i) => agentIdentityName(args.resourceNamePrefix, i)),
             resourceGroupName: args.resourceGroupName,
             location: cfg.location,
             tags: scope.tags,
@@ -110,7 +112,7 @@ export function createIdentity(scope: BackendScope, args: AzureIdentityArgs): Az
                     resourceName: identity.name,
                     federatedIdentityCredentialResourceName: sa.name,
                     issuer: args.issuer,
-                    subject: serviceAccountSubject(args.namespace, sa.name),
+                    subject: pulumi.output(args.namespace).apply((ns) => serviceAccountSubject(ns, sa.name)),
                     audiences: [WORKLOAD_IDENTITY_AUDIENCE],
                 },
                 { ...scope.child, ...(previous === undefined ? {} : { dependsOn: [previous] }) },
@@ -122,7 +124,10 @@ export function createIdentity(scope: BackendScope, args: AzureIdentityArgs): Az
             new authorization.RoleAssignment(
                 g.logicalName,
                 {
-                    roleAssignmentName: stableGuid([...args.installation, g.role, g.scopeKey]),
+                    // The same GUID for the same values, whether they were given plainly or as Outputs.
+                    roleAssignmentName: pulumi
+                        .all([args.installation, g.scopeKey])
+                        .apply(([installation, scopeKey]) => stableGuid([...installation, g.role, scopeKey])),
                     principalId: identity.principalId,
                     // Set, so a just-created identity is not looked up in Entra first (replication delay).
                     principalType: "ServicePrincipal",

@@ -13,7 +13,7 @@ import { cloudBackendScope, installationKey, type BackendScope } from "../shared
 import type { AgentServiceAccountRef, BackendContribution } from "../../../backends/types";
 import { WORKLOAD_IDENTITY } from "../../../backends/azure/backend";
 import { createIdentity } from "./identity";
-import type { AzureBackendConfig } from "../../../backends/azure/schema";
+import type { AzureBackendConfig, ResolvedAzureBackendConfig } from "../../../backends/azure/schema";
 import { createSecretsStore, keyVaultKwargs } from "./secretsStore";
 import { createXComStore, xcomConnectionEnv } from "./xcomStore";
 
@@ -24,8 +24,8 @@ export { azureBackendSchema, validateAzureBackend, type AzureBackendConfig } fro
 export interface AzureBackendArgs {
     /** The parsed `backend` block. */
     config: AzureBackendConfig;
-    /** Namespace of the agent's ServiceAccounts (part of every federated subject). */
-    namespace: string;
+    /** Namespace of the agent's ServiceAccounts (part of every federated subject): a string or an Output. */
+    namespace: pulumi.Input<string>;
     /** The exact ServiceAccounts to federate. */
     serviceAccounts: AgentServiceAccountRef[];
     /** Prefix of the default identity, vault and account names. */
@@ -35,9 +35,29 @@ export interface AzureBackendArgs {
 }
 
 /** What identifies this installation: project, stack, cluster (or issuer), namespace. */
-export function azureInstallationKey(cfg: AzureBackendConfig, namespace: string): string[] {
+export function azureInstallationKey(
+    cfg: Pick<ResolvedAzureBackendConfig, "aks" | "oidcIssuerUrl">,
+    namespace: string,
+): string[] {
     const cluster = cfg.aks === undefined ? (cfg.oidcIssuerUrl ?? "") : `${cfg.aks.resourceGroupName}/${cfg.aks.name}`;
     return installationKey(cluster, namespace);
+}
+
+/**
+ * {@link azureInstallationKey} once the cluster keys and the namespace are known (any may be an Output
+ * of another resource): the same key, so the same names and GUIDs, as for plain values.
+ */
+function installationOf(cfg: AzureBackendConfig, namespace: pulumi.Input<string>): pulumi.Output<string[]> {
+    const aks = cfg.aks === undefined ? undefined : pulumi.all([cfg.aks.resourceGroupName, cfg.aks.name]);
+    return pulumi.all([aks, cfg.oidcIssuerUrl, namespace]).apply(([cluster, oidcIssuerUrl, ns]) =>
+        azureInstallationKey(
+            {
+                aks: cluster === undefined ? undefined : { resourceGroupName: cluster[0], name: cluster[1] },
+                oidcIssuerUrl,
+            },
+            ns,
+        ),
+    );
 }
 
 /** The cluster's OIDC issuer: as configured, or looked up from AKS (which must have it and workload identity on). */
@@ -50,11 +70,11 @@ function oidcIssuer(scope: BackendScope, cfg: AzureBackendConfig): pulumi.Output
         { resourceGroupName: aks.resourceGroupName, resourceName: aks.name },
         scope.invoke,
     );
-    return cluster.apply((c) => {
+    return pulumi.all([cluster, aks.resourceGroupName, aks.name]).apply(([c, resourceGroupName, aksName]) => {
         const issuer = c.oidcIssuerProfile?.enabled === true ? c.oidcIssuerProfile.issuerURL : "";
         if (issuer === "" || c.securityProfile?.workloadIdentity?.enabled !== true) {
             throw new Error(
-                `AKS cluster ${aks.resourceGroupName}/${aks.name} needs the OIDC issuer and workload identity (az aks update --enable-oidc-issuer --enable-workload-identity) (backend.aks)`,
+                `AKS cluster ${resourceGroupName}/${aksName} needs the OIDC issuer and workload identity (az aks update --enable-oidc-issuer --enable-workload-identity) (backend.aks)`,
             );
         }
         return issuer;
@@ -103,7 +123,7 @@ export class AzureBackend extends pulumi.ComponentResource {
                 : undefined;
         const subscriptionId = pulumi.output(cfg.subscriptionId ?? client?.subscriptionId ?? "");
         const tenantId = pulumi.output(cfg.tenantId ?? client?.tenantId ?? "");
-        const installation = azureInstallationKey(cfg, args.namespace);
+        const installation = installationOf(cfg, args.namespace);
 
         // A created group is retained in prod too: deleting a group deletes everything in it.
         const group = cfg.resourceGroup.create
@@ -134,7 +154,7 @@ export class AzureBackend extends pulumi.ComponentResource {
         this.identityClientId = identity.clientId;
         this.identityPrincipalId = identity.identity.principalId;
         this.keyVaultUrl = secrets.vaultUrl;
-        this.storageAccountName = pulumi.output(xcom.accountName);
+        this.storageAccountName = xcom.accountName;
         this.contribution = {
             secretBackend: AZURE_KEY_VAULT_BACKEND,
             secretBackendKwargs: pulumi

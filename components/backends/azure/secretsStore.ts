@@ -8,7 +8,7 @@ import { type AzureBackendConfig, KEY_VAULT_SEP, keyVaultSecretName } from "../.
 
 /** What the secrets store gives the kwargs and the identity's grants. */
 export interface AzureSecretsStore {
-    vaultName: string;
+    vaultName: pulumi.Output<string>;
     /** ARM id of the vault (scope of the vault-wide grant). */
     vaultId: pulumi.Output<string>;
     /** `vault_url`, from the vault itself (so sovereign clouds get their own DNS suffix). */
@@ -50,11 +50,14 @@ export function createSecretsStore(
         resourceGroupName: pulumi.Input<string>;
         tenantId: pulumi.Input<string>;
         resourceNamePrefix: string;
-        installation: string[];
+        installation: pulumi.Output<string[]>;
     },
 ): AzureSecretsStore {
     const kv = cfg.keyVault;
-    const vaultName = kv.name ?? defaultVaultName(args.resourceNamePrefix, args.installation);
+    const vaultName =
+        kv.name === undefined
+            ? args.installation.apply((i) => defaultVaultName(args.resourceNamePrefix, i))
+            : pulumi.output(kv.name);
     let vaultId: pulumi.Output<string>;
     let vaultUrl: pulumi.Output<string>;
     let vaultResourceGroup: pulumi.Input<string>;
@@ -62,10 +65,10 @@ export function createSecretsStore(
     if (kv.existing) {
         vaultResourceGroup = kv.resourceGroupName ?? args.resourceGroupName;
         const found = keyvault.getVaultOutput({ resourceGroupName: vaultResourceGroup, vaultName }, scope.invoke);
-        vaultId = found.apply((v) => {
+        vaultId = pulumi.all([found, vaultName]).apply(([v, name]) => {
             if (v.properties.enableRbacAuthorization !== true) {
                 throw new Error(
-                    `Key Vault '${vaultName}' uses access policies, not Azure RBAC: the agent's role assignment would not apply. Enable RBAC authorization on it (backend.keyVault.existing)`,
+                    `Key Vault '${name}' uses access policies, not Azure RBAC: the agent's role assignment would not apply. Enable RBAC authorization on it (backend.keyVault.existing)`,
                 );
             }
             return v.id;

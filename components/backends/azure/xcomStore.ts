@@ -10,13 +10,23 @@ import { type AzureBackendConfig, connectionEnvName } from "../../../backends/az
 
 /** What the XCom store gives the chart and the identity's grant. */
 export interface AzureXComStore {
-    accountName: string;
+    accountName: pulumi.Output<string>;
     /** ARM id of the container: the scope of the storage role. */
     containerId: pulumi.Output<string>;
     /** `abfs://<connection id>@<container>/<prefix>`. */
-    path: string;
+    path: pulumi.Input<string>;
     /** The account, its blob service settings and lifecycle policy, and the container (as created). */
     resources: pulumi.Resource[];
+}
+
+/**
+ * A template of config values: a plain string when every part is plain (so a config without Outputs
+ * registers its resources exactly as before), else an Output of the same string.
+ */
+function joined(strings: TemplateStringsArray, ...parts: pulumi.Input<string>[]): pulumi.Input<string> {
+    return parts.every((p) => typeof p === "string")
+        ? String.raw({ raw: strings }, ...parts)
+        : pulumi.interpolate(strings, ...parts);
 }
 
 /** Default account name: `<resourceNamePrefix letters, cut to 12>xcom<8 hex>` (3-24 lower-case letters and digits). */
@@ -46,13 +56,13 @@ export function xcomConnection(accountName: string, clientId: string, tenantId: 
 /** The `commonEnv` entry of the XCom connection. */
 export function xcomConnectionEnv(
     cfg: AzureBackendConfig,
-    accountName: string,
+    accountName: pulumi.Input<string>,
     clientId: pulumi.Output<string>,
     tenantId: pulumi.Output<string>,
 ): pulumi.Output<{ name: string; value: string }> {
-    return pulumi.all([clientId, tenantId]).apply(([client, tenant]) => ({
+    return pulumi.all([accountName, clientId, tenantId]).apply(([account, client, tenant]) => ({
         name: connectionEnvName(cfg.storage.connectionId),
-        value: xcomConnection(accountName, client, tenant),
+        value: xcomConnection(account, client, tenant),
     }));
 }
 
@@ -60,7 +70,7 @@ export function xcomConnectionEnv(
 function accountArgs(
     scope: BackendScope,
     cfg: AzureBackendConfig,
-    accountName: string,
+    accountName: pulumi.Input<string>,
     resourceGroupName: pulumi.Input<string>,
 ): storage.StorageAccountArgs {
     const st = cfg.storage;
@@ -115,12 +125,15 @@ export function createXComStore(
     args: {
         resourceGroupName: pulumi.Input<string>;
         resourceNamePrefix: string;
-        installation: string[];
+        installation: pulumi.Output<string[]>;
     },
 ): AzureXComStore {
     const st = cfg.storage;
-    const accountName = st.accountName ?? defaultStorageAccountName(args.resourceNamePrefix, args.installation);
-    const path = `abfs://${st.connectionId}@${st.containerName}/${st.prefix}`;
+    const accountName =
+        st.accountName === undefined
+            ? args.installation.apply((i) => defaultStorageAccountName(args.resourceNamePrefix, i))
+            : pulumi.output(st.accountName);
+    const path = joined`abfs://${st.connectionId}@${st.containerName}/${st.prefix}`;
     if (st.existingAccount) {
         const resourceGroupName = st.resourceGroupName ?? args.resourceGroupName;
         const account = storage.getStorageAccountOutput({ accountName, resourceGroupName }, scope.invoke);
@@ -128,7 +141,9 @@ export function createXComStore(
             return {
                 accountName,
                 path,
-                containerId: account.id.apply((id) => containerScope(id, st.containerName)),
+                containerId: pulumi
+                    .all([account.id, st.containerName])
+                    .apply(([id, container]) => containerScope(id, container)),
                 resources: [],
             };
         }
@@ -169,7 +184,10 @@ export function createXComStore(
                         enabled: true,
                         type: "Lifecycle",
                         definition: {
-                            filters: { blobTypes: ["blockBlob"], prefixMatch: [`${st.containerName}/${st.prefix}/`] },
+                            filters: {
+                                blobTypes: ["blockBlob"],
+                                prefixMatch: [joined`${st.containerName}/${st.prefix}/`],
+                            },
                             actions: {
                                 baseBlob: { delete: { daysAfterModificationGreaterThan: st.expirationDays } },
                                 snapshot: { delete: { daysAfterCreationGreaterThan: st.expirationDays } },

@@ -18,6 +18,7 @@ import {
     workloadIdentityUserMember,
     xcomCustomRole,
 } from "../../../backends/gcp/policies";
+import type { Resolved } from "../../../schema/primitives";
 import type { GcpBackendConfig } from "../../../backends/gcp/schema";
 
 /** Inputs of {@link createIdentity}. */
@@ -58,7 +59,7 @@ export function defaultCustomRoleId(installation: readonly string[]): string {
 }
 
 /** The cluster part of the installation key. */
-function clusterKey(cfg: GcpBackendConfig): string {
+function clusterKey(cfg: Resolved<Pick<GcpBackendConfig, "workloadPool" | "gkeCluster" | "project">>): string {
     return (
         cfg.workloadPool ??
         `${cfg.gkeCluster?.project ?? cfg.project}/${cfg.gkeCluster?.location ?? ""}/${cfg.gkeCluster?.name ?? ""}`
@@ -68,7 +69,14 @@ function clusterKey(cfg: GcpBackendConfig): string {
 /** Creates the Google service account (identity `serviceAccount`), the custom role and every grant. */
 export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpIdentity {
     const cfg = args.config;
-    const installation = installationKey(clusterKey(cfg), args.namespace);
+    // The installation key is made of values that may be Outputs (cluster identity, namespace): the
+    // names hashed from it are Outputs too, the same names as for the plain values.
+    const installation = pulumi
+        .all([
+            pulumi.output({ workloadPool: cfg.workloadPool, gkeCluster: cfg.gkeCluster, project: cfg.project }),
+            args.namespace,
+        ])
+        .apply(([cluster, namespace]) => installationKey(clusterKey(cluster), namespace));
     const names = serviceAccountNames(args.serviceAccounts);
     const resources: pulumi.Resource[] = [];
 
@@ -78,9 +86,11 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
                   `${scope.name}-sa`,
                   {
                       project: cfg.project,
-                      accountId: cfg.serviceAccountId ?? defaultServiceAccountId(args.resourceNamePrefix, installation),
+                      accountId:
+                          cfg.serviceAccountId ??
+                          installation.apply((i) => defaultServiceAccountId(args.resourceNamePrefix, i)),
                       displayName: `Remote Execution Agent ${args.resourceNamePrefix}`,
-                      description: `Airflow secrets and XCom of the agent in namespace ${args.namespace} (stack ${pulumi.getProject()}/${pulumi.getStack()})`,
+                      description: pulumi.interpolate`Airflow secrets and XCom of the agent in namespace ${args.namespace} (stack ${pulumi.getProject()}/${pulumi.getStack()})`,
                   },
                   scope.child,
               )
@@ -89,17 +99,21 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
         resources.push(account);
     }
 
+    const definition = installation.apply((i) => xcomCustomRole(defaultCustomRoleId(i), args.resourceNamePrefix));
     const role = new projects.IAMCustomRole(
         `${scope.name}-xcom-role`,
         {
             project: cfg.project,
-            ...xcomCustomRole(defaultCustomRoleId(installation), args.resourceNamePrefix),
+            roleId: definition.roleId,
+            title: definition.title,
+            description: definition.description,
+            permissions: definition.permissions,
             stage: "GA",
         },
         scope.child,
     );
     resources.push(role);
-    const bucketRole = role.roleId.apply((id) => customRoleName(cfg.project, id));
+    const bucketRole = pulumi.all([cfg.project, role.roleId]).apply(([project, id]) => customRoleName(project, id));
 
     // The members roles are granted to: one principal per ServiceAccount, or the one Google service account.
     const memberSlugs =
@@ -112,14 +126,16 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
             args.bucketName,
             bucketRole,
             account?.email ?? pulumi.output(""),
+            cfg.project,
+            args.namespace,
         ])
-        .apply(([projectNumber, poolNumber, pool, bucket, roleName, email]) =>
+        .apply(([projectNumber, poolNumber, pool, bucket, roleName, email, project, namespace]) =>
             agentGrants({
-                project: cfg.project,
+                project,
                 projectNumber,
                 members:
                     account === undefined
-                        ? names.map((sa) => principalMember(poolNumber, pool, args.namespace, sa))
+                        ? names.map((sa) => principalMember(poolNumber, pool, namespace, sa))
                         : [serviceAccountMember(email)],
                 secretPrefixes: args.secretPrefixes,
                 sep: cfg.secretManager.sep,
@@ -131,7 +147,7 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
                         ? undefined
                         : {
                               serviceAccountEmail: email,
-                              members: names.map((sa) => workloadIdentityUserMember(pool, args.namespace, sa)),
+                              members: names.map((sa) => workloadIdentityUserMember(pool, namespace, sa)),
                           },
             }),
         );

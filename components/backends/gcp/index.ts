@@ -32,17 +32,19 @@ function workloadPool(scope: BackendScope, cfg: GcpBackendConfig): pulumi.Output
         return pulumi.output(cfg.workloadPool ?? "");
     }
     const gke = cfg.gkeCluster;
-    return container
-        .getClusterOutput({ name: gke.name, location: gke.location, project: gke.project ?? cfg.project }, scope.invoke)
-        .workloadIdentityConfigs.apply((configs) => {
-            const pool = configs[0]?.workloadPool ?? "";
-            if (pool === "") {
-                throw new Error(
-                    `backend.gkeCluster: cluster ${gke.name} in ${gke.location} has no Workload Identity pool; enable Workload Identity Federation for GKE on it`,
-                );
-            }
-            return pool;
-        });
+    const configs = container.getClusterOutput(
+        { name: gke.name, location: gke.location, project: gke.project ?? cfg.project },
+        scope.invoke,
+    ).workloadIdentityConfigs;
+    return pulumi.all([configs, gke.name, gke.location]).apply(([found, clusterName, clusterLocation]) => {
+        const pool = found[0]?.workloadPool ?? "";
+        if (pool === "") {
+            throw new Error(
+                `backend.gkeCluster: cluster ${clusterName} in ${clusterLocation} has no Workload Identity pool; enable Workload Identity Federation for GKE on it`,
+            );
+        }
+        return pool;
+    });
 }
 
 /**
@@ -61,12 +63,15 @@ function customerKey(
     const resources: pulumi.Resource[] = [];
     let keyName: pulumi.Output<string>;
     if (cfg.encryption.kind === "createKey") {
+        const [stackProject, stack] = [pulumi.getProject(), pulumi.getStack()];
         const ring = new kms.KeyRing(
             `${scope.name}-keyring`,
             {
                 project: cfg.project,
                 location: cfg.location,
-                name: `${prefix}-agent-${stableHex([pulumi.getProject(), pulumi.getStack(), cfg.project])}`,
+                name: pulumi
+                    .output(cfg.project)
+                    .apply((project) => `${prefix}-agent-${stableHex([stackProject, stack, project])}`),
             },
             scope.retained,
         );
@@ -138,10 +143,17 @@ export class GcpBackend extends pulumi.ComponentResource {
             tagSeparator: "-",
             resourceNamePrefix: args.resourceNamePrefix.toLowerCase(),
         });
-        const projectNumber = (projectId: string) => organizations.getProjectOutput({ projectId }, scope.invoke).number;
+        const projectNumber = (projectId: pulumi.Input<string>) =>
+            organizations.getProjectOutput({ projectId }, scope.invoke).number;
         const number = cfg.projectNumber === undefined ? projectNumber(cfg.project) : pulumi.output(cfg.projectNumber);
         const pool = workloadPool(scope, cfg);
-        const poolNumber = poolProject(cfg) === cfg.project ? number : projectNumber(poolProject(cfg));
+        // The pool's project, when it is another one, has its own number (a second lookup).
+        const poolNumber = pulumi
+            .all([cfg.workloadPool, cfg.gkeCluster?.project, cfg.project])
+            .apply(([given, gkeProject, project]) => {
+                const pp = poolProject({ workloadPool: given, gkeCluster: { project: gkeProject }, project });
+                return pp === project ? number : projectNumber(pp);
+            });
 
         const key = customerKey(scope, cfg, args.resourceNamePrefix);
         const keyResources = key?.resources ?? [];

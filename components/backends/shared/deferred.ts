@@ -4,7 +4,7 @@ import type { BackendContext, BackendContribution } from "../../../backends/type
 
 /**
  * A backend factory (components/backends/create.ts): `load` requires the component module
- * (`() => require("./aws")`), `create` builds the component from it.
+ * (for example the AWS backend folder, with a lazy require), `create` builds the component from it.
  */
 export function deferredCreate<M, C>(
     load: () => M,

@@ -81,8 +81,8 @@ function scopeWith(
 export interface CloudBackendArgs<C> {
     /** The parsed `backend` block. */
     config: C;
-    /** Namespace of the agent's ServiceAccounts (part of every identity subject). */
-    namespace: string;
+    /** Namespace of the agent's ServiceAccounts (part of every identity subject): a string or an Output. */
+    namespace: pulumi.Input<string>;
     /** The exact ServiceAccounts to bind. */
     serviceAccounts: AgentServiceAccountRef[];
     /** Prefix of the cloud-wide names the backend derives. */

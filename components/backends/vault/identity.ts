@@ -21,14 +21,15 @@ export const TOKEN_FILE = "token";
 /** Inputs of {@link createIdentity}. */
 export interface VaultIdentityArgs {
     config: VaultBackendConfig;
-    namespace: string;
+    /** The agent namespace (an Output when a component arg gave one). */
+    namespace: pulumi.Input<string>;
     serviceAccounts: AgentServiceAccountRef[];
-    roleName: string;
-    policyName: string;
+    roleName: pulumi.Input<string>;
+    policyName: pulumi.Input<string>;
     /** The KV paths the backend reads. */
     readPaths: string[];
     /** Comment line of the policy. */
-    installation: string;
+    installation: pulumi.Input<string>;
 }
 
 /** The role, its policy, the mount when created, and the pod volume. */
@@ -59,16 +60,29 @@ function createMount(scope: BackendScope, cfg: VaultBackendConfig): pulumi.Resou
         },
         scope.child,
     );
+    // The mount, the API server, its CA and the issuer may be Outputs: the document is built from
+    // their values; which of its fields exist is decided by which keys are set.
+    const doc = pulumi
+        .all([cfg.auth.mount, create.kubernetesHost, create.kubernetesCaCert, create.issuer])
+        .apply(([authMount, kubernetesHost, kubernetesCaCert, issuer]) =>
+            authMountConfig({
+                authMount,
+                kubernetesHost,
+                kubernetesCaCert,
+                issuer,
+                withReviewerJwt: create.tokenReviewerJwt !== undefined,
+            }),
+        );
     const config = new AuthBackendConfig(
         `${scope.name}-auth`,
         {
-            ...authMountConfig({
-                authMount: cfg.auth.mount,
-                kubernetesHost: create.kubernetesHost,
-                kubernetesCaCert: create.kubernetesCaCert,
-                issuer: create.issuer,
-                withReviewerJwt: create.tokenReviewerJwt !== undefined,
-            }),
+            kubernetesHost: doc.kubernetesHost,
+            // Present in the document exactly when the key is set (authMountConfig drops unset ones).
+            ...(create.kubernetesCaCert === undefined
+                ? {}
+                : { kubernetesCaCert: doc.kubernetesCaCert as pulumi.Output<string> }),
+            ...(create.issuer === undefined ? {} : { issuer: doc.issuer as pulumi.Output<string> }),
+            disableLocalCaJwt: doc.disableLocalCaJwt,
             backend: mount.path,
             ...(create.tokenReviewerJwt === undefined ? {} : { tokenReviewerJwt: create.tokenReviewerJwt }),
         },
@@ -85,22 +99,39 @@ export function createIdentity(scope: BackendScope, args: VaultIdentityArgs): Va
         `${scope.name}-policy`,
         {
             name: args.policyName,
-            policy: agentPolicy({ kvMount: cfg.kv.mount, paths: args.readPaths, installation: args.installation }),
+            policy: pulumi
+                .all([cfg.kv.mount, args.installation])
+                .apply(([kvMount, installation]) => agentPolicy({ kvMount, paths: args.readPaths, installation })),
         },
         scope.child,
     );
+    const roleDoc = pulumi
+        .all([cfg.auth.mount, args.roleName, args.policyName, args.namespace])
+        .apply(([authMount, roleName, policyName, namespace]) =>
+            agentRole({
+                authMount,
+                roleName,
+                policyName,
+                namespace,
+                serviceAccounts: args.serviceAccounts,
+                audience: cfg.auth.audience,
+                tokenTtlSeconds: cfg.auth.tokenTtlSeconds,
+                tokenMaxTtlSeconds: cfg.auth.tokenMaxTtlSeconds,
+            }),
+        );
     const role = new AuthBackendRole(
         `${scope.name}-role`,
-        agentRole({
-            authMount: cfg.auth.mount,
-            roleName: args.roleName,
-            policyName: args.policyName,
-            namespace: args.namespace,
-            serviceAccounts: args.serviceAccounts,
-            audience: cfg.auth.audience,
-            tokenTtlSeconds: cfg.auth.tokenTtlSeconds,
-            tokenMaxTtlSeconds: cfg.auth.tokenMaxTtlSeconds,
-        }),
+        {
+            backend: roleDoc.backend,
+            roleName: roleDoc.roleName,
+            boundServiceAccountNames: roleDoc.boundServiceAccountNames,
+            boundServiceAccountNamespaces: roleDoc.boundServiceAccountNamespaces,
+            audience: roleDoc.audience,
+            tokenPolicies: roleDoc.tokenPolicies,
+            tokenTtl: roleDoc.tokenTtl,
+            tokenMaxTtl: roleDoc.tokenMaxTtl,
+            tokenNoDefaultPolicy: roleDoc.tokenNoDefaultPolicy,
+        },
         // The role names the policy and lives on the mount: created after both, deleted before.
         { ...scope.child, dependsOn: [policy, ...mount] },
     );

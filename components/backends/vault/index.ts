@@ -74,7 +74,20 @@ export class VaultBackend extends pulumi.ComponentResource {
             tagSeparator: "/",
             resourceNamePrefix: args.resourceNamePrefix,
         });
-        const names = vaultNames(cfg, args.resourceNamePrefix, args.namespace);
+        // Hashed from the Vault namespace, the auth mount and the agent namespace, any of which may be
+        // an Output: the same names as for plain values, known when those are.
+        const names = pulumi
+            .all([cfg.namespace, cfg.auth.mount, args.namespace])
+            .apply(([vaultNamespace, mount, namespace]) =>
+                vaultNames(
+                    {
+                        namespace: vaultNamespace,
+                        auth: { mount, roleName: cfg.auth.roleName, policyName: cfg.auth.policyName },
+                    },
+                    args.resourceNamePrefix,
+                    namespace,
+                ),
+            );
         const secrets = createSecretsStore(scope, cfg);
         const identity = createIdentity(scope, {
             config: cfg,
@@ -83,7 +96,7 @@ export class VaultBackend extends pulumi.ComponentResource {
             roleName: names.role,
             policyName: names.policy,
             readPaths: secrets.readPaths,
-            installation: `Remote Execution Agent ${args.resourceNamePrefix} (stack ${pulumi.getProject()}/${pulumi.getStack()}, namespace ${args.namespace})`,
+            installation: pulumi.interpolate`Remote Execution Agent ${args.resourceNamePrefix} (stack ${pulumi.getProject()}/${pulumi.getStack()}, namespace ${args.namespace})`,
         });
         const ca = caBundle(cfg);
 
