@@ -94,7 +94,13 @@ describe("component package (PulumiPlugin.yaml) from the packed npm package", fu
         it("infers the inputs from the args interface: the typed config keys plus extraConfig", () => {
             const r = schema.resources[TOKEN_TYPE]!;
             assert.deepEqual(Object.keys(r.inputProperties).sort(), [...REMOTE_AGENT_TYPED_KEYS, "extraConfig"].sort());
-            assert.deepEqual(r.requiredInputs.sort(), ["astro", "astroDeploymentAPIURL", "backend", "namespace"]);
+            assert.deepEqual(r.requiredInputs.sort(), [
+                "astro",
+                "astroDeploymentAPIURL",
+                "backend",
+                "dagBundles",
+                "namespace",
+            ]);
             const p = r.inputProperties;
             assert.deepEqual(p.namespace, {
                 type: "string",
@@ -172,7 +178,6 @@ describe("component package (PulumiPlugin.yaml) from the packed npm package", fu
                 "backend",
                 "chart.path",
                 "chart.repo",
-                "dagBundles",
                 "image",
                 "imagePullCredentials.password",
                 "imagePullSecretName",
