@@ -214,7 +214,9 @@ describe("npm run render reports what pulumi preview reports", () => {
                     dir,
                 ],
                 { cwd: dir, encoding: "utf8", env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" } },
-                (err, stdout, stderr) => resolve({ code: err === null ? 0 : (err.code as number), stdout, stderr }),
+                (err, stdout, stderr) => {
+                    resolve({ code: err === null ? 0 : (err.code as number), stdout, stderr });
+                },
             );
         });
         // What the program reports under the engine: decrypted values, the secret keys, the exact
