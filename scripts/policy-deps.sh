@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the policy pack's own dependencies (policy/package-lock.json: @pulumi/policy and the
-# @pulumi/pulumi it runs on) when they are missing or older than the lock. Run by the root
-# `postinstall`, `pretest` and `pretest:e2e`; a no-op when up to date.
+# @pulumi/pulumi it runs on) when they are missing or older than the lock; a no-op when up to date.
+# `npm run policy:deps` runs it (CI's setup action does, before `pulumi preview/up --policy-pack
+# policy`), and so do `pretest` and `pretest:e2e`. Not an install hook: the published package carries
+# no install-time scripts.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../policy"
 stamp=node_modules/.package-lock.json   # npm writes it on every install

@@ -1,8 +1,10 @@
-// The npm package: what `npm pack` would publish. Builds dist/ (prepack) and reads the dry-run list, so
-// a test, fixture, stack file or TypeScript source that slips into the tarball fails here.
+// The npm package: what `npm pack` publishes. Packs into a temporary directory (prepack builds dist/)
+// and reads the file list and the packed package.json, so a test, fixture, stack file or TypeScript
+// source that slips into the tarball, or an install-time script every consumer would run, fails here.
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { builtinModules } from "node:module";
 
@@ -11,6 +13,8 @@ const ROOT = path.join(__dirname, "..", "..");
 interface PackResult {
     name: string;
     version: string;
+    /** The tarball's file name (in --pack-destination). */
+    filename: string;
     size: number;
     unpackedSize: number;
     files: { path: string }[];
@@ -42,9 +46,12 @@ describe("npm package (npm pack --dry-run)", function () {
     this.timeout(180_000);
     let pack: PackResult;
     let files: string[];
+    /** package.json as the tarball holds it. */
+    let packed: { scripts?: Record<string, string> };
 
     before(() => {
-        const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--no-audit", "--no-fund"], {
+        const dest = fs.mkdtempSync(path.join(os.tmpdir(), "astro-pack-"));
+        const out = execFileSync("npm", ["pack", "--json", "--no-audit", "--no-fund", "--pack-destination", dest], {
             cwd: ROOT,
             encoding: "utf8",
             stdio: ["ignore", "pipe", "pipe"],
@@ -52,12 +59,27 @@ describe("npm package (npm pack --dry-run)", function () {
         // prepack's tsc output precedes the JSON document on stdout
         pack = (JSON.parse(out.slice(out.indexOf("[\n"))) as PackResult[])[0]!;
         files = pack.files.map((f) => f.path).sort();
+        const tarball = path.join(dest, pack.filename);
+        packed = JSON.parse(
+            execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }),
+        ) as typeof packed;
+        fs.rmSync(dest, { recursive: true, force: true });
     });
 
     it("is astro-remote-agent at the package.json version", () => {
         assert.equal(pack.name, "astro-remote-agent");
         assert.equal(pack.version, pkg.version);
         assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
+    });
+
+    it("runs nothing when installed: the packed package.json has no install-time script", () => {
+        // npm runs these in every consumer's install (and warns about them); the policy pack's own
+        // dependencies are installed by `npm run policy:deps`, pretest and pretest:e2e instead
+        assert.ok(packed.scripts !== undefined, "the packed package.json has its scripts");
+        assert.deepEqual(
+            Object.keys(packed.scripts).filter((s) => ["preinstall", "install", "postinstall", "prepare"].includes(s)),
+            [],
+        );
     });
 
     it("holds only compiled code, the component package, README, CHANGELOG and package.json", () => {
