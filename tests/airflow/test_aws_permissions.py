@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 
 from aws_recorder import AwsEmulator, Call
+from ci_guard import cannot_run
 from iam_eval import Request, action_match, evaluate, granted_actions, statement_matches, without_action
 
 HERE = Path(__file__).resolve().parent
@@ -70,7 +71,7 @@ VARIABLE = ("environment", "production")
 def _aws_policy(*extra: str) -> dict[str, Any]:
     npx = shutil.which("npx")
     if npx is None or not (REPO / "node_modules").is_dir():
-        pytest.skip("npx or node_modules missing: cannot run scripts/aws-policy.ts")
+        cannot_run("npx or node_modules missing: cannot run scripts/aws-policy.ts")
     out = subprocess.run(
         [npx, "tsx", "scripts/aws-policy.ts", "--stack", STACK, *extra],
         cwd=REPO,

@@ -35,6 +35,7 @@ from typing import Any
 import pytest
 
 from azure_recorder import BLOBS, STORAGE, AzureBlobEmulator, Call
+from ci_guard import cannot_run
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -63,7 +64,7 @@ EXPECTED_UNUSED = {
 def _documents(*extra: str) -> dict[str, Any]:
     npx = shutil.which("npx")
     if npx is None or not (REPO / "node_modules").is_dir():
-        pytest.skip("npx or node_modules missing: cannot run scripts/azure-documents.ts")
+        cannot_run("npx or node_modules missing: cannot run scripts/azure-documents.ts")
     out = subprocess.run(
         [npx, "tsx", "scripts/azure-documents.ts", "--stack", STACK, *extra],
         cwd=REPO,

@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from ci_guard import cannot_run
 from gcp_iam import ROLES, Request, evaluate, role_permissions, without_permission
 from gcp_recorder import Call, GcpEmulator, env_for, fake_gcs_server_binary
 
@@ -60,7 +61,7 @@ VARIABLE = ("environment", "production")
 def _gcp_policy(*extra: str) -> dict[str, Any]:
     npx = shutil.which("npx")
     if npx is None or not (REPO / "node_modules").is_dir():
-        pytest.skip("npx or node_modules missing: cannot run scripts/gcp-policy.ts")
+        cannot_run("npx or node_modules missing: cannot run scripts/gcp-policy.ts")
     out = subprocess.run(
         [npx, "tsx", "scripts/gcp-policy.ts", "--stack", STACK, *extra],
         cwd=REPO, capture_output=True, text=True, timeout=300, env={**os.environ, "CI": "true"},

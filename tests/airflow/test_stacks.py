@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from ci_guard import cannot_run
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 CHECKER = HERE / "check_values.py"
@@ -44,7 +46,7 @@ def _render_available() -> str | None:
 def test_stack_values_pass_airflow_checks(stack, stack_file, tmp_path):
     reason = _render_available()
     if reason:
-        pytest.skip(reason)
+        cannot_run(reason)
     out = tmp_path / f"{stack}-values.yaml"
     file_args = ["--stack-file", str(REPO / stack_file)] if stack_file else []
     render = subprocess.run(
