@@ -13,7 +13,6 @@ import {
     podIdentityTrustPolicy,
     RemoteExecutionAgent,
 } from "../../components";
-import { attachmentSlug, defaultRoleName } from "../../components/backends/aws/identity";
 import { secretPrefixes } from "../../backends/aws/schema";
 import { validateStackConfig } from "../../chart/validate";
 import {
@@ -37,8 +36,12 @@ const OIDC_ARN = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/oidc.eks.${REGIO
 const SAS = ["astro-worker-default-worker", "astro-dag-processor", "astro-triggerer", "astro-sentinel"];
 const CONN_SECRET = '{"conn_type":"git","login":"bot","password":"aws-seeded-pat-6f5e4d3c"}';
 const VAR_SECRET = "aws-seeded-variable-1a2b3c4d";
-/** The default role name of the test stack (project astro-agent, stack test, cluster prod-eks, namespace astro-agent). */
-const ROLE = defaultRoleName("astro", [PROJECT, "test", "prod-eks", "astro-agent"]);
+/**
+ * The default role name of the test stack (project astro-agent, stack test, cluster prod-eks, namespace
+ * astro-agent): `astro-agent-` + 8 hex of sha256("astro-agent/test/prod-eks/astro-agent"). Pinned: a change
+ * renames, so replaces, every deployed role.
+ */
+const ROLE = "astro-agent-62a37b39";
 const ROLE_ARN = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${ROLE}`;
 const CLUSTER_ARN = `arn:aws:eks:${REGION}:${MOCK_ACCOUNT_ID}:cluster/prod-eks`;
 const POLICY_BASE = { partition: "aws", dnsSuffix: "amazonaws.com", region: REGION };
@@ -709,9 +712,11 @@ describe("AWS backend extensions and names", () => {
                 a.inputs.role,
                 a.inputs.policyArn,
             ]),
-            managed.map((arn) => [`agent-aws-managed-${attachmentSlug(arn)}`, "agent-aws", ROLE, arn]),
+            [
+                ["agent-aws-managed-amazonathenafullaccess-0835f601", "agent-aws", ROLE, managed[0]],
+                ["agent-aws-managed-dags-ef105581", "agent-aws", ROLE, managed[1]],
+            ],
         );
-        assert.match(attachmentSlug(managed[1]!), /^dags-[0-9a-f]{8}$/);
     });
 
     it("exposes the role ARN and name (and the bucket) as component and stack outputs; none for other backends", async () => {
@@ -759,7 +764,8 @@ describe("AWS backend extensions and names", () => {
         for (const n of names) {
             assert.match(n, /^astro-agent-[0-9a-f]{8}$/);
         }
-        const longest = defaultRoleName("p".repeat(30), ["x"]);
+        const longest = await nameOf(awsValues({}, (v) => (v.resourceNamePrefix = "p".repeat(30))));
+        assert.equal(longest, `${"p".repeat(30)}-agent-62a37b39`);
         assert.ok(longest.length <= 64, longest);
         assert.equal(await nameOf(awsValues({ roleName: "corp-astro-agent" })), "corp-astro-agent");
     });

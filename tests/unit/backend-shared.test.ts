@@ -94,8 +94,9 @@ describe("shared backend helpers", () => {
     it("default prefixes are per project and stack; installation ids are 8 stable hex digits", () => {
         assert.equal(stackSecretPrefix("connections", "p", "s"), "p/s/connections");
         assert.equal(stackSecretPrefix("variables", "p", "s", "-"), "p-s-variables");
-        assert.equal(installationId(["p", "s", "c", "ns"]), installationId(["p", "s", "c", "ns"]));
-        assert.match(installationId(["p"]), /^[0-9a-f]{8}$/);
+        // sha256("p/s/c/ns") and sha256("p"), first 8 hex digits
+        assert.equal(installationId(["p", "s", "c", "ns"]), "53f153ca");
+        assert.equal(installationId(["p"]), "148de9c5");
         assert.notEqual(installationId(["p", "s", "c", "ns"]), installationId(["p", "s", "c", "ns2"]));
     });
 

@@ -45,8 +45,11 @@ const PRINCIPALS = SAS.map(
     (sa) =>
         `principal://iam.googleapis.com/projects/${N}/locations/global/workloadIdentityPools/${POOL}/subject/ns/${NS}/sa/${sa}`,
 );
-const INSTALLATION = [PROJECT, "test", `${GCP_PROJECT}/europe-west1/prod-gke`, NS];
-const ROLE_ID = `astroAgentXcom_${defaultCustomRoleId(INSTALLATION).split("_")[1] ?? ""}`;
+// Default ids of the test stack, pinned (8 hex of sha256 of its installation, project, stack, cluster and
+// namespace joined with "/": astro-agent/test/data-project/europe-west1/prod-gke/astro-agent): a change
+// renames, so replaces, the deployed custom role and Google service account.
+const ROLE_ID = "astroAgentXcom_0c3ce223";
+const ACCOUNT_ID = "astro-0c3ce223";
 const ROLE_NAME = `projects/${GCP_PROJECT}/roles/${ROLE_ID}`;
 const SECRET_CONDITION = {
     title: "airflow-secret-prefixes",
@@ -293,7 +296,7 @@ describe("GCP backend under mocks (direct identity, created bucket, Google-manag
 describe("GCP backend options", () => {
     it("serviceAccount identity: one Google service account, workloadIdentityUser for each exact ServiceAccount, annotated", async () => {
         const rs = await deploy(gcpValues({ identity: "serviceAccount" }));
-        const accountId = defaultServiceAccountId("astro", INSTALLATION);
+        const accountId = ACCOUNT_ID;
         const email = `${accountId}@${GCP_PROJECT}.iam.gserviceaccount.com`;
         assert.deepEqual(one(rs, "gcp:serviceaccount/account:Account").inputs, {
             project: GCP_PROJECT,

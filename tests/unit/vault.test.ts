@@ -5,7 +5,6 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Provider as VaultProvider } from "@pulumi/vault/provider";
 import { RemoteExecutionAgent } from "../../components";
-import { installationId } from "../../backends/shared";
 import { agentPolicy, agentRole, authMountConfig, kvDataPath, seedData } from "../../backends/vault/policies";
 import { vaultNames, vaultPaths } from "../../backends/vault/schema";
 import { validateStackConfig } from "../../chart/validate";
@@ -19,7 +18,11 @@ import { baseValues, PROJECT, raw } from "../fixtures/config";
 type Values = Record<string, unknown>;
 const ROOT = path.join(__dirname, "..", "..");
 const SAS = ["astro-worker-default-worker", "astro-dag-processor", "astro-triggerer", "astro-sentinel"];
-const ROLE = `astro-agent-${installationId([PROJECT, "test", "", "kubernetes", "astro-agent"])}`;
+/**
+ * The role and policy name of the test stack, pinned: `astro-agent-` + 8 hex of sha256 of project, stack,
+ * Vault namespace, auth mount and Kubernetes namespace joined with "/". A change renames both in Vault.
+ */
+const ROLE = "astro-agent-c06ea428";
 const CONN_JSON = '{"conn_type":"postgres","host":"db","login":"airflow","password":"vault-seeded-pw-5e4d3c2b"}';
 const CONN_URI = "postgres://airflow:vault-seeded-uri-pw-9a8b7c@db:5432/airflow";
 const VAR_SECRET = "vault-seeded-variable-1a2b3c4d";
