@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { componentType, withLegacyAlias } from "./typeTokens";
 
 /** Registry credentials for a `kubernetes.io/dockerconfigjson` Secret. */
 export interface ImagePullCredentials {
@@ -68,7 +69,7 @@ export class AgentCredentials extends pulumi.ComponentResource {
     public readonly secrets: k8s.core.v1.Secret[];
 
     constructor(name: string, args: AgentCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("astro-agent:index:AgentCredentials", name, {}, opts);
+        super(componentType("AgentCredentials"), name, {}, withLegacyAlias("AgentCredentials", opts));
         const metadata = (secretName: string) => ({
             name: secretName,
             namespace: args.namespace,

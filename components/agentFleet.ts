@@ -6,6 +6,7 @@ import { clusterMembers, type ClusterConfig } from "../config/clusters";
 import { rememberKubeConnection } from "../doctor/releaseHooks";
 import type { AgentConfig } from "../config/schema";
 import type { ChartValues } from "../chart/values";
+import { componentType, withLegacyAlias } from "./typeTokens";
 import {
     parseAgentArgsWithWarnings,
     RemoteExecutionAgent,
@@ -103,7 +104,7 @@ export class AgentFleet extends pulumi.ComponentResource {
                 `AgentFleet: clusterProviders names no cluster: ${unknown.map((k) => `'${k}'`).join(", ")}; use one of ${cfg.clusters.map((c) => `'${c.name}'`).join(", ")}`,
             );
         }
-        super("astro-agent:index:AgentFleet", name, {}, componentOpts);
+        super(componentType("AgentFleet"), name, {}, withLegacyAlias("AgentFleet", componentOpts));
         for (const warning of parsed.warnings) {
             void pulumi.log.warn(warning, this);
         }

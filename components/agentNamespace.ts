@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { retentionMarker } from "./retention";
+import { componentType, withLegacyAlias } from "./typeTokens";
 
 /** Args of {@link AgentNamespace}. */
 export interface AgentNamespaceArgs {
@@ -54,7 +55,7 @@ export class AgentNamespace extends pulumi.ComponentResource {
     public readonly namespace: k8s.core.v1.Namespace | undefined;
 
     constructor(name: string, args: AgentNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("astro-agent:index:AgentNamespace", name, {}, opts);
+        super(componentType("AgentNamespace"), name, {}, withLegacyAlias("AgentNamespace", opts));
         const version = args.podSecurityVersion ?? "v1.30";
         if (args.create ?? true) {
             const retain = args.retainOnDelete ?? false;

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_CHART_NAME, DEFAULT_CHART_REPO, DEFAULT_CHART_VERSION } from "../config/schema";
 import { findCredentials } from "../config/credentials";
 import { kubeClientFor, releaseWaitHooks } from "../doctor/releaseHooks";
+import { componentType, withLegacyAlias } from "./typeTokens";
 import { xcomMoveHook } from "./xcomGuard";
 import type { ChartValues } from "../chart/values";
 
@@ -82,7 +83,7 @@ export class AgentRelease extends pulumi.ComponentResource {
     public readonly values: pulumi.Output<ChartValues>;
 
     constructor(name: string, args: AgentReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("astro-agent:index:AgentRelease", name, {}, opts);
+        super(componentType("AgentRelease"), name, {}, withLegacyAlias("AgentRelease", opts));
         const location = chartLocation(args.chart);
         this.values = pulumi.output(args.values).apply((v): ChartValues => {
             const values: ChartValues = v;

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentServiceAccountRef } from "../backends/types";
 import { componentSlug } from "../chart/names";
+import { componentType, withLegacyAlias } from "./typeTokens";
 
 /** Args of {@link AgentServiceAccounts}. */
 export interface AgentServiceAccountsArgs {
@@ -41,7 +42,7 @@ export class AgentServiceAccounts extends pulumi.ComponentResource {
     public readonly names: Record<string, string>;
 
     constructor(name: string, args: AgentServiceAccountsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("astro-agent:index:AgentServiceAccounts", name, {}, opts);
+        super(componentType("AgentServiceAccounts"), name, {}, withLegacyAlias("AgentServiceAccounts", opts));
         this.accounts = {};
         this.names = {};
         for (const sa of args.serviceAccounts) {

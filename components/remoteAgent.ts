@@ -9,6 +9,7 @@ import {
     RemoteExecutionAgent,
     type RemoteExecutionAgentArgs,
 } from "./remoteExecutionAgent";
+import { componentType } from "./typeTokens";
 
 /** The four IDs of the Astro Deployment (from the values file the Astro UI generates). */
 export interface AstroIdsArgs {
@@ -166,7 +167,7 @@ export class RemoteAgent extends pulumi.ComponentResource {
         // Validate once, before anything is registered, with the same messages as stack config; the
         // agent below takes the validated config as it is.
         const parsed = parseAgentArgsWithWarnings(remoteAgentConfig(args));
-        super("astro-remote-agent:index:RemoteAgent", name, {}, opts);
+        super(componentType("RemoteAgent"), name, {}, opts);
         for (const warning of parsed.warnings) {
             void pulumi.log.warn(warning, this);
         }

@@ -19,6 +19,7 @@ import {
     type ChartValues,
     type ResolvedBackend,
 } from "../chart/values";
+import { componentType, withLegacyAlias } from "./typeTokens";
 
 /** Pod annotation that changes when a Secret the program manages is rotated, so the agent pods roll. */
 export const SECRETS_VERSION_ANNOTATION = "astronomer.io/managed-secrets-version";
@@ -125,7 +126,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 `RemoteExecutionAgent '${name}': clusters is set; deploy a fleet with AgentFleet (one agent per cluster), or remove clusters`,
             );
         }
-        super("astro-agent:index:RemoteExecutionAgent", name, {}, opts);
+        super(componentType("RemoteExecutionAgent"), name, {}, withLegacyAlias("RemoteExecutionAgent", opts));
         for (const warning of parsed.warnings) {
             void pulumi.log.warn(warning, this);
         }

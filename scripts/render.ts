@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
+import { componentType } from "../components/typeTokens";
 import type { RecordedResource } from "./lib/mockRun";
 import { readStackFile, StackFileError } from "./lib/stackFile";
 
@@ -70,7 +71,7 @@ async function main(): Promise<number> {
         return 1;
     }
     const releases = result.resources.filter((r) => r.type === RELEASE_TYPE);
-    const fleet = result.resources.some((r) => r.type === "astro-agent:index:AgentFleet");
+    const fleet = result.resources.some((r) => r.type === componentType("AgentFleet"));
     const clusterOf = (r: RecordedResource) => r.name.replace(/^astro-agent-/, "").replace(/-release$/, "");
     if (fleet && args.cluster === undefined) {
         process.stderr.write(

@@ -1,9 +1,7 @@
 // The shape every rule has: one function per Pulumi resource type, returning the violation messages.
 // Policies are tables of these, so covering a new cloud means adding entries, not branches.
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-
-/** The agent's component types (`astro-agent:index:RemoteExecutionAgent`, `…:AgentNamespace`, backends…). */
-export const AGENT_COMPONENT_PREFIX = "astro-agent:index:";
+import { COMPONENT_TYPE_PREFIX } from "../../components/typeTokens";
 
 /** What a rule looks at: the resource as the engine shows it to a policy. */
 export type RuleInput = Pick<ResourceValidationArgs, "type" | "name" | "urn" | "props" | "opts">;
@@ -28,11 +26,11 @@ export function parentType(urn: string): string | undefined {
     return chain.length > 1 ? chain[chain.length - 2] : undefined;
 }
 
-/** Whether the resource belongs to the agent: one of its ancestors is an agent component. */
+/** Whether the resource belongs to the agent: one of its ancestors is an agent component (`astro-remote-agent:index:*`). */
 export function isAgentResource(urn: string): boolean {
     return typeChain(urn)
         .slice(0, -1)
-        .some((t) => t.startsWith(AGENT_COMPONENT_PREFIX));
+        .some((t) => t.startsWith(COMPONENT_TYPE_PREFIX));
 }
 
 /** The metadata a policy shows the engine (and the user, next to each violation). */

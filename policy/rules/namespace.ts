@@ -1,11 +1,12 @@
 // The agent namespace's Pod Security Standards labels (what AgentNamespace sets from `restricted`).
 import type { ResourceRule } from "../lib/rules";
+import { componentType } from "../../components/typeTokens";
 import { parentType } from "../lib/rules";
 import { asRecord, asString } from "../lib/values";
 
 export const K8S_NAMESPACE = "kubernetes:core/v1:Namespace";
 /** The component that owns the agent namespace. */
-export const AGENT_NAMESPACE_COMPONENT = "astro-agent:index:AgentNamespace";
+export const AGENT_NAMESPACE_COMPONENT = componentType("AgentNamespace");
 
 const MODES = ["enforce", "audit", "warn"] as const;
 

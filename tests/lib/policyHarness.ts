@@ -11,7 +11,7 @@ import type {
 import { unwrapSecrets, type RecordedResource } from "../../scripts/lib/mockRun";
 
 /** The top component every agent resource sits under. */
-export const AGENT = "astro-agent:index:RemoteExecutionAgent";
+export const AGENT = "astro-remote-agent:index:RemoteExecutionAgent";
 
 export function urnOf(types: readonly string[], name: string, stack = "prod"): string {
     return `urn:pulumi:${stack}::astro-agent::${types.join("$")}::${name}`;

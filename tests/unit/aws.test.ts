@@ -275,12 +275,12 @@ describe("AWS backend under mocks (IRSA, created bucket, AWS-managed keys)", () 
             (r) =>
                 r.type.startsWith("aws:") ||
                 r.type === "pulumi:providers:aws" ||
-                r.type === "astro-agent:index:AwsBackend",
+                r.type === "astro-remote-agent:index:AwsBackend",
         );
         assert.deepEqual(
             aws.map((r) => [r.type, r.name, r.parent]).sort(),
             [
-                ["astro-agent:index:AwsBackend", "agent-aws", "agent"],
+                ["astro-remote-agent:index:AwsBackend", "agent-aws", "agent"],
                 ["aws:iam/role:Role", "agent-aws-role", "agent-aws"],
                 ["aws:iam/rolePolicy:RolePolicy", "agent-aws-access", "agent-aws"],
                 ["aws:s3/bucket:Bucket", "agent-aws-xcom", "agent-aws"],

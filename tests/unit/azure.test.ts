@@ -92,11 +92,13 @@ describe("Azure backend under mocks (issuer given, created vault and account, de
     before(async () => (rs = await deploy(azureValues())));
 
     it("creates the provider, identity, one credential per ServiceAccount, vault, account, container and two grants under AzureBackend", () => {
-        const azure = rs.filter((r) => r.type.includes("azure-native") || r.type === "astro-agent:index:AzureBackend");
+        const azure = rs.filter(
+            (r) => r.type.includes("azure-native") || r.type === "astro-remote-agent:index:AzureBackend",
+        );
         assert.deepEqual(
             azure.map((r) => [r.type, r.name, r.parent]).sort(),
             [
-                ["astro-agent:index:AzureBackend", "agent-azure", "agent"],
+                ["astro-remote-agent:index:AzureBackend", "agent-azure", "agent"],
                 ["pulumi:providers:azure-native", "agent-azure-provider", "agent-azure"],
                 ["azure-native:managedidentity:UserAssignedIdentity", "agent-azure-identity", "agent-azure"],
                 ...SLUGS.map((s) => [

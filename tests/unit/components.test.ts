@@ -42,7 +42,7 @@ describe("AgentNamespace", () => {
         assert.deepEqual(
             rs.map((r) => [r.type, r.name, r.parent]),
             [
-                ["astro-agent:index:AgentNamespace", "agent-ns", undefined],
+                ["astro-remote-agent:index:AgentNamespace", "agent-ns", undefined],
                 ["kubernetes:core/v1:Namespace", "agent-ns", "agent-ns"],
             ],
         );
@@ -105,7 +105,7 @@ describe("AgentCredentials", () => {
         assert.deepEqual(
             rs.map((r) => [r.type, r.name, r.parent]).sort(),
             [
-                ["astro-agent:index:AgentCredentials", "creds", undefined],
+                ["astro-remote-agent:index:AgentCredentials", "creds", undefined],
                 ["kubernetes:core/v1:Secret", "creds-agent-token", "creds"],
                 ["kubernetes:core/v1:Secret", "creds-image-pull", "creds"],
                 ["kubernetes:core/v1:Secret", "creds-openlineage", "creds"],
@@ -152,7 +152,7 @@ describe("AgentCredentials", () => {
         );
         assert.deepEqual(
             rs.map((r) => r.type),
-            ["astro-agent:index:AgentCredentials"],
+            ["astro-remote-agent:index:AgentCredentials"],
         );
     });
 
@@ -181,7 +181,7 @@ describe("AgentServiceAccounts", () => {
         assert.deepEqual(
             rs.map((r) => [r.type, r.name, r.parent]).sort(),
             [
-                ["astro-agent:index:AgentServiceAccounts", "sas", undefined],
+                ["astro-remote-agent:index:AgentServiceAccounts", "sas", undefined],
                 ["kubernetes:core/v1:ServiceAccount", "sas-worker-default", "sas"],
                 ["kubernetes:core/v1:ServiceAccount", "sas-dag-processor", "sas"],
             ].sort(),
@@ -214,7 +214,7 @@ describe("AgentRelease", () => {
         assert.deepEqual(
             rs.map((r) => [r.type, r.name, r.parent]),
             [
-                ["astro-agent:index:AgentRelease", "rel", undefined],
+                ["astro-remote-agent:index:AgentRelease", "rel", undefined],
                 ["kubernetes:helm.sh/v3:Release", "rel", "rel"],
             ],
         );
@@ -277,7 +277,7 @@ describe("LocalBackend", () => {
         assert.deepEqual(
             rs.map((r) => [r.type, r.name, r.parent]).sort(),
             [
-                ["astro-agent:index:LocalBackend", "local", undefined],
+                ["astro-remote-agent:index:LocalBackend", "local", undefined],
                 ["kubernetes:core/v1:Secret", "local-secrets", "local"],
                 ["kubernetes:core/v1:PersistentVolumeClaim", "local-xcom", "local"],
             ].sort(),
@@ -313,16 +313,16 @@ describe("RemoteExecutionAgent", () => {
         assert.deepEqual(
             rs.map((r) => [r.type, r.name, r.parent]).sort(),
             [
-                ["astro-agent:index:RemoteExecutionAgent", "agent", undefined],
-                ["astro-agent:index:AgentNamespace", "agent-namespace", "agent"],
+                ["astro-remote-agent:index:RemoteExecutionAgent", "agent", undefined],
+                ["astro-remote-agent:index:AgentNamespace", "agent-namespace", "agent"],
                 ["kubernetes:core/v1:Namespace", "agent-namespace", "agent-namespace"],
-                ["astro-agent:index:LocalBackend", "agent-local", "agent"],
+                ["astro-remote-agent:index:LocalBackend", "agent-local", "agent"],
                 ["kubernetes:core/v1:Secret", "agent-local-secrets", "agent-local"],
                 ["kubernetes:core/v1:PersistentVolumeClaim", "agent-local-xcom", "agent-local"],
-                ["astro-agent:index:AgentCredentials", "agent-credentials", "agent"],
+                ["astro-remote-agent:index:AgentCredentials", "agent-credentials", "agent"],
                 ["kubernetes:core/v1:Secret", "agent-credentials-agent-token", "agent-credentials"],
                 ["kubernetes:core/v1:Secret", "agent-credentials-image-pull", "agent-credentials"],
-                ["astro-agent:index:AgentServiceAccounts", "agent-service-accounts", "agent"],
+                ["astro-remote-agent:index:AgentServiceAccounts", "agent-service-accounts", "agent"],
                 [
                     "kubernetes:core/v1:ServiceAccount",
                     "agent-service-accounts-worker-default-worker",
@@ -331,7 +331,7 @@ describe("RemoteExecutionAgent", () => {
                 ["kubernetes:core/v1:ServiceAccount", "agent-service-accounts-dag-processor", "agent-service-accounts"],
                 ["kubernetes:core/v1:ServiceAccount", "agent-service-accounts-triggerer", "agent-service-accounts"],
                 ["kubernetes:core/v1:ServiceAccount", "agent-service-accounts-sentinel", "agent-service-accounts"],
-                ["astro-agent:index:AgentRelease", "agent-release", "agent"],
+                ["astro-remote-agent:index:AgentRelease", "agent-release", "agent"],
                 ["kubernetes:helm.sh/v3:Release", "agent-release", "agent-release"],
             ].sort(),
         );
@@ -403,7 +403,7 @@ describe("RemoteExecutionAgent", () => {
         );
         assert.deepEqual(values.labels, { "example.com/identity": "gke" });
         assert.equal(
-            rs.some((r) => r.type === "astro-agent:index:LocalBackend"),
+            rs.some((r) => r.type === "astro-remote-agent:index:LocalBackend"),
             false,
         );
     });

@@ -367,9 +367,9 @@ describe("AgentFleet: one agent per cluster, each through its own provider", () 
                 .map((r) => [r.type, r.name, r.parent])
                 .sort(),
             [
-                ["astro-agent:index:AgentFleet", "astro-agent", undefined],
-                ["astro-agent:index:RemoteExecutionAgent", "astro-agent-dr", "astro-agent"],
-                ["astro-agent:index:RemoteExecutionAgent", "astro-agent-primary", "astro-agent"],
+                ["astro-remote-agent:index:AgentFleet", "astro-agent", undefined],
+                ["astro-remote-agent:index:RemoteExecutionAgent", "astro-agent-dr", "astro-agent"],
+                ["astro-remote-agent:index:RemoteExecutionAgent", "astro-agent-primary", "astro-agent"],
                 ["pulumi:providers:kubernetes", "astro-agent-dr-kubernetes", "astro-agent"],
                 ["pulumi:providers:kubernetes", "astro-agent-primary-kubernetes", "astro-agent"],
             ].sort(),

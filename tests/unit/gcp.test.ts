@@ -193,7 +193,7 @@ describe("GCP backend under mocks (direct identity, created bucket, Google-manag
         assert.deepEqual(
             gcp.map((r) => [r.type, r.name, r.parent]).sort(),
             [
-                ["astro-agent:index:GcpBackend", "agent-gcp", "agent"],
+                ["astro-remote-agent:index:GcpBackend", "agent-gcp", "agent"],
                 ["pulumi:providers:gcp", "agent-gcp-provider", "agent-gcp"],
                 ["gcp:projects/iAMCustomRole:IAMCustomRole", "agent-gcp-xcom-role", "agent-gcp"],
                 ["gcp:storage/bucket:Bucket", "agent-gcp-xcom", "agent-gcp"],

@@ -12,9 +12,9 @@ import type { ResourceValidationPolicy } from "../../policy/lib/rules";
 import { isWildcardVaultPath, vaultPolicyPaths } from "../../policy/rules/workloadIdentity";
 import { AGENT, resourceArgs, resourceViolations, type Synthetic } from "../lib/policyHarness";
 
-const AZURE = "astro-agent:index:AzureBackend";
-const GCP = "astro-agent:index:GcpBackend";
-const VAULT = "astro-agent:index:VaultBackend";
+const AZURE = "astro-remote-agent:index:AzureBackend";
+const GCP = "astro-remote-agent:index:GcpBackend";
+const VAULT = "astro-remote-agent:index:VaultBackend";
 const ACCOUNT = "azure-native:storage:StorageAccount";
 const CONTAINER = "azure-native:storage:BlobContainer";
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";

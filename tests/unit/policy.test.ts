@@ -36,8 +36,8 @@ import {
 const ROOT = path.join(__dirname, "..", "..");
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
-const AGENT_NAMESPACE = "astro-agent:index:AgentNamespace";
-const AWS_BACKEND = "astro-agent:index:AwsBackend";
+const AGENT_NAMESPACE = "astro-remote-agent:index:AgentNamespace";
+const AWS_BACKEND = "astro-remote-agent:index:AwsBackend";
 const BUCKET = "aws:s3/bucket:Bucket";
 const PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
 const SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
@@ -66,7 +66,10 @@ function goodValues(): Record<string, unknown> {
     };
 }
 
-const release = (props: Record<string, unknown>, parents: string[] = [AGENT, "astro-agent:index:AgentRelease"]) => ({
+const release = (
+    props: Record<string, unknown>,
+    parents: string[] = [AGENT, "astro-remote-agent:index:AgentRelease"],
+) => ({
     type: RELEASE,
     name: "astro-agent-release",
     parents,

@@ -6,18 +6,18 @@ import { diffValues, parsePreviewOutput, renderSummary, showValue, UNKNOWN } fro
 const PROVIDER = "urn:pulumi:prod::astro-agent::pulumi:providers:kubernetes::default::id";
 const urn = (types: string, name: string) => `urn:pulumi:prod::astro-agent::${types}::${name}`;
 const NS_URN = urn(
-    "astro-agent:index:RemoteExecutionAgent$astro-agent:index:AgentNamespace$kubernetes:core/v1:Namespace",
+    "astro-remote-agent:index:RemoteExecutionAgent$astro-remote-agent:index:AgentNamespace$kubernetes:core/v1:Namespace",
     "ns",
 );
 const PVC_URN = urn(
-    "astro-agent:index:RemoteExecutionAgent$astro-agent:index:LocalBackend$kubernetes:core/v1:PersistentVolumeClaim",
+    "astro-remote-agent:index:RemoteExecutionAgent$astro-remote-agent:index:LocalBackend$kubernetes:core/v1:PersistentVolumeClaim",
     "xcom",
 );
 const REL_URN = urn(
-    "astro-agent:index:RemoteExecutionAgent$astro-agent:index:AgentRelease$kubernetes:helm.sh/v3:Release",
+    "astro-remote-agent:index:RemoteExecutionAgent$astro-remote-agent:index:AgentRelease$kubernetes:helm.sh/v3:Release",
     "rel",
 );
-const COMPONENT_URN = urn("astro-agent:index:RemoteExecutionAgent", "agent");
+const COMPONENT_URN = urn("astro-remote-agent:index:RemoteExecutionAgent", "agent");
 
 /** One line of the event stream. */
 const event = (sequence: number, body: Record<string, unknown>) => JSON.stringify({ sequence, timestamp: 0, ...body });

@@ -43,7 +43,7 @@ describe("RemoteAgent (component package facade)", () => {
         const viaFacade = await run(() => new RemoteAgent("agent", facadeArgs()));
         assert.deepEqual(viaFacade.map((r) => [r.type, r.name, r.parentType]).slice(0, 2), [
             ["astro-remote-agent:index:RemoteAgent", "agent", undefined],
-            ["astro-agent:index:RemoteExecutionAgent", "agent", "astro-remote-agent:index:RemoteAgent"],
+            ["astro-remote-agent:index:RemoteExecutionAgent", "agent", "astro-remote-agent:index:RemoteAgent"],
         ]);
         const shape = (rs: RecordedResource[]) =>
             rs.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs }));

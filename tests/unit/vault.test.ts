@@ -180,7 +180,7 @@ describe("Vault backend under mocks (existing auth mount, created provider)", ()
         assert.deepEqual(
             vault.map((r) => [r.type, r.name, r.parent]).sort(),
             [
-                ["astro-agent:index:VaultBackend", "agent-vault", "agent"],
+                ["astro-remote-agent:index:VaultBackend", "agent-vault", "agent"],
                 ["pulumi:providers:vault", "agent-vault-provider", "agent-vault"],
                 ["vault:index/policy:Policy", "agent-vault-policy", "agent-vault"],
                 ["vault:kubernetes/authBackendRole:AuthBackendRole", "agent-vault-role", "agent-vault"],

@@ -11,6 +11,7 @@ import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvVar } from "../../../schema/primitives";
 import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../backends/airflow";
+import { componentType, withLegacyAlias } from "../../typeTokens";
 import { type BackendScope, type CloudBackendArgs, cloudBackendScope } from "../shared";
 import type { BackendContribution } from "../../../backends/types";
 import { createIdentity } from "./identity";
@@ -69,7 +70,7 @@ export class AwsBackend extends pulumi.ComponentResource {
     public readonly contribution: BackendContribution;
 
     constructor(name: string, args: AwsBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("astro-agent:index:AwsBackend", name, {}, opts);
+        super(componentType("AwsBackend"), name, {}, withLegacyAlias("AwsBackend", opts));
         const cfg = args.config;
         const scope = cloudBackendScope(this, {
             name,

@@ -9,6 +9,7 @@ import { Provider as AzureProvider } from "@pulumi/azure-native/provider";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { AZURE_KEY_VAULT_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../backends/airflow";
+import { componentType, withLegacyAlias } from "../../typeTokens";
 import { cloudBackendScope, installationKey, type BackendScope } from "../shared";
 import type { AgentServiceAccountRef, BackendContribution } from "../../../backends/types";
 import { WORKLOAD_IDENTITY } from "../../../backends/azure/backend";
@@ -97,7 +98,7 @@ export class AzureBackend extends pulumi.ComponentResource {
     public readonly contribution: BackendContribution;
 
     constructor(name: string, args: AzureBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("astro-agent:index:AzureBackend", name, {}, opts);
+        super(componentType("AzureBackend"), name, {}, withLegacyAlias("AzureBackend", opts));
         const cfg = args.config;
         const scope = cloudBackendScope(this, {
             name,

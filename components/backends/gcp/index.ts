@@ -12,6 +12,7 @@ import * as projects from "@pulumi/gcp/projects";
 import * as storage from "@pulumi/gcp/storage";
 import { Provider as GcpProvider } from "@pulumi/gcp/provider";
 import { CLOUD_SECRET_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../backends/airflow";
+import { componentType, withLegacyAlias } from "../../typeTokens";
 import { type BackendScope, type CloudBackendArgs, cloudBackendScope, stableHex } from "../shared";
 import type { BackendContribution } from "../../../backends/types";
 import { createIdentity } from "./identity";
@@ -132,7 +133,7 @@ export class GcpBackend extends pulumi.ComponentResource {
     public readonly contribution: BackendContribution;
 
     constructor(name: string, args: GcpBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("astro-agent:index:GcpBackend", name, {}, opts);
+        super(componentType("GcpBackend"), name, {}, withLegacyAlias("GcpBackend", opts));
         const cfg = args.config;
         // GCP label keys allow no '/': the prefix goes under `astro-agent-prefix`, lower-cased
         const scope = cloudBackendScope(this, {

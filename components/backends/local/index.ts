@@ -6,6 +6,7 @@ import { LOCAL_SECRET_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../back
 import { SECRETS_VOLUME, XCOM_VOLUME } from "../../../backends/local/backend";
 import type { LocalBackendConfig } from "../../../backends/local/schema";
 import type { BackendContribution } from "../../../backends/types";
+import { componentType, withLegacyAlias } from "../../typeTokens";
 
 export { localBackend } from "../../../backends/local/backend";
 export { localBackendSchema, type LocalBackendConfig } from "../../../backends/local/schema";
@@ -34,7 +35,7 @@ export class LocalBackend extends pulumi.ComponentResource {
     public readonly contribution: BackendContribution;
 
     constructor(name: string, args: LocalBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("astro-agent:index:LocalBackend", name, {}, opts);
+        super(componentType("LocalBackend"), name, {}, withLegacyAlias("LocalBackend", opts));
         const { config, namespace, resourceNamePrefix, labels } = args;
 
         const connections = pulumi.all(config.connections).apply((conns) =>

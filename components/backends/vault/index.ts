@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Provider } from "@pulumi/vault/provider";
 import type { K8sObject } from "../../../schema/primitives";
 import { VAULT_BACKEND } from "../../../backends/airflow";
+import { componentType, withLegacyAlias } from "../../typeTokens";
 import { type CloudBackendArgs, cloudBackendScope } from "../shared";
 import type { BackendContribution } from "../../../backends/types";
 import { CA_VOLUME } from "../../../backends/vault/backend";
@@ -54,7 +55,7 @@ export class VaultBackend extends pulumi.ComponentResource {
     public readonly contribution: BackendContribution;
 
     constructor(name: string, args: VaultBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("astro-agent:index:VaultBackend", name, {}, opts);
+        super(componentType("VaultBackend"), name, {}, withLegacyAlias("VaultBackend", opts));
         const cfg = args.config;
         const scope = cloudBackendScope(this, {
             name,
