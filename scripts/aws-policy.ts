@@ -4,16 +4,14 @@
 // managed policy attachments, bucket policies, bucket default encryption, seeded secrets and the chart's
 // Airflow settings. The Airflow permission proof (tests/airflow/test_aws_permissions.py) judges exactly
 // these documents. Values the mock runtime computes (account 123456789012, key ARNs) are placeholders.
+import { chartValues, documentScript, envMap, ofType, serviceAccountsOf } from "./lib/documentScript";
 import { unwrapSecrets, type RecordedResource } from "./lib/mockRun";
-import { applySet, policyCli } from "./lib/policyCli";
-
-export { applySet };
 
 const parseJson = (v: unknown): unknown => JSON.parse(unwrapSecrets(v) as string) as unknown;
 
 /** The IAM-relevant picture of a mock run. */
 export function awsDocuments(resources: readonly RecordedResource[]): Record<string, unknown> {
-    const of = (type: string) => resources.filter((r) => r.type === type);
+    const of = (type: string) => ofType(resources, type);
     const roles = of("aws:iam/role:Role").map((role) => {
         const roleName = role.inputs.name;
         const mine = (r: RecordedResource) => r.inputs.role === roleName;
@@ -29,17 +27,13 @@ export function awsDocuments(resources: readonly RecordedResource[]): Record<str
                 .map((a) => a.inputs.policyArn),
         };
     });
-    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
-    const values = (release?.inputs.values ?? {}) as {
-        secretBackend?: string;
-        xcomBackend?: string;
-        commonEnv?: { name: string; value?: string }[];
-    };
-    const serviceAccounts = of("kubernetes:core/v1:ServiceAccount").map(
-        (sa) => sa.inputs.metadata as { name: string; namespace: string },
-    );
+    const values = chartValues<{
+        secretBackend: string;
+        xcomBackend: string;
+        commonEnv: { name: string; value?: string }[];
+    }>(resources);
     return {
-        serviceAccounts: serviceAccounts.map((m) => ({ name: m.name, namespace: m.namespace })),
+        serviceAccounts: serviceAccountsOf(resources),
         roles,
         podIdentityAssociations: of("aws:eks/podIdentityAssociation:PodIdentityAssociation").map((a) => a.inputs),
         buckets: of("aws:s3/bucket:Bucket").map((b) => ({ logicalName: b.name, bucket: b.inputs.bucket ?? b.name })),
@@ -58,13 +52,13 @@ export function awsDocuments(resources: readonly RecordedResource[]): Record<str
         chart: {
             secretBackend: values.secretBackend,
             xcomBackend: values.xcomBackend,
-            commonEnv: Object.fromEntries((values.commonEnv ?? []).map((e) => [e.name, e.value])),
+            commonEnv: envMap(values.commonEnv),
         },
     };
 }
 
 if (require.main === module) {
-    policyCli("aws-policy.ts", awsDocuments, (docs) =>
+    documentScript("aws-policy.ts", awsDocuments, (docs) =>
         (docs.roles as unknown[]).length === 0 ? "creates no IAM role (backend.kind is not aws)" : undefined,
     );
 }

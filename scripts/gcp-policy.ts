@@ -4,8 +4,8 @@
 // Google service account, the bucket and its hardening, the seeded secrets and the chart's Airflow
 // settings. The Airflow permission proof (tests/airflow/test_gcp_permissions.py) judges exactly these.
 // Values the mock runtime computes (project number 987654321098, the workload pool) are placeholders.
+import { chartValues, documentScript, envMap, ofType, serviceAccountsOf } from "./lib/documentScript";
 import { MOCK_GCP_PROJECT_NUMBER, unwrapSecrets, type RecordedResource } from "./lib/mockRun";
-import { policyCli } from "./lib/policyCli";
 
 interface Grant {
     resource: { kind: "project" | "bucket" | "serviceAccount"; name: string };
@@ -50,19 +50,15 @@ export function grantsOf(resources: readonly RecordedResource[]): Grant[] {
 
 /** The GCP-relevant picture of a mock run. */
 export function gcpDocuments(resources: readonly RecordedResource[]): Record<string, unknown> {
-    const of = (type: string) => resources.filter((r) => r.type === type);
-    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
-    const values = (release?.inputs.values ?? {}) as {
-        secretBackend?: string;
-        xcomBackend?: string;
-        commonEnv?: { name: string; value?: string }[];
-    };
+    const of = (type: string) => ofType(resources, type);
+    const values = chartValues<{
+        secretBackend: string;
+        xcomBackend: string;
+        commonEnv: { name: string; value?: string }[];
+    }>(resources);
     return {
         projectNumber: MOCK_GCP_PROJECT_NUMBER,
-        serviceAccounts: of("kubernetes:core/v1:ServiceAccount").map((sa) => {
-            const m = sa.inputs.metadata as { name: string; namespace: string; annotations?: Record<string, string> };
-            return { name: m.name, namespace: m.namespace, annotations: m.annotations ?? {} };
-        }),
+        serviceAccounts: serviceAccountsOf(resources, true),
         grants: grantsOf(resources),
         customRoles: of("gcp:projects/iAMCustomRole:IAMCustomRole").map((r) => ({
             name: `projects/${String(r.inputs.project)}/roles/${String(r.inputs.roleId)}`,
@@ -90,13 +86,13 @@ export function gcpDocuments(resources: readonly RecordedResource[]): Record<str
         chart: {
             secretBackend: values.secretBackend,
             xcomBackend: values.xcomBackend,
-            commonEnv: Object.fromEntries((values.commonEnv ?? []).map((e) => [e.name, e.value])),
+            commonEnv: envMap(values.commonEnv),
         },
     };
 }
 
 if (require.main === module) {
-    policyCli("gcp-policy.ts", gcpDocuments, (docs) =>
+    documentScript("gcp-policy.ts", gcpDocuments, (docs) =>
         (docs.grants as unknown[]).length === 0 ? "creates no GCP grant (backend.kind is not gcp)" : undefined,
     );
 }

@@ -4,8 +4,8 @@
 // mount and its config when created, the seeded KV v2 secrets (mount and name, never the data), the
 // ServiceAccounts the role binds, and the chart's VaultBackend settings (class, kwargs, pod volumes).
 // The OpenBao proof (tests/e2e/vault.test.ts) applies exactly these documents to a real server.
+import { chartValues, documentScript, ofType, serviceAccountsOf } from "./lib/documentScript";
 import { unwrapSecrets, type RecordedResource } from "./lib/mockRun";
-import { evaluateStackArgs, runScript } from "./lib/stackScript";
 
 /** Inputs without Pulumi's bookkeeping, secrets unwrapped (reviewer JWTs are replaced by a marker). */
 function plain(r: RecordedResource, secretKeys: readonly string[] = []): Record<string, unknown> {
@@ -19,20 +19,16 @@ function plain(r: RecordedResource, secretKeys: readonly string[] = []): Record<
 
 /** The Vault-relevant picture of a mock run. */
 export function vaultDocuments(resources: readonly RecordedResource[]): Record<string, unknown> {
-    const of = (type: string) => resources.filter((r) => r.type === type);
-    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
-    const values = (release?.inputs.values ?? {}) as {
-        secretBackend?: string;
-        commonEnv?: { name: string; value?: string }[];
-        workers?: { volumes?: unknown[]; volumeMounts?: unknown[] }[];
-    };
+    const of = (type: string) => ofType(resources, type);
+    const values = chartValues<{
+        secretBackend: string;
+        commonEnv: { name: string; value?: string }[];
+        workers: { volumes?: unknown[]; volumeMounts?: unknown[] }[];
+    }>(resources);
     const kwargs = values.commonEnv?.find((e) => e.name === "AIRFLOW__SECRETS__BACKEND_KWARGS")?.value;
     const worker = values.workers?.[0];
     return {
-        serviceAccounts: of("kubernetes:core/v1:ServiceAccount").map((sa) => {
-            const m = sa.inputs.metadata as { name: string; namespace: string };
-            return { name: m.name, namespace: m.namespace };
-        }),
+        serviceAccounts: serviceAccountsOf(resources),
         policies: of("vault:index/policy:Policy").map((p) => plain(p)),
         roles: of("vault:kubernetes/authBackendRole:AuthBackendRole").map((r) => plain(r)),
         authMounts: of("vault:index/authBackend:AuthBackend").map((r) => plain(r)),
@@ -53,20 +49,8 @@ export function vaultDocuments(resources: readonly RecordedResource[]): Record<s
     };
 }
 
-async function main(): Promise<number> {
-    const run = await evaluateStackArgs("vault-policy");
-    if (typeof run === "number") {
-        return run;
-    }
-    const docs = vaultDocuments(run.resources);
-    if ((docs.roles as unknown[]).length === 0) {
-        process.stderr.write(`stack '${run.stack}' creates no Vault role (backend.kind is not vault)\n`);
-        return 1;
-    }
-    process.stdout.write(`${JSON.stringify({ stack: run.stack, ...docs }, null, 2)}\n`);
-    return 0;
-}
-
 if (require.main === module) {
-    runScript(main);
+    documentScript("vault-policy.ts", vaultDocuments, (docs) =>
+        (docs.roles as unknown[]).length === 0 ? "creates no Vault role (backend.kind is not vault)" : undefined,
+    );
 }

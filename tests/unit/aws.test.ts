@@ -22,7 +22,8 @@ import {
     unwrapSecrets,
     type RecordedResource,
 } from "../../scripts/lib/mockRun";
-import { applySet, awsDocuments } from "../../scripts/aws-policy";
+import { awsDocuments } from "../../scripts/aws-policy";
+import { applySet } from "../../scripts/lib/documentScript";
 import { readStackFile } from "../../scripts/lib/stackFile";
 import agentProgram from "../../index";
 import { type BackendCase, itRefusesBackendCases } from "../fixtures/backendCases";
