@@ -14,12 +14,6 @@ import { vaultBackend } from "./vault/backend";
 /** Implemented backends, by `backend.kind`. */
 export const backends = [localBackend, externalBackend, awsBackend, azureBackend, gcpBackend, vaultBackend] as const;
 
-/**
- * Kinds that are planned but not built yet (none today: every kind the config reference names is
- * implemented). Kept for the docs and the public API.
- */
-export const PLANNED_BACKEND_KINDS: readonly string[] = [];
-
 const implementedKinds = backends.map((b) => b.kind);
 
 /** The `backend` config block: one branch per backend, selected by `kind`. */
@@ -40,6 +34,11 @@ export const backendSchema = z.discriminatedUnion(
 export type BackendConfig = z.output<typeof backendSchema>;
 
 /** The backend implementation for a parsed `backend` block. */
-export function backendFor(kind: string): AgentBackend | undefined {
-    return (backends as readonly AgentBackend[]).find((b) => b.kind === kind);
+export function backendFor(kind: BackendKind): AgentBackend {
+    return BY_KIND[kind];
 }
+
+/** A `backend.kind` the schema admits. */
+export type BackendKind = BackendConfig["kind"];
+
+const BY_KIND = Object.fromEntries(backends.map((b) => [b.kind, b])) as unknown as Record<BackendKind, AgentBackend>;

@@ -17,7 +17,7 @@ export * from "./agentFleet";
 export * from "../chart/names";
 export * from "../chart/values";
 export * from "../backends/types";
-export { backends, backendSchema, PLANNED_BACKEND_KINDS } from "../backends/registry";
+export { backends, backendSchema } from "../backends/registry";
 export { LocalBackend, localBackend } from "./backends/local";
 export { createBackend } from "./backends/create";
 export { externalBackend } from "../backends/external/backend";

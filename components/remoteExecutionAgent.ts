@@ -159,9 +159,6 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
 
         const serviceAccounts = serviceAccountRefs(names, cfg.sentinel.enabled);
         const backendImpl = backendFor(cfg.backend.kind);
-        if (backendImpl === undefined) {
-            throw new pulumi.ResourceError(`backend.kind '${cfg.backend.kind}' is not implemented`, this);
-        }
         const backend: BackendContribution = createBackend(cfg.backend, {
             name,
             parent: this,

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { backendFor, backendSchema, type BackendConfig } from "../backends/registry";
+import { backendFor, backendSchema, type BackendConfig, type BackendKind } from "../backends/registry";
 import { markDefaultMessage, toProblems } from "./errors";
 import { dnsLabel, identifier, k8sObjectLike, strictObject, wholeNumber, type Wired } from "../schema/primitives";
 import { isValidated, markValidated } from "./validated";
@@ -163,8 +163,8 @@ function clusterTarget(c: ClusterConfig): { key: string; label: string } | { pro
 }
 
 /** The identity keys of the backend in use, when it binds the agent to one cluster's issuer. */
-function identityKeysOf(kind: string) {
-    return backendFor(kind)?.clusterIdentity;
+function identityKeysOf(kind: BackendKind) {
+    return backendFor(kind).clusterIdentity;
 }
 
 /** Cross-cluster checks: names, targets, standby, worker names, backend kind and identity issuers. */

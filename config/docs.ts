@@ -1,7 +1,7 @@
 // Generates, from the zod schema alone, the config reference (docs/config-reference.md) and the typed `config:` block of
 // Pulumi.yaml. `npm run docs` writes both; a test fails when either is stale.
 import { z } from "zod";
-import { backends, PLANNED_BACKEND_KINDS } from "../backends/registry";
+import { backends } from "../backends/registry";
 import { agentConfigSchema } from "./schema";
 
 interface JsonSchema {
@@ -134,11 +134,6 @@ export function configReferenceMarkdown(): string {
         "Backends (`backend.kind`):",
         "",
         ...backends.map((b) => `- \`${b.kind}\`: ${b.summary}`),
-        ...(PLANNED_BACKEND_KINDS.length > 0
-            ? [
-                  `- planned, refused with a clear error for now: ${PLANNED_BACKEND_KINDS.map((k) => `\`${k}\``).join(", ")}`,
-              ]
-            : []),
         "",
         "Secret strings are set with `pulumi config set --secret KEY VALUE` (nested: `--secret --path 'a.b'`).",
     ];

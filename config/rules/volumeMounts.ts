@@ -8,7 +8,7 @@ import type { ConfigRule } from "./rule";
 export const volumeMountsRule: ConfigRule = {
     reads: ["restricted", "workers", "triggerer", "dagProcessor", "loggingSidecar", "dagBundles", "backend"],
     check(cfg, issue) {
-        const backendVolumes = backendFor(cfg.backend.kind)?.volumeNames ?? [];
+        const backendVolumes = backendFor(cfg.backend.kind).volumeNames ?? [];
         type Mounting = { volumes: { name: string }[]; volumeMounts: { name: string }[] };
         const components: [(string | number)[], MountingComponent, Mounting][] = [
             ...cfg.workers.map((w, i): [(string | number)[], MountingComponent, Mounting] => [

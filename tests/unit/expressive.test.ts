@@ -180,7 +180,9 @@ describe("env names have one owner (point 3)", () => {
         ];
         for (const [b, expected] of cases) {
             const cfg = configOf((v) => (v.backend = b));
-            const declared = (backendFor(cfg.backend.kind)?.envNames(cfg.backend) ?? []).map((o) => o.name);
+            const declared = backendFor(cfg.backend.kind)
+                .envNames(cfg.backend)
+                .map((o) => o.name);
             assert.deepEqual(declared, expected, cfg.backend.kind);
             // Deploying checks create() against the declaration (it throws on an undeclared name).
             const { resources } = await runUnderMocks({
