@@ -2,11 +2,12 @@
 //
 // Importing this module loads no cloud SDK: the four cloud backend components (AwsBackend,
 // AzureBackend, GcpBackend, VaultBackend) are exported as getters that load their folder, and with it
-// the cloud SDK, on first access; everything else here is SDK-free or needs only `@pulumi/kubernetes`.
+// the cloud SDK, on first access (through backends/cloudComponents.ts, like the backend factories); everything else here is SDK-free or needs only `@pulumi/kubernetes`.
 import type * as aws from "./backends/aws";
 import type * as azure from "./backends/azure";
 import type * as gcp from "./backends/gcp";
 import type * as vault from "./backends/vault";
+import { cloudComponents } from "./backends/cloudComponents";
 
 export * from "./agentNamespace";
 export * from "./agentCredentials";
@@ -60,11 +61,9 @@ export type GcpBackend = gcp.GcpBackend;
 export declare const VaultBackend: typeof vault.VaultBackend;
 export type VaultBackend = vault.VaultBackend;
 
-/* eslint-disable @typescript-eslint/no-require-imports -- deferred on purpose: see the file comment */
 Object.defineProperties(module.exports, {
-    AwsBackend: { enumerable: true, get: () => (require("./backends/aws") as typeof aws).AwsBackend },
-    AzureBackend: { enumerable: true, get: () => (require("./backends/azure") as typeof azure).AzureBackend },
-    GcpBackend: { enumerable: true, get: () => (require("./backends/gcp") as typeof gcp).GcpBackend },
-    VaultBackend: { enumerable: true, get: () => (require("./backends/vault") as typeof vault).VaultBackend },
+    AwsBackend: { enumerable: true, get: () => cloudComponents.aws().AwsBackend },
+    AzureBackend: { enumerable: true, get: () => cloudComponents.azure().AzureBackend },
+    GcpBackend: { enumerable: true, get: () => cloudComponents.gcp().GcpBackend },
+    VaultBackend: { enumerable: true, get: () => cloudComponents.vault().VaultBackend },
 });
-/* eslint-enable @typescript-eslint/no-require-imports */

@@ -3,6 +3,7 @@
 // exactly its own cloud SDK to what the process has loaded. The components module loads no cloud SDK
 // until a cloud backend component is asked for.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -70,5 +71,19 @@ describe("lazy SDK loading", function () {
             assert.equal(typeof d?.get, "function", `${name} is a getter`);
             assert.equal(d?.enumerable, true);
         }
+    });
+
+    it("a cloud backend's folder is required in one place only (components/backends/cloudComponents.ts)", () => {
+        const root = path.join(__dirname, "..", "..");
+        const sources = ["schema", "backends", "config", "chart", "doctor", "components", "program"].flatMap((dir) =>
+            fs
+                .readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" })
+                .filter((f) => f.endsWith(".ts"))
+                .map((f) => path.join(dir, f)),
+        );
+        const requiring = sources.filter((f) =>
+            /require\(\s*["'][^"']*\b(aws|azure|gcp|vault)["']\s*\)/.test(fs.readFileSync(path.join(root, f), "utf8")),
+        );
+        assert.deepEqual(requiring, [path.join("components", "backends", "cloudComponents.ts")]);
     });
 });

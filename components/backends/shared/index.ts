@@ -1,4 +1,3 @@
-// What backend components share: the SDK-free helpers (backends/shared) plus resource scopes and deferred loading.
+// What backend components share: the SDK-free helpers (backends/shared) plus resource scopes.
 export * from "../../../backends/shared";
 export * from "./scope";
-export * from "./deferred";
