@@ -49,9 +49,6 @@ async function identityKeys(backend: unknown): Promise<Record<string, string> | 
         const { formatPath } = await import("../config/errors.js");
         const parsed = backendSchema.parse(backend);
         const impl = backendFor(parsed.kind);
-        if (impl === undefined) {
-            return undefined;
-        }
         return Object.fromEntries(
             impl.serviceAccountAnnotationKeys(parsed as never).map((k) => [k.name, formatPath(k.setBy)]),
         );

@@ -21,11 +21,11 @@ export const backendRule: ConfigRule = {
     check(cfg, issue) {
         const backend = backendFor(cfg.backend.kind);
         const members = backendMembers(cfg, issue);
-        for (const found of backend?.validateFleet?.(members) ?? []) {
+        for (const found of backend.validateFleet?.(members) ?? []) {
             members[found.member]?.report(found.issue.path, found.issue.message);
         }
         for (const member of members) {
-            if (backend?.validate === undefined) {
+            if (backend.validate === undefined) {
                 continue;
             }
             const issues: BackendIssue[] = backend.validate(member.backend, {

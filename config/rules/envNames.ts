@@ -41,7 +41,7 @@ export const envNamesRule: ConfigRule = {
     ],
     check(cfg, issue) {
         const backend = backendFor(cfg.backend.kind);
-        const backendEnv = new Map((backend?.envNames(cfg.backend) ?? []).map((o) => [o.name, formatPath(o.setBy)]));
+        const backendEnv = new Map(backend.envNames(cfg.backend).map((o) => [o.name, formatPath(o.setBy)]));
         const owner = (name: string, forSentinel: boolean): string | undefined => {
             const generated = (forSentinel ? GENERATED_SENTINEL_ENV : GENERATED_ENV)[name];
             if (generated !== undefined) {

@@ -9,7 +9,7 @@ export const identityAnnotationsRule: ConfigRule = {
     check(cfg, issue) {
         const backend = backendFor(cfg.backend.kind);
         const owned = new Map(
-            (backend?.serviceAccountAnnotationKeys(cfg.backend) ?? []).map((o) => [o.name, formatPath(o.setBy)]),
+            backend.serviceAccountAnnotationKeys(cfg.backend).map((o) => [o.name, formatPath(o.setBy)]),
         );
         for (const { path, c } of podComponents(cfg)) {
             for (const key of Object.keys(c.serviceAccount?.annotations ?? {})) {
