@@ -482,3 +482,61 @@ function buildExample(core: Schema, depth: number): unknown {
             return undefined;
     }
 }
+
+/** One key of a schema found by {@link schemaKeys}: its path (`*` for any record key, 0 for any item). */
+export interface SchemaKey {
+    path: (string | number)[];
+    schema: Schema;
+}
+
+/**
+ * Every key below `root`, through every branch of every union (each backend kind, each bundle type):
+ * record keys appear as `*`, list items as index 0. Used to find keys by what their schemas say.
+ */
+export function schemaKeys(root: Schema): SchemaKey[] {
+    const out: SchemaKey[] = [];
+    const seen = new Set<Schema>();
+    const walk = (schema: Schema, path: (string | number)[]): void => {
+        const core = inspect(schema).core;
+        if (seen.has(core) && path.length > 12) {
+            return;
+        }
+        seen.add(core);
+        const d = def(core);
+        const visit = (child: Schema | undefined, key: string | number) => {
+            if (child !== undefined) {
+                out.push({ path: [...path, key], schema: child });
+                walk(child, [...path, key]);
+            }
+        };
+        switch (d.type) {
+            case "object":
+                for (const [key, child] of Object.entries(d.shape ?? {})) {
+                    visit(child, key);
+                }
+                break;
+            case "array":
+                visit(d.element, 0);
+                break;
+            case "record":
+                visit(d.valueType, "*");
+                break;
+            case "union":
+                for (const option of d.options ?? []) {
+                    walk(option, path);
+                }
+                break;
+            case "intersection":
+                for (const side of [d.left, d.right]) {
+                    if (side !== undefined) {
+                        walk(side, path);
+                    }
+                }
+                break;
+            default:
+                break;
+        }
+    };
+    walk(root, []);
+    return out;
+}

@@ -27,7 +27,7 @@ import {
     resourcesSchema,
     secretString,
     strictObject,
-    text,
+    configPath,
     urlString,
     volumeMountSchema,
     volumeSchema,
@@ -80,7 +80,7 @@ const proxyUrl = urlString({
     originOnly: true,
 });
 const volumes = z.array(volumeSchema).default([]);
-const volumeMounts = z.array(volumeMountSchema(absolutePath)).default([]);
+const volumeMounts = z.array(volumeMountSchema()).default([]);
 
 const podPlacement = {
     nodeSelector: nodeSelectorSchema.optional().describe("Node selector for the pods."),
@@ -349,6 +349,7 @@ const openLineageSchema = strictObject({
         .default(DEFAULT_OPENLINEAGE_URL)
         .describe("OpenLineage endpoint host."),
     namespace: identifier("an OpenLineage namespace", "cosmic-ray-1234")
+        .meta({ notAPath: "a name in lineage events, never a file, key or secret path" })
         .optional()
         .describe("OpenLineage namespace; defaults to `astro.deploymentNamespace`."),
 });
@@ -371,7 +372,12 @@ const gitBundleSchema = strictObject({
         pattern: /^(?!\/)(?!.*\/$)(?!.*\.\.)(?!.*@\{)[^~^:?*[\\]+$/,
         rule: "no '..', '~', '^', ':', '?', '*', '[' or '\\', not starting or ending with '/'",
     }).describe("Branch, tag or commit to track (`tracking_ref`)."),
-    subdir: text("a folder inside the repository", "dags", { regex: /^[^/]/, rule: "relative, not starting with '/'" })
+    subdir: configPath({
+        what: "a folder inside the repository",
+        example: "dags",
+        form: "relative",
+        noLeadingDash: true,
+    })
         .optional()
         .describe("Folder of the DAGs inside the repository."),
     refreshInterval: wholeNumber(1, 86400, 300, "seconds").optional().describe("Seconds between refreshes."),
@@ -493,7 +499,14 @@ export const agentConfigShape = {
         )
             .optional()
             .describe(`Chart repository (default ${DEFAULT_CHART_REPO}).`),
-        path: wiring(text("a local chart directory or .tgz archive", "./charts/astro-remote-execution-agent"))
+        path: wiring(
+            configPath({
+                what: "a local chart directory or .tgz archive",
+                example: "./charts/astro-remote-execution-agent",
+                form: "either",
+                allowParent: true,
+            }),
+        )
             .optional()
             .describe(
                 "Local chart directory or archive (mirrored or air-gapped installs); set `version` to the archive's version.",

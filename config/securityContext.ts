@@ -1,7 +1,7 @@
 // Pod and container security contexts: the typed override schemas, the floors the program always
 // starts from, and the check that an override only tightens a restricted floor. Pure: no resources.
 import { z } from "zod";
-import { k8sObject, strictObject } from "../schema/primitives";
+import { configPath, k8sObject, strictObject } from "../schema/primitives";
 
 const capabilityName = z
     .string()
@@ -9,7 +9,12 @@ const capabilityName = z
     .meta({ expected: "a Linux capability name", example: "NET_BIND_SERVICE" });
 const seccompProfile = strictObject({
     type: z.enum(["RuntimeDefault", "Localhost", "Unconfined"]),
-    localhostProfile: z.string().optional(),
+    // Kubernetes: a descending path relative to the kubelet's seccomp profile folder.
+    localhostProfile: configPath({
+        what: "a seccomp profile file relative to the kubelet's seccomp folder",
+        example: "profiles/agent.json",
+        form: "relative",
+    }).optional(),
 });
 const appArmorProfile = strictObject({
     type: z.enum(["RuntimeDefault", "Localhost", "Unconfined"]),

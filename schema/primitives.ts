@@ -173,24 +173,136 @@ export function identifier(what: string, example: string, rule: IdentifierRule =
         .meta({ expected, example });
 }
 
+/** Where a path points from: `/`-rooted, relative to something the key names, or either. */
+export type PathForm = "absolute" | "relative" | "either";
+
+/** What a path key accepts: see {@link configPath}. Kept on the schema's metadata as `pathRule`. */
+export interface PathRule {
+    what: string;
+    example: string;
+    form: PathForm;
+    /** What one `/`-separated part may hold (default: any character but the ones every path refuses). */
+    segment?: { pattern: RegExp; rule: string };
+    /** One part only: a name prefix with no `/` (Key Vault, Secret Manager). */
+    single?: boolean;
+    max?: number;
+    /** `..` and `.` parts allowed: a path on the deploying machine, never one inside a pod or a store. */
+    allowParent?: boolean;
+    /** No leading `-`: the value is passed to a command-line tool (git), where it would read as an option. */
+    noLeadingDash?: boolean;
+}
+
+const WILDCARD = /[*?[]/;
+
+function formWords(rule: PathRule): string {
+    const form =
+        rule.form === "absolute"
+            ? "absolute, starting with '/'"
+            : rule.form === "relative"
+              ? rule.single === true
+                  ? "one name without '/'"
+                  : "relative, without leading or trailing '/'"
+              : "absolute or relative";
+    const refused = [
+        ...(rule.allowParent === true ? [] : ["'..' or '.' parts"]),
+        "empty parts",
+        "wildcards",
+        "backslashes",
+        ...(rule.noLeadingDash === true ? ["leading '-'"] : []),
+    ];
+    const parts = rule.segment === undefined ? "" : `; ${rule.segment.rule}`;
+    return `${form}; ${refused.map((r) => `no ${r}`).join(", ")}${parts}`;
+}
+
+/** What a path key expects, in words: "<what> (<form>; no …)". */
+export function pathExpected(rule: PathRule): string {
+    return `${rule.what} (${formWords(rule)})`;
+}
+
 /**
- * Free text that still must not be blank or carry invisible characters or edge whitespace (paths,
- * refs): inner spaces are allowed.
+ * Why `value` is not a path under `rule`, or undefined ("" when it only breaks the part pattern).
+ * Every path in the config is checked here: prefixes in buckets and secret stores, Vault mounts,
+ * paths and namespaces, folders in a repository, mount paths and sub paths in pods.
  */
-export function text(what: string, example: string, pattern?: { regex: RegExp; rule: string }) {
-    const expected = pattern === undefined ? what : `${what} (${pattern.rule})`;
+export function pathProblem(value: string, rule: PathRule): string | undefined {
+    if (value === "") {
+        return "must not be empty";
+    }
+    const unsafe = unsafeCharacter(value, rule.segment === undefined);
+    if (unsafe !== undefined) {
+        return unsafe;
+    }
+    const chars = Array.from(value);
+    const at = (test: (ch: string) => boolean) => chars.findIndex(test) + 1;
+    const backslash = at((ch) => ch === "\\");
+    if (backslash > 0) {
+        return `contains a backslash at character ${backslash}: paths separate parts with '/'`;
+    }
+    const wildcard = at((ch) => WILDCARD.test(ch));
+    if (wildcard > 0) {
+        return `contains the wildcard '${chars[wildcard - 1]}' at character ${wildcard}: name the path itself`;
+    }
+    if (rule.noLeadingDash === true && value.startsWith("-")) {
+        return "starts with '-': a command-line tool would read it as an option";
+    }
+    if (rule.form === "absolute" && !value.startsWith("/")) {
+        return "is relative: start it with '/'";
+    }
+    if (rule.form === "relative" && value.startsWith("/")) {
+        return "starts with '/': write it relative, without the leading '/'";
+    }
+    if (rule.max !== undefined && chars.length > rule.max) {
+        return `must be at most ${rule.max} characters (it has ${chars.length})`;
+    }
+    const body = rule.form === "relative" || !value.startsWith("/") ? value : value.slice(1);
+    if (body === "") {
+        return "is the root folder '/': name a folder below it";
+    }
+    const parts = body.split("/");
+    if (rule.single === true && parts.length > 1) {
+        return "contains '/': this is one name, not a path";
+    }
+    if (parts.at(-1) === "") {
+        return "ends with '/': drop the trailing '/'";
+    }
+    if (parts.includes("")) {
+        return "has an empty part ('//'): separate parts with a single '/'";
+    }
+    if (rule.allowParent !== true) {
+        if (parts.includes("..")) {
+            return "has a '..' part, which would leave the folder it names";
+        }
+        if (parts.includes(".")) {
+            return "has a '.' part: write the path without it";
+        }
+    }
+    if (rule.segment !== undefined && !parts.every((part) => rule.segment?.pattern.test(part))) {
+        return "";
+    }
+    return undefined;
+}
+
+/**
+ * The one path primitive: a string checked by {@link pathProblem}. Its rule is kept on the schema's
+ * metadata (`pathRule`), so a test can find every path key of the config and check it uses this.
+ */
+export function configPath(rule: PathRule) {
+    const expected = pathExpected(rule);
     return z
         .string()
         .superRefine((value, ctx) => {
-            const problem =
-                value === ""
-                    ? "must not be empty"
-                    : (unsafeCharacter(value, true) ?? (pattern?.regex.test(value) === false ? "" : undefined));
+            const problem = pathProblem(value, rule);
             if (problem !== undefined) {
-                ctx.addIssue({ code: "custom", message: problemMessage(problem, expected, example) });
+                ctx.addIssue({ code: "custom", message: problemMessage(problem, expected, rule.example) });
             }
         })
-        .meta({ expected, example });
+        .meta({ expected, example: rule.example, pathRule: rule });
+}
+
+/** The path rule a schema was built with by {@link configPath}, if any. */
+export function pathRuleOf(meta: Record<string, unknown>): PathRule | undefined {
+    const rule = meta.pathRule;
+    return rule !== null && typeof rule === "object" && "form" in rule ? (rule as PathRule) : undefined;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -478,10 +590,19 @@ export const volumeSchema = z
     .looseObject({ name: dnsLabel(63, "scratch") })
     .meta({ expected: "a Kubernetes volume", example: { name: "scratch", emptyDir: {} } });
 
-/** A volume mount: `name` (a volume of the same component) and an absolute `mountPath`. */
-export function volumeMountSchema(mountPath: z.ZodType<string>) {
+/**
+ * A volume mount: `name` (a volume of the same component), an absolute `mountPath`, and a relative
+ * `subPath` or `subPathExpr` inside the volume; the rest is passed to Kubernetes as is.
+ */
+export function volumeMountSchema() {
+    const inside = (what: string, example: string) => configPath({ what, example, form: "relative" }).optional();
     return z
-        .looseObject({ name: dnsLabel(63, "scratch"), mountPath })
+        .looseObject({
+            name: dnsLabel(63, "scratch"),
+            mountPath: absolutePath,
+            subPath: inside("a path inside the volume", "dags"),
+            subPathExpr: inside("a path inside the volume, with $(VAR) references", "$(POD_NAME)"),
+        })
         .meta({ expected: "a Kubernetes volume mount", example: { name: "scratch", mountPath: "/scratch" } });
 }
 
@@ -680,10 +801,11 @@ export function secretString() {
         .meta({ secret: true, expected: "a secret string, set with pulumi config set --secret", example: "<secret>" });
 }
 
-/** An absolute POSIX path. */
-export const absolutePath = text("an absolute path", "/usr/local/airflow/dags", {
-    regex: /^\/[^\0]*$/,
-    rule: "starting with '/'",
+/** An absolute POSIX path in a container (mount paths, files the agent reads). */
+export const absolutePath = configPath({
+    what: "an absolute path",
+    example: "/usr/local/airflow/dags",
+    form: "absolute",
 });
 
 /** A Python dotted class path such as `airflow.secrets.local_filesystem.LocalFilesystemBackend`. */

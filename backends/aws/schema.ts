@@ -1,6 +1,7 @@
 // The `backend` config branch of the AWS backend and its cross-key checks.
 import { z } from "zod";
 import {
+    configPath,
     connectionId,
     identifier,
     requiredString,
@@ -15,6 +16,7 @@ import {
     bucketIssues,
     customerKeyIssues,
     defaultSecretPrefixes,
+    objectPrefix,
     prefixesOverlap,
     prefixOverlapIssues,
     repeatIssues,
@@ -24,12 +26,13 @@ import {
 import type { BackendIssue } from "../types";
 import { issuerHostPath } from "./policies";
 
-const SECRET_PREFIX = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/;
-const secretPrefix = identifier("a Secrets Manager name prefix", "astro/connections", {
-    pattern: SECRET_PREFIX,
-    rule: "letters, digits and _+=.@- in '/'-separated parts, no leading or trailing '/', no wildcards",
+const secretPrefix = configPath({
+    what: "a Secrets Manager name prefix",
+    example: "astro/connections",
+    form: "relative",
+    segment: { pattern: /^[A-Za-z0-9_+=.@-]+$/, rule: "parts of letters, digits and _+=.@-" },
+    max: 400,
 });
-const S3_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/;
@@ -37,10 +40,7 @@ const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 /** `arn:<partition>:eks:<region>:<account>:cluster/<name>`; groups: region, account, name. */
 export const EKS_CLUSTER_ARN = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/([0-9A-Za-z][A-Za-z0-9_-]{0,99})$/;
 const MANAGED_POLICY_ARN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
-const s3Prefix = identifier("an S3 key prefix", "logs", {
-    pattern: S3_PREFIX,
-    rule: "without leading or trailing '/'",
-});
+const s3Prefix = objectPrefix("an S3 key prefix", "logs");
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
@@ -151,7 +151,7 @@ export const awsBackendSchema = strictObject({
             .optional()
             .describe("Bucket name; unset = a generated unique name (ignored names are never reused)."),
         existingBucket: z.boolean().default(false).describe("Use `bucketName` as is: create and change nothing on it."),
-        prefix: identifier("an S3 key prefix", "xcom", { pattern: S3_PREFIX, rule: "without leading or trailing '/'" })
+        prefix: objectPrefix("an S3 key prefix", "xcom")
             .default("xcom")
             .describe("Key prefix of XCom objects; the role may touch nothing else."),
         expirationDays: z

@@ -1,6 +1,7 @@
 // The `backend` config branch of the Azure backend and its cross-key checks.
 import { z } from "zod";
 import {
+    configPath,
     connectionId,
     identifier,
     strictObject,
@@ -32,16 +33,22 @@ const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
 const CONTAINER = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const AKS_NAME = /^[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/;
 const IDENTITY_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/;
-const KV_PREFIX = /^[0-9A-Za-z]([0-9A-Za-z-]*[0-9A-Za-z])?$/;
 const IP_RULE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
 const SUBNET_ID =
     /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
 const IDENTITY_ID =
     /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
 
-const keyVaultPrefix = identifier("a Key Vault secret name prefix", "airflow-connections", {
-    pattern: KV_PREFIX,
-    rule: "letters, digits and '-', starting and ending with a letter or digit",
+const keyVaultPrefix = configPath({
+    what: "a Key Vault secret name prefix",
+    example: "airflow-connections",
+    form: "relative",
+    single: true,
+    segment: {
+        pattern: /^[0-9A-Za-z]([0-9A-Za-z-]*[0-9A-Za-z])?$/,
+        rule: "letters, digits and '-', starting and ending with a letter or digit",
+    },
+    max: 127,
 });
 const enabledOrDisabled = z
     .enum(["Enabled", "Disabled"], { error: "must be 'Enabled' or 'Disabled'" })

@@ -1,10 +1,19 @@
 // The `backend` config branch of the GCP backend and its cross-key checks.
 import { z } from "zod";
-import { connectionId, identifier, secretString, strictObject, wiring, type Wired } from "../../schema/primitives";
+import {
+    configPath,
+    connectionId,
+    identifier,
+    secretString,
+    strictObject,
+    wiring,
+    type Wired,
+} from "../../schema/primitives";
 import {
     bucketIssues,
     customerKeyIssues,
     defaultSecretPrefixes,
+    objectPrefix,
     prefixOverlapIssues,
     repeatIssues,
     secretPrefixEntries,
@@ -16,11 +25,8 @@ import type { BackendIssue, BackendValidationView } from "../types";
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 /** Secret Manager secret ids: `[A-Za-z0-9_-]`, at most 255 characters. */
 export const SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/;
-const SECRET_PREFIX = /^[A-Za-z0-9_-]{1,200}$/;
 /** GCS bucket names (without dots: dotted names need domain verification). */
 const BUCKET_NAME = /^(?!goog)(?!.*google)[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
-/** Object name prefix: `/`-separated parts, no leading or trailing `/`. */
-const OBJECT_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 /** Cloud KMS key: `projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>`; groups: project, location. */
 export const KMS_KEY_NAME =
     /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/locations\/([a-z0-9-]+)\/keyRings\/[A-Za-z0-9_-]{1,63}\/cryptoKeys\/[A-Za-z0-9_-]{1,63}$/;
@@ -30,13 +36,16 @@ const LOCATION = /^[a-z]+(-[a-z]+)*[0-9]*$/;
 /** Google service account ids (the part before `@`). */
 const ACCOUNT_ID = /^[a-z]([-a-z0-9]{4,28}[a-z0-9])$/;
 
-const secretPrefix = identifier("a Secret Manager secret id prefix", "airflow-connections", {
-    pattern: SECRET_PREFIX,
-    rule: "letters, digits, '_' and '-' only (Secret Manager ids have no '/')",
-});
-const objectPrefix = identifier("a GCS object name prefix", "xcom", {
-    pattern: OBJECT_PREFIX,
-    rule: "'/'-separated parts, no leading or trailing '/'",
+const secretPrefix = configPath({
+    what: "a Secret Manager secret id prefix",
+    example: "airflow-connections",
+    form: "relative",
+    single: true,
+    segment: {
+        pattern: /^[A-Za-z0-9_-]+$/,
+        rule: "letters, digits, '_' and '-' only (Secret Manager ids have no '/')",
+    },
+    max: 200,
 });
 const location = (example: string) =>
     identifier("a Google Cloud location", example, {
@@ -162,7 +171,7 @@ export const gcpBackendSchema = strictObject({
             .optional()
             .describe("Bucket name; unset = a generated unique name."),
         existingBucket: z.boolean().default(false).describe("Use `bucketName` as is: create and change nothing on it."),
-        prefix: objectPrefix
+        prefix: objectPrefix("a GCS object name prefix", "xcom")
             .default("xcom")
             .describe("Object name prefix of XCom objects; the grant is conditioned to it."),
         expirationDays: z

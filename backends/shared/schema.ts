@@ -1,14 +1,23 @@
 // Config pieces every cloud branch shares: object key prefixes in the XCom store, and the connections
 // and variables seeded into the cloud secret store from secret config.
 import { z } from "zod";
-import { connectionId, identifier, secretString } from "../../schema/primitives";
+import { configPath, connectionId, identifier, secretString } from "../../schema/primitives";
 
-/** Object key (or blob name) prefixes: URL-safe parts separated by `/`, no leading or trailing `/`. */
-export const OBJECT_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
+/** One part of an object key (or blob name) prefix: the characters S3, GCS and Blob Storage call safe. */
+const OBJECT_PREFIX_PART = /^[A-Za-z0-9!_.'()-]+$/;
 
-/** A key prefix in the agent's bucket or container (`what`: "an S3 key prefix", "a blob name prefix"). */
+/**
+ * A key prefix in the agent's bucket or container (`what`: "an S3 key prefix", "a blob name prefix"):
+ * the role or grant is scoped to it, so it names one folder (no `..`, no wildcard).
+ */
 export function objectPrefix(what: string, example: string) {
-    return identifier(what, example, { pattern: OBJECT_PREFIX, rule: "without leading or trailing '/'" });
+    return configPath({
+        what,
+        example,
+        form: "relative",
+        segment: { pattern: OBJECT_PREFIX_PART, rule: "parts of letters, digits and !_.'()-" },
+        max: 512,
+    });
 }
 
 /** Connections to seed, by connection id, each a secret (JSON or URI). */

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
     absolutePath,
+    configPath,
     annotationsSchema,
     connectionId,
     dnsSubdomain,
@@ -20,13 +21,14 @@ import { XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import { installationId, prefixOverlapIssues, stackSecretPrefix, xcomPathSchema } from "../shared";
 import type { BackendIssue } from "../types";
 
-const SEGMENTS = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
-const SEGMENT_RULE = "letters, digits and _.- in '/'-separated parts, no leading or trailing '/', no wildcards";
+const VAULT_PART = { pattern: /^[A-Za-z0-9_.-]+$/, rule: "parts of letters, digits and _.-" };
 const mountPath = (what: string, example: string) =>
-    identifier(what, example, { pattern: SEGMENTS, rule: SEGMENT_RULE, max: 128 });
-const kvPath = identifier("a path under the KV mount", "astro/connections", {
-    pattern: SEGMENTS,
-    rule: SEGMENT_RULE,
+    configPath({ what, example, form: "relative", segment: VAULT_PART, max: 128 });
+const kvPath = configPath({
+    what: "a path under the KV mount",
+    example: "astro/connections",
+    form: "relative",
+    segment: VAULT_PART,
     max: 256,
 });
 const VAULT_NAME = /^[A-Za-z0-9_.@-]{1,128}$/;

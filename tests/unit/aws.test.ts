@@ -909,7 +909,7 @@ describe("AWS backend validation", () => {
             name: "secret prefix with a leading slash",
             backend: { secretsManager: { variablesPrefix: "/astro/variables" } },
             key: "backend.secretsManager.variablesPrefix",
-            message: /no leading or trailing '\/'/,
+            message: /starts with '\/': write it relative/,
         },
         {
             name: "variables prefix equal to connections prefix",

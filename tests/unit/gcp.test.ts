@@ -691,7 +691,7 @@ describe("GCP backend validation", () => {
             name: "XCom prefix with a trailing slash",
             backend: { xcom: { prefix: "xcom/" } },
             key: "backend.xcom.prefix",
-            message: /no leading or trailing/,
+            message: /ends with '\/': drop the trailing/,
         },
         {
             name: "expiration zero",

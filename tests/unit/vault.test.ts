@@ -595,7 +595,7 @@ describe("Vault backend validation", () => {
             name: "path with a leading slash",
             backend: { kv: { variablesPath: "/astro/variables" } },
             key: "backend.kv.variablesPath",
-            message: /no leading or trailing '\/'/,
+            message: /starts with '\/': write it relative/,
         },
         {
             name: "overlapping paths",
