@@ -17,6 +17,7 @@ import {
     dnsLabel,
     dnsSubdomain,
     envVarSchema,
+    gitRef,
     gitRepoUrl,
     helmChartName,
     identifier,
@@ -368,10 +369,7 @@ const gitBundleSchema = strictObject({
         .describe(
             "Repository URL (`repo_url`). Optional with `gitConnId`: GitDagBundle then clones the connection's `host`, which must be the full repository URL.",
         ),
-    trackingRef: identifier("the branch, tag or commit to track", "main", {
-        pattern: /^(?!\/)(?!.*\/$)(?!.*\.\.)(?!.*@\{)[^~^:?*[\\]+$/,
-        rule: "no '..', '~', '^', ':', '?', '*', '[' or '\\', not starting or ending with '/'",
-    }).describe("Branch, tag or commit to track (`tracking_ref`)."),
+    trackingRef: gitRef.describe("Branch, tag or commit to track (`tracking_ref`)."),
     subdir: configPath({
         what: "a folder inside the repository",
         example: "dags",

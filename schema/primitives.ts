@@ -327,16 +327,80 @@ export function dnsSubdomain(example: string) {
     });
 }
 
-const CONN_ID = /^[A-Za-z0-9_-]+$/;
+const CONN_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 
-/** An Airflow connection id. */
+/** An Airflow connection id (never starting with '-': Git and other tools read that as an option). */
 export function connectionId(example = "git_default") {
     return identifier("an Airflow connection id", example, {
         pattern: CONN_ID,
-        rule: "connection ids may only contain letters, digits, '_' and '-'",
+        rule: "letters, digits, '_' and '-', not starting with '-'",
         max: 250,
     });
 }
+
+/** Characters git's ref names never hold (`git check-ref-format`, rule 4, 5 and 10; controls aside). */
+const GIT_REF_FORBIDDEN = /[ ~^:?*[\\]/;
+
+/**
+ * Why `value` is not a ref git accepts (`git check-ref-format --allow-onelevel`), or undefined; also
+ * refused: a leading '-' (git would read the ref as an option) and invisible characters.
+ */
+export function gitRefProblem(value: string): string | undefined {
+    if (value === "") {
+        return "must not be empty";
+    }
+    const unsafe = unsafeCharacter(value);
+    if (unsafe !== undefined) {
+        return unsafe;
+    }
+    if (value.startsWith("-")) {
+        return "starts with '-': git would read it as an option";
+    }
+    if (value === "@") {
+        return "is '@', which git reads as HEAD";
+    }
+    const chars = Array.from(value);
+    const bad = chars.findIndex((ch) => GIT_REF_FORBIDDEN.test(ch));
+    if (bad >= 0) {
+        return `contains '${chars[bad]}' at character ${bad + 1}, which a Git ref may not hold`;
+    }
+    for (const sequence of ["..", "@{"]) {
+        if (value.includes(sequence)) {
+            return `contains '${sequence}', which a Git ref may not hold`;
+        }
+    }
+    if (value.startsWith("/") || value.endsWith("/")) {
+        return "starts or ends with '/'";
+    }
+    if (value.endsWith(".")) {
+        return "ends with '.'";
+    }
+    const parts = value.split("/");
+    if (parts.includes("")) {
+        return "has an empty part ('//')";
+    }
+    if (parts.some((p) => p.startsWith("."))) {
+        return "has a '/'-separated part starting with '.'";
+    }
+    if (parts.some((p) => p.endsWith(".lock"))) {
+        return "has a '/'-separated part ending with '.lock'";
+    }
+    return undefined;
+}
+
+const GIT_REF_EXPECTED =
+    "the branch, tag or commit to track, a ref name git accepts (git check-ref-format: no space, '..', '@{', '~', '^', ':', '?', '*', '[' or '\\', no part starting with '.' or ending with '.lock', not starting with '-' or '/', not ending with '/' or '.')";
+
+/** A Git ref (branch, tag or commit) as git's own ref-name rules accept it, never starting with '-'. */
+export const gitRef = z
+    .string()
+    .superRefine((value, ctx) => {
+        const problem = gitRefProblem(value);
+        if (problem !== undefined) {
+            ctx.addIssue({ code: "custom", message: problemMessage(problem, GIT_REF_EXPECTED, "main") });
+        }
+    })
+    .meta({ expected: GIT_REF_EXPECTED, example: "main" });
 
 /** A whole number between `min` and `max` inclusive: every count and duration in the config is bounded. */
 export function wholeNumber(min: number, max: number, example: number, unit = "") {
@@ -456,7 +520,9 @@ export const gitRepoUrl = z
         const expected = "a Git repository URL (https://…, ssh://… or git@host:org/repo.git)";
         const scp = SCP_GIT.exec(value);
         let problem: string | undefined;
-        if (scp !== null && !value.includes("://")) {
+        if (value.startsWith("-")) {
+            problem = "starts with '-': git would read it as an option";
+        } else if (scp !== null && !value.includes("://")) {
             problem =
                 unsafeCharacter(value) ?? (HOSTNAME.test(scp[2] ?? "") ? undefined : `has an invalid host '${scp[2]}'`);
         } else {
@@ -466,6 +532,9 @@ export const gitRepoUrl = z
                 example: "https://github.com/example/dags.git",
                 allowUser: true,
             });
+            if (problem === undefined && /^[a-z]+:\/\/-/i.test(value)) {
+                problem = "has a user name starting with '-': git (ssh) would read it as an option";
+            }
         }
         if (problem !== undefined) {
             ctx.addIssue({
