@@ -11,6 +11,7 @@ import {
     type RawStackConfig,
     type WholeConfigResult,
 } from "../config/load";
+import { judgementWarnings } from "../config/rules/judgements";
 import { xcomWarnings } from "../config/rules/xcomExpiry";
 import type { AgentConfig } from "../config/schema";
 import { applySecrecy, type SecurePaths } from "../config/secrecy";
@@ -24,7 +25,10 @@ import { extraValuesOwnership } from "./ownership";
 export function checkWholeConfig(cfg: AgentConfig, securePaths?: SecurePaths): WholeConfigResult {
     const secrecy = applySecrecy(cfg, cfg.environment, securePaths);
     const ownership = extraValuesOwnership(cfg);
-    return { problems: [...secrecy.problems, ...ownership], warnings: [...secrecy.warnings, ...xcomWarnings(cfg)] };
+    return {
+        problems: [...secrecy.problems, ...ownership],
+        warnings: [...secrecy.warnings, ...xcomWarnings(cfg), ...judgementWarnings(cfg)],
+    };
 }
 
 /** Validates raw stack config with every check (see `validateRawConfig`). */

@@ -333,7 +333,7 @@ const CONN_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]*$/;
 export function connectionId(example = "git_default") {
     return identifier("an Airflow connection id", example, {
         pattern: CONN_ID,
-        rule: "letters, digits, '_' and '-', not starting with '-'",
+        rule: "connection ids may only contain letters, digits, '_' and '-', and may not start with '-'",
         max: 250,
     });
 }
@@ -548,33 +548,124 @@ export const gitRepoUrl = z
         example: "https://github.com/example/dags.git",
     });
 
-const LABEL_KEY =
-    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-const LABEL_KEY_RULE = "an optional DNS prefix and '/', then at most 63 characters of [A-Za-z0-9-_.]";
+/**
+ * A name judged by a platform's own rules (`problem`, after the blank and invisible-character
+ * checks every name gets); `problem` returns "" when the value simply does not match `what`.
+ */
+export function ruledName(what: string, example: string, problem: (value: string) => string | undefined) {
+    return z
+        .string()
+        .superRefine((value, ctx) => {
+            const found = value === "" ? "must not be empty" : (unsafeCharacter(value) ?? problem(value));
+            if (found !== undefined) {
+                ctx.addIssue({ code: "custom", message: problemMessage(found, what, example) });
+            }
+        })
+        .meta({ expected: what, example });
+}
+
+/** The name part of a label or annotation key, and a label value (Kubernetes `IsQualifiedName`). */
+const QUALIFIED_NAME_PART = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_KEY_RULE =
+    "an optional prefix (a DNS subdomain of at most 253 characters) and '/', then a name of at most 63 letters, digits and '-_.', starting and ending with a letter or digit";
+
+/**
+ * Why `key` is not a label or annotation key (Kubernetes: `[prefix/]name`, the prefix a DNS-1123
+ * subdomain of at most 253 characters, the name at most 63 of `[A-Za-z0-9-_.]`, alphanumeric at
+ * both ends), or undefined.
+ */
+export function qualifiedNameProblem(key: string): string | undefined {
+    const parts = key.split("/");
+    if (parts.length > 2) {
+        return "has more than one '/': write <prefix>/<name>";
+    }
+    const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+    if (prefix !== undefined) {
+        if (prefix.length > 253) {
+            return `has a prefix of ${prefix.length} characters (at most 253)`;
+        }
+        if (!DNS_SUBDOMAIN.test(prefix)) {
+            return `has the prefix '${prefix}', which is not a DNS subdomain (lower-case letters, digits, '-' and '.')`;
+        }
+    }
+    if (name === undefined || name === "") {
+        return "has no name after the prefix";
+    }
+    if (name.length > 63) {
+        return `has a name of ${name.length} characters after the prefix (at most 63)`;
+    }
+    return QUALIFIED_NAME_PART.test(name) ? undefined : "";
+}
+
+/** Why `value` is not a label value (empty, or at most 63 of `[A-Za-z0-9-_.]`, alphanumeric ends). */
+export function labelValueProblem(value: string): string | undefined {
+    if (value.length > 63) {
+        return `has ${value.length} characters (at most 63)`;
+    }
+    return value === "" || QUALIFIED_NAME_PART.test(value) ? undefined : "";
+}
+
+const labelKey = (what: string, example: string) =>
+    ruledName(`${what} (${LABEL_KEY_RULE})`, example, qualifiedNameProblem);
 
 /** Kubernetes labels: qualified keys, values of at most 63 characters. */
 export const labelsSchema = z
     .record(
-        identifier("a Kubernetes label key", "team", { pattern: LABEL_KEY, rule: LABEL_KEY_RULE }),
+        labelKey("a Kubernetes label key", "team"),
         z
             .string()
-            .regex(
-                LABEL_VALUE,
-                `must be a valid label value (at most 63 characters of [A-Za-z0-9-_.]), for example 'data-platform'`,
-            )
+            .superRefine((value, ctx) => {
+                const problem = labelValueProblem(value);
+                if (problem !== undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        message: problemMessage(
+                            problem,
+                            "a valid label value (at most 63 letters, digits and '-_.', starting and ending with a letter or digit, or empty)",
+                            "data-platform",
+                        ),
+                    });
+                }
+            })
             .meta({ expected: "a label value (at most 63 characters of [A-Za-z0-9-_.])", example: "data-platform" }),
     )
     .meta({ expected: "a mapping of label keys to label values", example: { team: "data-platform" } });
 
-/** Kubernetes annotations: qualified keys, any string value. */
+/** Kubernetes' limit on the annotations of one object: keys and values together (`TotalAnnotationSizeLimitB`). */
+export const MAX_ANNOTATION_BYTES = 256 * 1024;
+
+/** The problem with annotations whose keys and values exceed {@link MAX_ANNOTATION_BYTES}, naming the largest keys. */
+export function annotationSizeProblem(annotations: Record<string, unknown>): string | undefined {
+    const bytes = (s: string) => new TextEncoder().encode(s).length;
+    const sizes = Object.entries(annotations).map(([k, v]) => ({
+        key: k,
+        size: bytes(k) + (typeof v === "string" ? bytes(v) : 0),
+    }));
+    const total = sizes.reduce((sum, e) => sum + e.size, 0);
+    if (total <= MAX_ANNOTATION_BYTES) {
+        return undefined;
+    }
+    const largest = [...sizes]
+        .sort((a, b) => b.size - a.size)
+        .slice(0, 3)
+        .map((e) => `'${e.key}' (${e.size} bytes)`)
+        .join(", ");
+    return `total ${total} bytes of keys and values, over Kubernetes' limit of ${MAX_ANNOTATION_BYTES} bytes (256 KiB) per object; the largest: ${largest}. Move large data to a ConfigMap`;
+}
+
+const annotationValue = z
+    .string()
+    .meta({ expected: "an annotation value (a string; quote numbers and booleans)", example: "data-team" });
+
+/** Kubernetes annotations: qualified keys, any string value, at most 256 KiB in all. */
 export const annotationsSchema = z
-    .record(
-        identifier("a Kubernetes annotation key", "example.com/owner", { pattern: LABEL_KEY, rule: LABEL_KEY_RULE }),
-        z
-            .string()
-            .meta({ expected: "an annotation value (a string; quote numbers and booleans)", example: "data-team" }),
-    )
+    .record(labelKey("a Kubernetes annotation key", "example.com/owner"), annotationValue)
+    .superRefine((annotations, ctx) => {
+        const problem = annotationSizeProblem(annotations);
+        if (problem !== undefined) {
+            ctx.addIssue({ code: "custom", message: problem });
+        }
+    })
     .meta({ expected: "a mapping of annotation keys to string values", example: { "example.com/owner": "data-team" } });
 
 /**
@@ -584,18 +675,13 @@ export const annotationsSchema = z
  */
 export function wiringAnnotationsSchema() {
     return z
-        .record(
-            identifier("a Kubernetes annotation key", "example.com/owner", {
-                pattern: LABEL_KEY,
-                rule: LABEL_KEY_RULE,
-            }),
-            wiring(
-                z.string().meta({
-                    expected: "an annotation value (a string; quote numbers and booleans)",
-                    example: "data-team",
-                }),
-            ),
-        )
+        .record(labelKey("a Kubernetes annotation key", "example.com/owner"), wiring(annotationValue))
+        .superRefine((annotations, ctx) => {
+            const problem = annotationSizeProblem(annotations);
+            if (problem !== undefined) {
+                ctx.addIssue({ code: "custom", message: problem });
+            }
+        })
         .meta({
             expected: "a mapping of annotation keys to string values",
             example: { "example.com/owner": "data-team" },

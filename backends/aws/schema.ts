@@ -5,6 +5,7 @@ import {
     connectionId,
     identifier,
     requiredString,
+    ruledName,
     secretString,
     strictObject,
     urlString,
@@ -33,7 +34,6 @@ const secretPrefix = configPath({
     segment: { pattern: /^[A-Za-z0-9_+=.@-]+$/, rule: "parts of letters, digits and _+=.@-" },
     max: 400,
 });
-const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/;
 const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
@@ -41,6 +41,42 @@ const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 export const EKS_CLUSTER_ARN = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/([0-9A-Za-z][A-Za-z0-9_-]{0,99})$/;
 const MANAGED_POLICY_ARN = /^arn:aws[a-z-]*:iam::(aws|\d{12}):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
 const s3Prefix = objectPrefix("an S3 key prefix", "logs");
+
+/** Prefixes and suffixes S3 reserves (general purpose bucket naming rules, Amazon S3 User Guide). */
+const S3_RESERVED_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
+const S3_RESERVED_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+
+/**
+ * Why `name` is not a general purpose S3 bucket name, or undefined ("" when it has characters S3
+ * does not allow): 3-63 characters of `a-z0-9.-`, a letter or digit at both ends, no `..`, not an IP
+ * address, none of the reserved prefixes and suffixes.
+ */
+export function s3BucketNameProblem(name: string): string | undefined {
+    if (!/^[a-z0-9.-]+$/.test(name)) {
+        return "";
+    }
+    if (name.length < 3 || name.length > 63) {
+        return `has ${name.length} characters (S3 allows 3 to 63)`;
+    }
+    if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) {
+        return "must start and end with a letter or digit";
+    }
+    if (name.includes("..")) {
+        return "contains '..' (two adjacent periods)";
+    }
+    if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) {
+        return "is in IP address form, which S3 refuses";
+    }
+    const prefix = S3_RESERVED_PREFIXES.find((p) => name.startsWith(p));
+    if (prefix !== undefined) {
+        return `starts with '${prefix}', a prefix S3 reserves`;
+    }
+    const suffix = S3_RESERVED_SUFFIXES.find((s) => name.endsWith(s));
+    if (suffix !== undefined) {
+        return `ends with '${suffix}', a suffix S3 reserves`;
+    }
+    return undefined;
+}
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
@@ -143,10 +179,11 @@ export const awsBackendSchema = strictObject({
         .describe("Secrets Manager backend."),
     xcom: strictObject({
         bucketName: wiring(
-            identifier("a valid S3 bucket name", "astro-agent-xcom", {
-                pattern: BUCKET_NAME,
-                rule: "3-63 lower-case letters, digits, '.' and '-'",
-            }),
+            ruledName(
+                "a valid S3 bucket name (3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit)",
+                "astro-agent-xcom",
+                s3BucketNameProblem,
+            ),
         )
             .optional()
             .describe("Bucket name; unset = a generated unique name (ignored names are never reused)."),

@@ -4,6 +4,7 @@ import {
     configPath,
     connectionId,
     identifier,
+    ruledName,
     secretString,
     strictObject,
     wiring,
@@ -25,8 +26,33 @@ import type { BackendIssue, BackendValidationView } from "../types";
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 /** Secret Manager secret ids: `[A-Za-z0-9_-]`, at most 255 characters. */
 export const SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/;
-/** GCS bucket names (without dots: dotted names need domain verification). */
-const BUCKET_NAME = /^(?!goog)(?!.*google)[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/;
+/**
+ * Why `name` is not a GCS bucket name this program accepts, or undefined ("" when it has characters
+ * it does not allow): Cloud Storage's rules (3-63 of `a-z0-9-_`, a letter or digit at both ends, not
+ * starting with `goog`, no `google` or a close misspelling such as `g00gle`) and no dots (a dotted
+ * name needs a verified domain, and cannot be created otherwise).
+ */
+export function gcsBucketNameProblem(name: string): string | undefined {
+    if (name.includes(".")) {
+        return "contains '.': dotted bucket names need a verified domain; use '-' instead";
+    }
+    if (!/^[a-z0-9_-]+$/.test(name)) {
+        return "";
+    }
+    if (name.length < 3 || name.length > 63) {
+        return `has ${name.length} characters (Cloud Storage allows 3 to 63)`;
+    }
+    if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) {
+        return "must start and end with a letter or digit";
+    }
+    if (name.startsWith("goog")) {
+        return "starts with 'goog', which Cloud Storage reserves";
+    }
+    if (/g[o0][o0]g[l1][e3]/.test(name)) {
+        return "contains 'google' or a close misspelling of it, which Cloud Storage refuses";
+    }
+    return undefined;
+}
 /** Cloud KMS key: `projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>`; groups: project, location. */
 export const KMS_KEY_NAME =
     /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/locations\/([a-z0-9-]+)\/keyRings\/[A-Za-z0-9_-]{1,63}\/cryptoKeys\/[A-Za-z0-9_-]{1,63}$/;
@@ -163,10 +189,11 @@ export const gcpBackendSchema = strictObject({
         .describe("Secret Manager backend."),
     xcom: strictObject({
         bucketName: wiring(
-            identifier("a valid GCS bucket name", "astro-agent-xcom", {
-                pattern: BUCKET_NAME,
-                rule: "3-63 lower-case letters, digits, '-' and '_', no dots",
-            }),
+            ruledName(
+                "a valid GCS bucket name (3-63 lower-case letters, digits, '-' and '_', starting and ending with a letter or digit, no dots)",
+                "astro-agent-xcom",
+                gcsBucketNameProblem,
+            ),
         )
             .optional()
             .describe("Bucket name; unset = a generated unique name."),
