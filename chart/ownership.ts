@@ -153,6 +153,12 @@ export function extraValuesReferenceMarkdown(examples: { stack: string; config: 
         "Everything else is passthrough: e.g. `priorityClassName`, `podDisruptionBudget`, chart keys added by newer",
         "chart versions.",
         "",
+        "Size: Helm keeps each release in a Kubernetes Secret, which holds at most 1 MiB. Values that would not fit",
+        "are refused before anything is created, naming the largest config keys. The check is an estimate, not Helm's",
+        "own count: the values compressed and base64-encoded as Helm stores them, counted twice (the release holds them",
+        "as its config and rendered into its manifest), plus 256 KiB reserved for the chart. Large data belongs in a",
+        "ConfigMap or Secret you create and mount with `volumes`.",
+        "",
     ];
     for (const { stack, config } of examples) {
         lines.push(

@@ -15,6 +15,7 @@ import { judgementWarnings } from "../config/rules/judgements";
 import { xcomWarnings } from "../config/rules/xcomExpiry";
 import type { AgentConfig } from "../config/schema";
 import { applySecrecy, type SecurePaths } from "../config/secrecy";
+import { sizeProblems } from "./limits";
 import { extraValuesOwnership } from "./ownership";
 
 /**
@@ -26,7 +27,7 @@ export function checkWholeConfig(cfg: AgentConfig, securePaths?: SecurePaths): W
     const secrecy = applySecrecy(cfg, cfg.environment, securePaths);
     const ownership = extraValuesOwnership(cfg);
     return {
-        problems: [...secrecy.problems, ...ownership],
+        problems: [...secrecy.problems, ...ownership, ...sizeProblems(cfg)],
         warnings: [...secrecy.warnings, ...xcomWarnings(cfg), ...judgementWarnings(cfg)],
     };
 }

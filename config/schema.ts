@@ -248,11 +248,15 @@ const workerSchema = strictObject({
             identifier("an Airflow queue name", "default", {
                 pattern: /^[A-Za-z0-9_.-]+$/,
                 rule: "queue names may only contain letters, digits, '_', '.' and '-'",
+                // Airflow stores a task's queue in a VARCHAR(256) column (task_instance.queue).
+                max: 256,
             }),
         )
         .min(1, "must list at least one queue")
         .default(["default"])
-        .describe("Airflow queues this worker serves (chart `queues`, joined with commas)."),
+        .describe(
+            "Airflow queues this worker serves (chart `queues`, joined with commas): at most 1000, 128 KiB joined.",
+        ),
     replicas: wholeNumber(0, 1000, 2).default(1).describe("Replicas; ignored when `hpa.enabled`."),
     syncSlots: wholeNumber(1, 1024, 20).optional().describe("Concurrent tasks per pod."),
     image: imageRef.optional().describe("Image override for this worker."),
