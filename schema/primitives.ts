@@ -754,9 +754,13 @@ export function volumeMountSchema() {
     return z
         .looseObject({
             name: dnsLabel(63, "scratch"),
-            mountPath: absolutePath,
-            subPath: inside("a path inside the volume", "dags"),
-            subPathExpr: inside("a path inside the volume, with $(VAR) references", "$(POD_NAME)"),
+            mountPath: absolutePath.describe("Where the volume is mounted in the container."),
+            subPath: inside("a path inside the volume", "dags").describe(
+                "Folder of the volume to mount instead of its root.",
+            ),
+            subPathExpr: inside("a path inside the volume, with $(VAR) references", "$(POD_NAME)").describe(
+                "`subPath` with `$(VAR)` references to the container's environment.",
+            ),
         })
         .meta({ expected: "a Kubernetes volume mount", example: { name: "scratch", mountPath: "/scratch" } });
 }

@@ -9,7 +9,7 @@ import { CONFIG_KEYS } from "../../config/schema";
 
 const RULES_DIR = path.join(__dirname, "..", "..", "config", "rules");
 /** Files of config/rules/ that are not a schema rule: the list, the rule type, shared parts, a warning. */
-const NOT_RULES = ["index.ts", "rule.ts", "parts.ts", "xcomExpiry.ts"];
+const NOT_RULES = ["index.ts", "rule.ts", "parts.ts", "xcomExpiry.ts", "judgements.ts"];
 
 function isRule(v: unknown): v is ConfigRule {
     return (
