@@ -70,6 +70,28 @@ export interface BackendOwnedName {
     setBy: (string | number)[];
 }
 
+/**
+ * A setting that weakens a prod stack, named by an id the stack can acknowledge in `acceptRisks`.
+ * Ids are shared across backends when the risk is the same (one definition per id).
+ */
+export interface RiskDefinition {
+    id: string;
+    /** What accepting it allows (one sentence, for the config reference). */
+    allows: string;
+    /** Why it is risky (one sentence). */
+    why: string;
+}
+
+/** A weakening present in a config; `path` is relative to the config root. */
+export interface Weakening {
+    risk: string;
+    path: (string | number)[];
+    /** What the value does, e.g. "attaches the broad managed policy 'AdministratorAccess'". */
+    found: string;
+    /** The safer setting, e.g. "attach policies scoped to what the DAGs need". */
+    safer: string;
+}
+
 /** A validation problem found by a backend's cross-key check; `path` is relative to the config root. */
 export interface BackendIssue {
     path: (string | number)[];
@@ -101,8 +123,17 @@ export interface AgentBackend<S extends z.ZodType = z.ZodType> {
      * checks at deploy time that the component kept to this list).
      */
     envNames(backend: z.output<S>): BackendOwnedName[];
+    /**
+     * Every label and annotation key of the workload-identity webhook this backend configures (whether or
+     * not this config uses it): their DNS prefixes are the program's, refused in `labels`/`annotations`.
+     */
+    identityMetadataKeys?: readonly string[];
     /** The ServiceAccount annotation keys the component returns (identity bindings); users cannot override them. */
     serviceAccountAnnotationKeys(backend: z.output<S>): BackendOwnedName[];
+    /** The prod weakenings this backend's settings can make (ids of `acceptRisks`); none when omitted. */
+    risks?: readonly RiskDefinition[];
+    /** The weakenings present in a backend config (each names one of `risks`). */
+    weakenings?(backend: z.output<S>): Weakening[];
     /** Cross-key checks needing the whole config (e.g. Git connections the backend must serve). */
     validate?(backend: z.output<S>, config: BackendValidationView): BackendIssue[];
     /**

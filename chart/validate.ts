@@ -11,6 +11,7 @@ import {
     type RawStackConfig,
     type WholeConfigResult,
 } from "../config/load";
+import { riskWarnings } from "../config/risks";
 import { judgementWarnings } from "../config/rules/judgements";
 import { xcomWarnings } from "../config/rules/xcomExpiry";
 import type { AgentConfig } from "../config/schema";
@@ -28,7 +29,7 @@ export function checkWholeConfig(cfg: AgentConfig, securePaths?: SecurePaths): W
     const ownership = extraValuesOwnership(cfg);
     return {
         problems: [...secrecy.problems, ...ownership, ...sizeProblems(cfg)],
-        warnings: [...secrecy.warnings, ...xcomWarnings(cfg), ...judgementWarnings(cfg)],
+        warnings: [...secrecy.warnings, ...xcomWarnings(cfg), ...judgementWarnings(cfg), ...riskWarnings(cfg)],
     };
 }
 

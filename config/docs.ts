@@ -2,6 +2,7 @@
 // Pulumi.yaml. `npm run docs` writes both; a test fails when either is stale.
 import { z } from "zod";
 import { backends } from "../backends/registry";
+import { risksMarkdown } from "./risks";
 import { agentConfigSchema } from "./schema";
 
 interface JsonSchema {
@@ -134,6 +135,8 @@ export function configReferenceMarkdown(): string {
         "Backends (`backend.kind`):",
         "",
         ...backends.map((b) => `- \`${b.kind}\`: ${b.summary}`),
+        "",
+        risksMarkdown(),
         "",
         "Secret strings are set with `pulumi config set --secret KEY VALUE` (nested: `--secret --path 'a.b'`).",
     ];

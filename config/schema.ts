@@ -38,6 +38,7 @@ import {
 } from "../schema/primitives";
 import { clustersSchema } from "./clusters";
 import { EXACT_CHART_VERSION } from "../schema/pins";
+import { RISK_IDS } from "./risks";
 import { CONFIG_RULES } from "./rules";
 import { reading, reporter } from "./rules/rule";
 import { containerSecurityContextSchema, podSecurityContextSchema } from "./securityContext";
@@ -413,7 +414,7 @@ export const agentConfigShape = {
         .enum(["dev", "prod"], { error: "must be 'dev' or 'prod'" })
         .default("prod")
         .describe(
-            "`prod` is stricter: no local backend, no plain-text secrets in config, floating image tags refused.",
+            "`prod` is stricter: no local backend, no plain-text secrets in config, and every weakening (floating image tags, `restricted: false`…) refused unless listed in `acceptRisks`.",
         ),
     resourceNamePrefix: dnsLabel(30, "astro").describe("Prefix of every object name (chart `resourceNamePrefix`)."),
     namespace: wiring(dnsLabel()).describe("Namespace of the agent (chart `namespace`)."),
@@ -592,6 +593,12 @@ export const agentConfigShape = {
         .default({})
         .describe("Chart values not modelled here, deep-merged last (maps merge, lists replace). No secrets."),
     clusters: clustersSchema,
+    acceptRisks: z
+        .array(z.enum(RISK_IDS, { error: `must be one of ${RISK_IDS.map((r) => `'${r}'`).join(", ")}` }))
+        .default([])
+        .describe(
+            "Prod weakenings this stack acknowledges, by risk id (see Risks below): each is otherwise refused in prod.",
+        ),
 };
 
 const agentConfigObject = strictObject(agentConfigShape);

@@ -33,3 +33,24 @@ export function unpinnedImageProblem(ref: {
     }
     return undefined;
 }
+
+/** A full `major.minor.patch` version anywhere in a tag (`1.7.1`, `0.45.0-debian`, `…-astro-agent-1.7.1`). */
+const FULL_VERSION = /(^|[^0-9.])[0-9]+\.[0-9]+\.[0-9]+([^0-9.]|$)/;
+
+/**
+ * Why an image reference floats (can point at another image tomorrow); undefined when it is fixed.
+ * Fixed means a digest, or a tag that names a full `major.minor.patch` version: registries move
+ * `latest`, branch and channel tags (`main`, `stable`) and partial versions (`3`, `3.1`) by design,
+ * while a full version is by convention published once.
+ */
+export function floatingTagProblem(ref: { tag?: string | undefined; digest?: string | undefined }): string | undefined {
+    if (ref.digest !== undefined) {
+        return undefined;
+    }
+    if (ref.tag === undefined) {
+        return "has no tag or digest";
+    }
+    return FULL_VERSION.test(ref.tag)
+        ? undefined
+        : `uses the floating tag '${ref.tag}' (no digest, no full major.minor.patch version)`;
+}

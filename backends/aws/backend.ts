@@ -1,7 +1,11 @@
 // The AWS backend as the registry sees it: schema, owned names and checks, without `@pulumi/aws`.
 // The component that creates its resources is components/backends/aws (loaded on first use).
 import type { AgentBackend } from "../types";
+import { AWS_RISKS, awsWeakenings } from "./risks";
 import { awsBackendSchema, validateAwsBackend, validateAwsFleet } from "./schema";
+
+/** The IRSA ServiceAccount annotation (EKS Pod Identity needs none). */
+export const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
 
 export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
     kind: "aws",
@@ -22,7 +26,10 @@ export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
             : []),
     ],
     serviceAccountAnnotationKeys: (backend) =>
-        backend.identity === "irsa" ? [{ name: "eks.amazonaws.com/role-arn", setBy: ["backend", "identity"] }] : [],
+        backend.identity === "irsa" ? [{ name: IRSA_ROLE_ANNOTATION, setBy: ["backend", "identity"] }] : [],
+    identityMetadataKeys: [IRSA_ROLE_ANNOTATION],
+    risks: AWS_RISKS,
+    weakenings: awsWeakenings,
     validate: (backend, view) => validateAwsBackend(backend, view.environment),
     validateFleet: validateAwsFleet,
 };

@@ -2,6 +2,7 @@
 // `@pulumi/azure-native`. The component that creates its resources is components/backends/azure
 // (loaded on first use).
 import type { AgentBackend } from "../types";
+import { AZURE_RISKS, azureWeakenings } from "./risks";
 import { azureBackendSchema, connectionEnvName, validateAzureBackend } from "./schema";
 
 /** ServiceAccount annotations and the pod label of Microsoft Entra Workload ID. */
@@ -28,5 +29,8 @@ export const azureBackend: AgentBackend<typeof azureBackendSchema> = {
             name,
             setBy: ["backend"],
         })),
+    risks: AZURE_RISKS,
+    weakenings: azureWeakenings,
+    identityMetadataKeys: Object.values(WORKLOAD_IDENTITY),
     validate: (backend, view) => validateAzureBackend(backend, view),
 };

@@ -355,12 +355,6 @@ export function validateAzureBackend(cfg: AzureBackendConfig, view: BackendValid
             message: "is only used with keyVault.existing (a created vault goes into resourceGroup.name)",
         });
     }
-    if (view.environment === "prod" && kv.purgeProtection === false) {
-        issues.push({
-            path: at("keyVault", "purgeProtection"),
-            message: "is refused in prod: the vault's secrets must survive a delete until the retention ends",
-        });
-    }
     issues.push(
         ...prefixOverlapIssues(
             [

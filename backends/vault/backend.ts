@@ -3,6 +3,7 @@
 // first use).
 import { ownedAnnotationKeys } from "../shared";
 import type { AgentBackend } from "../types";
+import { VAULT_RISKS, vaultWeakenings } from "./risks";
 import { validateVaultBackend, vaultBackendSchema } from "./schema";
 
 /** Volume of the projected ServiceAccount token the agent logs in with. */
@@ -22,5 +23,7 @@ export const vaultBackend: AgentBackend<typeof vaultBackendSchema> = {
     },
     envNames: () => [],
     serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
-    validate: (backend, view) => validateVaultBackend(backend, view.environment),
+    risks: VAULT_RISKS,
+    weakenings: vaultWeakenings,
+    validate: (backend) => validateVaultBackend(backend),
 };

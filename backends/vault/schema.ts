@@ -232,7 +232,7 @@ export function vaultNames(
 }
 
 /** Cross-key checks of the Vault branch: the mount/path mix-ups that make Airflow find nothing. */
-export function validateVaultBackend(cfg: VaultBackendConfig, environment: "dev" | "prod"): BackendIssue[] {
+export function validateVaultBackend(cfg: VaultBackendConfig): BackendIssue[] {
     const issues: BackendIssue[] = [];
     const at = (...path: (string | number)[]) => ["backend", ...path];
     // A key given as an Output (component args) is checked alone when it resolves; the comparisons
@@ -281,13 +281,6 @@ export function validateVaultBackend(cfg: VaultBackendConfig, environment: "dev"
         });
     }
     const plainHttp = known(cfg.address)?.toLowerCase().startsWith("http://") === true;
-    if (plainHttp && environment === "prod") {
-        issues.push({
-            path: at("address"),
-            message:
-                "uses http:// in prod: the pods' Vault tokens and secrets would cross the network in clear text; use https://",
-        });
-    }
     if (cfg.tls !== undefined) {
         const sources = [cfg.tls.configMapName, cfg.tls.secretName].filter((s) => s !== undefined).length;
         if (sources !== 1) {

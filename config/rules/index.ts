@@ -17,6 +17,7 @@ import { sentinelSidecarRule } from "./sentinelSidecar";
 import { volumeMountsRule } from "./volumeMounts";
 import { extraValuesSecretsRule } from "./extraValuesSecrets";
 import { backendRule } from "./backend";
+import { acceptRisksRule } from "./acceptRisks";
 import type { ConfigRule } from "./rule";
 
 export const CONFIG_RULES: readonly ConfigRule[] = [
@@ -37,4 +38,5 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
     volumeMountsRule,
     extraValuesSecretsRule,
     backendRule,
+    acceptRisksRule,
 ];

@@ -324,13 +324,21 @@ describe("Azure backend under mocks (issuer given, created vault and account, de
 describe("Azure backend options", () => {
     it("prod: vault (purge protection, 90 days), account, its settings, container and a created group survive destroy; grants and identity do not", async () => {
         const rs = await deploy(
-            azureValues({ resourceGroup: { name: RG, create: true } }, (v) => {
-                v.environment = "prod";
-                v.agentTokenSecretName = "t";
-                delete v.agentToken;
-                v.imagePullSecretName = "p";
-                delete v.imagePullCredentials;
-            }),
+            azureValues(
+                {
+                    resourceGroup: { name: RG, create: true },
+                    // Prod refuses network rules open to all (risk openNetworkRules).
+                    keyVault: { networkRules: { defaultAction: "Deny", ipRules: ["203.0.113.0/24"] } },
+                    storage: { networkRules: { defaultAction: "Deny", ipRules: ["203.0.113.0/24"] } },
+                },
+                (v) => {
+                    v.environment = "prod";
+                    v.agentTokenSecretName = "t";
+                    delete v.agentToken;
+                    v.imagePullSecretName = "p";
+                    delete v.imagePullCredentials;
+                },
+            ),
         );
         const props = one(rs, "azure-native:keyvault:Vault").inputs.properties as Record<string, unknown>;
         assert.equal(props.enablePurgeProtection, true);

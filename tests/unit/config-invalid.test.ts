@@ -268,7 +268,8 @@ const cases: Case[] = [
                 backend: { kind: "external", secretBackend: "a.b.C", xcomPath: "s3://b/x" },
             }),
         key: "image",
-        message: /floating tag; in prod pin/,
+        message:
+            /^uses the floating tag '3\.2-5' \(no digest, no full major\.minor\.patch version\); refused in prod \(risk 'floatingImageTag'\): .* or acknowledge the risk with acceptRisks: \[floatingImageTag\]$/,
     },
     {
         name: "sentinel image not derivable",

@@ -97,7 +97,7 @@ describe("policy pack × the real program (mock runs)", () => {
     });
 
     it("weakening prod trips the rule that guards it: restricted: false", async () => {
-        const result = await evaluate("prod", { restricted: "false" });
+        const result = await evaluate("prod", { restricted: "false", acceptRisks: '["unrestrictedPods"]' });
         assert.deepEqual(await violations(fromMockRun(result.resources)), [
             "agent-namespace-restricted: namespace 'astro-agent' must enforce, audit and warn the Pod Security Standard 'restricted' in prod: pod-security.kubernetes.io/enforce is 'baseline' (set astro-agent:restricted: true)",
         ]);

@@ -541,7 +541,8 @@ describe("Vault backend validation", () => {
             backend: { address: "http://vault.internal:8200" },
             change: prod,
             key: "backend.address",
-            message: /uses http:\/\/ in prod/,
+            message:
+                /^uses http:\/\/: tokens and secrets cross the network in clear text; refused in prod \(risk 'plainHttpVault'\)/,
         },
         {
             name: "xcomPath missing",
