@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { podSecurityLabels } from "../config/ownedMetadata";
 import { retentionMarker } from "./retention";
 import { componentType, withLegacyAlias } from "./typeTokens";
 
@@ -34,18 +35,7 @@ export interface AgentNamespaceArgs {
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** The Pod Security Standards labels for a namespace. */
-export function podSecurityLabels(restricted: boolean, version: string): Record<string, string> {
-    const enforce = restricted ? "restricted" : "baseline";
-    return {
-        "pod-security.kubernetes.io/enforce": enforce,
-        "pod-security.kubernetes.io/enforce-version": version,
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/audit-version": version,
-        "pod-security.kubernetes.io/warn": "restricted",
-        "pod-security.kubernetes.io/warn-version": version,
-    };
-}
+export { podSecurityLabels };
 
 /** The agent's namespace: created with Pod Security Standards labels, or an existing one adopted. */
 export class AgentNamespace extends pulumi.ComponentResource {

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentServiceAccountRef } from "../backends/types";
 import { componentSlug } from "../chart/names";
+import { COMPONENT_LABEL } from "../config/ownedMetadata";
 import { componentType, withLegacyAlias } from "./typeTokens";
 
 /** Args of {@link AgentServiceAccounts}. */
@@ -54,7 +55,7 @@ export class AgentServiceAccounts extends pulumi.ComponentResource {
                         namespace: args.namespace,
                         labels: {
                             ...(args.labels ?? {}),
-                            "astronomer.io/agent-component": componentSlug(sa.component),
+                            [COMPONENT_LABEL]: componentSlug(sa.component),
                         },
                         annotations: withComponentAnnotations(
                             args.componentAnnotations?.[sa.component],

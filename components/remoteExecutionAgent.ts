@@ -20,9 +20,9 @@ import {
     type ResolvedBackend,
 } from "../chart/values";
 import { componentType, withLegacyAlias } from "./typeTokens";
+import { MANAGED_BY_LABELS, SECRETS_VERSION_ANNOTATION } from "../config/ownedMetadata";
 
-/** Pod annotation that changes when a Secret the program manages is rotated, so the agent pods roll. */
-export const SECRETS_VERSION_ANNOTATION = "astronomer.io/managed-secrets-version";
+export { SECRETS_VERSION_ANNOTATION };
 
 /** The config with one more annotation on every object and pod (chart `annotations`). */
 function withPodAnnotation<C extends { annotations: Record<string, string> }>(
@@ -91,8 +91,6 @@ function deferredArgError(name: string, problems: ConfigProblem[], resource: pul
     );
 }
 
-const MANAGED_BY = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "astro-remote-agent" };
-
 /**
  * Astronomer's Remote Execution Agent in your cluster: namespace, credentials, backend (secrets,
  * XCom, identity), one ServiceAccount per component and the Helm release, all wired together.
@@ -141,7 +139,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
         // Secret env values (and secret backend kwargs) become references to one Secret the program owns.
         const routed = routeSecretEnv(config, names.envSecret);
         const cfg = routed.config;
-        const labels = { ...MANAGED_BY, ...cfg.labels };
+        const labels = { ...MANAGED_BY_LABELS, ...cfg.labels };
 
         const ns = new AgentNamespace(
             `${name}-namespace`,

@@ -3,8 +3,9 @@
 // `protect` but not `retainOnDelete`), so the marker is how `prod-data-stores-retained` can tell.
 // One key that is valid as an AWS or Azure tag, a GCP label and a Kubernetes annotation.
 
-/** Tag / label / annotation key of the retention marker. */
-export const RETAIN_ON_DELETE_MARKER = "astro-agent-retain-on-delete";
+import { RETAIN_ON_DELETE_MARKER } from "../config/ownedMetadata";
+
+export { RETAIN_ON_DELETE_MARKER };
 
 /** The marker entry for a resource created with `retainOnDelete: retain` (empty when it is not retained). */
 export function retentionMarker(retain: boolean): Record<string, string> {

@@ -587,8 +587,16 @@ export const agentConfigShape = {
     taskLogsPath: absolutePath
         .default(DEFAULT_TASK_LOGS_PATH)
         .describe("Folder of task logs (writable mount when restricted)."),
-    labels: labelsSchema.default({}).describe("Labels on every object and pod (chart `labels`)."),
-    annotations: annotationsSchema.default({}).describe("Annotations on every object and pod (chart `annotations`)."),
+    labels: labelsSchema
+        .default({})
+        .describe(
+            "Labels on every object and pod (chart `labels`). Keys the program sets (`pod-security.kubernetes.io/*`, `app.kubernetes.io/managed-by`, `…/part-of`, identity keys…) are refused.",
+        ),
+    annotations: annotationsSchema
+        .default({})
+        .describe(
+            "Annotations on every object and pod (chart `annotations`). Keys the program sets (the rotation annotation, `pulumi.com/*`, identity keys…) are refused.",
+        ),
     extraValues: k8sObjectLike("a mapping of chart values", { sentinel: { resources: { requests: { cpu: "100m" } } } })
         .default({})
         .describe("Chart values not modelled here, deep-merged last (maps merge, lists replace). No secrets."),

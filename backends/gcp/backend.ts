@@ -3,6 +3,9 @@
 import type { AgentBackend } from "../types";
 import { gcpBackendSchema, validateGcpBackend } from "./schema";
 
+/** The ServiceAccount annotation of identity `serviceAccount` (impersonating a Google service account). */
+export const GKE_SERVICE_ACCOUNT_ANNOTATION = "iam.gke.io/gcp-service-account";
+
 export const gcpBackend: AgentBackend<typeof gcpBackendSchema> = {
     kind: "gcp",
     schema: gcpBackendSchema,
@@ -11,7 +14,8 @@ export const gcpBackend: AgentBackend<typeof gcpBackendSchema> = {
     envNames: () => [],
     serviceAccountAnnotationKeys: (backend) =>
         backend.identity === "serviceAccount"
-            ? [{ name: "iam.gke.io/gcp-service-account", setBy: ["backend", "identity"] }]
+            ? [{ name: GKE_SERVICE_ACCOUNT_ANNOTATION, setBy: ["backend", "identity"] }]
             : [],
+    identityMetadataKeys: [GKE_SERVICE_ACCOUNT_ANNOTATION],
     validate: (backend, view) => validateGcpBackend(backend, view),
 };

@@ -18,6 +18,7 @@ import { volumeMountsRule } from "./volumeMounts";
 import { extraValuesSecretsRule } from "./extraValuesSecrets";
 import { backendRule } from "./backend";
 import { acceptRisksRule } from "./acceptRisks";
+import { ownedMetadataRule } from "./ownedMetadata";
 import type { ConfigRule } from "./rule";
 
 export const CONFIG_RULES: readonly ConfigRule[] = [
@@ -34,6 +35,7 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
     reservedVolumesRule,
     restrictedFloorRule,
     identityAnnotationsRule,
+    ownedMetadataRule,
     sentinelSidecarRule,
     volumeMountsRule,
     extraValuesSecretsRule,

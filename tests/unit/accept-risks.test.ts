@@ -109,7 +109,9 @@ function weakenings(kind: Kind): fc.Arbitrary<Planted>[] {
         fc.tuple(floatingTag, fc.constantFrom(...imagePlaces)).map(([tag, [key, set]]) => ({
             risk: "floatingImageTag",
             keys: [key],
-            apply: (v) => set(v, `registry.example.com/team/image:${tag}`),
+            apply: (v) => {
+                set(v, `registry.example.com/team/image:${tag}`);
+            },
         })),
     ];
     const own: Record<Kind, fc.Arbitrary<Planted>[]> = {

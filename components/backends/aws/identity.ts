@@ -5,6 +5,7 @@
 import * as eks from "@pulumi/aws/eks";
 import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
+import { IRSA_ROLE_ANNOTATION } from "../../../backends/aws/backend";
 import { componentSlug } from "../../../chart/names";
 import {
     agentIdentityName,
@@ -188,7 +189,7 @@ export function createIdentity(scope: BackendScope, args: AwsIdentityArgs): AwsI
     );
     return {
         role,
-        serviceAccountAnnotations: cfg.identity === "irsa" ? { "eks.amazonaws.com/role-arn": role.arn } : {},
+        serviceAccountAnnotations: cfg.identity === "irsa" ? { [IRSA_ROLE_ANNOTATION]: role.arn } : {},
         resources: [role, access, ...attachments, ...associations],
     };
 }

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
 import * as storage from "@pulumi/gcp/storage";
+import { GKE_SERVICE_ACCOUNT_ANNOTATION } from "../../../backends/gcp/backend";
 import { componentSlug } from "../../../chart/names";
 import { type BackendScope, type CloudBackendArgs, stableHex, installationKey, serviceAccountNames } from "../shared";
 import {
@@ -199,7 +200,7 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
     return {
         grants,
         ...(account === undefined ? {} : { serviceAccountEmail: account.email }),
-        serviceAccountAnnotations: account === undefined ? {} : { "iam.gke.io/gcp-service-account": account.email },
+        serviceAccountAnnotations: account === undefined ? {} : { [GKE_SERVICE_ACCOUNT_ANNOTATION]: account.email },
         resources,
     };
 }

@@ -6,6 +6,7 @@ import { LOCAL_SECRET_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../back
 import { SECRETS_VOLUME, XCOM_VOLUME } from "../../../backends/local/backend";
 import type { LocalBackendConfig } from "../../../backends/local/schema";
 import type { BackendContribution } from "../../../backends/types";
+import { SKIP_AWAIT_ANNOTATION } from "../../../config/ownedMetadata";
 import { componentType, withLegacyAlias } from "../../typeTokens";
 
 export { localBackend } from "../../../backends/local/backend";
@@ -83,7 +84,7 @@ export class LocalBackend extends pulumi.ComponentResource {
                         namespace,
                         labels,
                         // Claims bind only when a pod is scheduled (WaitForFirstConsumer), which happens after the release.
-                        annotations: { "pulumi.com/skipAwait": "true" },
+                        annotations: { [SKIP_AWAIT_ANNOTATION]: "true" },
                     },
                     spec: {
                         accessModes: [config.xcom.accessMode],
