@@ -43,6 +43,8 @@ export interface AgentReleaseArgs {
     skipAwait?: boolean;
     /** Revisions Helm keeps. Default 10. */
     maxHistory?: number;
+    /** Release description (the program records the stack's accepted prod risks there: schema/riskRecord.ts). */
+    description?: string;
 }
 
 /** The resolved `chart`, `version` and `repositoryOpts` of a chart source. */
@@ -110,6 +112,7 @@ export class AgentRelease extends pulumi.ComponentResource {
                 timeout: args.timeoutSeconds ?? 600,
                 skipAwait: args.skipAwait ?? false,
                 maxHistory: args.maxHistory ?? 10,
+                ...(args.description === undefined ? {} : { description: args.description }),
             },
             {
                 parent: this,

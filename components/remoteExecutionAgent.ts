@@ -21,6 +21,8 @@ import {
 } from "../chart/values";
 import { componentType, withLegacyAlias } from "./typeTokens";
 import { MANAGED_BY_LABELS, SECRETS_VERSION_ANNOTATION } from "../config/ownedMetadata";
+import { acceptedRisks } from "../config/risks";
+import { acceptedRisksDescription } from "../schema/riskRecord";
 
 export { SECRETS_VERSION_ANNOTATION };
 
@@ -248,6 +250,8 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 );
             });
 
+        // Accepted prod risks are recorded on the release, where the policy pack and preview summaries read them.
+        const riskRecord = acceptedRisksDescription(acceptedRisks(parsed.config));
         const release = new AgentRelease(
             `${name}-release`,
             {
@@ -259,6 +263,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 timeoutSeconds: cfg.release.timeoutSeconds,
                 skipAwait: cfg.release.skipAwait,
                 maxHistory: cfg.release.maxHistory,
+                ...(riskRecord === undefined ? {} : { description: riskRecord }),
             },
             {
                 parent: this,

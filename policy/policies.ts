@@ -10,6 +10,7 @@ import { IDENTITY_TRUST_RULES, PERMISSION_RULES } from "./rules/iam";
 import { K8S_NAMESPACE, namespaceRestricted } from "./rules/namespace";
 import { missingCompanions, OBJECT_STORAGE_RULES } from "./rules/objectStorage";
 import { chartAndImagesPinned, HELM_RELEASE, releaseValuesSecretFree } from "./rules/release";
+import { acceptedRisksRecorded, chartOverHttps, imagesNotFloating } from "./rules/releaseSource";
 
 export const releaseValuesSecretFreePolicy = rulePolicy(
     {
@@ -101,6 +102,38 @@ export const chartAndImagesPinnedPolicy = rulePolicy(
     new Map([[HELM_RELEASE, chartAndImagesPinned]]),
 );
 
+export const imagesNotFloatingPolicy = rulePolicy(
+    {
+        name: "images-not-floating",
+        description:
+            "No agent image floats: each has a digest or a tag naming a full major.minor.patch version (not 'main', 'stable', '3', '3.1').",
+        severity: "medium",
+        remediationSteps: "Pin every image key to a full version tag or a digest.",
+    },
+    new Map([[HELM_RELEASE, imagesNotFloating]]),
+);
+
+export const chartOverHttpsPolicy = rulePolicy(
+    {
+        name: "chart-over-https",
+        description: "The agent chart is not fetched over plain http://.",
+        severity: "high",
+        remediationSteps: "Use an https:// chart repository, an oci:// chart or a local chart path.",
+    },
+    new Map([[HELM_RELEASE, chartOverHttps]]),
+);
+
+export const acceptedProdRisksPolicy = rulePolicy(
+    {
+        name: "accepted-prod-risks",
+        description:
+            "Prod weakenings the stack acknowledged in astro-agent:acceptRisks (recorded in the release description): advisory, so reviewers see them.",
+        severity: "low",
+        remediationSteps: "Remove the weakening and its acceptRisks entry when the reason for it is gone.",
+    },
+    new Map([[HELM_RELEASE, acceptedRisksRecorded]]),
+);
+
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     releaseValuesSecretFreePolicy,
     agentNamespaceRestrictedPolicy,
@@ -110,4 +143,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     agentPoliciesNoWildcardPolicy,
     prodDataStoresRetainedPolicy,
     chartAndImagesPinnedPolicy,
+    imagesNotFloatingPolicy,
+    chartOverHttpsPolicy,
+    acceptedProdRisksPolicy,
 ];

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { componentType } from "../components/typeTokens";
+import { parseAcceptedRisks } from "../schema/riskRecord";
 import type { RecordedResource } from "./lib/mockRun";
 import { readStackFile, StackFileError } from "./lib/stackFile";
 
@@ -98,7 +99,14 @@ async function main(): Promise<number> {
         return 1;
     }
     const valuesYaml = stringify(release.inputs.values, { lineWidth: 0 });
+    const accepted = parseAcceptedRisks(release.inputs.description);
     const plan = [
+        ...(accepted.length === 0
+            ? []
+            : [
+                  `# Accepted prod risks (acceptRisks): ${accepted.length}`,
+                  ...accepted.map((a) => `#   ${a.risk}: ${a.keys.join(", ")}`),
+              ]),
         `# Resource plan for stack '${args.stack}' (${result.resources.length} resources): type, name, parent`,
         ...formatPlan(result.resources).map((l) => `#   ${l}`),
     ].join("\n");

@@ -6,6 +6,7 @@
 // marks secret, and anything the shared credential detector flags, are masked.
 import { findCredentials } from "../../config/credentials";
 import { DATA_STORES } from "../../policy/rules/dataStores";
+import { parseAcceptedRisks, type AcceptedRisk } from "../../schema/riskRecord";
 
 /** The operations a reviewer cares about (a replacement's create/delete halves fold into `replace`). */
 export type ChangeOp = "create" | "update" | "replace" | "delete";
@@ -40,6 +41,8 @@ export interface PreviewReport {
     changes: Change[];
     violations: Violation[] | undefined;
     errors: string[];
+    /** The prod risks the stack acknowledges, as recorded on its Helm release (changed or not). */
+    acceptedRisks?: AcceptedRisk[];
 }
 
 /** The engine's placeholder for a value known only after the update. */
@@ -91,6 +94,19 @@ interface Step {
     reasons: string[];
     oldInputs?: Json | undefined;
     newInputs?: Json | undefined;
+}
+
+/** The accepted risks recorded on the Helm releases of the steps (after the preview; unchanged releases included). */
+function acceptedRisksOf(steps: Step[]): AcceptedRisk[] {
+    const seen = new Map<string, AcceptedRisk>();
+    for (const s of steps) {
+        if ((s.type ?? typeAndName(s.urn).type) === HELM_RELEASE && s.newInputs !== undefined) {
+            for (const a of parseAcceptedRisks(s.newInputs.description)) {
+                seen.set(`${a.risk}\0${a.keys.join(",")}`, a);
+            }
+        }
+    }
+    return [...seen.values()];
 }
 
 /** Folds the engine's steps (several per replaced resource) into one change per resource, in order. */
@@ -155,7 +171,7 @@ function parseDigest(d: Json): PreviewReport {
         .map(obj)
         .filter((x) => x?.severity === "error")
         .map((x) => (typeof x?.message === "string" ? x.message : "").trim());
-    return { changes: fold(steps), violations: undefined, errors };
+    return { changes: fold(steps), violations: undefined, errors, acceptedRisks: acceptedRisksOf(steps) };
 }
 
 function parseStream(lines: string[]): PreviewReport {
@@ -198,7 +214,7 @@ function parseStream(lines: string[]): PreviewReport {
             errors.push(`${typeof diag.prefix === "string" ? diag.prefix : ""}${String(diag.message)}`.trim());
         }
     }
-    return { changes: fold(steps), violations, errors };
+    return { changes: fold(steps), violations, errors, acceptedRisks: acceptedRisksOf(steps) };
 }
 
 /** One changed chart value: its path, and the value before and after (undefined = absent). */
@@ -294,6 +310,15 @@ export function renderSummary(report: PreviewReport, opts: RenderOptions): strin
         mandatory > 0 || report.errors.length > 0 ? "❌" : (report.violations ?? []).length > 0 ? "⚠️" : "✅";
     const totals = counts.length === 0 ? "no changes" : counts.map(([op, n]) => `${n} ${WORDS[op]}`).join(", ");
     out.push(`### ${status} \`pulumi preview\` of stack \`${opts.stack}\`: ${totals}`, "");
+    const accepted = report.acceptedRisks ?? [];
+    if (accepted.length > 0) {
+        out.push(
+            `**Accepted prod risks** (\`acceptRisks\`, ${accepted.length}): ${accepted
+                .map((a) => `${code(a.risk)} (${a.keys.map((k) => code(k)).join(", ")})`)
+                .join("; ")}`,
+            "",
+        );
+    }
 
     const stores = report.changes.filter((c) => (c.op === "replace" || c.op === "delete") && dataStoreKind(c));
     if (stores.length > 0) {

@@ -90,9 +90,16 @@ describe("policy pack × the real program (mock runs)", () => {
             "agent-namespace-restricted: namespace 'astro-agent-dev' must enforce, audit and warn the Pod Security Standard 'restricted' in prod: pod-security.kubernetes.io/enforce is 'baseline' (set astro-agent:restricted: true)",
             "prod-data-stores-retained: namespace 'astro-agent-dev' is a prod data store but would be deleted with the stack: set retainOnDelete (the program marks it astro-agent-retain-on-delete: \"true\") or protect",
             "prod-data-stores-retained: persistent volume claim 'astro-dev-xcom' is a prod data store but would be deleted with the stack: set retainOnDelete (the program marks it astro-agent-retain-on-delete: \"true\") or protect",
+            "accepted-prod-risks: the stack acknowledges the prod risk 'unrestrictedPods' (astro-agent:acceptRisks) at restricted",
         ]);
         for (const line of found) {
-            assert.equal(devConfig[line.split(":")[0] ?? ""], "disabled", line);
+            // The acknowledged risk is reported, as advisory (dev's default level).
+            const policy = line.split(":")[0] ?? "";
+            assert.equal(
+                devConfig[policy] ?? devConfig.all,
+                policy === "accepted-prod-risks" ? "advisory" : "disabled",
+                line,
+            );
         }
     });
 
@@ -100,6 +107,8 @@ describe("policy pack × the real program (mock runs)", () => {
         const result = await evaluate("prod", { restricted: "false", acceptRisks: '["unrestrictedPods"]' });
         assert.deepEqual(await violations(fromMockRun(result.resources)), [
             "agent-namespace-restricted: namespace 'astro-agent' must enforce, audit and warn the Pod Security Standard 'restricted' in prod: pod-security.kubernetes.io/enforce is 'baseline' (set astro-agent:restricted: true)",
+            // The program accepts it only when acknowledged, which the pack reports (advisory in prod).
+            "accepted-prod-risks: the stack acknowledges the prod risk 'unrestrictedPods' (astro-agent:acceptRisks) at restricted",
         ]);
     });
 

@@ -11,11 +11,15 @@ import {
 } from "../../backends/aws/policies";
 import { RETAIN_ON_DELETE_MARKER } from "../../components/retention";
 import { findCredentials } from "../../config/credentials";
+import { RISK_IDS } from "../../config/risks";
 import {
+    acceptedProdRisksPolicy,
     agentNamespaceRestrictedPolicy,
     agentPoliciesNoWildcardPolicy,
     chartAndImagesPinnedPolicy,
+    chartOverHttpsPolicy,
     identityTrustExactPolicy,
+    imagesNotFloatingPolicy,
     objectStorageHardeningPresentPolicy,
     objectStoragePrivateEncryptedPolicy,
     policies,
@@ -24,6 +28,7 @@ import {
 } from "../../policy/policies";
 import type { ResourceValidationPolicy } from "../../policy/lib/rules";
 import { isWildcardResource } from "../../policy/rules/iam";
+import { FLOATING_IMAGE_RISK, PLAIN_HTTP_CHART_RISK } from "../../policy/rules/releaseSource";
 import {
     AGENT,
     policyResource,
@@ -617,6 +622,79 @@ describe("policy pack: chart-and-images-pinned", () => {
     });
 });
 
+describe("policy pack: images-not-floating, chart-over-https, accepted-prod-risks", () => {
+    const props = (extra: Record<string, unknown>, values: Record<string, unknown> = goodValues()) => ({
+        chart: "astro-remote-execution-agent",
+        version: "2.3.3",
+        repositoryOpts: { repo: "https://helm.astronomer.io" },
+        values,
+        ...extra,
+    });
+    const floating = {
+        ...goodValues(),
+        sentinel: { enabled: true, image: "registry.example.com/sentinel:stable" },
+        loggingSidecar: { image: { repository: "timberio/vector", tag: "0.45" } },
+        workers: [{ name: "w", image: "registry.example.com/agent:3" }],
+    };
+
+    it("passes full-version tags and digests; leaves latest and untagged images to chart-and-images-pinned", async () => {
+        assert.deepEqual(await check(imagesNotFloatingPolicy, release(props({}))), []);
+        const values = {
+            ...goodValues(),
+            image: `registry.example.com/agent:main@sha256:${"a".repeat(64)}`,
+            sentinel: { image: "registry.example.com/sentinel:latest" },
+            loggingSidecar: { image: { repository: "timberio/vector" } },
+        };
+        assert.deepEqual(await check(imagesNotFloatingPolicy, release(props({}, values))), []);
+    });
+
+    it("refuses branch, channel and partial-version tags wherever they sit, unless the stack acknowledged them", async () => {
+        assert.deepEqual(await check(imagesNotFloatingPolicy, release(props({}, floating))), [
+            "values.sentinel.image 'registry.example.com/sentinel:stable' uses the floating tag 'stable' (no digest, no full major.minor.patch version): the registry can move it; pin a full version or a digest (or acknowledge with astro-agent:acceptRisks [floatingImageTag])",
+            "values.workers[0].image 'registry.example.com/agent:3' uses the floating tag '3' (no digest, no full major.minor.patch version): the registry can move it; pin a full version or a digest (or acknowledge with astro-agent:acceptRisks [floatingImageTag])",
+            "values.loggingSidecar.image 'timberio/vector:0.45' uses the floating tag '0.45' (no digest, no full major.minor.patch version): the registry can move it; pin a full version or a digest (or acknowledge with astro-agent:acceptRisks [floatingImageTag])",
+        ]);
+        const description = "astro-agent accepted risks: floatingImageTag (sentinel.image, workers[0].image)";
+        assert.deepEqual(await check(imagesNotFloatingPolicy, release(props({ description }, floating))), []);
+        assert.deepEqual(await check(acceptedProdRisksPolicy, release(props({ description }, floating))), [
+            "the stack acknowledges the prod risk 'floatingImageTag' (astro-agent:acceptRisks) at sentinel.image, workers[0].image",
+        ]);
+    });
+
+    it("refuses a chart repository or chart URL over plain http://, unless acknowledged", async () => {
+        assert.deepEqual(await check(chartOverHttpsPolicy, release(props({}))), []);
+        assert.deepEqual(
+            await check(chartOverHttpsPolicy, release(props({ repositoryOpts: { repo: "http://charts.internal" } }))),
+            [
+                "repositoryOpts.repo 'http://charts.internal' fetches the chart over plain http://, so anyone on the path can replace it; use https:// or oci:// (or acknowledge with astro-agent:acceptRisks [plainHttpChartRepo])",
+            ],
+        );
+        assert.deepEqual(
+            await check(
+                chartOverHttpsPolicy,
+                release(props({ chart: "HTTP://charts.internal/agent-2.3.3.tgz", repositoryOpts: undefined })),
+            ),
+            [
+                "chart 'HTTP://charts.internal/agent-2.3.3.tgz' fetches the chart over plain http://, so anyone on the path can replace it; use https:// or oci:// (or acknowledge with astro-agent:acceptRisks [plainHttpChartRepo])",
+            ],
+        );
+        const description = "astro-agent accepted risks: plainHttpChartRepo (chart.repo)";
+        assert.deepEqual(
+            await check(
+                chartOverHttpsPolicy,
+                release(props({ description, repositoryOpts: { repo: "http://charts.internal" } })),
+            ),
+            [],
+        );
+    });
+
+    it("the risk ids the pack knows are acceptRisks values", () => {
+        for (const id of [FLOATING_IMAGE_RISK, PLAIN_HTTP_CHART_RISK]) {
+            assert.ok(RISK_IDS.includes(id), id);
+        }
+    });
+});
+
 describe("policy pack: the pack and its config", () => {
     const readConfig = (env: string) =>
         JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "config", `${env}.json`), "utf8")) as Record<
@@ -635,14 +713,17 @@ describe("policy pack: the pack and its config", () => {
             "agent-policies-no-wildcard",
             "prod-data-stores-retained",
             "chart-and-images-pinned",
+            "images-not-floating",
+            "chart-over-https",
+            "accepted-prod-risks",
         ]);
         for (const p of policies) {
             assert.ok(p.description.length > 20 && (p.remediationSteps ?? "").length > 10, p.name);
         }
     });
 
-    it("prod makes every policy mandatory; dev makes them advisory and switches off the prod-only ones", () => {
-        assert.deepEqual(readConfig("prod"), { all: "mandatory" });
+    it("prod makes every policy mandatory but the accepted-risks report; dev makes them advisory and switches off the prod-only ones", () => {
+        assert.deepEqual(readConfig("prod"), { all: "mandatory", "accepted-prod-risks": "advisory" });
         assert.deepEqual(readConfig("dev"), {
             all: "advisory",
             "agent-namespace-restricted": "disabled",

@@ -25,6 +25,44 @@ const pre = (sequence: number, op: string, u: string, extra: Record<string, unkn
     event(sequence, { resourcePreEvent: { metadata: { op, urn: u, provider: PROVIDER, ...extra } } });
 
 describe("preview summary: parsing both JSON forms", () => {
+    it("reads the accepted prod risks recorded on the release, changed or not, and lists them under the heading", () => {
+        const description =
+            "astro-agent accepted risks: unrestrictedPods (restricted); floatingImageTag (image, sentinel.image)";
+        const stream = [
+            pre(1, "same", REL_URN, {
+                type: "kubernetes:helm.sh/v3:Release",
+                new: { inputs: { description, values: {} } },
+            }),
+            pre(2, "delete", PVC_URN),
+        ].join("\n");
+        const report = parsePreviewOutput(stream);
+        assert.deepEqual(report.acceptedRisks, [
+            { risk: "unrestrictedPods", keys: ["restricted"] },
+            { risk: "floatingImageTag", keys: ["image", "sentinel.image"] },
+        ]);
+        const md = renderSummary(report, { stack: "prod" }).split("\n");
+        assert.equal(md[0], "### ✅ `pulumi preview` of stack `prod`: 1 to delete");
+        assert.equal(
+            md[2],
+            "**Accepted prod risks** (`acceptRisks`, 2): `unrestrictedPods` (`restricted`); `floatingImageTag` (`image`, `sentinel.image`)",
+        );
+        const digest = JSON.stringify({
+            steps: [
+                {
+                    op: "same",
+                    urn: REL_URN,
+                    provider: PROVIDER,
+                    newState: { type: "kubernetes:helm.sh/v3:Release", inputs: { description } },
+                },
+            ],
+        });
+        assert.deepEqual(parsePreviewOutput(digest).acceptedRisks, report.acceptedRisks);
+        assert.doesNotMatch(
+            renderSummary(parsePreviewOutput(pre(1, "delete", PVC_URN)), { stack: "prod" }),
+            /Accepted/,
+        );
+    });
+
     it("folds a replacement's steps into one change and skips components and the stack", () => {
         const stream = [
             event(0, { resourcePreEvent: { metadata: { op: "create", urn: COMPONENT_URN, provider: "" } } }),

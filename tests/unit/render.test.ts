@@ -123,6 +123,19 @@ describe("render command", function () {
         assert.match(r.stdout, /#\s+aws:iam\/role:Role\s+astro-agent-aws-role\s+astro-agent-aws/);
     });
 
+    it("prints the prod risks the stack acknowledges (dev's unrestrictedPods), and none for a stack without", async () => {
+        const dev = await render("--stack", "dev");
+        assert.equal(dev.code, 0, dev.stderr);
+        assert.ok(
+            dev.stdout.includes(
+                "# Accepted prod risks (acceptRisks): 1\n#   unrestrictedPods: restricted\n# Resource plan",
+            ),
+            dev.stdout,
+        );
+        const prod = await render("--stack", "prod");
+        assert.doesNotMatch(prod.stdout, /Accepted prod risks/);
+    });
+
     it("writes the values to --out and only the plan to stdout", async () => {
         const r = await render("--stack", "dev", "--out", OUT);
         assert.equal(r.code, 0, r.stderr);
