@@ -117,6 +117,9 @@ export function mergeOverride(base: unknown, override: unknown): unknown {
 function overrides(override: unknown, path: readonly PropertyKey[]): boolean {
     let node = override;
     for (const p of path) {
+        if (Array.isArray(node)) {
+            return true; // a list replaces the shared one whole: every entry is the cluster's
+        }
         if (!isPlainObject(node) || !(String(p) in node)) {
             return false;
         }

@@ -186,7 +186,7 @@ export const azureBackendSchema = strictObject({
             .boolean()
             .optional()
             .describe(
-                "Purge protection: deleted secrets cannot be purged before the retention ends (always on in prod; cannot be turned off once on).",
+                "Purge protection: deleted secrets cannot be purged before the retention ends (on by default in prod, where `false` needs `acceptRisks: [purgeProtectionOff]`; cannot be turned off once on).",
             ),
         publicNetworkAccess: enabledOrDisabled.describe(
             "`Disabled` allows only private endpoints (which you create) to reach the vault.",

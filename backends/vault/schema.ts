@@ -57,7 +57,7 @@ const wiredAnnotations = z
 export const vaultBackendSchema = strictObject({
     kind: z.literal("vault"),
     address: wiring(vaultAddress("the Vault address the agent's pods use")).describe(
-        "Vault (or OpenBao) address the agent's pods use: the `url` kwarg. `https://` (plain `http://` only in dev).",
+        "Vault (or OpenBao) address the agent's pods use: the `url` kwarg. `https://` (plain `http://` in prod only with `acceptRisks: [plainHttpVault]`).",
     ),
     providerAddress: wiring(vaultAddress("the Vault address Pulumi uses"))
         .optional()

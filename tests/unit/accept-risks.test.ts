@@ -284,3 +284,80 @@ describe("prod weakenings and acceptRisks (by property)", () => {
         assert.ok(refused > 30 && warned > 30, `${refused} refused, ${warned} warned`);
     });
 });
+
+describe("prod weakenings: exact messages", () => {
+    function prodProblems(change: (v: Values) => void): string[] {
+        const v = baseValues();
+        Object.assign(v, { environment: "prod", agentTokenSecretName: "t", imagePullSecretName: "p" });
+        delete v.agentToken;
+        delete v.imagePullCredentials;
+        change(v);
+        const result = validateStackConfig(raw(v, []));
+        return result.ok ? [] : result.problems.map((p) => `${p.key}: ${p.message}`);
+    }
+
+    it("names the key, what the value does, the safer setting and the risk id to acknowledge", () => {
+        assert.deepEqual(
+            prodProblems((v) => {
+                v.backend = {
+                    ...BACKENDS.vault(),
+                    address: "http://vault.internal:8200",
+                    auth: { audience: "vault-*" },
+                };
+                v.chart = { repo: "http://charts.internal", version: "2.3.3" };
+            }),
+            [
+                "chart.repo: uses http://: the chart is fetched in clear text; refused in prod (risk 'plainHttpChartRepo'): use an https:// repository, an oci:// chart.name or a local chart.path, or acknowledge the risk with acceptRisks: [plainHttpChartRepo]",
+                "backend.address: uses http://: tokens and secrets cross the network in clear text; refused in prod (risk 'plainHttpVault'): use https:// (with backend.tls for a private CA), or acknowledge the risk with acceptRisks: [plainHttpVault]",
+                "backend.auth.audience: 'vault-*' is a wildcard: the role would not pin the token audience; refused in prod (risk 'wildcardVaultAudience'): name one exact audience, for example 'vault' (the default), or acknowledge the risk with acceptRisks: [wildcardVaultAudience]",
+            ],
+        );
+    });
+
+    it("in a fleet, a cluster's own weakening is reported at its key, a shared one once per cluster at the shared key (cluster by cluster)", () => {
+        assert.deepEqual(
+            prodProblems((v) => {
+                v.backend = {
+                    ...BACKENDS.aws(),
+                    eksClusterName: undefined,
+                    secretsManager: { recoveryWindowInDays: 0 },
+                };
+                v.clusters = [
+                    { name: "primary", backend: { eksClusterName: "eks-a" } },
+                    {
+                        name: "dr",
+                        namespace: "astro-agent-dr",
+                        backend: {
+                            eksClusterName: "eks-b",
+                            managedPolicyArns: ["arn:aws:iam::aws:policy/job-function/SystemAdministrator"],
+                        },
+                    },
+                ];
+            }),
+            [
+                "backend.secretsManager.recoveryWindowInDays: in cluster 'primary' (clusters[0]): is 0: a deleted seeded secret is gone at once; refused in prod (risk 'shortSecretRecovery'): set it to at least 7 (or leave it unset: 30 in prod), or acknowledge the risk with acceptRisks: [shortSecretRecovery]",
+                "clusters[1].backend.managedPolicyArns[0]: attaches the full-access AWS managed policy 'SystemAdministrator' to the agent's role; refused in prod (risk 'broadManagedPolicy'): attach a policy scoped to the resources and actions the DAGs need, or acknowledge the risk with acceptRisks: [broadManagedPolicy]",
+                "backend.secretsManager.recoveryWindowInDays: in cluster 'dr' (clusters[1]): is 0: a deleted seeded secret is gone at once; refused in prod (risk 'shortSecretRecovery'): set it to at least 7 (or leave it unset: 30 in prod), or acknowledge the risk with acceptRisks: [shortSecretRecovery]",
+            ],
+        );
+    });
+
+    it("refuses an acknowledgement listed twice and an unknown risk id", () => {
+        assert.deepEqual(
+            prodProblems((v) => {
+                v.acceptRisks = ["unrestrictedPods", "unrestrictedPods", "everything"];
+                v.restricted = false;
+                v.backend = BACKENDS.external();
+            }).map((p) => p.slice(0, 120)),
+            [`acceptRisks[2]: must be one of ${ALL_RISKS.map((r) => `'${r}'`).join(", ")}`.slice(0, 120)],
+        );
+        assert.deepEqual(
+            prodProblems((v) => {
+                v.acceptRisks = ["unrestrictedPods", "unrestrictedPods"];
+                v.restricted = false;
+                v.backend = BACKENDS.external();
+            }),
+            ["acceptRisks[1]: repeats acceptRisks[0] 'unrestrictedPods'; list each risk once"],
+        );
+    });
+});
