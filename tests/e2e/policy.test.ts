@@ -2,9 +2,10 @@
 // local API server: green on a good prod-like stack, a mandatory violation and a non-zero exit on a
 // weakened one, and the reviewer summary built from the `pulumi preview --json` output of this run.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
     type E2eWorld,
@@ -12,6 +13,7 @@ import {
     openStack,
     prodLikeStack,
     ROOT,
+    STAND_IN_CHART,
     type StackDoc,
     withConfig,
     writeStackFile,
@@ -87,7 +89,8 @@ describe("policy pack and PR summary: real engine, real API server", function ()
     });
 
     it("a weakened prod stack (restricted: false) fails preview with the rule's message and a non-zero exit", async () => {
-        writeStackFile(project.dir, STACK, withConfig(good, { restricted: false }));
+        // The program refuses restricted: false in prod unless acknowledged; the pack still refuses it.
+        writeStackFile(project.dir, STACK, withConfig(good, { restricted: false, acceptRisks: ["unrestrictedPods"] }));
         try {
             const r = pulumi(["preview", ...PROD_POLICY]);
             assert.notEqual(r.code, 0);
@@ -125,6 +128,112 @@ describe("policy pack and PR summary: real engine, real API server", function ()
                 s.stdout,
             );
         } finally {
+            writeStackFile(project.dir, STACK, good);
+        }
+    });
+
+    /** Asserts a preview with the prod pack fails with `policy`'s mandatory violation carrying `message`. */
+    function assertPackRefuses(r: Run, policy: string, message: string) {
+        assert.notEqual(r.code, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /Policies:\n\s+❌ astro-agent@v0\.1\.0/);
+        assert.match(
+            r.stdout,
+            new RegExp(
+                `\\[mandatory\\] \\[severity: [a-z]+\\]  ${policy}  \\(kubernetes:helm\\.sh/v3:Release: astro-agent-release\\)`,
+            ),
+        );
+        assert.ok(r.stdout.includes(message), r.stdout);
+    }
+
+    it("an image on a floating tag other than latest fails preview with images-not-floating; acknowledged, it is advisory", () => {
+        // dev: the program only warns, so the Release reaches the pack (prod's config: mandatory).
+        const sentinel = "registry.example.com/data-platform/astro-remote-execution-sentinel:1.7";
+        writeStackFile(
+            project.dir,
+            STACK,
+            withConfig(good, { environment: "dev", sentinel: { enabled: true, image: sentinel } }),
+        );
+        try {
+            const r = pulumi(["preview", ...PROD_POLICY]);
+            assert.ok(r.stdout.includes("sentinel.image: uses the floating tag '1.7'"), r.stdout);
+            assertPackRefuses(
+                r,
+                "images-not-floating",
+                `values.sentinel.image '${sentinel}' uses the floating tag '1.7' (no digest, no full major.minor.patch version): the registry can move it; pin a full version or a digest (or acknowledge with astro-agent:acceptRisks [floatingImageTag])`,
+            );
+            // prod with the risk acknowledged: the program accepts it and the pack reports it, advisory only.
+            writeStackFile(
+                project.dir,
+                STACK,
+                withConfig(good, { sentinel: { enabled: true, image: sentinel }, acceptRisks: ["floatingImageTag"] }),
+            );
+            const accepted = pulumi(["preview", ...PROD_POLICY]);
+            assert.equal(accepted.code, 0, accepted.stdout + accepted.stderr);
+            assert.ok(accepted.stdout.includes("[advisory] [severity: low]  accepted-prod-risks"), accepted.stdout);
+            assert.ok(
+                accepted.stdout.includes(
+                    "the stack acknowledges the prod risk 'floatingImageTag' (astro-agent:acceptRisks) at sentinel.image",
+                ),
+                accepted.stdout,
+            );
+            assert.doesNotMatch(accepted.stdout, /images-not-floating/);
+        } finally {
+            writeStackFile(project.dir, STACK, good);
+        }
+    });
+
+    it("a chart fetched over plain http:// fails preview with chart-over-https", async () => {
+        // A chart repository on plain http, serving the stand-in chart (a separate process: the
+        // preview runs synchronously here).
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "http-chart-"));
+        spawnSync("tar", [
+            "-czf",
+            path.join(dir, "astro-remote-execution-agent-2.3.3.tgz"),
+            "-C",
+            path.dirname(STAND_IN_CHART),
+            path.basename(STAND_IN_CHART),
+        ]);
+        const server = spawn(
+            process.execPath,
+            [
+                "-e",
+                `const http=require("http"),fs=require("fs"),path=require("path");const dir=process.argv[1];
+                 const s=http.createServer((q,r)=>{const f=path.join(dir,path.basename(q.url.split("?")[0]));
+                 fs.readFile(f,(e,b)=>{if(e){r.statusCode=404;r.end();}else{r.end(b);}});});
+                 s.listen(0,"127.0.0.1",()=>{fs.writeFileSync(path.join(dir,"index.yaml"),
+                 "apiVersion: v1\\nentries:\\n  astro-remote-execution-agent:\\n  - apiVersion: v2\\n    name: astro-remote-execution-agent\\n    version: 2.3.3\\n    urls:\\n    - http://127.0.0.1:"+s.address().port+"/astro-remote-execution-agent-2.3.3.tgz\\n");
+                 console.log(s.address().port);});`,
+                dir,
+            ],
+            { stdio: ["ignore", "pipe", "inherit"] },
+        );
+        try {
+            const port = await new Promise<string>((resolve, reject) => {
+                server.stdout.once("data", (d: Buffer) => {
+                    resolve(d.toString().trim());
+                });
+                server.once("exit", () => {
+                    reject(new Error("chart server exited"));
+                });
+            });
+            const repo = `http://127.0.0.1:${port}`;
+            writeStackFile(
+                project.dir,
+                STACK,
+                withConfig(good, {
+                    environment: "dev",
+                    chart: { name: "astro-remote-execution-agent", repo, version: "2.3.3" },
+                }),
+            );
+            const r = pulumi(["preview", ...PROD_POLICY]);
+            assert.ok(r.stdout.includes("chart.repo: uses http://"), r.stdout);
+            assertPackRefuses(
+                r,
+                "chart-over-https",
+                `repositoryOpts.repo '${repo}' fetches the chart over plain http://, so anyone on the path can replace it; use https:// or oci:// (or acknowledge with astro-agent:acceptRisks [plainHttpChartRepo])`,
+            );
+        } finally {
+            server.kill();
             writeStackFile(project.dir, STACK, good);
         }
     });
