@@ -4,14 +4,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { agentConfigSchema, agentConfigShape, CONFIG_KEYS, type AgentConfig } from "./schema";
 import { parseConfig, type ConfigProblem } from "./errors";
 import { jsonKind, jsonKinds } from "./introspect";
 import { misplacedKeyMessage, misplacedKeys } from "./namespaces";
 import { unknownKeyMessage } from "../schema/primitives";
-import { matchesStackFileValue, secureLeaves, type ConfigPath, type SecurePaths } from "./secrecy";
+import type { ConfigPath, SecurePaths } from "./secrecy";
+import { secureLocations, STACK_FILE_ENV } from "./secureLocations";
+import { parseStackYaml, stackYamlProblems } from "./stackYaml";
 import { markValidated } from "./validated";
 
 /** Raw config of one project: the values as the engine hands them over, and which keys are secret. */
@@ -23,10 +24,12 @@ export interface RawStackConfig {
     /** Keys (without prefix) whose value, or some part of it, was set with `--secret`. */
     secretKeys: Set<string>;
     /**
-     * The exact `secure:` leaves of secret keys, where known (read from the stack file when it matches
-     * what the engine handed over). A secret key missing here is secret "somewhere inside".
+     * The exact `secure:` leaves of secret keys, where proven (config/secureLocations.ts). A secret key
+     * missing here, or "unknown", is secret as a whole.
      */
-    securePaths?: Map<string, ConfigPath[]>;
+    securePaths?: Map<string, ConfigPath[] | "unknown">;
+    /** Reasons the stack file is not what it seems (key `file:line`): refused like bad config. */
+    stackFileProblems?: ConfigProblem[];
     /** Config of every other namespace (providers, misplaced keys), fully qualified. */
     foreignValues?: Record<string, string>;
 }
@@ -35,6 +38,7 @@ export interface RawStackConfig {
 export function readRawConfig(): RawStackConfig {
     const project = pulumi.getProject();
     const prefix = `${project}:`;
+    // Keys come normalised (the SDK's cleanKey turns the legacy `<project>:config:<key>` into `<project>:<key>`).
     const all = pulumi.runtime.allConfig();
     const secretKeys = new Set<string>();
     const values: Record<string, string> = {};
@@ -46,71 +50,47 @@ export function readRawConfig(): RawStackConfig {
         }
         const key = fullKey.slice(prefix.length);
         values[key] = value;
-        if (isSecretKey(fullKey)) {
+        if (isSecretKey(project, key)) {
             secretKeys.add(key);
         }
     }
     const stack = pulumi.getStack();
+    const file = process.env[STACK_FILE_ENV] ?? path.join(process.cwd(), `Pulumi.${stack}.yaml`);
     return {
         project,
         stack,
         values,
         secretKeys,
         foreignValues,
-        securePaths: securePathsFromStackFile(project, stack, values, secretKeys),
+        securePaths: secureLocations(project, values, secretKeys, file),
+        stackFileProblems: stackFileProblems(file),
     };
 }
 
-/**
- * The `secure:` leaves of each secret key, from `Pulumi.<stack>.yaml` in the working directory (where
- * the CLI runs the program), trusted only for keys whose plain parts equal what the engine handed over.
- */
-export function securePathsFromStackFile(
-    project: string,
-    stack: string,
-    values: Record<string, string>,
-    secretKeys: Set<string>,
-    file = path.join(process.cwd(), `Pulumi.${stack}.yaml`),
-): Map<string, ConfigPath[]> {
-    const found = new Map<string, ConfigPath[]>();
-    if (secretKeys.size === 0 || !fs.existsSync(file)) {
-        return found;
-    }
-    let config: Record<string, unknown> = {};
+/** What makes the stack file read differently by the CLI than it looks (config/stackYaml.ts); the key is `file:line`. */
+export function stackFileProblems(file: string): ConfigProblem[] {
+    let bytes: Buffer;
     try {
-        const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: unknown } | null;
-        if (doc?.config !== null && typeof doc?.config === "object" && !Array.isArray(doc.config)) {
-            config = doc.config as Record<string, unknown>;
-        }
+        bytes = fs.readFileSync(file);
     } catch {
-        return found;
+        return []; // no stack file here (another --config-file, or config from an environment)
     }
-    for (const key of secretKeys) {
-        const fileValue = config[`${project}:${key}`];
-        const engineValue = values[key];
-        if (fileValue === undefined || engineValue === undefined) {
-            continue;
-        }
-        const leaves = secureLeaves(fileValue);
-        if (
-            leaves.length > 0 &&
-            CONFIG_KEYS.includes(key) &&
-            matchesStackFileValue(fileValue, parseValue(engineValue, key as keyof typeof agentConfigShape))
-        ) {
-            found.set(
-                key,
-                leaves.map((p) => [key, ...p]),
-            );
-        }
+    const shown = path.relative(process.cwd(), file) || file;
+    const parsed = parseStackYaml(bytes);
+    if (!parsed.ok) {
+        return [{ key: `${shown}${parsed.line === undefined ? "" : `:${parsed.line}`}`, message: parsed.detail }];
     }
-    return found;
+    return stackYamlProblems(parsed).map((p) => ({ key: `${shown}:${p.line}`, message: p.detail }));
 }
 
-function isSecretKey(fullKey: string): boolean {
-    // `isConfigSecret` is exported by the SDK's config module but marked internal (absent from its
-    // typings); it reads the secret-key list the engine hands the program.
+/**
+ * Whether the engine marks a key secret. Its secret-key list holds `<project>:<key>`; the legacy
+ * `<project>:config:<key>` spelling is asked too, so neither spelling is missed. `isConfigSecret` is
+ * exported by the SDK's config module but marked internal (absent from its typings).
+ */
+function isSecretKey(project: string, key: string): boolean {
     const internal = runtimeConfig as unknown as { isConfigSecret: (k: string) => boolean };
-    return internal.isConfigSecret(fullKey);
+    return internal.isConfigSecret(`${project}:${key}`) || internal.isConfigSecret(`${project}:config:${key}`);
 }
 
 /**
@@ -169,7 +149,7 @@ export function secretLeafPaths(value: unknown, path: (string | number)[] = []):
 export function validateRawConfig(raw: RawStackConfig, checkWhole: WholeConfigCheck): ConfigResult {
     const warnings: string[] = [];
     const input: Record<string, unknown> = {};
-    const problems: ConfigProblem[] = [];
+    const problems: ConfigProblem[] = [...(raw.stackFileProblems ?? [])];
     for (const [key, value] of Object.entries(raw.values)) {
         if (!CONFIG_KEYS.includes(key)) {
             problems.push({ key, message: unknownKeyMessage(key, CONFIG_KEYS) });
@@ -208,7 +188,8 @@ export function validateRawConfig(raw: RawStackConfig, checkWhole: WholeConfigCh
     // values that would undo the wiring.
     const securePaths: SecurePaths = new Map();
     for (const key of raw.secretKeys) {
-        securePaths.set(key, raw.securePaths?.get(key) ?? "unknown");
+        const known = raw.securePaths?.get(key);
+        securePaths.set(key, Array.isArray(known) ? known : { unproven: input[key] });
     }
     const whole = checkWhole(parsed.data, securePaths);
     problems.push(...whole.problems);

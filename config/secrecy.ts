@@ -12,8 +12,12 @@ import { formatPath } from "./errors";
 
 export type ConfigPath = (string | number)[];
 
-/** How each secret top-level key's `secure:` leaves are known: exact paths, or "somewhere inside". */
-export type SecurePaths = Map<string, ConfigPath[] | "unknown">;
+/**
+ * How each secret top-level key's `secure:` leaves are known: exact paths, or not proven ("somewhere
+ * inside"): then the whole key is secret. `{ unproven: raw }` carries the key's value as configured
+ * (before schema defaults), so defaults the schema fills in are not taken for configured values.
+ */
+export type SecurePaths = Map<string, ConfigPath[] | "unknown" | { unproven: unknown }>;
 
 function isOutput(v: unknown): v is pulumi.Output<unknown> {
     return pulumi.Output.isInstance(v);
@@ -73,6 +77,25 @@ function leafPaths(value: unknown, path: ConfigPath): ConfigPath[] {
     return value === undefined ? [] : [path];
 }
 
+/**
+ * Whether a parsed leaf comes from the configured value `raw` rather than a schema default: the walk
+ * down its path in `raw` finds a value, or stops at a scalar the schema may have expanded. Only a
+ * missing mapping key or list item makes it a default.
+ */
+function isConfigured(raw: unknown, path: ConfigPath): boolean {
+    let node = raw;
+    for (const p of path) {
+        if (node === null || typeof node !== "object") {
+            return true;
+        }
+        node = (node as Record<string | number, unknown>)[p];
+        if (node === undefined) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /** Whether a path sits at or below one of `paths`. */
 function under(path: readonly (string | number)[], prefix: readonly (string | number)[]): boolean {
     return prefix.length <= path.length && prefix.every((p, i) => path[i] === p);
@@ -87,6 +110,21 @@ function secureRefusal(path: ConfigPath, key: string): ConfigProblem {
         message: `is set with 'secure:' but is not a secret setting: its value would reach the Helm values, Helm's release Secret, Pulumi state and the chartValues output in plain text; ${SECURE_FIX} (set with e.g. 'pulumi config set --secret --path commonEnv[0].value …'; config key '${key}')`,
     };
 }
+
+/** The settings listed in a refusal of an unproven secret key (the rest are counted). */
+const LISTED_SETTINGS = 10;
+
+function unprovenRefusal(key: string, plainOnly: ConfigPath[]): ConfigProblem {
+    const listed = plainOnly.slice(0, LISTED_SETTINGS).map(formatPath).join(", ");
+    const more = plainOnly.length > LISTED_SETTINGS ? ` and ${plainOnly.length - LISTED_SETTINGS} more` : "";
+    return {
+        key,
+        message: `is secret (set with 'pulumi config set --secret'), but which of its values are secret cannot be proven from the stack file (it is not Pulumi.<stack>.yaml in the working directory or $ASTRO_AGENT_STACK_FILE, or its value there differs from what Pulumi passed the program: a YAML value the CLI reads differently, a value from an ESC environment or --config-file), so all of it is treated as secret, and these settings cannot hold a secret: ${listed}${more}; keep secure values only where secrets belong (${SECURE_FIX_SHORT}) and make the stack file hold exactly the key's value`,
+    };
+}
+
+const SECURE_FIX_SHORT =
+    "an environment variable's `value`, a secret setting, or a Kubernetes Secret referenced by name";
 
 function credentialFix(path: ConfigPath, finding: CredentialFinding): string {
     const where = formatPath(path);
@@ -139,10 +177,12 @@ export function applySecrecy(
             continue;
         }
         const all = leafPaths(cfg[key], [key]);
-        if (paths === "unknown") {
-            const secretCapable = all.filter((p) => isOutput(getAt(cfg, p)) || routable(p));
-            if (secretCapable.length === 0) {
-                problems.push(secureRefusal([key], key));
+        if (paths === "unknown" || !Array.isArray(paths)) {
+            // Where inside the key the secret sits is not proven: all of it is secret.
+            const configured = (p: ConfigPath) => paths === "unknown" || isConfigured(paths.unproven, p.slice(1));
+            const plainOnly = all.filter((p) => !isOutput(getAt(cfg, p)) && !routable(p) && configured(p));
+            if (plainOnly.length > 0) {
+                problems.push(unprovenRefusal(key, plainOnly));
             }
             all.filter(routable).forEach(wrap);
             continue;
@@ -195,48 +235,4 @@ export function applySecrecy(
 /** `[..., "env", i, "name"]`: an env var's name is structure, not secret, even inside a secret list. */
 function isEnvName(path: readonly (string | number)[]): boolean {
     return isEnvField(path, "name");
-}
-
-/** The `secure:` leaves of one stack-file config value (paths relative to the value). */
-export function secureLeaves(value: unknown, path: ConfigPath = []): ConfigPath[] {
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-        const keys = Object.keys(value);
-        if (keys.length === 1 && keys[0] === "secure") {
-            return [path];
-        }
-        return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => secureLeaves(v, [...path, k]));
-    }
-    if (Array.isArray(value)) {
-        return value.flatMap((v, i) => secureLeaves(v, [...path, i]));
-    }
-    return [];
-}
-
-/**
- * Whether a stack-file value (with `secure:` leaves) has the same shape and the same plain leaves as
- * the value the engine handed over: only then are its `secure:` paths trusted as exact.
- */
-export function matchesStackFileValue(fileValue: unknown, engineValue: unknown): boolean {
-    if (fileValue !== null && typeof fileValue === "object" && !Array.isArray(fileValue)) {
-        const keys = Object.keys(fileValue);
-        if (keys.length === 1 && keys[0] === "secure") {
-            return engineValue !== undefined && (typeof engineValue !== "object" || engineValue !== null);
-        }
-        if (engineValue === null || typeof engineValue !== "object" || Array.isArray(engineValue)) {
-            return false;
-        }
-        const ev = engineValue as Record<string, unknown>;
-        return (
-            keys.length === Object.keys(ev).length &&
-            keys.every((k) => matchesStackFileValue((fileValue as Record<string, unknown>)[k], ev[k]))
-        );
-    }
-    if (Array.isArray(fileValue)) {
-        return (
-            Array.isArray(engineValue) &&
-            fileValue.length === engineValue.length &&
-            fileValue.every((v, i) => matchesStackFileValue(v, engineValue[i]))
-        );
-    }
-    return String(fileValue) === String(engineValue);
 }

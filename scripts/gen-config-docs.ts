@@ -7,6 +7,7 @@ import { stringify } from "yaml";
 import { configReferenceMarkdown, pulumiProjectConfig, wiringKeysMarkdown } from "../config/docs";
 import { validateStackConfig } from "../chart/validate";
 import { extraValuesReferenceMarkdown } from "../chart/ownership";
+import { secureLocations } from "../config/secureLocations";
 import { readStackFile } from "./lib/stackFile";
 
 const root = path.join(__dirname, "..");
@@ -58,6 +59,7 @@ export async function renderExtraValuesDoc(): Promise<string> {
             stack,
             values: f.config,
             secretKeys: new Set(f.secretKeys),
+            securePaths: secureLocations(f.project, f.config, new Set(f.secretKeys), f.file),
         });
         if (!r.ok) {
             throw new Error(`example stack ${stack} is invalid: ${JSON.stringify(r.problems)}`);

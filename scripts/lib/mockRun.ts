@@ -2,6 +2,7 @@
 // Nothing here talks to an engine, a cloud or a cluster.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { STACK_FILE_ENV } from "../../config/secureLocations";
 
 /** One resource the program registered, as the engine would have seen it. */
 export interface RecordedResource {
@@ -58,6 +59,11 @@ export interface MockRunOptions {
     config: Record<string, string>;
     /** Keys (without prefix) set with `--secret`. */
     secretKeys?: string[];
+    /**
+     * The stack file the config was read from: the program reads the exact `secure:` leaves from it
+     * (under the engine, from Pulumi.<stack>.yaml in the working directory).
+     */
+    file?: string;
     /** Extra fully-qualified config (e.g. `kubernetes:context`). */
     providerConfig?: Record<string, string>;
     /** The program: the default export of index.ts, or any function creating resources. */
@@ -463,7 +469,21 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                 });
                 return undefined;
             });
-            const result = await Promise.resolve(opts.program());
+            // The program reads secure locations when it starts (config/secureLocations.ts).
+            const savedFile = process.env[STACK_FILE_ENV];
+            if (opts.file !== undefined) {
+                process.env[STACK_FILE_ENV] = opts.file;
+            }
+            let result;
+            try {
+                result = await Promise.resolve(opts.program());
+            } finally {
+                if (savedFile === undefined) {
+                    Reflect.deleteProperty(process.env, STACK_FILE_ENV);
+                } else {
+                    process.env[STACK_FILE_ENV] = savedFile;
+                }
+            }
             outputs = (result ?? {}) as Record<string, unknown>;
             return outputs;
         });

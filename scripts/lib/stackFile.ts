@@ -4,7 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { decryptValue, keyFromSalt } from "./passphrase";
 import { checkSecureValues, passphraseFromEnv } from "./secureValues";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from "yaml";
+import { isMap, isScalar, isSeq, visit } from "yaml";
+import { parseStackYaml, stackYamlProblems } from "../../config/stackYaml";
 
 /** A stack or project file that cannot be read as Pulumi config: one message naming the file and the line. */
 export class StackFileError extends Error {
@@ -42,11 +43,15 @@ interface LoadedYaml {
     root: unknown;
 }
 
-/** Parses one YAML file strictly: syntax errors, duplicate keys and alias bombs become a {@link StackFileError}. */
+/**
+ * Parses one YAML file strictly: syntax errors, duplicate keys, invalid UTF-8, non-core tags, special
+ * floats in config and alias bombs become a {@link StackFileError} (config/stackYaml.ts, shared with
+ * the program).
+ */
 function loadYaml(file: string): LoadedYaml {
-    let source: string;
+    let bytes: Buffer;
     try {
-        source = fs.readFileSync(file, "utf8");
+        bytes = fs.readFileSync(file);
     } catch (err) {
         throw new StackFileError(
             file,
@@ -54,18 +59,19 @@ function loadYaml(file: string): LoadedYaml {
             `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
         );
     }
-    const lines = new LineCounter();
-    const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    const lineAt = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line);
-    const lineOf = (node: unknown) => lineAt((node as Node | null | undefined)?.range?.[0]);
-    const error = doc.errors[0];
-    if (error !== undefined) {
+    const parsed = parseStackYaml(bytes);
+    if (!parsed.ok) {
+        throw new StackFileError(file, parsed.line, parsed.detail);
+    }
+    const [first, ...more] = stackYamlProblems(parsed);
+    if (first !== undefined) {
         throw new StackFileError(
             file,
-            lineAt(error.pos[0]),
-            `is not valid YAML: ${error.message.split("\n")[0] ?? ""}`,
+            first.line,
+            [first.detail, ...more.map((p) => `${file}:${p.line}: ${p.detail}`)].join("\n"),
         );
     }
+    const { doc, lineOf } = parsed;
     let value: unknown;
     try {
         value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
@@ -100,6 +106,8 @@ export interface StackFileConfig {
     config: Record<string, string>;
     /** Keys holding a `secure:` value somewhere. */
     secretKeys: string[];
+    /** The stack file read. */
+    file: string;
     /** Config of other namespaces (providers, and keys misplaced under another project's name), fully qualified. */
     providerConfig: Record<string, string>;
 }
@@ -193,7 +201,8 @@ export function readStackFile(projectDir: string, stack: string, file?: string):
         );
     }
     const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
+    // A key written twice (`p:key` and the legacy `p:config:key`): the CLI keeps the later one, secrecy included.
+    const secretKeys = new Set<string>();
     const providerConfig: Record<string, string> = {};
     for (const [k, v] of Object.entries(project.defaults)) {
         config[k] = toConfigString(v);
@@ -206,13 +215,15 @@ export function readStackFile(projectDir: string, stack: string, file?: string):
         if (ns === project.name) {
             config[key] = toConfigString(value);
             if (secret) {
-                secretKeys.push(key);
+                secretKeys.add(key);
+            } else {
+                secretKeys.delete(key);
             }
         } else {
             providerConfig[fullKey] = toConfigString(value);
         }
     }
-    return { project: project.name, stack, config, secretKeys, providerConfig };
+    return { project: project.name, stack, file: stackPath, config, secretKeys: [...secretKeys], providerConfig };
 }
 
 interface ConfigEntry {

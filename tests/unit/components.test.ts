@@ -259,7 +259,19 @@ describe("LocalBackend", () => {
                 connections: { git_repo: '{"conn_type":"git"}' },
                 variables: { b: "2", a: "1" },
             };
-            const r = validateStackConfig(raw(v, ["agentToken", "imagePullCredentials", "backend"]));
+            const r = validateStackConfig({
+                ...raw(v, ["agentToken", "imagePullCredentials", "backend"]),
+                securePaths: new Map([
+                    [
+                        "backend",
+                        [
+                            ["backend", "connections", "git_repo"],
+                            ["backend", "variables", "a"],
+                            ["backend", "variables", "b"],
+                        ],
+                    ],
+                ]),
+            });
             assert.ok(r.ok);
             return r;
         })();

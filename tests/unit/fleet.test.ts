@@ -17,7 +17,7 @@ import {
     unwrapSecrets,
     type RecordedResource,
 } from "../../scripts/lib/mockRun";
-import { baseValues, configStrings, PROJECT, raw } from "../fixtures/config";
+import { baseValues, configStrings, PROJECT, raw, stackFileWithSecure } from "../fixtures/config";
 
 type Values = Record<string, unknown>;
 
@@ -50,10 +50,20 @@ function problemsOf(result: ConfigResult): { key: string; message: string }[] {
     return result.ok ? [] : result.problems;
 }
 
-/** Validates as stack config; `clusters` is a secret key when it holds a kubeconfig. */
+/** The kubeconfigs of a fleet: set with `pulumi config set --secret --path clusters[i].kubeconfig`. */
+function kubeconfigPaths(values: Values): (string | number)[][] {
+    const clusters = Array.isArray(values.clusters) ? (values.clusters as Values[]) : [];
+    return clusters.flatMap((c, i) => (c.kubeconfig === undefined ? [] : [["clusters", i, "kubeconfig"]]));
+}
+
+/** Validates as stack config; `clusters` is a secret key when it holds a kubeconfig (its exact secure leaves). */
 function validate(values: Values): ConfigResult {
-    const secretClusters = JSON.stringify(values.clusters ?? null).includes("kubeconfig") ? ["clusters"] : [];
-    return validateStackConfig(raw(values, ["agentToken", "imagePullCredentials", ...secretClusters]));
+    const paths = kubeconfigPaths(values);
+    const secretClusters = paths.length > 0 ? ["clusters"] : [];
+    return validateStackConfig({
+        ...raw(values, ["agentToken", "imagePullCredentials", ...secretClusters]),
+        securePaths: new Map(paths.length > 0 ? [["clusters", paths]] : []),
+    });
 }
 
 function assertProblem(values: Values, key: string, message: RegExp): void {
@@ -355,7 +365,11 @@ describe("AgentFleet: one agent per cluster, each through its own provider", () 
             project: PROJECT,
             stack: "test",
             config: configStrings(values),
-            secretKeys: ["agentToken", "imagePullCredentials", "clusters"],
+            ...stackFileWithSecure(
+                values,
+                [["agentToken"], ["imagePullCredentials", "password"], ...kubeconfigPaths(values)],
+                "test",
+            ),
             program: agentProgram,
         }));
     });

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { validateStackConfig } from "../../chart/validate";
-import { securePathsFromStackFile } from "../../config/load";
+import { secureLocations } from "../../config/secureLocations";
 import { encryptValue, keyFromSalt } from "../../scripts/lib/passphrase";
 import { readStackFile } from "../../scripts/lib/stackFile";
 
@@ -248,13 +248,7 @@ describe("npm run render reports what pulumi preview reports", () => {
             stack: "secname",
             values: stack.config,
             secretKeys: new Set(stack.secretKeys),
-            securePaths: securePathsFromStackFile(
-                stack.project,
-                "secname",
-                stack.config,
-                new Set(stack.secretKeys),
-                file,
-            ),
+            securePaths: secureLocations(stack.project, stack.config, new Set(stack.secretKeys), file),
         });
         assert.ok(!expected.ok);
         assert.equal(out.code, 1);

@@ -15,7 +15,7 @@ import { assertNoCredentials } from "../../components/agentRelease";
 import { warnOnXcomMove, XCOM_PATH_ENV, xcomMoveHook, xcomMoveWarning } from "../../components/xcomGuard";
 import agentProgram from "../../index";
 import { plaintextPaths, runUnderMocks, type MockRunResult } from "../../scripts/lib/mockRun";
-import { AGENT_IMAGE, baseValues, configStrings, PROJECT } from "../fixtures/config";
+import { AGENT_IMAGE, baseValues, configStrings, PROJECT, stackFileWithSecure } from "../fixtures/config";
 
 type Values = Record<string, unknown>;
 
@@ -136,6 +136,15 @@ function designatedSecretPaths(values: Values): ConfigPath[] {
     return secretLeafPaths(r.config);
 }
 
+/** The designated secrets of a config as exact secure locations by key (as the stack file would prove them). */
+function designatedSecurePaths(values: Values): Map<string, ConfigPath[]> {
+    const byKey = new Map<string, ConfigPath[]>();
+    for (const p of designatedSecretPaths(values)) {
+        byKey.set(String(p[0]), [...(byKey.get(String(p[0])) ?? []), p]);
+    }
+    return byKey;
+}
+
 function problemsText(r: ReturnType<typeof validateStackConfig>): string {
     return r.ok ? "(accepted)" : r.problems.map((p) => `  ${p.key}: ${p.message}`).join("\n");
 }
@@ -219,7 +228,7 @@ describe("secrecy by property", () => {
         });
     }
 
-    it("an unknown secure leaf (no stack file) is routed where it can be, and refused where it cannot", () => {
+    it("a secret key whose secure leaves are not proven (no stack file) is secret as a whole: refused where a plain value is required", () => {
         const values = richValues();
         const base: RawStackConfig = {
             project: PROJECT,
@@ -229,14 +238,21 @@ describe("secrecy by property", () => {
         };
         const r = validateStackConfig(base);
         assert.ok(!r.ok);
-        assert.deepEqual(
-            r.problems.map((p) => p.key),
-            ["annotations"],
-            "annotations has no setting that can hold a secret",
-        );
-        const ok = validateStackConfig({ ...base, secretKeys: new Set(["agentToken", "commonEnv"]) });
-        assert.ok(ok.ok, problemsText(ok));
-        assert.ok(pulumi.Output.isInstance(getAt(ok.config, ["commonEnv", 0, "value"])));
+        // agentToken and imagePullCredentials ({ password }) hold only secret settings; each other key is
+        // refused once, listing the settings that cannot hold a secret (env names included).
+        assert.deepEqual(r.problems.map((p) => p.key).sort(), ["annotations", "backend", "commonEnv"]);
+        const common = r.problems.find((p) => p.key === "commonEnv")?.message ?? "";
+        assert.match(common, /cannot be proven from the stack file/);
+        assert.match(common, /these settings cannot hold a secret: commonEnv\[0\]\.name(, |;)/);
+        assert.doesNotMatch(common, /commonEnv\[0\]\.value/, "an env value can hold a secret");
+        // The same keys with their secure leaves proven: accepted, the env value a secret.
+        const exact = validateStackConfig({
+            ...base,
+            secretKeys: new Set(["agentToken", "commonEnv"]),
+            securePaths: new Map([["commonEnv", [["commonEnv", 0, "value"]]]]),
+        });
+        assert.ok(exact.ok, problemsText(exact));
+        assert.ok(pulumi.Output.isInstance(getAt(exact.config, ["commonEnv", 0, "value"])));
     });
 
     it("a secret setting holding plain text next to a secure leaf of the same key is caught", () => {
@@ -260,6 +276,7 @@ describe("secrecy by property", () => {
             stack: "dev",
             values: configStrings(values),
             secretKeys: new Set(["agentToken", "imagePullCredentials", "backend"]),
+            securePaths: designatedSecurePaths(values),
         });
         assert.ok(parsed.ok);
         const derived = derivedChartPaths(parsed.config);
@@ -291,6 +308,7 @@ describe("secrecy by property", () => {
                 stack: "dev",
                 values: configStrings(v),
                 secretKeys: new Set(["agentToken", "imagePullCredentials", "backend"]),
+                securePaths: designatedSecurePaths(values),
             });
             const key = formatPath(["extraValues", ...target]);
             assert.ok(
@@ -308,6 +326,7 @@ describe("secrecy by property", () => {
             stack: "dev",
             values: configStrings(values),
             secretKeys: new Set(["agentToken", "imagePullCredentials", "backend"]),
+            securePaths: designatedSecurePaths(values),
         });
         assert.ok(r.ok, problemsText(r));
     });
@@ -375,20 +394,23 @@ describe("secret env values end up only in the env Secret", () => {
         const b = v.backend as Values;
         b.secretBackendKwargs = { ...(b.secretBackendKwargs as Values), role_hint: SECRET.kwargs };
         b.env = [{ name: "VAULT_EXTRA", value: SECRET.backendEnv }];
+        // Each value set with `pulumi config set --secret --path`, as the stack file records it.
+        const { file, secretKeys } = stackFileWithSecure(v, [
+            ["agentToken"],
+            ["imagePullCredentials", "password"],
+            ["commonEnv", 1, "value"],
+            ["workers", 0, "env", 0, "value"],
+            ["triggerer", "env", 0, "value"],
+            ["sentinel", "env", 0, "value"],
+            ["backend", "secretBackendKwargs", "role_hint"],
+            ["backend", "env", 0, "value"],
+        ]);
         result = await runUnderMocks({
             project: PROJECT,
             stack: "dev",
             config: configStrings(v),
-            // No stack file matches: each of these keys is secret "somewhere inside".
-            secretKeys: [
-                "agentToken",
-                "imagePullCredentials",
-                "commonEnv",
-                "workers",
-                "triggerer",
-                "sentinel",
-                "backend",
-            ],
+            secretKeys,
+            file,
             program: agentProgram,
         });
     });

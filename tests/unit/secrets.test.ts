@@ -11,6 +11,7 @@ import {
     OPENLINEAGE_KEY,
     PROJECT,
     PULL_PASSWORD,
+    stackFileWithSecure,
 } from "../fixtures/config";
 
 const VARIABLE_VALUE = "variable-secret-value-1d2c3b4a";
@@ -42,11 +43,19 @@ function secretValues(): Record<string, unknown> {
 describe("secrecy", () => {
     let result: MockRunResult;
     before(async () => {
+        const { file, secretKeys } = stackFileWithSecure(secretValues(), [
+            ["agentToken"],
+            ["imagePullCredentials", "password"],
+            ["openLineage", "apiKey"],
+            ["backend", "connections", "git_repo"],
+            ["backend", "variables", "api_key"],
+        ]);
         result = await runUnderMocks({
             project: PROJECT,
             stack: "dev",
             config: configStrings(secretValues()),
-            secretKeys: ["agentToken", "imagePullCredentials", "openLineage", "backend"],
+            secretKeys,
+            file,
             program: agentProgram,
         });
     });
