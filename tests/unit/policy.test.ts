@@ -104,9 +104,9 @@ describe("policy pack: release-values-secret-free", () => {
         const conn = "postgres://airflow:hunter2@db.internal:5432/airflow";
         const values = { ...goodValues(), commonEnv: [{ name: "AIRFLOW_CONN_WAREHOUSE", value: conn }] };
         const expectedKind = findCredentials(conn)[0]?.kind;
-        assert.equal(expectedKind, "a password in URL userinfo");
+        assert.equal(expectedKind, "a password in a database connection string");
         assert.deepEqual(await check(releaseValuesSecretFreePolicy, release({ values })), [
-            `values.commonEnv[0].value holds a password in URL userinfo: ${PLAIN_TEXT}; keep it in a Secret or the secrets backend and pass only its name`,
+            `values.commonEnv[0].value holds a password in a database connection string: ${PLAIN_TEXT}; keep it in a Secret or the secrets backend and pass only its name`,
         ]);
     });
 

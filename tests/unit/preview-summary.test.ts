@@ -160,7 +160,7 @@ describe("preview summary: values", () => {
         assert.equal(showValue("x", UNKNOWN), "(known after apply)");
         assert.equal(
             showValue("commonEnv[0].value", "postgres://u:hunter2@db/x"),
-            "[masked: a password in URL userinfo]",
+            "[masked: a password in a database connection string]",
         );
         assert.equal(showValue("extra.apiKey", "abc123"), "[masked: a credential under the key 'apiKey']");
         assert.equal(showValue("workers[0].queues", "default|x`y"), "`default x y`");
