@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { backendFor, backendSchema, type BackendConfig, type BackendKind } from "../backends/registry";
+import { redactUrl } from "./credentials";
 import { markDefaultMessage, toProblems } from "./errors";
 import { dnsLabel, identifier, k8sObjectLike, strictObject, wholeNumber, type Wired } from "../schema/primitives";
 import { isValidated, markValidated } from "./validated";
@@ -162,7 +163,9 @@ function clusterTarget(c: ClusterConfig): { key: string; label: string } | { pro
             problem: `must be a kubeconfig whose ${c.context === undefined ? "current-context" : `context '${c.context}'`} names a cluster with a server (YAML with clusters, contexts and current-context), for example the file 'kubectl config view --minify --flatten' prints, set with pulumi config set --secret --path 'clusters[0].kubeconfig' < kubeconfig.yaml`,
         };
     }
-    return { key: `server:${server}`, label: `API server ${server}` };
+    // Userinfo or a query in the server URL may hold a credential: compared and shown without them.
+    const address = redactUrl(server);
+    return { key: `server:${address}`, label: `API server ${address}` };
 }
 
 /** The identity keys of the backend in use, when it binds the agent to one cluster's issuer. */

@@ -162,6 +162,24 @@ describe("clusters: config", () => {
         );
     });
 
+    it("names a kubeconfig's API server without its userinfo or query (they may hold credentials)", () => {
+        const server = "https://admin:Kub3Pa55word@10.1.2.3:6443/?token=Tok3nV4lue";
+        const problems = problemsOf(
+            validate(
+                fleetValues([
+                    { name: "a", kubeconfig: kubeconfig(server) },
+                    { name: "b", kubeconfig: kubeconfig(server, "other-name") },
+                    { name: "c", kubeconfig: kubeconfig("https://10.1.2.3:6443/", "third"), namespace: "astro-c" },
+                ]),
+            ),
+        );
+        const message = problems.find((p) => p.key === "clusters[1].kubeconfig")?.message ?? "";
+        assert.match(message, /same cluster \(API server https:\/\/10\.1\.2\.3:6443\/\)/);
+        for (const p of problems) {
+            assert.doesNotMatch(`${p.key}: ${p.message}`, /admin|Kub3Pa55word|Tok3nV4lue/);
+        }
+    });
+
     it("refuses two entries both on the default provider in one namespace", () => {
         assertProblem(
             fleetValues([{ name: "a" }, { name: "b", standby: true }]),
