@@ -16,6 +16,8 @@ import { judgementWarnings } from "../config/rules/judgements";
 import { xcomWarnings } from "../config/rules/xcomExpiry";
 import type { AgentConfig } from "../config/schema";
 import { applySecrecy, type SecurePaths } from "../config/secrecy";
+import { redactCredentials } from "../config/credentials";
+import { chartCredentialProblems } from "./credentialScan";
 import { sizeProblems } from "./limits";
 import { extraValuesOwnership } from "./ownership";
 
@@ -27,9 +29,16 @@ import { extraValuesOwnership } from "./ownership";
 export function checkWholeConfig(cfg: AgentConfig, securePaths?: SecurePaths): WholeConfigResult {
     const secrecy = applySecrecy(cfg, cfg.environment, securePaths);
     const ownership = extraValuesOwnership(cfg);
+    const chart = chartCredentialProblems(cfg, new Set(secrecy.problems.map((p) => p.key)));
+    // Messages never quote a value, and whatever the detector judges a credential is masked regardless.
     return {
-        problems: [...secrecy.problems, ...ownership, ...sizeProblems(cfg)],
-        warnings: [...secrecy.warnings, ...xcomWarnings(cfg), ...judgementWarnings(cfg), ...riskWarnings(cfg)],
+        problems: [...secrecy.problems, ...ownership, ...chart, ...sizeProblems(cfg)].map((p) => ({
+            key: redactCredentials(p.key),
+            message: redactCredentials(p.message),
+        })),
+        warnings: [...secrecy.warnings, ...xcomWarnings(cfg), ...judgementWarnings(cfg), ...riskWarnings(cfg)].map(
+            redactCredentials,
+        ),
     };
 }
 

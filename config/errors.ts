@@ -1,6 +1,7 @@
 // Turns zod issues into one line per problem: the full config key path, then what to do.
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { redactCredentials } from "./credentials";
 import { exampleOf, expectedOf, recordKeySchema, schemaAt } from "./introspect";
 import { expectation, UNKNOWN_KEY_SEPARATOR } from "../schema/primitives";
 
@@ -189,7 +190,8 @@ function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
 
 /** Renders problems as the block users see. */
 export function formatProblems(problems: readonly ConfigProblem[], header: string): string {
-    const lines = problems.map((p) => `  - ${p.key}: ${p.message}`);
+    // The safety net: anything the detector judges a credential is masked, whichever check wrote the line.
+    const lines = problems.map((p) => redactCredentials(`  - ${p.key}: ${p.message}`));
     return `${header}\n${lines.join("\n")}`;
 }
 
