@@ -31,7 +31,7 @@ const OWNER: Record<string, string> = {
 };
 
 /** A backend contribution with a value in every field, so every derived path shows up. */
-const PROBE_BACKEND: ResolvedBackend = {
+export const PROBE_BACKEND: ResolvedBackend = {
     secretBackend: "probe.Backend",
     secretBackendKwargs: {},
     xcomBackend: "probe.XCom",

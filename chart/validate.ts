@@ -1,5 +1,5 @@
-// The full validation of the config: the whole-config checks (secrets by property, XCom expiry, and
-// extra values that would undo the wiring, which runs the values builder) on top of the config
+// The full validation of the config: the whole-config checks (secrets by property, XCom expiry, extra
+// values that would undo the wiring, and the pod guard, which both run the values builder) on top of the config
 // layer's schema and rules, shared by stack config and component args (RemoteExecutionAgent); and the
 // stack-config entry points that run it.
 import * as pulumi from "@pulumi/pulumi";
@@ -20,6 +20,7 @@ import { redactCredentials } from "../config/credentials";
 import { chartCredentialProblems } from "./credentialScan";
 import { sizeProblems } from "./limits";
 import { extraValuesOwnership } from "./ownership";
+import { podSecurityProblems } from "./podGuard";
 
 /**
  * Runs the whole-config checks on a parsed config. Secret values set with `secure:` (given by
@@ -30,9 +31,13 @@ export function checkWholeConfig(cfg: AgentConfig, securePaths?: SecurePaths): W
     const secrecy = applySecrecy(cfg, cfg.environment, securePaths);
     const ownership = extraValuesOwnership(cfg);
     const chart = chartCredentialProblems(cfg, new Set(secrecy.problems.map((p) => p.key)));
+    // Pod Security Standards over the final values. The typed-key floor (config/rules/restrictedFloor.ts)
+    // runs with the schema, and these checks only run on a config that passed it, so a problem is
+    // never reported by both.
+    const podSecurity = podSecurityProblems(cfg);
     // Messages never quote a value, and whatever the detector judges a credential is masked regardless.
     return {
-        problems: [...secrecy.problems, ...ownership, ...chart, ...sizeProblems(cfg)].map((p) => ({
+        problems: [...secrecy.problems, ...ownership, ...chart, ...podSecurity, ...sizeProblems(cfg)].map((p) => ({
             key: redactCredentials(p.key),
             message: redactCredentials(p.message),
         })),

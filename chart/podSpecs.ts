@@ -1,0 +1,274 @@
+// Final chart values → every pod spec the chart can build from them, each field with the chart-values
+// path it came from. The mapping follows the chart's documented values contract
+// (shared/reference/agent-chart.md, sections 3, 6 and 9; the test double in tests/fixtures/charts
+// renders the same way): a component's `podSecurityContext` / `containerSecurityContext` replace the
+// global ones when set (Helm `default`: an empty map falls back to the global), `initContainers` and
+// `extraContainers` are Kubernetes containers passed as they are, `volumes` are pod volumes, the logging
+// sidecar (`loggingSidecar.securityContext`) runs in every worker and triggerer pod, and top-level
+// `annotations` land on every pod template. Pure: no resources.
+import type { ChartValues } from "./values";
+
+type Path = (string | number)[];
+type Obj = Record<string, unknown>;
+
+/** A value in the final chart values and where it is. */
+export interface Sourced {
+    value: unknown;
+    at: Path;
+}
+
+/** One container of a pod: its name and, for each field the Pod Security Standards read, its source. */
+export interface PodContainer {
+    name: string;
+    init: boolean;
+    /** The container's `securityContext` (absent: none rendered); `at` is where it is, or would go. */
+    securityContext: Sourced | undefined;
+    /** Where a missing securityContext field would have to be set (for messages). */
+    securityContextAt: Path;
+    ports: Sourced | undefined;
+    probes: { field: string; source: Sourced }[];
+    lifecycle: Sourced | undefined;
+}
+
+/** A pod the chart renders. */
+export interface PodSpecView {
+    /** The component, as its values key: `workers[0]`, `dagProcessor`, `triggerer`, `sentinel`. */
+    component: string;
+    at: Path;
+    securityContext: Sourced | undefined;
+    securityContextAt: Path;
+    containers: PodContainer[];
+    volumes: Sourced[];
+    annotations: Sourced | undefined;
+    /** Keys of the component's values (and of the logging sidecar) the contract does not document. */
+    undocumented: Sourced[];
+}
+
+/** Keys the chart documents per component (agent-chart.md section 6). */
+const AGENT_KEYS = [
+    "image",
+    "imagePullPolicy",
+    "resources",
+    "env",
+    "livenessProbe",
+    "readinessProbe",
+    "podSecurityContext",
+    "containerSecurityContext",
+    "initContainers",
+    "extraContainers",
+    "volumes",
+    "volumeMounts",
+    "nodeSelector",
+    "affinity",
+    "tolerations",
+];
+const DOCUMENTED: Record<string, readonly string[]> = {
+    worker: [
+        ...AGENT_KEYS,
+        "name",
+        "queues",
+        "replicas",
+        "syncSlots",
+        "terminationGracePeriodSeconds",
+        "serviceAccount",
+        "canUseKubernetesPodOperator",
+        "hpa",
+    ],
+    dagProcessor: AGENT_KEYS,
+    triggerer: [...AGENT_KEYS, "replicas", "asyncSlots"],
+    sentinel: [...AGENT_KEYS, "enabled", "port", "config"],
+    loggingSidecar: [
+        "enabled",
+        "name",
+        "image",
+        "imagePullPolicy",
+        "preStopSleepSeconds",
+        "env",
+        "securityContext",
+        "volumeMounts",
+        "resources",
+        "config",
+    ],
+};
+
+function isObj(v: unknown): v is Obj {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Helm's `empty`: nil, false, 0, "", and empty maps and lists. */
+function helmEmpty(v: unknown): boolean {
+    return (
+        v === undefined ||
+        v === null ||
+        v === false ||
+        v === 0 ||
+        v === "" ||
+        (Array.isArray(v) && v.length === 0) ||
+        (isObj(v) && Object.keys(v).length === 0)
+    );
+}
+
+/** `a | default b` with sources. */
+function helmDefault(a: Sourced, b: Sourced): Sourced | undefined {
+    if (!helmEmpty(a.value)) {
+        return a;
+    }
+    return helmEmpty(b.value) ? undefined : b;
+}
+
+function at(values: Obj, path: Path): Sourced {
+    let node: unknown = values;
+    for (const p of path) {
+        if (typeof p === "number" ? Array.isArray(node) : isObj(node)) {
+            node = (node as Record<string | number, unknown>)[p];
+        } else {
+            node = undefined;
+            break;
+        }
+    }
+    return { value: node, at: path };
+}
+
+function present(s: Sourced): Sourced | undefined {
+    return s.value === undefined || s.value === null ? undefined : s;
+}
+
+const PROBES = ["livenessProbe", "readinessProbe", "startupProbe"];
+
+/** A Kubernetes container object at `path` (init and extra containers, passed through by the chart). */
+function fullContainer(values: Obj, path: Path, init: boolean, index: number): PodContainer {
+    const c = at(values, path).value;
+    const obj = isObj(c) ? c : {};
+    const name = typeof obj.name === "string" ? obj.name : `#${index}`;
+    return {
+        name,
+        init,
+        securityContext: present(at(values, [...path, "securityContext"])),
+        securityContextAt: [...path, "securityContext"],
+        ports: present(at(values, [...path, "ports"])),
+        probes: PROBES.flatMap((field) => {
+            const s = present(at(values, [...path, field]));
+            return s === undefined ? [] : [{ field, source: s }];
+        }),
+        lifecycle: present(at(values, [...path, "lifecycle"])),
+    };
+}
+
+function containerList(values: Obj, path: Path, init: boolean): PodContainer[] {
+    const list = at(values, path).value;
+    return Array.isArray(list) ? list.map((_, j) => fullContainer(values, [...path, j], init, j)) : [];
+}
+
+function undocumentedKeys(values: Obj, path: Path, kind: string): Sourced[] {
+    const c = at(values, path).value;
+    if (!isObj(c)) {
+        return [];
+    }
+    const known = DOCUMENTED[kind] ?? [];
+    return Object.keys(c)
+        .filter((k) => !known.includes(k))
+        .map((k) => ({ value: c[k], at: [...path, k] }));
+}
+
+/** The pod of one agent component or Sentinel, as the chart renders it. */
+function componentPod(values: Obj, path: Path, kind: string, mainName: string, sidecar: boolean): PodSpecView {
+    const ls = at(values, ["loggingSidecar"]).value;
+    const withSidecar = sidecar && isObj(ls) && !helmEmpty(ls.enabled);
+    const main: PodContainer = {
+        name: mainName,
+        init: false,
+        securityContext: helmDefault(
+            at(values, [...path, "containerSecurityContext"]),
+            at(values, ["containerSecurityContext"]),
+        ),
+        securityContextAt: [...path, "containerSecurityContext"],
+        ports: undefined,
+        probes: ["livenessProbe", "readinessProbe"].flatMap((field) => {
+            const s = at(values, [...path, field]);
+            return helmEmpty(s.value) ? [] : [{ field, source: s }];
+        }),
+        lifecycle: undefined,
+    };
+    const containers = [main];
+    if (withSidecar) {
+        const sc = at(values, ["loggingSidecar", "securityContext"]);
+        containers.push({
+            name: typeof ls.name === "string" ? ls.name : "logging-sidecar",
+            init: false,
+            securityContext: helmEmpty(sc.value) ? undefined : sc,
+            securityContextAt: sc.at,
+            ports: undefined,
+            probes: [],
+            lifecycle: undefined,
+        });
+    }
+    containers.push(...containerList(values, [...path, "extraContainers"], false));
+    containers.push(...containerList(values, [...path, "initContainers"], true));
+    const vols = at(values, [...path, "volumes"]).value;
+    return {
+        component: path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join(""),
+        at: path,
+        securityContext: helmDefault(at(values, [...path, "podSecurityContext"]), at(values, ["podSecurityContext"])),
+        securityContextAt: [...path, "podSecurityContext"],
+        containers,
+        volumes: Array.isArray(vols)
+            ? (vols as unknown[]).map((v, j) => ({ value: v, at: [...path, "volumes", j] }))
+            : [],
+        annotations: helmEmpty(at(values, ["annotations"]).value) ? undefined : at(values, ["annotations"]),
+        undocumented: [
+            ...undocumentedKeys(values, path, kind),
+            ...(withSidecar ? undocumentedKeys(values, ["loggingSidecar"], "loggingSidecar") : []),
+        ],
+    };
+}
+
+/**
+ * Every pod the chart renders from these final values: one per worker, the dag processor, the
+ * triggerer, and Sentinel when enabled.
+ */
+export function podSpecsOf(values: ChartValues): PodSpecView[] {
+    const pods: PodSpecView[] = [];
+    const workers = values.workers;
+    if (Array.isArray(workers)) {
+        workers.forEach((_, i) => pods.push(componentPod(values, ["workers", i], "worker", "worker", true)));
+    }
+    pods.push(componentPod(values, ["dagProcessor"], "dagProcessor", "dag-processor", false));
+    pods.push(componentPod(values, ["triggerer"], "triggerer", "triggerer", true));
+    const sentinel = values.sentinel;
+    if (isObj(sentinel) && !helmEmpty(sentinel.enabled)) {
+        pods.push(componentPod(values, ["sentinel"], "sentinel", "sentinel", false));
+    }
+    return pods;
+}
+
+/** Top-level keys the chart documents (agent-chart.md section 3, plus the values the program sends). */
+export const DOCUMENTED_TOP_LEVEL = [
+    "resourceNamePrefix",
+    "namespace",
+    "createNamespace",
+    "astroDeploymentAPIURL",
+    "image",
+    "imagePullPolicy",
+    "imagePullSecretName",
+    "imagePullSecretData",
+    "agentToken",
+    "agentTokenSecretName",
+    "agentTokenFile",
+    "secretBackend",
+    "xcomBackend",
+    "stateStoreBackend",
+    "dagBundleConfigList",
+    "commonEnv",
+    "openLineage",
+    "logLevel",
+    "labels",
+    "annotations",
+    "podSecurityContext",
+    "containerSecurityContext",
+    "serviceAccount",
+    "workers",
+    "dagProcessor",
+    "triggerer",
+    "sentinel",
+    "loggingSidecar",
+];
