@@ -249,6 +249,15 @@ export function judgePod(pod: PodSpecView, level: PodSecurityLevel): PodFinding[
                     `${lvl} forbids the AppArmor annotation value '${s}' (it lands on every pod template); use runtime/default or localhost/<profile>, or the appArmorProfile field`,
                 );
             }
+            const target = k.slice(APPARMOR_ANNOTATION_PREFIX.length);
+            if (k.startsWith(APPARMOR_ANNOTATION_PREFIX) && !pod.containers.some((c) => c.name === target)) {
+                // Not a Pod Security Standards control: the API server's own validation
+                // (ValidateAppArmorPodAnnotations) refuses an annotation naming a container the pod lacks.
+                add(
+                    [...ann.at, k],
+                    `the API server refuses an AppArmor annotation naming a container the pod does not have ('${target}' is not in ${where(pod)}; top-level annotations land on every pod template); set appArmorProfile in the container's securityContext instead`,
+                );
+            }
         }
     }
 
