@@ -79,6 +79,7 @@ export const SAFE_SYSCTLS = [
     "net.ipv4.tcp_rmem",
     "net.ipv4.tcp_wmem",
 ];
+const PROBE_HANDLERS = ["httpGet", "tcpSocket", "exec", "grpc"];
 const APPARMOR_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
 
 /**
@@ -333,6 +334,27 @@ export function judgePod(pod: PodSpecView, level: PodSecurityLevel): PodFinding[
                     );
                 }
             });
+        }
+        for (const p of c.probes) {
+            if (!isObj(p.source.value)) {
+                continue;
+            }
+            // Not a Pod Security Standards control: the API server refuses a probe with more than one
+            // handler, and Helm merges the chart's default `httpGet` into a probe set on a map component
+            // unless the probe sets `httpGet: null`.
+            const probe = p.source.value;
+            const set = PROBE_HANDLERS.filter(
+                (h) =>
+                    (probe[h] !== undefined && probe[h] !== null) ||
+                    (h === "httpGet" && p.chartDefault === true && !(h in probe)),
+            );
+            if (set.length > 1) {
+                const merged = p.chartDefault === true && !("httpGet" in probe) && set.includes("httpGet");
+                add(
+                    p.source.at,
+                    `the API server refuses a probe with more than one handler (${whom} would get ${set.join(" and ")}${merged ? "; the chart's default httpGet is merged into it" : ""}); ${merged ? "add httpGet: null to this probe" : "keep one handler"}`,
+                );
+            }
         }
         const handlers: { s: Sourced; kinds: string[] }[] = c.probes.map((p) => ({
             s: p.source,

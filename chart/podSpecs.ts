@@ -26,7 +26,11 @@ export interface PodContainer {
     /** Where a missing securityContext field would have to be set (for messages). */
     securityContextAt: Path;
     ports: Sourced | undefined;
-    probes: { field: string; source: Sourced }[];
+    /**
+     * Probes; `chartDefault` when the chart's values file holds a default `httpGet` probe that Helm
+     * merges into this one (map components: dag processor, triggerer, Sentinel; list items are not merged).
+     */
+    probes: { field: string; source: Sourced; chartDefault?: boolean }[];
     lifecycle: Sourced | undefined;
 }
 
@@ -185,7 +189,7 @@ function componentPod(values: Obj, path: Path, kind: string, mainName: string, s
         ports: undefined,
         probes: ["livenessProbe", "readinessProbe"].flatMap((field) => {
             const s = at(values, [...path, field]);
-            return helmEmpty(s.value) ? [] : [{ field, source: s }];
+            return helmEmpty(s.value) ? [] : [{ field, source: s, chartDefault: kind !== "worker" }];
         }),
         lifecycle: undefined,
     };

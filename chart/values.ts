@@ -255,8 +255,8 @@ interface PodExtrasConfig {
  */
 function podExtras(cfg: ResolvedAgentConfig, c: PodExtrasConfig, floors: Floors): ChartValues {
     return compact({
-        livenessProbe: c.livenessProbe,
-        readinessProbe: c.readinessProbe,
+        livenessProbe: chartProbe(c.livenessProbe),
+        readinessProbe: chartProbe(c.readinessProbe),
         podSecurityContext:
             c.podSecurityContext === undefined ? undefined : overlay(floors.pod, c.podSecurityContext as ChartValues),
         containerSecurityContext:
@@ -266,6 +266,18 @@ function podExtras(cfg: ResolvedAgentConfig, c: PodExtrasConfig, floors: Floors)
         initContainers: containers(cfg, c.initContainers),
         extraContainers: containers(cfg, c.extraContainers),
     });
+}
+
+/**
+ * A probe as chart values. The chart's values file gives the dag processor, triggerer and Sentinel a
+ * default `httpGet` probe, and Helm merges maps, so a probe with another handler carries `httpGet: null`
+ * (which removes the default) instead of becoming a probe with two handlers, which the API server refuses.
+ */
+function chartProbe(p: ProbeConfig | undefined): ChartValues | undefined {
+    if (p === undefined) {
+        return undefined;
+    }
+    return p.httpGet === undefined ? { ...p, httpGet: null } : p;
 }
 
 /** The chart's queue metric as an autoscaling/v2 Object metric on the worker Deployment. */
@@ -380,8 +392,8 @@ function sentinelValues(cfg: ResolvedAgentConfig): ChartValues {
         port: s.port,
         resources: s.resources,
         env: uniqueEnv([...proxyEnv(cfg), ...s.env]),
-        livenessProbe: s.livenessProbe ?? (s.port === undefined ? undefined : sentinelProbe(s.port)),
-        readinessProbe: s.readinessProbe ?? (s.port === undefined ? undefined : sentinelProbe(s.port)),
+        livenessProbe: chartProbe(s.livenessProbe) ?? (s.port === undefined ? undefined : sentinelProbe(s.port)),
+        readinessProbe: chartProbe(s.readinessProbe) ?? (s.port === undefined ? undefined : sentinelProbe(s.port)),
         // Explicit: the chart documents its global contexts for workers, dag processor and triggerer only.
         podSecurityContext: overlay(
             cfg.restricted ? RESTRICTED_SENTINEL_POD_SECURITY_CONTEXT : SENTINEL_POD_SECURITY_CONTEXT,

@@ -465,11 +465,24 @@ export const ROUTES: Route[] = [
         }),
     },
     {
+        name: "dagProcessor.livenessProbe (typed)",
+        scope: "probe",
+        levels: BOTH,
+        build: (level, f) => ({
+            values: { ...base(level), dagProcessor: { livenessProbe: f } },
+            key: "dagProcessor.livenessProbe",
+        }),
+    },
+    {
         name: "triggerer.extraValues.livenessProbe",
         scope: "probe",
         levels: BOTH,
         build: (level, f) => ({
-            values: { ...base(level), triggerer: { extraValues: { livenessProbe: f } } },
+            // Helm merges the chart's default httpGet probe into this map unless it is nulled.
+            values: {
+                ...base(level),
+                triggerer: { extraValues: { livenessProbe: "httpGet" in f ? f : { ...f, httpGet: null } } },
+            },
             key: "triggerer.extraValues.livenessProbe",
         }),
     },

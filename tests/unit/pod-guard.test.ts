@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
 import { validateStackConfig } from "../../chart/validate";
-import { guardChartValues, judgePod } from "../../chart/podGuard";
+import { finalChartValues, guardChartValues, judgePod } from "../../chart/podGuard";
 import { podSpecsOf, type PodSpecView } from "../../chart/podSpecs";
 import { baseValues, raw } from "../fixtures/config";
 import { podCaseArb, type PodCase } from "../lib/podSecurityCases";
@@ -152,6 +152,34 @@ describe("pod guard: exact messages", () => {
                     "Pod Security Standard 'baseline' forbids SELinux type 'spc_t' on container 'vector-logging-sidecar' of the workers[0] pod (allowed: container_t, container_init_t, container_kvm_t, container_engine_t); use one of those or leave it unset",
             },
         ]);
+    });
+});
+
+describe("pod guard: probes the chart merges with its defaults", () => {
+    it("refuses an extraValues probe that would get the chart's default httpGet as a second handler", () => {
+        const r = validateStackConfig(
+            raw({ ...baseValues(), triggerer: { extraValues: { livenessProbe: { tcpSocket: { port: 39091 } } } } }),
+        );
+        assert.ok(!r.ok);
+        assert.deepEqual(r.problems, [
+            {
+                key: "triggerer.extraValues.livenessProbe",
+                message:
+                    "the API server refuses a probe with more than one handler (container 'triggerer' of the triggerer pod would get httpGet and tcpSocket; the chart's default httpGet is merged into it); add httpGet: null to this probe",
+            },
+        ]);
+    });
+
+    it("a typed probe with another handler is sent with httpGet: null, so Helm drops the chart's default", () => {
+        const r = validateStackConfig(
+            raw({ ...baseValues(), dagProcessor: { livenessProbe: { tcpSocket: { port: 39091 } } } }),
+        );
+        assert.ok(r.ok, JSON.stringify(r.ok ? [] : r.problems));
+        const values = finalChartValues(r.config);
+        assert.deepEqual((values.dagProcessor as Record<string, unknown>).livenessProbe, {
+            tcpSocket: { port: 39091 },
+            httpGet: null,
+        });
     });
 });
 
