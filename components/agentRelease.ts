@@ -45,6 +45,12 @@ export interface AgentReleaseArgs {
     maxHistory?: number;
     /** Release description (the program records the stack's accepted prod risks there: schema/riskRecord.ts). */
     description?: string;
+    /**
+     * The Pod Security Standards labels of the namespace the release goes into, when it is adopted and
+     * read (a `get` at preview): registered as this component's inputs, so the policy pack can check
+     * them (it sees no read resources).
+     */
+    adoptedNamespace?: { name: pulumi.Input<string>; labels: pulumi.Input<Record<string, string> | undefined> };
 }
 
 /** The resolved `chart`, `version` and `repositoryOpts` of a chart source. */
@@ -85,7 +91,12 @@ export class AgentRelease extends pulumi.ComponentResource {
     public readonly values: pulumi.Output<ChartValues>;
 
     constructor(name: string, args: AgentReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(componentType("AgentRelease"), name, {}, withLegacyAlias("AgentRelease", opts));
+        super(
+            componentType("AgentRelease"),
+            name,
+            args.adoptedNamespace === undefined ? {} : { adoptedNamespace: args.adoptedNamespace },
+            withLegacyAlias("AgentRelease", opts),
+        );
         const location = chartLocation(args.chart);
         this.values = pulumi.output(args.values).apply((v): ChartValues => {
             const values: ChartValues = v;

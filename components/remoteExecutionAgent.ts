@@ -264,6 +264,9 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 skipAwait: cfg.release.skipAwait,
                 maxHistory: cfg.release.maxHistory,
                 ...(riskRecord === undefined ? {} : { description: riskRecord }),
+                ...(cfg.createNamespace || ns.namespace === undefined
+                    ? {}
+                    : { adoptedNamespace: { name: ns.name, labels: ns.namespace.metadata.labels } }),
             },
             {
                 parent: this,

@@ -7,10 +7,16 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { isAgentResource, rulePolicy } from "./lib/rules";
 import { RETENTION_RULES } from "./rules/dataStores";
 import { IDENTITY_TRUST_RULES, PERMISSION_RULES } from "./rules/iam";
-import { K8S_NAMESPACE, namespaceRestricted } from "./rules/namespace";
+import {
+    AGENT_RELEASE_COMPONENT,
+    adoptedNamespaceRestricted,
+    K8S_NAMESPACE,
+    namespaceRestricted,
+} from "./rules/namespace";
 import { missingCompanions, OBJECT_STORAGE_RULES } from "./rules/objectStorage";
 import { chartAndImagesPinned, HELM_RELEASE, releaseValuesSecretFree } from "./rules/release";
 import { acceptedRisksRecorded, chartOverHttps, imagesNotFloating } from "./rules/releaseSource";
+import { chartAndImagesPinned, HELM_RELEASE, releasePodsPodSecurity, releaseValuesSecretFree } from "./rules/release";
 
 export const releaseValuesSecretFreePolicy = rulePolicy(
     {
@@ -33,6 +39,43 @@ export const agentNamespaceRestrictedPolicy = rulePolicy(
     },
     new Map([[K8S_NAMESPACE, namespaceRestricted]]),
 );
+
+export const adoptedNamespaceRestrictedPolicy = rulePolicy(
+    {
+        name: "adopted-namespace-restricted",
+        description:
+            "An adopted agent namespace (createNamespace: false), read at preview, enforces the Pod Security Standard 'restricted'.",
+        severity: "high",
+        remediationSteps:
+            "Label the namespace pod-security.kubernetes.io/enforce=restricted, or set astro-agent:createNamespace: true.",
+    },
+    new Map([[AGENT_RELEASE_COMPONENT, adoptedNamespaceRestricted]]),
+);
+
+/** Levels the pod guard may be configured to judge at (policy config `level`; default baseline). */
+const POD_SECURITY_LEVELS = ["restricted", "baseline"] as const;
+
+export const releasePodsPodSecurityPolicy: ResourceValidationPolicy = {
+    name: "release-pods-pod-security",
+    description:
+        "Every pod the agent chart builds from the release's values passes the Pod Security Standards (the program's pod guard, over the values Helm is given).",
+    severity: "critical",
+    remediationSteps:
+        "Remove what the message names from the stack config (typed keys or extraValues); see docs/pod-security.md.",
+    configSchema: {
+        properties: { level: { type: "string", enum: [...POD_SECURITY_LEVELS] } },
+    },
+    validateResource: (args, reportViolation) => {
+        if (args.type !== HELM_RELEASE || !isAgentResource(args.urn)) {
+            return;
+        }
+        // Baseline unless the pack's config says restricted (config/prod.json: prod namespaces must be restricted).
+        const level = args.getConfig<{ level?: (typeof POD_SECURITY_LEVELS)[number] }>().level ?? "baseline";
+        for (const message of releasePodsPodSecurity(level)(args)) {
+            reportViolation(message);
+        }
+    },
+};
 
 export const objectStoragePrivateEncryptedPolicy = rulePolicy(
     {
@@ -137,6 +180,8 @@ export const acceptedProdRisksPolicy = rulePolicy(
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     releaseValuesSecretFreePolicy,
     agentNamespaceRestrictedPolicy,
+    adoptedNamespaceRestrictedPolicy,
+    releasePodsPodSecurityPolicy,
     objectStoragePrivateEncryptedPolicy,
     objectStorageHardeningPresentPolicy,
     identityTrustExactPolicy,

@@ -34,3 +34,26 @@ export const namespaceRestricted: ResourceRule = ({ urn, props }) => {
         `namespace '${name}' must enforce, audit and warn the Pod Security Standard 'restricted' in prod: ${wrong.join(", ")} (set astro-agent:restricted: true)`,
     ];
 };
+
+/** The component whose inputs carry an adopted namespace's labels (read at preview). */
+export const AGENT_RELEASE_COMPONENT = componentType("AgentRelease");
+
+/**
+ * An adopted namespace (`createNamespace: false`, read at preview) enforces `restricted`: the program
+ * does not label a namespace it adopts, so in prod the cluster's owner must have.
+ */
+export const adoptedNamespaceRestricted: ResourceRule = ({ props }) => {
+    const adopted = asRecord(props.adoptedNamespace);
+    if (adopted === undefined) {
+        return [];
+    }
+    const name = asString(adopted.name) ?? "(unnamed)";
+    const enforce = asRecord(adopted.labels)?.["pod-security.kubernetes.io/enforce"];
+    if (enforce === "restricted") {
+        return [];
+    }
+    const found = enforce === undefined ? "missing" : `'${JSON.stringify(enforce).replace(/^"|"$/g, "")}'`;
+    return [
+        `adopted namespace '${name}' (createNamespace: false) must enforce the Pod Security Standard 'restricted' in prod: pod-security.kubernetes.io/enforce is ${found}; label it (kubectl label namespace ${name} pod-security.kubernetes.io/enforce=restricted) or let the program create it (createNamespace: true)`,
+    ];
+};

@@ -1,6 +1,7 @@
 // The agent's Helm release: its values are stored in plain text (Helm's release Secret, Pulumi state,
 // the chartValues output), so they must name Secrets, never hold secret material. The detector is the
 // one config validation and the release guard use (config/credentials.ts).
+import { guardChartValues, type PodSecurityLevel } from "../../chart/podGuard";
 import { findCredentials } from "../../config/credentials";
 import { EXACT_CHART_VERSION, parseImageRef, unpinnedImageProblem } from "../../schema/pins";
 import type { ResourceRule, RuleInput } from "../lib/rules";
@@ -112,3 +113,17 @@ export const chartAndImagesPinned: ResourceRule = ({ props }: RuleInput) => {
     }
     return problems;
 };
+
+/**
+ * The pods the chart builds from the release's final values pass the Pod Security Standards at
+ * `level`: the same guard config validation runs (chart/podGuard.ts), here over what Helm is given.
+ */
+export function releasePodsPodSecurity(level: PodSecurityLevel): ResourceRule {
+    return ({ props }: RuleInput) => {
+        const values = asRecord(props.values);
+        if (values === undefined) {
+            return [];
+        }
+        return guardChartValues(values, level).map((f) => `${formatPath("values", f.at)}: ${f.message}`);
+    };
+}

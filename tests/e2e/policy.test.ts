@@ -25,6 +25,8 @@ const NS = "astro-e2e-policy";
 const nonce = crypto.randomBytes(4).toString("hex");
 const SECRETS = { token: `policy-token-${nonce}`, pull: `policy-pull-${nonce}`, lineage: `policy-lineage-${nonce}` };
 const PROD_POLICY = ["--policy-pack", "policy", "--policy-pack-config", "policy/config/prod.json"];
+const RELEASE_PODS_MESSAGE =
+    "values.workers[0].containerSecurityContext.capabilities.drop: Pod Security Standard 'restricted' requires capabilities.drop to contain ALL (container 'worker' of the workers[0] pod); set drop: [ALL]";
 const RESTRICTED_MESSAGE = `namespace '${NS}' must enforce, audit and warn the Pod Security Standard 'restricted' in prod: pod-security.kubernetes.io/enforce is 'baseline' (set astro-agent:restricted: true)`;
 
 interface Run {
@@ -235,6 +237,94 @@ describe("policy pack and PR summary: real engine, real API server", function ()
         } finally {
             server.kill();
             writeStackFile(project.dir, STACK, good);
+        }
+    });
+
+    it("the release's pods are judged by the pod guard at restricted in prod: restricted: false fails release-pods-pod-security", () => {
+        // The program's own check judges the pods at the namespace's level (baseline here) and passes
+        // (the stack acknowledges the risk, which prod requires); the pack, configured for prod, judges
+        // them at restricted.
+        writeStackFile(project.dir, STACK, withConfig(good, { restricted: false, acceptRisks: ["unrestrictedPods"] }));
+        try {
+            const r = pulumi(["preview", ...PROD_POLICY]);
+            assert.notEqual(r.code, 0);
+            assert.ok(
+                r.stdout.includes(
+                    "[mandatory] [severity: critical]  release-pods-pod-security  (kubernetes:helm.sh/v3:Release: astro-agent-release)",
+                ),
+                r.stdout,
+            );
+            assert.ok(r.stdout.includes(RELEASE_PODS_MESSAGE), r.stdout);
+        } finally {
+            writeStackFile(project.dir, STACK, good);
+        }
+    });
+
+    it("a privileged container through worker extraValues is refused by the program before the pack runs", () => {
+        const workers = (good.config["astro-agent:workers"] as Record<string, unknown>[]).map((w, i) =>
+            i === 0
+                ? {
+                      ...w,
+                      extraValues: {
+                          extraContainers: [
+                              { name: "side", image: "busybox:1.36", securityContext: { privileged: true } },
+                          ],
+                      },
+                  }
+                : w,
+        );
+        writeStackFile(project.dir, STACK, withConfig(good, { workers }));
+        try {
+            const r = pulumi(["preview", ...PROD_POLICY]);
+            assert.notEqual(r.code, 0);
+            assert.ok(
+                (r.stdout + r.stderr).includes(
+                    "workers[0].extraValues.extraContainers[0].securityContext.privileged: Pod Security Standard 'restricted' forbids privileged containers (container 'side' of the workers[0] pod); remove privileged or set false",
+                ),
+                r.stdout + r.stderr,
+            );
+        } finally {
+            writeStackFile(project.dir, STACK, good);
+        }
+    });
+
+    it("an adopted prod namespace without enforce: restricted fails adopted-namespace-restricted (read at preview)", async () => {
+        const adoptedNs = `${NS}-adopted`;
+        const made = await kube.request("POST", "/api/v1/namespaces", {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: adoptedNs, labels: { "pod-security.kubernetes.io/enforce": "baseline" } },
+        });
+        assert.ok(made.status < 300, JSON.stringify(made.body));
+        writeStackFile(project.dir, STACK, withConfig(good, { namespace: adoptedNs, createNamespace: false }));
+        try {
+            const r = pulumi(["preview", ...PROD_POLICY]);
+            assert.notEqual(r.code, 0);
+            assert.ok(
+                r.stdout.includes(
+                    "[mandatory] [severity: high]  adopted-namespace-restricted  (astro-remote-agent:index:AgentRelease: astro-agent-release)",
+                ),
+                r.stdout,
+            );
+            assert.ok(
+                r.stdout.includes(
+                    `adopted namespace '${adoptedNs}' (createNamespace: false) must enforce the Pod Security Standard 'restricted' in prod: pod-security.kubernetes.io/enforce is 'baseline'; label it (kubectl label namespace ${adoptedNs} pod-security.kubernetes.io/enforce=restricted) or let the program create it (createNamespace: true)`,
+                ),
+                r.stdout,
+            );
+            // Labelled restricted, the same stack passes.
+            const ns = await kube.get<{ metadata: Record<string, unknown> }>(`/api/v1/namespaces/${adoptedNs}`);
+            assert.ok(ns);
+            const labelled = await kube.request("PUT", `/api/v1/namespaces/${adoptedNs}`, {
+                ...ns,
+                metadata: { ...ns.metadata, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+            });
+            assert.ok(labelled.status < 300, JSON.stringify(labelled.body));
+            const ok = pulumi(["preview", ...PROD_POLICY]);
+            assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+        } finally {
+            writeStackFile(project.dir, STACK, good);
+            await kube.request("DELETE", `/api/v1/namespaces/${adoptedNs}`);
         }
     });
 

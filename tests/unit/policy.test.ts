@@ -14,6 +14,7 @@ import { findCredentials } from "../../config/credentials";
 import { RISK_IDS } from "../../config/risks";
 import {
     acceptedProdRisksPolicy,
+    adoptedNamespaceRestrictedPolicy,
     agentNamespaceRestrictedPolicy,
     agentPoliciesNoWildcardPolicy,
     chartAndImagesPinnedPolicy,
@@ -24,6 +25,7 @@ import {
     objectStoragePrivateEncryptedPolicy,
     policies,
     prodDataStoresRetainedPolicy,
+    releasePodsPodSecurityPolicy,
     releaseValuesSecretFreePolicy,
 } from "../../policy/policies";
 import type { ResourceValidationPolicy } from "../../policy/lib/rules";
@@ -707,6 +709,8 @@ describe("policy pack: the pack and its config", () => {
         assert.deepEqual(names, [
             "release-values-secret-free",
             "agent-namespace-restricted",
+            "adopted-namespace-restricted",
+            "release-pods-pod-security",
             "object-storage-private-encrypted",
             "object-storage-hardening-present",
             "identity-trust-exact",
@@ -723,15 +727,95 @@ describe("policy pack: the pack and its config", () => {
     });
 
     it("prod makes every policy mandatory but the accepted-risks report; dev makes them advisory and switches off the prod-only ones", () => {
-        assert.deepEqual(readConfig("prod"), { all: "mandatory", "accepted-prod-risks": "advisory" });
+        assert.deepEqual(readConfig("prod"), {
+            all: "mandatory",
+            "accepted-prod-risks": "advisory",
+            "release-pods-pod-security": { enforcementLevel: "mandatory", level: "restricted" },
+        });
         assert.deepEqual(readConfig("dev"), {
             all: "advisory",
             "agent-namespace-restricted": "disabled",
+            "adopted-namespace-restricted": "disabled",
             "prod-data-stores-retained": "disabled",
         });
         const names = new Set(policies.map((p) => p.name));
         for (const key of Object.keys(readConfig("dev")).filter((k) => k !== "all")) {
             assert.ok(names.has(key), key);
         }
+    });
+});
+
+describe("policy pack: pod security of the release and an adopted namespace", () => {
+    const RELEASE_COMPONENT = "astro-remote-agent:index:AgentRelease";
+    const release = (values: Record<string, unknown>) => ({
+        type: "kubernetes:helm.sh/v3:Release",
+        name: "astro-agent-release",
+        parents: [AGENT, RELEASE_COMPONENT],
+        props: { values },
+    });
+    const withLevel = (level: string | undefined, r: Synthetic) => {
+        const args = resourceArgs(r);
+        return resourceViolations(releasePodsPodSecurityPolicy, {
+            ...args,
+            getConfig: (() => (level === undefined ? {} : { level })) as typeof args.getConfig,
+        });
+    };
+    const privilegedWorker = {
+        ...goodValues(),
+        workers: [
+            {
+                name: "default",
+                extraContainers: [{ name: "side", image: "busybox:1.36", securityContext: { privileged: true } }],
+            },
+        ],
+    };
+
+    it("runs the pod guard over the release's values: a privileged container fails at both levels, naming the value", async () => {
+        for (const level of [undefined, "baseline", "restricted"]) {
+            const found = await withLevel(level, release(privilegedWorker));
+            assert.ok(
+                found.includes(
+                    `values.workers[0].extraContainers[0].securityContext.privileged: Pod Security Standard '${level ?? "baseline"}' forbids privileged containers (container 'side' of the workers[0] pod); remove privileged or set false`,
+                ),
+                JSON.stringify(found),
+            );
+        }
+    });
+
+    it("judges at restricted only when configured so (prod): a container without drop ALL passes baseline", async () => {
+        const values = { ...goodValues(), containerSecurityContext: {}, workers: [{ name: "default" }] };
+        assert.deepEqual(await withLevel("baseline", release(values)), []);
+        assert.ok((await withLevel("restricted", release(values))).length > 0);
+    });
+
+    const adopted = (labels: Record<string, string> | undefined) => ({
+        type: RELEASE_COMPONENT,
+        name: "astro-agent-release",
+        parents: [AGENT],
+        props: { adoptedNamespace: { name: "team-ns", ...(labels === undefined ? {} : { labels }) } },
+    });
+
+    it("an adopted namespace must enforce restricted; its live labels arrive as the release component's inputs", async () => {
+        assert.deepEqual(
+            await check(
+                adoptedNamespaceRestrictedPolicy,
+                adopted({ "pod-security.kubernetes.io/enforce": "restricted" }),
+            ),
+            [],
+        );
+        assert.deepEqual(await check(adoptedNamespaceRestrictedPolicy, adopted(undefined)), [
+            "adopted namespace 'team-ns' (createNamespace: false) must enforce the Pod Security Standard 'restricted' in prod: pod-security.kubernetes.io/enforce is missing; label it (kubectl label namespace team-ns pod-security.kubernetes.io/enforce=restricted) or let the program create it (createNamespace: true)",
+        ]);
+        assert.deepEqual(
+            await check(
+                adoptedNamespaceRestrictedPolicy,
+                adopted({ "pod-security.kubernetes.io/enforce": "baseline" }),
+            ),
+            [
+                "adopted namespace 'team-ns' (createNamespace: false) must enforce the Pod Security Standard 'restricted' in prod: pod-security.kubernetes.io/enforce is 'baseline'; label it (kubectl label namespace team-ns pod-security.kubernetes.io/enforce=restricted) or let the program create it (createNamespace: true)",
+            ],
+        );
+        // A created namespace (no adoptedNamespace inputs) is agent-namespace-restricted's business.
+        assert.deepEqual(await check(adoptedNamespaceRestrictedPolicy, { ...adopted(undefined), props: {} }), []);
     });
 });
