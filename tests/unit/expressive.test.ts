@@ -211,7 +211,8 @@ describe("extraValues layers (point 4)", () => {
                     extraValues: { imagePullPolicy: "Always", resources: { limits: { cpu: "3" } } },
                 },
             ];
-            v.triggerer = { extraValues: { livenessProbe: { tcpSocket: { port: 39091 } } } };
+            // httpGet: null drops the chart's default probe handler (Helm merges maps; two handlers are refused).
+            v.triggerer = { extraValues: { livenessProbe: { tcpSocket: { port: 39091 }, httpGet: null } } };
             v.dagProcessor = { extraValues: {} };
             v.sentinel = { extraValues: { config: "heartbeat_interval: 60s" } };
             v.extraValues = { priorityClassName: "agents", sentinel: { podDisruptionBudget: { enabled: true } } };
@@ -227,7 +228,7 @@ describe("extraValues layers (point 4)", () => {
             {
                 configPath: ["triggerer", "extraValues"],
                 chartPath: ["triggerer"],
-                values: { livenessProbe: { tcpSocket: { port: 39091 } } },
+                values: { livenessProbe: { tcpSocket: { port: 39091 }, httpGet: null } },
             },
             {
                 configPath: ["sentinel", "extraValues"],
@@ -250,7 +251,7 @@ describe("extraValues layers (point 4)", () => {
         assert.equal(worker(v, 1).imagePullPolicy, "Always");
         assert.deepEqual(worker(v, 1).resources, { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "3" } });
         assert.equal(worker(v, 1).name, "b");
-        assert.deepEqual((v.triggerer as ChartValues).livenessProbe, { tcpSocket: { port: 39091 } });
+        assert.deepEqual((v.triggerer as ChartValues).livenessProbe, { tcpSocket: { port: 39091 }, httpGet: null });
         const sentinel = v.sentinel as ChartValues;
         assert.equal(sentinel.config, "heartbeat_interval: 60s");
         assert.deepEqual(sentinel.podDisruptionBudget, { enabled: true }, "the top-level layer is applied last");
