@@ -14,7 +14,6 @@ import {
     namespaceRestricted,
 } from "./rules/namespace";
 import { missingCompanions, OBJECT_STORAGE_RULES } from "./rules/objectStorage";
-import { chartAndImagesPinned, HELM_RELEASE, releaseValuesSecretFree } from "./rules/release";
 import { acceptedRisksRecorded, chartOverHttps, imagesNotFloating } from "./rules/releaseSource";
 import { chartAndImagesPinned, HELM_RELEASE, releasePodsPodSecurity, releaseValuesSecretFree } from "./rules/release";
 
