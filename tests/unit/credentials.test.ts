@@ -310,11 +310,11 @@ function richValues(): Record<string, unknown> {
                 name: "default-worker",
                 queues: ["default"],
                 env: [{ name: "WORKER_MODE", value: "fast" }],
-                initContainers: [{ name: "init", image: "busybox:1.36", command: ["sh", "-c", "echo ready"] }],
+                initContainers: [{ name: "init", image: "busybox:1.36.1", command: ["sh", "-c", "echo ready"] }],
                 livenessProbe: {
                     httpGet: { path: "/health", port: 8080, httpHeaders: [{ name: "X-Probe", value: "agent" }] },
                 },
-                extraValues: { podAnnotations: { note: "hello" } },
+                extraValues: { extraNote: { note: "hello" } },
             },
         ],
         triggerer: { env: [{ name: "TRIGGER_MODE", value: "async" }] },

@@ -16,8 +16,8 @@ const PLACES: { key: string; put: (v: Values, payload: string) => void }[] = [
     { key: "extraValues.blob", put: (v, p) => (v.extraValues = { blob: p }) },
     { key: "workers[0].extraValues.blob", put: (v, p) => (v.workers = [{ name: "w", extraValues: { blob: p } }]) },
     {
-        key: "triggerer.extraValues.podAnnotations.note",
-        put: (v, p) => (v.triggerer = { extraValues: { podAnnotations: { note: p } } }),
+        key: "triggerer.extraValues.extraNote.note",
+        put: (v, p) => (v.triggerer = { extraValues: { extraNote: { note: p } } }),
     },
 ];
 
