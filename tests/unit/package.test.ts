@@ -66,6 +66,18 @@ describe("npm package (npm pack --dry-run)", function () {
         fs.rmSync(dest, { recursive: true, force: true });
     });
 
+    it("the built detector loads secretlint's ESM-only preset with require() and runs it synchronously", () => {
+        // prepack (in before) built dist/; a plain CommonJS process on this Node, as a consumer's program is
+        const script = `const c = require(${JSON.stringify(path.join(ROOT, "dist", "config", "credentials.js"))});
+            const found = c.findCredentials({ key: "-----BEGIN RSA PRIVATE KEY-----\\n" + "MIIEowIBAAKCAQEAu1SU1LfVLPHC".repeat(6) + "\\n-----END RSA PRIVATE KEY-----" });
+            process.stdout.write(JSON.stringify({ rules: c.SECRETLINT_RULES.length, found }));`;
+        const out = JSON.parse(
+            execFileSync(process.execPath, ["-e", script], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+        ) as { rules: number; found: unknown[] };
+        assert.equal(out.rules, 14);
+        assert.deepEqual(out.found, [{ path: ["key"], kind: "a private key" }]);
+    });
+
     it("is astro-remote-agent at the package.json version", () => {
         assert.equal(pack.name, "astro-remote-agent");
         assert.equal(pack.version, pkg.version);
