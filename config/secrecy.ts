@@ -138,7 +138,16 @@ function credentialFix(path: ConfigPath, finding: CredentialFinding): string {
     if (isKwargsPath(path)) {
         return "authenticate the secrets backend with workload identity, or set the kwarg with 'pulumi config set --secret --path' (then the kwargs are routed into a Kubernetes Secret)";
     }
-    return `secret material must not reach chart values (${finding.kind}); use a secret setting, a connection in the secrets backend, or a Kubernetes Secret referenced by name`;
+    if (path.includes("command") || path.includes("args")) {
+        return "pass it as a Secret: set it as an env value of the component with 'pulumi config set --secret --path <component>.env[n].value …' (routed into a Kubernetes Secret) and refer to it as $(NAME) in the command or args";
+    }
+    if (path.includes("httpHeaders")) {
+        return "probe headers cannot read a Secret: probe an endpoint that needs no credential, or use an exec probe that reads a secret env value";
+    }
+    if (path[0] === "loggingSidecar" && path[1] === "config") {
+        return "pass it as a Secret: refer to an environment variable in the config (Vector: ${NAME}) and set loggingSidecar.env[n].value with 'pulumi config set --secret --path' (routed into a Kubernetes Secret)";
+    }
+    return `secret material must not reach chart values (${finding.kind}); pass it as a Secret: a secret setting, a connection in the secrets backend, or a Kubernetes Secret referenced by name (e.g. an env value's valueFrom.secretKeyRef)`;
 }
 
 /** Result of {@link applySecrecy}: the config with routable secrets wrapped, and what was refused or noted. */

@@ -522,3 +522,38 @@ describe("credentials: the chart-boundary scan names the config key", () => {
         assert.deepEqual(chartCredentialProblems(parsed.data, new Set()), []);
     });
 });
+
+describe("credentials: a refusal says how to pass the value as a Secret", () => {
+    const cases: { position: Path; value: string; fix: RegExp }[] = [
+        {
+            position: ["workers", 0, "initContainers", 0, "command", 2],
+            value: "curl -u bob:S3cretPass9 https://x.example.com",
+            fix: /--secret --path <component>\.env\[n\]\.value .*\$\(NAME\) in the command or args/,
+        },
+        {
+            position: ["workers", 0, "livenessProbe", "httpGet", "httpHeaders", 0, "value"],
+            value: "hvs.CAESIJlWh7Lr3b4GqYx0kZ9aT2cE",
+            fix: /probe headers cannot read a Secret/,
+        },
+        {
+            position: ["loggingSidecar", "config"],
+            value: "sinks:\n  out:\n    auth:\n      password: Sup3rS3cret9\n",
+            fix: /Vector: \$\{NAME\}.*loggingSidecar\.env\[n\]\.value with 'pulumi config set --secret --path'/,
+        },
+        {
+            position: ["extraValues", "extraNote", "text"],
+            value: "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+            fix: /a Stripe key\); pass it as a Secret: .*valueFrom\.secretKeyRef/,
+        },
+    ];
+    for (const c of cases) {
+        it(formatPath(c.position), () => {
+            const values = richValues();
+            setAt(values, c.position, c.value);
+            const result = validateStackConfig(raw(values, SECRET_KEYS, "prod"));
+            const at = result.ok ? [] : result.problems.filter((p) => p.key === formatPath(c.position));
+            assert.equal(at.length, 1, JSON.stringify(result.ok ? [] : result.problems.map((p) => p.key)));
+            assert.match(at[0]?.message ?? "", c.fix);
+        });
+    }
+});
