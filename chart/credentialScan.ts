@@ -10,43 +10,14 @@ import { findCredentials } from "../config/credentials";
 import { formatPath, type ConfigProblem } from "../config/errors";
 import type { AgentConfig } from "../config/schema";
 import { withWiringStandIns } from "../config/wiring";
-import { agentObjectNames } from "./names";
-import {
-    buildChartValues,
-    componentServiceAccountAnnotations,
-    extraValueLayers,
-    type ExtraValueLayer,
-    type ResolvedBackend,
-} from "./values";
+import { extraValuesKeyOf, probeChartValues } from "./probeValues";
+import { valueAt } from "../schema/tree";
+import { componentServiceAccountAnnotations, extraValueLayers, type ExtraValueLayer } from "./values";
 
 type Path = (string | number)[];
 
-/** What the backend contributes is the program's own (names, classes, paths): stand-ins, never config text. */
-const STAND_IN_BACKEND: ResolvedBackend = {
-    secretBackend: "stand.in.Backend",
-    secretBackendKwargs: {},
-    xcomBackend: "stand.in.XCom",
-    xcomPath: "file:///stand-in",
-    commonEnv: [],
-    serviceAccountAnnotations: {},
-    podLabels: {},
-    volumes: [],
-    volumeMounts: [],
-};
-
 function isOutput(v: unknown): boolean {
     return pulumi.Output.isInstance(v);
-}
-
-function getAt(root: unknown, path: readonly (string | number)[]): unknown {
-    let node = root;
-    for (const p of path) {
-        if (node === null || typeof node !== "object") {
-            return undefined;
-        }
-        node = (node as Record<string | number, unknown>)[p];
-    }
-    return node;
 }
 
 /** Every plain string leaf of the config with its path (secret Outputs are already protected). */
@@ -73,17 +44,9 @@ function sourceOf(
     chartPath: Path,
     value: unknown,
 ): string | undefined {
-    for (const layer of [...layers].reverse()) {
-        const n = layer.chartPath.length;
-        if (chartPath.length <= n || !layer.chartPath.every((p, i) => chartPath[i] === p)) {
-            continue;
-        }
-        const rel = chartPath.slice(n);
-        for (let k = rel.length; k > 0; k--) {
-            if (getAt(layer.values, rel.slice(0, k)) !== undefined) {
-                return formatPath([...layer.configPath, ...rel]);
-            }
-        }
+    const fromLayer = extraValuesKeyOf(layers, chartPath);
+    if (fromLayer !== undefined) {
+        return fromLayer;
     }
     if (typeof value !== "string") {
         return undefined;
@@ -109,18 +72,13 @@ const FIX =
  */
 export function chartCredentialProblems(cfg: AgentConfig, reported: ReadonlySet<string>): ConfigProblem[] {
     const resolved = withWiringStandIns(cfg);
-    const names = agentObjectNames({
-        resourceNamePrefix: cfg.resourceNamePrefix,
-        workers: cfg.workers,
-        releaseName: cfg.release.name,
-    });
     const layers = extraValueLayers(resolved);
-    const values = buildChartValues(resolved, names, STAND_IN_BACKEND);
+    const values = probeChartValues(cfg);
     const surfaces: { where: (p: Path) => string; value: unknown; source: (p: Path) => string | undefined }[] = [
         {
             where: (p) => `the chart value '${formatPath(p)}'`,
             value: values,
-            source: (p) => sourceOf(cfg, layers, p, getAt(values, p)),
+            source: (p) => sourceOf(cfg, layers, p, valueAt(values, p)),
         },
         {
             where: (p) => `the annotations of the ${String(p[0])} ServiceAccount`,

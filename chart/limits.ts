@@ -5,9 +5,7 @@ import { gzipSync } from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { formatPath, type ConfigProblem } from "../config/errors";
 import type { AgentConfig } from "../config/schema";
-import { withWiringStandIns } from "../config/wiring";
-import { agentObjectNames } from "./names";
-import { buildChartValues, type ResolvedBackend } from "./values";
+import { probeChartValues } from "./probeValues";
 
 type Path = (string | number)[];
 
@@ -29,19 +27,6 @@ export const CHART_ALLOWANCE = 256 * 1024;
 export const MAX_QUEUES_PER_WORKER = 1000;
 /** Linux `MAX_ARG_STRLEN` (32 pages of 4 KiB): the longest single environment string or argument. */
 export const MAX_QUEUE_STRING = 128 * 1024;
-
-/** The backend's part of the values is not known at validation: a small stand-in of the same shape. */
-const SIZE_PROBE_BACKEND: ResolvedBackend = {
-    secretBackend: "airflow.secrets.Backend",
-    secretBackendKwargs: {},
-    xcomBackend: "airflow.xcom.Backend",
-    xcomPath: "s3://bucket/xcom",
-    commonEnv: [],
-    serviceAccountAnnotations: {},
-    podLabels: {},
-    volumes: [],
-    volumeMounts: [],
-};
 
 /** A copy of a value with every Output (a secret, an unresolved wiring key) as an empty string. */
 function plain(value: unknown): unknown {
@@ -114,13 +99,7 @@ export function sizeProblems(cfg: AgentConfig): ConfigProblem[] {
             });
         }
     });
-    const probe = withWiringStandIns(cfg);
-    const names = agentObjectNames({
-        resourceNamePrefix: probe.resourceNamePrefix,
-        workers: probe.workers,
-        releaseName: probe.release.name,
-    });
-    const stored = storedValuesSize(buildChartValues(probe, names, SIZE_PROBE_BACKEND)) + CHART_ALLOWANCE;
+    const stored = storedValuesSize(probeChartValues(cfg)) + CHART_ALLOWANCE;
     if (stored > RELEASE_SECRET_LIMIT) {
         const largest = largestKeys(cfg)
             .map((e) => `${e.key} (${e.size} bytes)`)

@@ -2,8 +2,8 @@
 // ServiceAccounts, backends, env, bundles, workers, security contexts…) is owned by that config key,
 // and an extra value that would override it is refused naming the owner. What the program derives is
 // computed by running the values builder itself, so the rule follows the builder, not a list.
-import { agentObjectNames } from "./names";
-import { buildChartValues, extraValueLayers, type ResolvedBackend } from "./values";
+import { probeChartValues } from "./probeValues";
+import { extraValueLayers } from "./values";
 import type { ConfigProblem } from "../config/errors";
 import { formatPath } from "../config/errors";
 import type { AgentConfig } from "../config/schema";
@@ -28,19 +28,6 @@ const OWNER: Record<string, string> = {
         "the program's ServiceAccounts (one per component) and the backend's identity; per-component annotations go in the component's serviceAccountAnnotations",
     labels: "labels",
     annotations: "annotations",
-};
-
-/** A backend contribution with a value in every field, so every derived path shows up. */
-export const PROBE_BACKEND: ResolvedBackend = {
-    secretBackend: "probe.Backend",
-    secretBackendKwargs: {},
-    xcomBackend: "probe.XCom",
-    xcomPath: "file:///probe",
-    commonEnv: [],
-    serviceAccountAnnotations: {},
-    podLabels: {},
-    volumes: [],
-    volumeMounts: [],
 };
 
 /**
@@ -91,14 +78,8 @@ export function ownerOf(chartPath: Path): string {
 
 /** Chart paths the program derives for this config (extra values not applied). */
 export function derivedChartPaths(cfg: AgentConfig): Path[] {
-    const names = agentObjectNames({
-        resourceNamePrefix: cfg.resourceNamePrefix,
-        workers: cfg.workers,
-        releaseName: cfg.release.name,
-    });
     // Which paths are derived does not depend on wiring values (an Output in component args).
-    const probe = withWiringStandIns(cfg);
-    return valuePaths(buildChartValues(probe, names, PROBE_BACKEND, { withExtraValues: false }), true);
+    return valuePaths(probeChartValues(cfg, { withExtraValues: false }), true);
 }
 
 /** Problems for every extra value that would override a value the program derives. */

@@ -17,9 +17,9 @@ import { DOCUMENTED_TOP_LEVEL, podSpecsOf } from "./podSpecs";
 import type { ConfigProblem } from "../config/errors";
 import type { AgentConfig, ResolvedAgentConfig } from "../config/schema";
 import { withWiringStandIns } from "../config/wiring";
-import { agentObjectNames } from "./names";
-import { PROBE_BACKEND } from "./ownership";
-import { buildChartValues, extraValueLayers, type ChartValues } from "./values";
+import { extraValuesKeyOf, probeChartValues } from "./probeValues";
+import { valueAt } from "../schema/tree";
+import { extraValueLayers, type ChartValues } from "./values";
 
 type Path = (string | number)[];
 type Obj = Record<string, unknown>;
@@ -436,37 +436,15 @@ export function guardChartValues(values: ChartValues, level: PodSecurityLevel): 
 // ---------------------------------------------------------------------------------------------------
 // From the config: the final values the program would send, and each finding named by its config key.
 
-function valueAt(node: unknown, path: readonly (string | number)[]): unknown {
-    let n = node;
-    for (const p of path) {
-        if (typeof p === "number" ? !Array.isArray(n) : !isObj(n)) {
-            return undefined;
-        }
-        n = (n as Record<string | number, unknown>)[p];
-    }
-    return n;
-}
-
-function startsWith(path: readonly (string | number)[], prefix: readonly (string | number)[]): boolean {
-    return prefix.length <= path.length && prefix.every((p, i) => path[i] === p);
-}
-
 /**
  * The config key a chart-values path came from: the last `extraValues` layer that sets it (or the
  * deepest part of it that exists), else the typed key with the same path (the values builder keeps
  * the config's shape for security contexts, containers and probes; volumes are found by name).
  */
 export function configKeyOf(cfg: ResolvedAgentConfig, finalValues: ChartValues, chartPath: Path): string {
-    const layers = extraValueLayers(cfg).reverse();
-    for (let n = chartPath.length; n > 0; n--) {
-        const prefix = chartPath.slice(0, n);
-        for (const layer of layers) {
-            if (prefix.length > layer.chartPath.length && startsWith(prefix, layer.chartPath)) {
-                if (valueAt(layer.values, prefix.slice(layer.chartPath.length)) !== undefined) {
-                    return formatPath([...layer.configPath, ...chartPath.slice(layer.chartPath.length)]);
-                }
-            }
-        }
+    const fromLayer = extraValuesKeyOf(extraValueLayers(cfg), chartPath);
+    if (fromLayer !== undefined) {
+        return fromLayer;
     }
     const [top] = chartPath;
     if (top === "podSecurityContext" || top === "containerSecurityContext") {
@@ -497,13 +475,7 @@ export function podSecurityLevel(cfg: Pick<ResolvedAgentConfig, "restricted">): 
 
 /** The final chart values for a config (wiring stand-ins, a backend without volumes), extra values merged. */
 export function finalChartValues(cfg: AgentConfig): ChartValues {
-    const probe = withWiringStandIns(cfg);
-    const names = agentObjectNames({
-        resourceNamePrefix: cfg.resourceNamePrefix,
-        workers: cfg.workers,
-        releaseName: cfg.release.name,
-    });
-    return buildChartValues(probe, names, PROBE_BACKEND);
+    return probeChartValues(cfg);
 }
 
 /** Every Pod Security Standards problem of the pods the chart would build for this config. */

@@ -7,6 +7,7 @@
 //     the Helm values, Helm's release Secret, Pulumi state and the chartValues output in plain text.
 import * as pulumi from "@pulumi/pulumi";
 import { findCredentials, type CredentialFinding } from "./credentials";
+import { valueAt } from "../schema/tree";
 import type { ConfigProblem } from "./errors";
 import { formatPath } from "./errors";
 
@@ -44,19 +45,8 @@ export function isKwargsPath(path: readonly (string | number)[]): boolean {
     return path[0] === "backend" && path[1] === "secretBackendKwargs" && path.length >= 3;
 }
 
-function getAt(root: unknown, path: readonly (string | number)[]): unknown {
-    let node = root;
-    for (const p of path) {
-        if (node === null || typeof node !== "object") {
-            return undefined;
-        }
-        node = (node as Record<string | number, unknown>)[p];
-    }
-    return node;
-}
-
 function setAt(root: unknown, path: readonly (string | number)[], value: unknown): void {
-    const parent = getAt(root, path.slice(0, -1));
+    const parent = valueAt(root, path.slice(0, -1));
     const last = path[path.length - 1];
     if (parent !== null && typeof parent === "object" && last !== undefined) {
         (parent as Record<string | number, unknown>)[last] = value;
@@ -174,7 +164,7 @@ export function applySecrecy(
     const problems: ConfigProblem[] = [];
     const warnings: string[] = [];
     const wrap = (path: ConfigPath) => {
-        const v = getAt(cfg, path);
+        const v = valueAt(cfg, path);
         if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
             setAt(cfg, path, pulumi.secret(String(v)));
         }
@@ -189,7 +179,7 @@ export function applySecrecy(
         if (paths === "unknown" || !Array.isArray(paths)) {
             // Where inside the key the secret sits is not proven: all of it is secret.
             const configured = (p: ConfigPath) => paths === "unknown" || isConfigured(paths.unproven, p.slice(1));
-            const plainOnly = all.filter((p) => !isOutput(getAt(cfg, p)) && !routable(p) && configured(p));
+            const plainOnly = all.filter((p) => !isOutput(valueAt(cfg, p)) && !routable(p) && configured(p));
             if (plainOnly.length > 0) {
                 problems.push(unprovenRefusal(key, plainOnly));
             }
@@ -197,7 +187,7 @@ export function applySecrecy(
             continue;
         }
         for (const leaf of all) {
-            if (isOutput(getAt(cfg, leaf)) && !paths.some((sp) => under(leaf, sp))) {
+            if (isOutput(valueAt(cfg, leaf)) && !paths.some((sp) => under(leaf, sp))) {
                 const message = `is a secret setting but holds plain text in the stack file; store it encrypted with 'pulumi config set --secret --path ${formatPath(leaf)} …'`;
                 if (environment === "prod") {
                     problems.push({
@@ -211,7 +201,7 @@ export function applySecrecy(
         }
         for (const securePath of paths) {
             for (const leaf of all.filter((p) => under(p, securePath))) {
-                if (isOutput(getAt(cfg, leaf))) {
+                if (isOutput(valueAt(cfg, leaf))) {
                     continue;
                 }
                 if (routable(leaf)) {

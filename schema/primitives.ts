@@ -262,7 +262,7 @@ export function pathProblem(value: string, rule: PathRule): string | undefined {
     if (rule.single === true && parts.length > 1) {
         return "contains '/': this is one name, not a path";
     }
-    if (parts.at(-1) === "") {
+    if (parts[parts.length - 1] === "") {
         return "ends with '/': drop the trailing '/'";
     }
     if (parts.includes("")) {
