@@ -2,14 +2,18 @@
 // scripts/gcp-policy.ts, scripts/vault-policy.ts): the `--stack NAME [--stack-file FILE] [--set
 // key.path=value ...]` command line, the real program evaluated under Pulumi's mock runtime, lookups
 // of the recorded resources, and the JSON printed. Each printer only says what it picks out.
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { isMap, isScalar, parseDocument } from "yaml";
+import { normalizeConfigKey } from "../../config/secureLocations";
 import agentProgram from "../../index";
 import { runUnderMocks, unwrapSecrets, type RecordedResource } from "./mockRun";
 import { readStackFile, type StackFileConfig } from "./stackFile";
 
-/** `--set a.b.c=<JSON or string>`: sets a nested key of a structured config value. */
-export function applySet(config: StackFileConfig, assignment: string): void {
+/** `a.b.c=<JSON or string>` as its key path and value. */
+function parseAssignment(assignment: string): { top: string; rest: string[]; value: unknown } {
     const eq = assignment.indexOf("=");
     if (eq < 1) {
         throw new Error(`--set needs key.path=value, got '${assignment}'`);
@@ -25,6 +29,12 @@ export function applySet(config: StackFileConfig, assignment: string): void {
     if (top === undefined || top === "") {
         throw new Error(`--set needs a key: '${assignment}'`);
     }
+    return { top, rest, value };
+}
+
+/** `--set a.b.c=<JSON or string>`: sets a nested key of a structured config value. */
+export function applySet(config: StackFileConfig, assignment: string): void {
+    const { top, rest, value } = parseAssignment(assignment);
     if (rest.length === 0) {
         config.config[top] = typeof value === "string" ? value : JSON.stringify(value);
         return;
@@ -37,6 +47,33 @@ export function applySet(config: StackFileConfig, assignment: string): void {
     }
     node[rest[rest.length - 1] as string] = value;
     config.config[top] = JSON.stringify(root);
+}
+
+/**
+ * A copy of the stack file with the `--set` assignments written into it, in a temporary folder: the
+ * program proves where a secret key's `secure:` leaves are by comparing the stack file with the values
+ * it was handed, so the file must say what the overridden values say (the encrypted leaves stay as
+ * they are). Returns the copy's path.
+ */
+export function stackFileWithSets(config: StackFileConfig, assignments: readonly string[]): string {
+    const doc = parseDocument(fs.readFileSync(config.file, "utf8"), { merge: true });
+    const block = doc.get("config", true);
+    for (const assignment of assignments) {
+        const { top, rest, value } = parseAssignment(assignment);
+        const wanted = `${config.project}:${top}`;
+        const existing = isMap(block)
+            ? block.items
+                  .map((pair) => (isScalar(pair.key) ? pair.key.value : undefined))
+                  .filter((k): k is string => typeof k === "string")
+                  .filter((k) => normalizeConfigKey(k) === wanted)
+                  .pop()
+            : undefined;
+        doc.setIn(["config", existing ?? wanted, ...rest], value);
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "astro-agent-stack-"));
+    const file = path.join(dir, path.basename(config.file));
+    fs.writeFileSync(file, doc.toString());
+    return file;
 }
 
 /** The recorded resources of one type, in registration order. */
@@ -97,6 +134,9 @@ export function documentScript(
         const stackFile = readStackFile(path.join(__dirname, "..", ".."), args.stack, args["stack-file"]);
         for (const assignment of args.set ?? []) {
             applySet(stackFile, assignment);
+        }
+        if ((args.set ?? []).length > 0) {
+            stackFile.file = stackFileWithSets(stackFile, args.set ?? []);
         }
         const { resources } = await runUnderMocks({ ...stackFile, program: agentProgram });
         const docs = documents(resources);

@@ -3,7 +3,11 @@
 // The documents themselves are tested in aws/azure/gcp/vault.test.ts.
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { encryptValue, keyFromSalt } from "../../scripts/lib/passphrase";
 import { readStackFile } from "../../scripts/lib/stackFile";
 import { runUnderMocks } from "../../scripts/lib/mockRun";
 import { vaultDocuments } from "../../scripts/vault-policy";
@@ -75,5 +79,34 @@ describe("document printers (scripts/*-policy.ts, scripts/azure-documents.ts)", 
         assert.equal(vault.code, 0, vault.stderr);
         assert.equal(vault.stdout, `${JSON.stringify({ stack: "vault", ...vaultDocuments(resources) }, null, 2)}\n`);
         assert.match(vault.stdout, /"url": "https:\/\/openbao\.internal\.example:8200"/);
+    });
+
+    it("--set on a key holding secure values: the program still proves where they are (the stack file it reads carries the override)", async () => {
+        // The program takes a secret key's exact `secure:` leaves from the stack file only when the file
+        // says what the program was handed; an override the file did not say made the whole key secret.
+        const doc = parse(fs.readFileSync(path.join(ROOT, "Pulumi.vault.yaml"), "utf8")) as {
+            encryptionsalt?: string;
+            config: Record<string, { kv: Record<string, unknown> }>;
+        };
+        const salt = (parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { encryptionsalt: string })
+            .encryptionsalt;
+        doc.encryptionsalt = salt;
+        const backend = doc.config["astro-agent:backend"];
+        assert.ok(backend);
+        backend.kv.variables = { proof_var: { secure: encryptValue(keyFromSalt("", salt), "seeded-value") } };
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "doc-script-")), "Pulumi.vault.yaml");
+        fs.writeFileSync(file, stringify(doc));
+        const r = await script(
+            "vault-policy.ts",
+            "--stack",
+            "vault",
+            "--stack-file",
+            file,
+            "--set",
+            "backend.address=https://openbao.internal.example:8200",
+        );
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /"url": "https:\/\/openbao\.internal\.example:8200"/);
+        assert.doesNotMatch(r.stdout, /seeded-value/);
     });
 });
