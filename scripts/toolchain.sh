@@ -3,12 +3,13 @@
 #   pulumi CLI, pulumi-language-nodejs, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager, etcd,
 #   fake-gcs-server (the GCS emulator of the GCP permission proof in tests/airflow), actionlint (lints
 #   .github/workflows offline), and the YAML and Python language hosts (+ a venv with the `pulumi` PyPI package)
-#   that the component-package consumers of the e2e suite run on.
+#   that the component-package consumers of the e2e suite run on; kube-scheduler and kwok (simulated nodes, whose
+#   pods turn Running/Ready without any container running) for scripts/cluster.sh's node pool.
 #
 # Usage:
 #   scripts/toolchain.sh [install]        build what is missing (idempotent; a second run only verifies)
-#   scripts/toolchain.sh install <step>.. only these steps: pulumi | nodejs | provider | k8s | etcd | fakegcs | actionlint
-#                                         | yaml | python
+#   scripts/toolchain.sh install <step>.. only these steps: pulumi | nodejs | provider | k8s | scheduler | etcd | kwok
+#                                         | fakegcs | actionlint | yaml | python
 #   scripts/toolchain.sh --print-env      print `export ...` lines (eval "$(scripts/toolchain.sh --print-env)")
 #   scripts/toolchain.sh --versions       print the pinned versions
 #
@@ -37,8 +38,18 @@ K8S_PROVIDER_DEFAULT_VERSION="4.25.0"
 K8S_PROVIDER_MODULE="github.com/pulumi/pulumi-kubernetes/provider/v4"
 K8S_PROVIDER_PSEUDO="v4.0.0-20260115033456-f47bc2d6f199"
 
-# Kubernetes (kube-apiserver, kube-controller-manager) and etcd at Kubernetes' own go.mod pin.
+# Kubernetes (kube-apiserver, kube-controller-manager, kube-scheduler) and etcd at Kubernetes' own go.mod pin.
 K8S_VERSION="1.36.5"
+
+# kwok (Kubernetes WithOut Kubelet): simulated nodes for scripts/cluster.sh. v0.8.0 needs go 1.26 and k8s.io/api
+# v0.36.x; its go.mod has no replace directives. kwok refuses to start without Stage definitions: the module ships
+# them under kustomize/stage/, and the step concatenates the ones below into <cache>/kwok-<version>/stages.yaml
+# (node-initialize: a new Node turns Ready with the capacity it was created with; heartbeat-with-lease: keeps its
+# conditions fresh while kwok renews its Lease; pod-ready: a bound Pod turns Running and Ready at once, no container
+# runs; pod-complete: Job pods succeed; pod-delete: a deleted Pod goes away, as the kubelet would do).
+KWOK_MODULE="sigs.k8s.io/kwok"
+KWOK_VERSION="0.8.0"
+KWOK_STAGES="node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml"
 
 # GCS emulator for the GCP permission proof (tests/airflow/gcp_recorder.py). Its go.mod has no replace directives,
 # so a wrapper module with `go get -tool` builds it as published.
@@ -96,6 +107,9 @@ dir_nodejs()   { echo "$CACHE/pulumi-language-nodejs-$NODEJS_HOST_SDK_VERSION-pa
 dir_provider() { echo "$CACHE/pulumi-resource-kubernetes-$K8S_PROVIDER_VERSION"; }
 dir_k8s()      { echo "$CACHE/kubernetes-$K8S_VERSION"; }
 dir_etcd()     { echo "$CACHE/etcd-k8s-$K8S_VERSION"; }   # etcd version is derived from kubernetes' go.mod
+# kube-scheduler has a cache entry of its own (same module and version as dir_k8s), so adding it rebuilt nothing.
+dir_scheduler() { echo "$CACHE/kube-scheduler-$K8S_VERSION"; }
+dir_kwok()     { echo "$CACHE/kwok-$KWOK_VERSION"; }
 dir_fakegcs()  { echo "$CACHE/fake-gcs-server-$FAKE_GCS_VERSION"; }
 dir_actionlint() { echo "$CACHE/actionlint-$ACTIONLINT_VERSION"; }
 dir_yaml()     { echo "$CACHE/pulumi-language-yaml-$PULUMI_YAML_VERSION"; }
@@ -105,11 +119,13 @@ dir_python()   { echo "$CACHE/pulumi-language-python-$NODEJS_HOST_SDK_VERSION-py
 dir_engine()   { echo "$CACHE/engine-$PULUMI_VERSION-nodejs-$NODEJS_HOST_SDK_VERSION-patched2-$(nodejs_patch_id)"; }
 pulumi_home()  { echo "$CACHE/pulumi-home"; }
 
-# PATH gets pulumi (+ the language host next to it), kube-apiserver/kube-controller-manager, etcd, fake-gcs-server
-# and actionlint.
+# PATH gets pulumi (+ the language host next to it), kube-apiserver/kube-controller-manager, kube-scheduler, etcd,
+# kwok, fake-gcs-server and actionlint.
 # The Kubernetes provider is deliberately NOT on PATH: it is found in $PULUMI_HOME's plugin cache by exact version
 # (an "ambient" PATH copy would win without any version check and print a warning on every run).
-bin_dirs() { echo "$(dir_engine)/bin:$(dir_k8s)/bin:$(dir_etcd)/bin:$(dir_fakegcs)/bin:$(dir_actionlint)/bin"; }
+bin_dirs() {
+  echo "$(dir_engine)/bin:$(dir_k8s)/bin:$(dir_scheduler)/bin:$(dir_etcd)/bin:$(dir_kwok)/bin:$(dir_fakegcs)/bin:$(dir_actionlint)/bin"
+}
 
 print_env() {
   check_provider_version 2>&1 | sed 's/^/# /' >&2 || true
@@ -121,6 +137,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
 export PULUMI_K8S_PROVIDER_VERSION="$K8S_PROVIDER_VERSION"
 export ASTRO_PULUMI_PYTHON_VENV="$(dir_python)/venv"
+export ASTRO_KWOK_STAGES="$(dir_kwok)/stages.yaml"
 EOF
 }
 
@@ -277,10 +294,8 @@ k8s_ldflags() {
   done
   echo "$f"
 }
-build_k8s() (
-  local out; out="$(dir_k8s)"
-  local w; w="$(new_wrapper "$out" k8s-build)"
-  cd "$w"
+# In the current (wrapper) module: the staging replaces and the godebug default of k8s.io/kubernetes' own go.mod.
+k8s_wrapper_setup() {
   local gomod; gomod="$(k8s_gomod)"
   [[ -f "$gomod" ]] || die "k8s: cannot download k8s.io/kubernetes@v$K8S_VERSION"
   local stag_ver="v0.$(echo "$K8S_VERSION" | cut -d. -f2-)"
@@ -290,6 +305,12 @@ build_k8s() (
     go mod edit -replace="$m=$m@$stag_ver"
   done
   go mod edit -godebug=default=go1.26
+}
+build_k8s() (
+  local out; out="$(dir_k8s)"
+  local w; w="$(new_wrapper "$out" k8s-build)"
+  cd "$w"
+  k8s_wrapper_setup
   go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION" "k8s.io/kubernetes/cmd/kube-controller-manager@v$K8S_VERSION"
   mkdir -p "$out/bin.tmp"
   local ld; ld="$(k8s_ldflags)"
@@ -300,6 +321,25 @@ build_k8s() (
 verify_k8s() {
   [[ -x "$(dir_k8s)/bin/kube-apiserver" && -x "$(dir_k8s)/bin/kube-controller-manager" ]] &&
     "$(dir_k8s)/bin/kube-apiserver" --version 2>/dev/null | grep -q "v$K8S_VERSION"
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 4b. kube-scheduler: the same k8s.io/kubernetes module, version and wrapper recipe as step 4, so the module download
+#     (and most compiled packages, in Go's build cache) are step 4's; an entry of its own keeps step 4's cache valid.
+# ---------------------------------------------------------------------------------------------------------------------
+build_scheduler() (
+  local out; out="$(dir_scheduler)"
+  local w; w="$(new_wrapper "$out" kube-scheduler-build)"
+  cd "$w"
+  k8s_wrapper_setup
+  go get -tool "k8s.io/kubernetes/cmd/kube-scheduler@v$K8S_VERSION"
+  mkdir -p "$out/bin.tmp"
+  go build -trimpath -ldflags "$(k8s_ldflags)" -o "$out/bin.tmp/kube-scheduler" k8s.io/kubernetes/cmd/kube-scheduler
+  rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
+)
+verify_scheduler() {
+  [[ -x "$(dir_scheduler)/bin/kube-scheduler" ]] &&
+    "$(dir_scheduler)/bin/kube-scheduler" --version 2>/dev/null | grep -q "v$K8S_VERSION"
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -323,6 +363,36 @@ build_etcd() (
   echo "$ev" > "$out/ETCD_VERSION"
 )
 verify_etcd() { [[ -x "$(dir_etcd)/bin/etcd" ]] && "$(dir_etcd)/bin/etcd" --version >/dev/null 2>&1; }
+
+# ---------------------------------------------------------------------------------------------------------------------
+# 5b. kwok (simulated nodes): its own wrapper module; the Stage files it needs come from the same module download.
+# ---------------------------------------------------------------------------------------------------------------------
+build_kwok() (
+  local out; out="$(dir_kwok)"
+  local w; w="$(new_wrapper "$out" kwok-build)"
+  cd "$w"
+  go get -tool "$KWOK_MODULE/cmd/kwok@v$KWOK_VERSION"
+  mkdir -p "$out/bin.tmp"
+  go build -trimpath \
+    -ldflags "-s -w -X $KWOK_MODULE/pkg/consts.Version=$KWOK_VERSION -X $KWOK_MODULE/pkg/consts.PreRelease=GA" \
+    -o "$out/bin.tmp/kwok" "$KWOK_MODULE/cmd/kwok"
+  local src f sep=""; src="$(go list -m -f '{{.Dir}}' "$KWOK_MODULE")/kustomize/stage"
+  for f in $KWOK_STAGES; do
+    [[ -f "$src/$f" ]] || die "kwok: stage file $f not in $KWOK_MODULE@v$KWOK_VERSION"
+    printf '%s# %s@v%s kustomize/stage/%s\n' "$sep" "$KWOK_MODULE" "$KWOK_VERSION" "$f"
+    cat "$src/$f"
+    [[ -z "$(tail -c1 "$src/$f")" ]] || echo
+    sep=$'---\n'
+  done > "$out/stages.yaml.tmp"
+  rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
+  mv "$out/stages.yaml.tmp" "$out/stages.yaml"
+)
+verify_kwok() {
+  local n; n="$(echo "$KWOK_STAGES" | wc -w)"
+  [[ -x "$(dir_kwok)/bin/kwok" ]] &&
+    KWOK_WORKDIR="$(dir_kwok)" "$(dir_kwok)/bin/kwok" --version 2>/dev/null | grep -q "^kwok version v$KWOK_VERSION " &&
+    [[ "$(grep -c '^kind: Stage$' "$(dir_kwok)/stages.yaml" 2>/dev/null)" == "$n" ]]
+}
 
 # ---------------------------------------------------------------------------------------------------------------------
 # 6. fake-gcs-server (GCS JSON API emulator; loopback only, started and stopped by the pytest fixture that uses it)
@@ -428,7 +498,8 @@ main() {
     --versions)
       echo "pulumi=$PULUMI_VERSION ($PULUMI_COMMIT)"
       echo "kubernetes-provider=$K8S_PROVIDER_VERSION ($K8S_PROVIDER_MODULE@$K8S_PROVIDER_PSEUDO)"
-      echo "kubernetes=$K8S_VERSION"
+      echo "kubernetes=$K8S_VERSION (kube-apiserver, kube-controller-manager, kube-scheduler)"
+      echo "kwok=$KWOK_VERSION ($KWOK_MODULE@v$KWOK_VERSION; stages: $KWOK_STAGES)"
       echo "fake-gcs-server=$FAKE_GCS_VERSION ($FAKE_GCS_MODULE@v$FAKE_GCS_VERSION)"
       echo "actionlint=$ACTIONLINT_VERSION"
       echo "pulumi-language-yaml=$PULUMI_YAML_VERSION ($PULUMI_YAML_MODULE@v$PULUMI_YAML_VERSION)"
@@ -437,7 +508,7 @@ main() {
     install)
       command -v go >/dev/null || die "go not found"
       local steps=("${@:2}")
-      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s etcd fakegcs actionlint yaml python)
+      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s scheduler etcd kwok fakegcs actionlint yaml python)
       local t0; t0=$(date +%s)
       # An unbuildable provider version must not stop the other steps (the local cluster is useful on its own), but
       # the run still fails at the end. (No `ensure || ...`: that would disable `set -e` inside the build functions.)
