@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# A throw-away local Kubernetes control plane (etcd + kube-apiserver + kube-controller-manager) on 127.0.0.1 only.
-# No scheduler, no kubelet: Pods are validated/admitted (PodSecurity included) and stored, but stay Pending.
+# A throw-away local Kubernetes cluster on 127.0.0.1 only: etcd + kube-apiserver + kube-controller-manager +
+# kube-scheduler, and a pool of 3 SIMULATED nodes run by kwok (scripts/cluster/node-pool.json: two m5.xlarge-sized
+# "general" nodes in zones local-1a/local-1b, one m5.2xlarge-sized "workers" node tainted
+# astro.local/pool=workers:NoSchedule). The real scheduler places Pods on them (nodeSelector, tolerations, resources,
+# affinity and spread are honoured, FailedScheduling events are real); kwok's Stages then mark a bound Pod Running and
+# Ready. NO CONTAINER EVER RUNS: there is no kubelet and no container runtime, images are never pulled, probes never
+# execute, and Pod IPs (10.244.0.0/16) are labels nothing answers on. Without nodes (ASTRO_CLUSTER_NODES=0 or
+# `up --no-nodes`) only etcd + kube-apiserver + kube-controller-manager run: Pods are admitted and stay Pending.
 #
 # Usage:
-#   scripts/cluster.sh up       start (free ports, self-signed certs, static token), write a kubeconfig, wait for /readyz
+#   scripts/cluster.sh up [--no-nodes]
+#                               start (free ports, self-signed certs, static token), write a kubeconfig, wait for /readyz
+#                               and, with nodes, until every node is Ready and schedulable
 #   scripts/cluster.sh env      print `export KUBECONFIG=...`  (eval "$(scripts/cluster.sh env)")
 #   scripts/cluster.sh status   show PIDs, ports, readiness
 #   scripts/cluster.sh down     kill exactly the recorded PIDs and remove the state dir
@@ -11,26 +19,123 @@
 # Environment:
 #   ASTRO_CLUSTER_DIR   state dir (default /tmp/astro-cluster-$(id -un)); holds certs, etcd data, logs, PIDs, kubeconfig
 #   ASTRO_CLUSTER_WAIT  seconds to wait for /readyz (default 90)
-#   ASTRO_CLUSTER_NO_CONTROLLER_MANAGER=1   run only etcd + kube-apiserver (namespaces then never finalize on delete)
-# Binaries (etcd, kube-apiserver, kube-controller-manager) are taken from PATH, else from scripts/toolchain.sh's cache.
+#   ASTRO_CLUSTER_NODES "pool" (default): scheduler + kwok + scripts/cluster/node-pool.json; "0": no scheduler, no nodes
+#   ASTRO_CLUSTER_NO_CONTROLLER_MANAGER=1   run only etcd + kube-apiserver (namespaces then never finalize on delete;
+#                       implies no nodes: the controller-manager's node lifecycle controller makes new nodes schedulable)
+#   ASTRO_KWOK_STAGES   kwok's Stage file (default: stages.yaml that scripts/toolchain.sh writes next to kwok's bin/)
+# Binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok) are taken from PATH, else from
+# scripts/toolchain.sh's cache.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE_DIR="${ASTRO_CLUSTER_DIR:-/tmp/astro-cluster-$(id -un)}"
 WAIT_SECS="${ASTRO_CLUSTER_WAIT:-90}"
 KUBECONFIG_FILE="$STATE_DIR/kubeconfig"
+NODE_POOL_FILE="$SCRIPT_DIR/cluster/node-pool.json"
+NODES="${ASTRO_CLUSTER_NODES:-pool}"
 
 log() { printf '[cluster %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 find_bins() {
-  if ! command -v kube-apiserver >/dev/null 2>&1 || ! command -v etcd >/dev/null 2>&1; then
-    # shellcheck disable=SC1090
-    eval "$("$SCRIPT_DIR/toolchain.sh" --print-env 2>/dev/null)"
-  fi
+  local b need=(kube-apiserver etcd)
+  [[ "$NODES" == 0 ]] || need+=(kube-scheduler kwok)
+  for b in "${need[@]}"; do
+    if ! command -v "$b" >/dev/null 2>&1; then
+      # shellcheck disable=SC1090
+      eval "$("$SCRIPT_DIR/toolchain.sh" --print-env 2>/dev/null)"
+      break
+    fi
+  done
   ETCD_BIN="$(command -v etcd)" || die "etcd not found (run scripts/toolchain.sh)"
   APISERVER_BIN="$(command -v kube-apiserver)" || die "kube-apiserver not found (run scripts/toolchain.sh)"
   KCM_BIN="$(command -v kube-controller-manager || true)"
+  if [[ "$NODES" != 0 ]]; then
+    local hint="run scripts/toolchain.sh install scheduler kwok, or start without nodes: ASTRO_CLUSTER_NODES=0"
+    SCHEDULER_BIN="$(command -v kube-scheduler)" || die "kube-scheduler not found ($hint)"
+    KWOK_BIN="$(command -v kwok)" || die "kwok not found ($hint)"
+    KWOK_STAGES="${ASTRO_KWOK_STAGES:-$(dirname "$(dirname "$KWOK_BIN")")/stages.yaml}"
+    [[ -f "$KWOK_STAGES" ]] || die "kwok's Stage file $KWOK_STAGES not found ($hint)"
+    [[ -n "$KCM_BIN" ]] || die "kube-controller-manager not found: nodes need its node lifecycle controller ($hint)"
+  fi
+}
+
+# kube METHOD PATH [JSON-FILE]: the API server as the admin user (CA-verified); the response body on stdout.
+kube() {
+  local method="$1" path="$2" data="${3:-}"
+  local port token
+  port="$(sed -n 's/^APISERVER_PORT=//p' "$STATE_DIR/ports.env")"
+  token="$(cut -d, -f1 "$STATE_DIR/tokens.csv")"
+  local args=(-fsS --max-time 10 --cacert "$STATE_DIR/certs/ca.crt" -H "Authorization: Bearer $token" -X "$method")
+  [[ -z "$data" ]] || args+=(-H "Content-Type: application/json" --data-binary "@$data")
+  curl "${args[@]}" "https://127.0.0.1:$port$path"
+}
+
+# Creates the nodes of scripts/cluster/node-pool.json (a v1 List), one POST each.
+create_nodes() {
+  local dir="$STATE_DIR/nodes" f
+  mkdir -p "$dir"
+  python3 - "$NODE_POOL_FILE" "$dir" <<'EOF'
+import json, sys
+items = json.load(open(sys.argv[1]))["items"]
+for i, node in enumerate(items):
+    with open(f"{sys.argv[2]}/{i:02d}-{node['metadata']['name']}.json", "w") as f:
+        json.dump(node, f)
+EOF
+  for f in "$dir"/*.json; do
+    kube POST /api/v1/nodes "$f" >/dev/null || die "creating node $(basename "$f" .json) failed"
+  done
+}
+
+# Prints how many nodes are Ready and carry no node.kubernetes.io/* taint (the API server taints new nodes not-ready;
+# the controller-manager's node lifecycle controller lifts it once kwok reports them Ready).
+schedulable_nodes() {
+  kube GET /api/v1/nodes | python3 -c '
+import json, sys
+n = 0
+for node in json.load(sys.stdin)["items"]:
+    ready = any(c["type"] == "Ready" and c["status"] == "True" for c in node.get("status", {}).get("conditions", []))
+    tainted = any(t["key"].startswith("node.kubernetes.io/") for t in node.get("spec", {}).get("taints", []))
+    n += ready and not tainted
+print(n)'
+}
+
+start_nodes() {
+  local sched_port="$1"
+  # The default profile (every in-tree plugin: resources, node affinity, taints, topology spread, ...).
+  cat > "$STATE_DIR/kube-scheduler.yaml" <<EOF
+apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection:
+  kubeconfig: $KUBECONFIG_FILE
+leaderElection:
+  leaderElect: false
+EOF
+  start kube-scheduler "$STATE_DIR/logs/kube-scheduler.log" "$SCHEDULER_BIN" \
+    --config="$STATE_DIR/kube-scheduler.yaml" \
+    --authentication-kubeconfig="$KUBECONFIG_FILE" --authorization-kubeconfig="$KUBECONFIG_FILE" \
+    --bind-address=127.0.0.1 --secure-port="$sched_port"
+  # KWOK_WORKDIR: kwok would otherwise also load ~/.kwok/kwok.yaml. No --node-port/--server-address: kwok serves
+  # nothing (no logs/exec endpoints). Node IP 127.0.0.1 (and the API server's --kubelet-preferred-address-types=
+  # InternalIP), so anything the API server dials for a node stays on loopback.
+  mkdir -p "$STATE_DIR/kwok"
+  start kwok "$STATE_DIR/logs/kwok.log" env KWOK_WORKDIR="$STATE_DIR/kwok" "$KWOK_BIN" \
+    --kubeconfig="$KUBECONFIG_FILE" --config="$KWOK_STAGES" \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+    --node-ip=127.0.0.1 --cidr=10.244.0.0/16 --node-lease-duration-seconds=40
+  create_nodes
+  local want i n=0
+  want="$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["items"]))' "$NODE_POOL_FILE")"
+  for ((i = 0; i < WAIT_SECS * 2; i++)); do
+    n="$(schedulable_nodes 2>/dev/null || echo 0)"
+    [[ "$n" != "$want" ]] || break
+    alive "$STATE_DIR/pids/kwok.pid" || { tail -30 "$STATE_DIR/logs/kwok.log" >&2; die "kwok exited"; }
+    alive "$STATE_DIR/pids/kube-scheduler.pid" ||
+      { tail -30 "$STATE_DIR/logs/kube-scheduler.log" >&2; die "kube-scheduler exited"; }
+    sleep 0.5
+  done
+  [[ "$n" == "$want" ]] || die "only $n of $want nodes Ready and schedulable after ${WAIT_SECS}s (logs: $STATE_DIR/logs)"
+  log "$want simulated nodes Ready (kwok; no container runs on them)"
 }
 
 # n free TCP ports on 127.0.0.1 (all bound at once so they are distinct, then released).
@@ -117,6 +222,11 @@ cmd_up() {
     log "already running (state dir $STATE_DIR)"; cmd_env; return 0
   fi
   [[ ! -e "$STATE_DIR" ]] || die "$STATE_DIR exists but the cluster is not running: run '$0 down' first"
+  case "$NODES" in
+    pool | 0) ;;
+    *) die "ASTRO_CLUSTER_NODES=$NODES: expected \"pool\" (default: scheduler + simulated node pool) or \"0\" (no nodes)" ;;
+  esac
+  if [[ -n "${ASTRO_CLUSTER_NO_CONTROLLER_MANAGER:-}" ]]; then NODES=0; fi
   find_bins
   command -v openssl >/dev/null || die "openssl not found"
   local t0; t0=$(date +%s)
@@ -126,10 +236,12 @@ cmd_up() {
   local token; token="$(openssl rand -hex 24)"
   echo "$token,astro-admin,astro-admin,system:masters" > "$STATE_DIR/tokens.csv"
   chmod 600 "$STATE_DIR/tokens.csv"
-  local ports etcd_client etcd_peer api_port kcm_port
-  read -r etcd_client etcd_peer api_port kcm_port <<<"$(free_ports 4)"
+  local ports etcd_client etcd_peer api_port kcm_port sched_port
+  read -r etcd_client etcd_peer api_port kcm_port sched_port <<<"$(free_ports 5)"
   printf 'ETCD_CLIENT_PORT=%s\nETCD_PEER_PORT=%s\nAPISERVER_PORT=%s\nKCM_PORT=%s\n' \
     "$etcd_client" "$etcd_peer" "$api_port" "$kcm_port" > "$STATE_DIR/ports.env"
+  [[ "$NODES" == 0 ]] || echo "SCHEDULER_PORT=$sched_port" >> "$STATE_DIR/ports.env"
+  echo "NODES=$NODES" > "$STATE_DIR/nodes.env"
 
   start etcd "$STATE_DIR/logs/etcd.log" "$ETCD_BIN" \
     --name=astro --data-dir="$STATE_DIR/etcd" --unsafe-no-fsync \
@@ -146,7 +258,8 @@ cmd_up() {
     --authorization-mode=RBAC --token-auth-file="$STATE_DIR/tokens.csv" \
     --service-account-issuer=https://kubernetes.default.svc --service-account-key-file="$c/sa.pub" \
     --service-account-signing-key-file="$c/sa.key" \
-    --endpoint-reconciler-type=none --enable-priority-and-fairness=false
+    --endpoint-reconciler-type=none --enable-priority-and-fairness=false \
+    --kubelet-preferred-address-types=InternalIP
 
   write_kubeconfig "$api_port" "$token"
   wait_ready "$api_port" "$token"
@@ -154,7 +267,10 @@ cmd_up() {
 
   if [[ -n "$KCM_BIN" && -z "${ASTRO_CLUSTER_NO_CONTROLLER_MANAGER:-}" ]]; then
     # Namespace finalization, Deployment -> ReplicaSet -> Pod creation (so PodSecurity evaluates them), default
-    # ServiceAccounts, garbage collection. No cloud, no node IPAM.
+    # ServiceAccounts, garbage collection. No cloud, no node IPAM. With nodes, also node lifecycle: it lifts the
+    # not-ready taint the API server puts on every new node, and evicts pods from a node whose Lease kwok stops renewing.
+    local off='-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-persistentvolume-attach-detach-controller'
+    [[ "$NODES" == 0 ]] || off="${off/-nodelifecycle,/}"
     start kube-controller-manager "$STATE_DIR/logs/kube-controller-manager.log" "$KCM_BIN" \
       --kubeconfig="$KUBECONFIG_FILE" --authentication-kubeconfig="$KUBECONFIG_FILE" \
       --authorization-kubeconfig="$KUBECONFIG_FILE" \
@@ -162,7 +278,7 @@ cmd_up() {
       --use-service-account-credentials=false \
       --service-account-private-key-file="$c/sa.key" --root-ca-file="$c/ca.crt" \
       --cluster-signing-cert-file="$c/ca.crt" --cluster-signing-key-file="$c/ca.key" \
-      --controllers='*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-persistentvolume-attach-detach-controller'
+      --controllers="*,$off"
     # wait (bounded) until the controller-manager has created the default ServiceAccount
     local i
     for ((i = 0; i < 60; i++)); do
@@ -178,6 +294,11 @@ cmd_up() {
   else
     log "kube-controller-manager not started (namespaces will not finalize on delete)"
   fi
+  if [[ "$NODES" == 0 ]]; then
+    log "no scheduler and no nodes (ASTRO_CLUSTER_NODES=0): pods stay Pending"
+  else
+    start_nodes "$sched_port"
+  fi
   log "up in $(( $(date +%s) - t0 )) s; state dir $STATE_DIR"
   cmd_env
 }
@@ -191,14 +312,17 @@ cmd_status() {
     [[ -e "$f" ]] || continue
     if alive "$f"; then echo "$(basename "$f" .pid): running (pid $(cat "$f"))"; else echo "$(basename "$f" .pid): DEAD"; rc=1; fi
   done
-  cat "$STATE_DIR/ports.env" 2>/dev/null || true
+  cat "$STATE_DIR/ports.env" "$STATE_DIR/nodes.env" 2>/dev/null || true
+  if grep -qx 'NODES=pool' "$STATE_DIR/nodes.env" 2>/dev/null && alive "$STATE_DIR/pids/kube-apiserver.pid"; then
+    echo "SCHEDULABLE_NODES=$(schedulable_nodes 2>/dev/null || echo '?') (simulated by kwok: no container runs)"
+  fi
   return $rc
 }
 
 cmd_down() {
   if [[ ! -d "$STATE_DIR" ]]; then log "nothing to stop ($STATE_DIR absent)"; return 0; fi
   local name f pid i
-  for name in kube-controller-manager kube-apiserver etcd; do
+  for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
     f="$STATE_DIR/pids/$name.pid"
     [[ -f "$f" ]] || continue
     pid="$(cat "$f")"
@@ -219,9 +343,15 @@ cmd_down() {
 }
 
 case "${1:-}" in
-  up) cmd_up ;;
+  up)
+    case "${2:-}" in
+      "") ;;
+      --no-nodes) NODES=0 ;;
+      *) echo "usage: $0 up [--no-nodes]" >&2; exit 2 ;;
+    esac
+    cmd_up ;;
   down) cmd_down ;;
   env) cmd_env ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|env|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--no-nodes]|down|env|status" >&2; exit 2 ;;
 esac

@@ -1,5 +1,6 @@
-// The doctor against a real API server: the local control plane runs no nodes, so agent pods stay
-// Pending; a pull Secret for the wrong registry is a second, independent problem.
+// The doctor against a real API server: this suite starts its local cluster without nodes (and so
+// without a scheduler), so agent pods stay Pending; a pull Secret for the wrong registry is a second,
+// independent problem.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import type { Stack } from "@pulumi/pulumi/automation";
@@ -11,7 +12,7 @@ const DEV_SECRETS = ["dev-agent-token-not-a-real-token", "dev-astro-api-token-no
 
 describe("doctor: real engine, real API server", function () {
     this.timeout(300_000);
-    const world = e2eWorld("doctor");
+    const world = e2eWorld("doctor", { nodes: false });
 
     function doctor(stack: string, ...extra: string[]) {
         const started = Date.now();

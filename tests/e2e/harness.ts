@@ -44,7 +44,7 @@ export function useToolchain(): string | undefined {
         return `scripts/toolchain.sh --print-env failed: ${String(err)}`;
     }
     applyExports(env);
-    for (const bin of ["pulumi", "pulumi-language-nodejs", "kube-apiserver", "etcd"]) {
+    for (const bin of ["pulumi", "pulumi-language-nodejs", "kube-apiserver", "etcd", "kube-scheduler", "kwok"]) {
         try {
             execFileSync("bash", ["-c", `command -v ${bin}`], { stdio: "ignore" });
         } catch {
@@ -54,7 +54,17 @@ export function useToolchain(): string | undefined {
     return undefined;
 }
 
-/** A running local control plane (scripts/cluster.sh), stopped by `stop()`. */
+/** How a local cluster starts. */
+export interface LocalClusterOptions {
+    /**
+     * true (default): kube-scheduler and kwok's simulated node pool (scripts/cluster/node-pool.json), so
+     * pods are scheduled and turn Running/Ready although no container runs; false: no scheduler and no
+     * nodes, so every pod stays Pending.
+     */
+    nodes?: boolean;
+}
+
+/** A running local cluster (scripts/cluster.sh), stopped by `stop()`. */
 export class LocalCluster {
     readonly dir: string;
     readonly kubeconfig: string;
@@ -64,10 +74,14 @@ export class LocalCluster {
         this.kubeconfig = path.join(dir, "kubeconfig");
     }
 
-    static start(): LocalCluster {
+    static start(options: LocalClusterOptions = {}): LocalCluster {
         const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "astro-e2e-")), "cluster");
         execFileSync("bash", [path.join(ROOT, "scripts", "cluster.sh"), "up"], {
-            env: { ...process.env, ASTRO_CLUSTER_DIR: dir },
+            env: {
+                ...process.env,
+                ASTRO_CLUSTER_DIR: dir,
+                ASTRO_CLUSTER_NODES: options.nodes === false ? "0" : "pool",
+            },
             stdio: ["ignore", "ignore", "inherit"],
         });
         return new LocalCluster(dir);
@@ -93,8 +107,8 @@ export interface E2eWorld {
  * the returned object is filled in by `before`. A missing toolchain skips locally and fails in CI, so
  * it never passes silently.
  */
-export function e2eWorld(suite: string): E2eWorld {
-    const one = e2eFleetWorld(suite, 1);
+export function e2eWorld(suite: string, options: LocalClusterOptions = {}): E2eWorld {
+    const one = e2eFleetWorld(suite, 1, options);
     const world = {} as E2eWorld;
     before(() => {
         Object.assign(world, { kube: one.kubes[0], project: one.project, env: one.env });
@@ -115,7 +129,7 @@ export interface E2eFleetWorld {
  * {@link e2eWorld} with `count` local control planes (each its own `scripts/cluster.sh` state dir and
  * ports), started side by side and all stopped by `after`.
  */
-export function e2eFleetWorld(suite: string, count: number): E2eFleetWorld {
+export function e2eFleetWorld(suite: string, count: number, options: LocalClusterOptions = {}): E2eFleetWorld {
     const world = {} as E2eFleetWorld;
     const started: LocalCluster[] = [];
     before(function () {
@@ -128,7 +142,7 @@ export function e2eFleetWorld(suite: string, count: number): E2eFleetWorld {
             this.skip();
         }
         for (let i = 0; i < count; i++) {
-            started.push(LocalCluster.start());
+            started.push(LocalCluster.start(options));
         }
         const project = scratchProject();
         const last = started[started.length - 1] as LocalCluster;
