@@ -7,6 +7,8 @@
 # Ready. NO CONTAINER EVER RUNS: there is no kubelet and no container runtime, images are never pulled, probes never
 # execute, and Pod IPs (10.244.0.0/16) are labels nothing answers on. Without nodes (ASTRO_CLUSTER_NODES=0 or
 # `up --no-nodes`) only etcd + kube-apiserver + kube-controller-manager run: Pods are admitted and stay Pending.
+# Either way a default StorageClass (scripts/cluster/storage-class.json) is served by the controller-manager's in-tree
+# hostPath provisioner, so a PersistentVolumeClaim binds; its volume is an API object only (no kubelet mounts it).
 #
 # Usage:
 #   scripts/cluster.sh up [--no-nodes]
@@ -31,6 +33,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE_DIR="${ASTRO_CLUSTER_DIR:-/tmp/astro-cluster-$(id -un)}"
 WAIT_SECS="${ASTRO_CLUSTER_WAIT:-90}"
 KUBECONFIG_FILE="$STATE_DIR/kubeconfig"
+STORAGE_CLASS_FILE="$SCRIPT_DIR/cluster/storage-class.json"
 NODE_POOL_FILE="$SCRIPT_DIR/cluster/node-pool.json"
 NODES="${ASTRO_CLUSTER_NODES:-pool}"
 
@@ -278,7 +281,7 @@ cmd_up() {
       --use-service-account-credentials=false \
       --service-account-private-key-file="$c/sa.key" --root-ca-file="$c/ca.crt" \
       --cluster-signing-cert-file="$c/ca.crt" --cluster-signing-key-file="$c/ca.key" \
-      --controllers="*,$off"
+      --controllers="*,$off" --enable-hostpath-provisioner
     # wait (bounded) until the controller-manager has created the default ServiceAccount
     local i
     for ((i = 0; i < 60; i++)); do
@@ -291,6 +294,13 @@ cmd_up() {
       sleep 0.5
     done
     ((i < 60)) || log "warning: default ServiceAccount not created after 30s"
+    # A default StorageClass served by the controller-manager's own hostPath provisioner
+    # (--enable-hostpath-provisioner, a test/dev-only in-tree provisioner): a claim that names no class (the chart's
+    # XCom claim in a local-files stack) gets a PersistentVolume and binds, so pods that mount it can be scheduled.
+    # The volume is an API object only: nothing is written on disk (no kubelet mounts it), and deleting the claim
+    # deletes the volume (reclaimPolicy Delete).
+    kube POST /apis/storage.k8s.io/v1/storageclasses "$STORAGE_CLASS_FILE" >/dev/null ||
+      die "creating the default StorageClass from $STORAGE_CLASS_FILE failed"
   else
     log "kube-controller-manager not started (namespaces will not finalize on delete)"
   fi
