@@ -43,7 +43,10 @@ interface PodSpec {
     volumes?: { name: string }[];
 }
 interface Deployment extends K8sObject {
+    metadata: K8sObject["metadata"] & { generation?: number };
+    status?: { readyReplicas?: number; updatedReplicas?: number; observedGeneration?: number };
     spec: {
+        replicas?: number;
         template: {
             metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
             spec: PodSpec;
@@ -122,8 +125,9 @@ describe("end to end: real engine, real API server", function () {
         before(async () => {
             doc = withConfig(readExample("dev"), {
                 namespace: NS,
+                // No release.skipAwait: `up` waits for every Deployment to be ready, as it does for users (the
+                // local cluster's scheduler and simulated nodes make the pods Running and Ready).
                 chart: { path: STAND_IN_CHART },
-                release: { skipAwait: true },
                 commonEnv: [
                     { name: "E2E_PLAIN", value: "visible" },
                     { name: "E2E_SECRET_ENV", value: secure(ENV_SECRET) },
@@ -143,6 +147,15 @@ describe("end to end: real engine, real API server", function () {
         it("up creates the namespace, Secrets, ServiceAccounts, release and Deployments", async () => {
             const up = await stack.up();
             assert.equal(up.summary.result, "succeeded");
+            // `up` returned only once Helm saw every Deployment ready: read right after, each one's ready
+            // replicas already match the spec (with release.skipAwait they are still 0 here).
+            for (const d of await deployments(NS)) {
+                assert.equal(
+                    d.status?.readyReplicas,
+                    d.spec.replicas ?? 1,
+                    `${d.metadata.name}: ready when up returned`,
+                );
+            }
 
             const labels = (await kube.get<K8sObject>(ns(NS)))?.metadata.labels ?? {};
             assert.equal(labels["pod-security.kubernetes.io/enforce"], "baseline");
