@@ -4,7 +4,8 @@
 // each run split into CLI/engine before the program, node start, language runtime (ts loader), module
 // loading, evaluation, registrations (engine steps and provider diffs, each RegisterResource timed)
 // and the engine after the program (scripts/lib/timingProbe.cjs, preloaded into the program's node).
-// The dev stack and a prod-like stack (the prod example with its AWS stores wired as `external`) run
+// The dev stack (with release.skipAwait, and as users run it: waiting for readiness) and a prod-like stack
+// (the prod example with its AWS stores wired as `external`, waiting for readiness) run
 // on the engine; the cloud stacks (AWS, Azure, GCP, Vault), whose providers cannot run here, are
 // evaluated under mocks with the same probe (module loading by package and evaluation).
 // Exits 1 when a ratio is more than 10% over its goal. BENCH_REPEATS (default 3) sets the runs.
@@ -334,6 +335,14 @@ async function main(): Promise<number> {
             }),
             env,
         );
+        // The same stack as users deploy it: no skipAwait, so `up` returns once Helm sees every Deployment
+        // ready (the local cluster's scheduler and simulated nodes make the pods Ready; no container runs).
+        const devWait = await openStack(
+            project.dir,
+            "bench-wait",
+            withConfig(readExample("dev"), { namespace: "bench-agent-wait", chart: { path: STAND_IN_CHART } }),
+            env,
+        );
         const prodLike = await openStack(
             project.dir,
             "bench-prod",
@@ -342,10 +351,11 @@ async function main(): Promise<number> {
         );
         const floor = await openStack(floorProject(), "bench", { config: {} }, env);
 
-        const runs = await measure({ floor, dev, prodLike }, probeDir);
+        const runs = await measure({ floor, dev, devWait, prodLike }, probeDir);
         const f = runs.floor ?? { up: [], preview: [] };
         const d = runs.dev ?? { up: [], preview: [] };
         const p = runs.prodLike ?? { up: [], preview: [] };
+        const w = runs.devWait ?? { up: [], preview: [] };
 
         await dev.up();
         const state = (await dev.exportStack()) as { deployment: { resources: StateResource[] } };
@@ -372,6 +382,13 @@ async function main(): Promise<number> {
             (median(a.map((s) => s.wall)) / median(fl.map((s) => s.wall))).toFixed(2);
         out.push(
             `prod-like stack (no goal): up ${sec(median(p.up.map((s) => s.wall)))} s (${prodRatio(p.up, f.up)}x), no-op preview ${sec(median(p.preview.map((s) => s.wall)))} s (${prodRatio(p.preview, f.preview)}x)`,
+        );
+        const upWall = (xs: Sample[]) => median(xs.map((x) => x.wall));
+        out.push(
+            `up waiting for readiness (no goal): dev ${sec(upWall(w.up))} s vs ${sec(upWall(d.up))} s with release.skipAwait (${(upWall(w.up) / upWall(d.up)).toFixed(2)}x; +${(upWall(w.up) - upWall(d.up)).toFixed(2)} s for the scheduler, simulated nodes and Helm's readiness checks; runs ${w.up.map((x) => x.wall.toFixed(1)).join(", ")})`,
+        );
+        out.push(
+            "prod-like up (above) waits for readiness too: 5 Deployments, the high-memory workers on the tainted memory-optimized node",
         );
         out.push(`resources (excluding stack/providers): ${resources.length}`);
         out.push(`dependency depth (longest dependsOn/input chain): ${depth}`);

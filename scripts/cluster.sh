@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A throw-away local Kubernetes cluster on 127.0.0.1 only: etcd + kube-apiserver + kube-controller-manager +
-# kube-scheduler, and a pool of 3 SIMULATED nodes run by kwok (scripts/cluster/node-pool.json: two m5.xlarge-sized
+# kube-scheduler, and a pool of 4 SIMULATED nodes run by kwok (scripts/cluster/node-pool.json: two m5.xlarge-sized
 # "general" nodes in zones local-1a/local-1b, one m5.2xlarge-sized "workers" node tainted
-# astro.local/pool=workers:NoSchedule). The real scheduler places Pods on them (nodeSelector, tolerations, resources,
+# astro.local/pool=workers:NoSchedule, and one r5.2xlarge-sized node labelled and tainted
+# workload=memory-optimized, the pool Pulumi.prod.yaml's high-memory workers select and tolerate). The real scheduler places Pods on them (nodeSelector, tolerations, resources,
 # affinity and spread are honoured, FailedScheduling events are real); kwok's Stages then mark a bound Pod Running and
 # Ready. NO CONTAINER EVER RUNS: there is no kubelet and no container runtime, images are never pulled, probes never
 # execute, and Pod IPs (10.244.0.0/16) are labels nothing answers on. Without nodes (ASTRO_CLUSTER_NODES=0 or

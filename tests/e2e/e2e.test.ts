@@ -385,6 +385,30 @@ describe("end to end: real engine, real API server", function () {
             assert.equal(up.summary.result, "succeeded");
         });
 
+        it("up waited for every Deployment; the high-memory workers run on the pool they select and tolerate", async () => {
+            const deps = await deployments(NS);
+            for (const d of deps) {
+                assert.equal(
+                    d.status?.readyReplicas,
+                    d.spec.replicas ?? 1,
+                    `${d.metadata.name}: ready when up returned`,
+                );
+            }
+            // Pulumi.prod.yaml: high-memory selects and tolerates workload=memory-optimized; the real scheduler
+            // puts its pods on the one node of that pool, and no other agent pod there (the pool is tainted).
+            const pods = await kube.list<K8sObject & { spec: { nodeName?: string } }>(`${ns(NS)}/pods`);
+            const nodeOf = (prefix: string) => [
+                ...new Set(pods.filter((p) => p.metadata.name.startsWith(prefix)).map((p) => p.spec.nodeName)),
+            ];
+            assert.deepEqual(nodeOf("astro-prod-worker-high-memory-"), ["kwok-memory-a"]);
+            const elsewhere = pods.filter((p) => !p.metadata.name.startsWith("astro-prod-worker-high-memory-"));
+            assert.ok(elsewhere.length >= 4);
+            assert.ok(
+                elsewhere.every((p) => p.spec.nodeName !== undefined && p.spec.nodeName !== "kwok-memory-a"),
+                JSON.stringify(elsewhere.map((p) => [p.metadata.name, p.spec.nodeName])),
+            );
+        });
+
         it("labels the namespace restricted and creates the Secrets", async () => {
             const namespace = await kube.get<K8sObject>(ns(NS));
             for (const mode of ["enforce", "audit", "warn"]) {

@@ -280,7 +280,7 @@ export function prodLikeStack(namespace: string, releaseName: string, secrets: P
         {
             namespace,
             chart: { path: STAND_IN_CHART },
-            release: { name: releaseName, skipAwait: true },
+            release: { name: releaseName },
             agentTokenSecretName: undefined,
             agentToken: secure(secrets.token),
             imagePullSecretName: undefined,
