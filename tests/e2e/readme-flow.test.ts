@@ -140,7 +140,7 @@ describe("end to end: the README's local-cluster deploy flow, verbatim", functio
             // `pulumi login --local` means file://~, and the CLI finds ~ from the user database, not HOME: the
             // backend URL variable (which the CLI prefers to the logged-in one) keeps the state in the scratch dir.
             PULUMI_BACKEND_URL: `file://${path.join(base, "state")}`,
-            npm_config_cache: path.join(os.homedir(), ".npm"),
+            npm_config_cache: process.env.npm_config_cache ?? path.join(os.homedir(), ".npm"),
             CI: process.env.CI,
         };
     });
