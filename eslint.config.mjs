@@ -78,6 +78,7 @@ export default tseslint.config(
                         "scripts/*.mjs",
                         "tests/reporter.cjs",
                         "scripts/lib/*.cjs",
+                        "policy/*.cjs",
                     ],
                 },
                 tsconfigRootDir: import.meta.dirname,

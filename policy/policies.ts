@@ -1,4 +1,4 @@
-// The policies of the pack, as data: the pack entry (index.ts) serves them, the unit tests call them
+// The policies of the pack, as data: the pack entry (pack.ts) serves them, the unit tests call them
 // directly (constructing a PolicyPack starts a gRPC server). Each policy is a table of rules by
 // resource type (rules/), so a new cloud adds rules, not branches. Enforcement levels per
 // environment come from policy config (config/prod.json, config/dev.json); the pack default is
