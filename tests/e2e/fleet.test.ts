@@ -1,7 +1,9 @@
 // Several clusters from one stack, end to end: the real engine deploys one stack into two local API
 // servers (two scripts/cluster.sh control planes): cluster "east" through a kubeconfig given as secret
 // config, cluster "west" through the ambient kubeconfig (the default provider). Failover flips
-// `standby` and must touch exactly the two releases.
+// `standby` and must touch exactly the two releases. No release.skipAwait: each `up` waits for the
+// Deployments in both clusters (simulated node pools: kwok makes scheduled pods Ready, no container runs).
+// A standby's worker Deployment has 0 replicas, which Helm's wait counts as ready.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,15 +13,24 @@ import type { Kube } from "./kube";
 
 interface Deployment {
     metadata: { name: string };
-    spec: { replicas?: number };
+    spec: { replicas?: number; selector: { matchLabels: Record<string, string> } };
+    status?: { replicas?: number; readyReplicas?: number };
+}
+interface Pod {
+    metadata: { name: string };
+    status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
 
 const NS = "astro-e2e-fleet";
 const WORKER = "astro-dev-worker-default-worker";
+/** kwok makes a pod Ready this long after it is bound: without the wait, `up` would return before. */
+const READY_DELAY_MS = 3000;
 
 describe("end to end: one stack, two clusters (two local API servers)", function () {
     this.timeout(600_000);
-    const world: harness.E2eFleetWorld = harness.e2eFleetWorld("fleet e2e", 2);
+    const world: harness.E2eFleetWorld = harness.e2eFleetWorld("fleet e2e", 2, {
+        podReadyDelayMs: READY_DELAY_MS,
+    });
     let east: Kube;
     let west: Kube;
     let stack: Stack;
@@ -30,15 +41,44 @@ describe("end to end: one stack, two clusters (two local API servers)", function
         harness.withConfig(harness.readExample("dev"), {
             namespace: NS,
             chart: { path: harness.STAND_IN_CHART },
-            release: { skipAwait: true },
             clusters: [
                 { name: "east", kubeconfig: harness.secure(eastKubeconfig), standby: eastStandby },
                 { name: "west", standby: !eastStandby },
             ],
         });
 
-    const workerReplicas = async (kube: Kube) =>
-        (await kube.get<Deployment>(`/apis/apps/v1/namespaces/${NS}/deployments/${WORKER}`))?.spec.replicas;
+    const worker = (kube: Kube) => kube.get<Deployment>(`/apis/apps/v1/namespaces/${NS}/deployments/${WORKER}`);
+    const workerReplicas = async (kube: Kube) => (await worker(kube))?.spec.replicas;
+    /** The worker Deployment's pods (by its selector). */
+    async function workerPods(kube: Kube): Promise<Pod[]> {
+        const labels = (await worker(kube))?.spec.selector.matchLabels ?? {};
+        const selector = Object.entries(labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(",");
+        assert.ok(selector.length > 0, "the worker Deployment has a selector");
+        return kube.list<Pod>(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector)}`);
+    }
+    const ready = (p: Pod) =>
+        p.status?.phase === "Running" &&
+        (p.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+    /** Read right after `up` returned: the active side's workers are Ready, with no wait of our own. */
+    async function assertWorkersReady(kube: Kube, side: string): Promise<void> {
+        const d = await worker(kube);
+        const want = d?.spec.replicas ?? 0;
+        assert.ok(want > 0, `${side}: the active worker Deployment has replicas`);
+        assert.equal(d?.status?.readyReplicas, want, `${side}: worker Deployment ready when up returned`);
+        const pods = await workerPods(kube);
+        assert.equal(pods.filter(ready).length, want, `${side}: worker pods Ready`);
+    }
+    /** The standby side's workers: 0 replicas and, within a bound (kwok deletes scaled-away pods), no pods. */
+    async function assertWorkersGone(kube: Kube, side: string): Promise<void> {
+        assert.equal(await workerReplicas(kube), 0, `${side}: standby worker Deployment at 0`);
+        await kube.waitFor(
+            `${side}: no worker pods left`,
+            async () => (await workerPods(kube)).length === 0 && ((await worker(kube))?.status?.replicas ?? 0) === 0,
+            60,
+        );
+    }
 
     /** The resources a preview would change, as `op type name` lines (no-ops left out). */
     async function plannedChanges(): Promise<{ summary: Record<string, number>; changes: string[] }> {
@@ -64,8 +104,12 @@ describe("end to end: one stack, two clusters (two local API servers)", function
         stack = await harness.openStack(world.project.dir, "e2e-fleet", fleetDoc(false), world.env);
     });
 
-    it("up installs into both clusters: east active, west standby (workers at 0)", async () => {
+    it("up installs into both clusters: east active (workers Ready), west standby (workers at 0, no pods)", async () => {
+        const start = Date.now();
         const up = await stack.up();
+        console.log(
+            `    fleet first up (waits for readiness in both clusters): ${((Date.now() - start) / 1000).toFixed(1)}s`,
+        );
         assert.equal(up.summary.result, "succeeded");
         for (const kube of [east, west]) {
             assert.ok(await kube.get(`/api/v1/namespaces/${NS}`), "namespace in both clusters");
@@ -75,7 +119,9 @@ describe("end to end: one stack, two clusters (two local API servers)", function
             assert.equal(releases.length, 1, "one Helm release in each cluster");
         }
         assert.equal(await workerReplicas(east), 1);
-        assert.equal(await workerReplicas(west), 0);
+        await assertWorkersReady(east, "east (active)");
+        // The standby's 0 replicas did not hold up Helm's wait, and no worker pod ran there.
+        await assertWorkersGone(west, "west (standby)");
         const outputs = await stack.outputs();
         const clusters = outputs.clusters?.value as Record<string, { namespace: string; standby: boolean }>;
         assert.deepEqual(Object.fromEntries(Object.entries(clusters).map(([k, c]) => [k, [c.namespace, c.standby]])), {
@@ -96,7 +142,7 @@ describe("end to end: one stack, two clusters (two local API servers)", function
         assert.deepEqual(Object.keys(up.summary.resourceChanges ?? {}), ["same"]);
     });
 
-    it("failover (flip standby) previews exactly two in-place release updates, then applies them", async () => {
+    it("failover (flip standby) previews two in-place release updates; west's workers become Ready, east's go", async () => {
         harness.writeStackFile(world.project.dir, "e2e-fleet", fleetDoc(true));
         const { summary, changes } = await plannedChanges();
         assert.deepEqual(changes, [
@@ -108,10 +154,15 @@ describe("end to end: one stack, two clusters (two local API servers)", function
             Object.keys(summary).filter((k) => k !== "same" && k !== "update"),
             [],
         );
+        const start = Date.now();
         const up = await stack.up();
+        console.log(
+            `    fleet failover up (waits for readiness in both clusters): ${((Date.now() - start) / 1000).toFixed(1)}s`,
+        );
         assert.equal(up.summary.resourceChanges?.update, 2);
-        assert.equal(await workerReplicas(east), 0);
         assert.equal(await workerReplicas(west), 1);
+        await assertWorkersReady(west, "west (new active)");
+        await assertWorkersGone(east, "east (new standby)");
         await stack.preview({ expectNoChanges: true });
     });
 

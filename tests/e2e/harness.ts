@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { parse, stringify } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import { encryptValue, keyFromSalt } from "../../scripts/lib/passphrase";
 import { Kube } from "./kube";
 
@@ -62,6 +62,28 @@ export interface LocalClusterOptions {
      * nodes, so every pod stays Pending.
      */
     nodes?: boolean;
+    /**
+     * kwok marks a scheduled pod Ready only this long after it is bound (a copy of the toolchain's Stage
+     * file with a `delay` on its pod-ready Stage). The default Stages make a pod Ready at once, so an `up`
+     * that did not wait for readiness could not be told from one that did.
+     */
+    podReadyDelayMs?: number;
+}
+
+/**
+ * The toolchain's kwok Stage file (next to kwok's bin/, as scripts/cluster.sh finds it) with `delay` on
+ * the pod-ready Stage, written to `file`.
+ */
+function writeDelayedStages(file: string, delayMs: number): void {
+    const kwok = execFileSync("bash", ["-c", "command -v kwok"], { encoding: "utf8" }).trim();
+    const source = path.join(path.dirname(path.dirname(kwok)), "stages.yaml");
+    const docs = parseAllDocuments(fs.readFileSync(source, "utf8")).map((d) => d.toJS() as Record<string, unknown>);
+    const podReady = docs.find((d) => (d.metadata as { name?: string } | undefined)?.name === "pod-ready");
+    if (podReady === undefined) {
+        throw new Error(`${source} has no pod-ready Stage`);
+    }
+    (podReady.spec as Record<string, unknown>).delay = { durationMilliseconds: delayMs };
+    fs.writeFileSync(file, docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n"));
 }
 
 /** A running local cluster (scripts/cluster.sh), stopped by `stop()`. */
@@ -75,10 +97,17 @@ export class LocalCluster {
     }
 
     static start(options: LocalClusterOptions = {}): LocalCluster {
-        const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "astro-e2e-")), "cluster");
+        const base = fs.mkdtempSync(path.join(os.tmpdir(), "astro-e2e-"));
+        const dir = path.join(base, "cluster");
+        const stages: Record<string, string> = {};
+        if (options.podReadyDelayMs !== undefined) {
+            stages.ASTRO_KWOK_STAGES = path.join(base, "kwok-stages.yaml");
+            writeDelayedStages(stages.ASTRO_KWOK_STAGES, options.podReadyDelayMs);
+        }
         execFileSync("bash", [path.join(ROOT, "scripts", "cluster.sh"), "up"], {
             env: {
                 ...process.env,
+                ...stages,
                 ASTRO_CLUSTER_DIR: dir,
                 ASTRO_CLUSTER_NODES: options.nodes === false ? "0" : "pool",
             },
