@@ -113,10 +113,21 @@ export function podSecurityViolations(message: string): { check: string; detail:
     return out;
 }
 
+/**
+ * The config keys a kube-scheduler `FailedScheduling` message points at, most specific first. The message
+ * counts each node under the first filter it failed (taints are checked before selectors and resources), so a
+ * tainted pool shows up as "untolerated taint(s)" whatever else is wrong: tolerations come last.
+ */
 function unschedulableKeys(c: ExpectedComponent, message: string): string[] {
     const p = c.configPath;
     const keys: string[] = [];
-    if (/insufficient (cpu|memory|ephemeral-storage)|too many pods/i.test(message)) {
+    for (const m of message.matchAll(/insufficient (cpu|memory|ephemeral-storage)/gi)) {
+        const key = `${p}.resources.requests.${(m[1] ?? "").toLowerCase()}`;
+        if (!keys.includes(key)) {
+            keys.push(key);
+        }
+    }
+    if (/too many pods/i.test(message)) {
         keys.push(`${p}.resources`);
     }
     if (/node affinity|node selector|nodeSelector|didn't match/i.test(message)) {

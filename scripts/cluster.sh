@@ -25,7 +25,9 @@
 #   ASTRO_CLUSTER_NODES "pool" (default): scheduler + kwok + scripts/cluster/node-pool.json; "0": no scheduler, no nodes
 #   ASTRO_CLUSTER_NO_CONTROLLER_MANAGER=1   run only etcd + kube-apiserver (namespaces then never finalize on delete;
 #                       implies no nodes: the controller-manager's node lifecycle controller makes new nodes schedulable)
-#   ASTRO_KWOK_STAGES   kwok's Stage file (default: stages.yaml that scripts/toolchain.sh writes next to kwok's bin/)
+#   ASTRO_KWOK_STAGES   kwok's Stage file (default: stages.yaml that scripts/toolchain.sh writes next to kwok's bin/);
+#                       scripts/cluster/stages/pod-crashloop.yaml is always added (a simulated crash loop for Pods whose
+#                       image contains "kwok-crashloop")
 # Binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok) are taken from PATH, else from
 # scripts/toolchain.sh's cache.
 set -euo pipefail
@@ -124,7 +126,7 @@ EOF
   # InternalIP), so anything the API server dials for a node stays on loopback.
   mkdir -p "$STATE_DIR/kwok"
   start kwok "$STATE_DIR/logs/kwok.log" env KWOK_WORKDIR="$STATE_DIR/kwok" "$KWOK_BIN" \
-    --kubeconfig="$KUBECONFIG_FILE" --config="$KWOK_STAGES" \
+    --kubeconfig="$KUBECONFIG_FILE" --config="$KWOK_STAGES" --config="$SCRIPT_DIR/cluster/stages/pod-crashloop.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --node-ip=127.0.0.1 --cidr=10.244.0.0/16 --node-lease-duration-seconds=40
   create_nodes

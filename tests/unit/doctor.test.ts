@@ -205,12 +205,26 @@ describe("doctor: cause mapping", () => {
         assert.deepEqual(f.objects, ["pod/astro-worker-default-5d4f89bd9f-t2w6d"]);
     });
 
-    it("FailedCreate from a quota and no pod → pod-rejected, the component's resources", () => {
-        const f = only(run(snapshot({}, "pod-rejected-quota.json")), "pod-rejected");
+    it("recorded: FailedCreate from a quota and no pod → pod-rejected, the component's resources", () => {
+        const f = only(run(snapshot({}, "recorded-pod-rejected-quota.json")), "pod-rejected");
         assert.equal(f.component, "worker:default");
         assert.deepEqual(f.configKeys, ["workers[0].resources"]);
-        assert.match(f.summary, /^the API server refuses its pods: Error creating: .* exceeded quota: astro-rec-quota/);
-        assert.deepEqual(f.objects, ["replicaset/astro-worker-default-5d4f89bd9f"]);
+        assert.match(
+            f.summary,
+            /^the API server refuses its pods: Error creating: pods "astro-worker-default-7d9f867b66-[a-z0-9]{5}" is forbidden: exceeded quota: astro-rec-quota, requested: limits\.memory=4Gi/,
+        );
+        assert.deepEqual(f.objects, ["replicaset/astro-worker-default-7d9f867b66"]);
+    });
+
+    it("recorded (kwok-simulated status): a container in CrashLoopBackOff, exit code 1 → crash, naming the component", () => {
+        const r = run(snapshot({}, "recorded-kwok-crashloop.json"));
+        const f = only(r, "crash");
+        assert.equal(f.component, "worker:default");
+        assert.match(f.summary, /^container worker keeps exiting \(Error, exit code 1, 5 restarts\)$/);
+        assert.deepEqual(
+            r.components[0]?.pods[0]?.containers.map((c) => c.state),
+            ["waiting: CrashLoopBackOff"],
+        );
     });
 
     it("a crash whose log says the token was rejected → agentToken / agentTokenSecretName", () => {
@@ -250,12 +264,20 @@ describe("doctor: cause mapping", () => {
         assert.deepEqual(f.configKeys, ["workers[0].resources.limits.memory", "workers[0].resources.requests.memory"]);
     });
 
+    // The real scheduler counts the tainted "workers" node as "untolerated taint(s)" in every message, so
+    // tolerations is always named, last.
     for (const [file, keys] of [
-        ["unschedulable-resources.json", ["workers[0].resources"]],
-        ["unschedulable-taint.json", ["workers[0].tolerations"]],
-        ["unschedulable-selector.json", ["workers[0].nodeSelector", "workers[0].affinity"]],
+        ["recorded-unschedulable-resources.json", ["workers[0].resources.requests.memory", "workers[0].tolerations"]],
+        [
+            "recorded-unschedulable-taint.json",
+            ["workers[0].nodeSelector", "workers[0].affinity", "workers[0].tolerations"],
+        ],
+        [
+            "recorded-unschedulable-selector.json",
+            ["workers[0].nodeSelector", "workers[0].affinity", "workers[0].tolerations"],
+        ],
     ] as const) {
-        it(`Pending, Unschedulable (${file}) → ${keys.join(", ")}`, () => {
+        it(`recorded: Pending, Unschedulable (${file}) → ${keys.join(", ")}`, () => {
             const f = only(run(snapshot({}, file)), "unschedulable");
             assert.deepEqual(f.configKeys, keys);
             assert.match(f.summary, /^pod cannot be scheduled: 0\/\d nodes are available/);
