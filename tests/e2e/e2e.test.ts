@@ -10,6 +10,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import {
     type E2eWorld,
     e2eWorld,
+    POD_READY_DELAY_MS,
     openStack,
     prodLikeStack,
     readExample,
@@ -72,7 +73,8 @@ const RESTRICTED_SECRETS = {
 
 describe("end to end: real engine, real API server", function () {
     this.timeout(300_000);
-    const world = e2eWorld("e2e");
+    // kwok marks pods Ready 3 s after they are bound, so "ready when up returned" tells a wait from none.
+    const world = e2eWorld("e2e", { podReadyDelayMs: POD_READY_DELAY_MS });
     let kube: Kube;
     let project: E2eWorld["project"];
     let env: Record<string, string>;

@@ -23,13 +23,11 @@ interface Pod {
 
 const NS = "astro-e2e-fleet";
 const WORKER = "astro-dev-worker-default-worker";
-/** kwok makes a pod Ready this long after it is bound: without the wait, `up` would return before. */
-const READY_DELAY_MS = 3000;
 
 describe("end to end: one stack, two clusters (two local API servers)", function () {
     this.timeout(600_000);
     const world: harness.E2eFleetWorld = harness.e2eFleetWorld("fleet e2e", 2, {
-        podReadyDelayMs: READY_DELAY_MS,
+        podReadyDelayMs: harness.POD_READY_DELAY_MS,
     });
     let east: Kube;
     let west: Kube;

@@ -71,6 +71,12 @@ export interface LocalClusterOptions {
 }
 
 /**
+ * The pod-ready delay the suites that assert `up` waited for readiness use: long enough that an `up`
+ * which did not wait returns before any agent pod is Ready, short enough to keep rollouts quick.
+ */
+export const POD_READY_DELAY_MS = 3000;
+
+/**
  * The toolchain's kwok Stage file (next to kwok's bin/, as scripts/cluster.sh finds it) with `delay` on
  * the pod-ready Stage, written to `file`.
  */

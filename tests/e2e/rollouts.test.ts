@@ -59,8 +59,6 @@ const DEPLOYMENTS = [
 const REVISION = "deployment.kubernetes.io/revision";
 /** The first install runs agent 1.6.0 (Sentinel 1.6.0); the upgrade goes to the dev example's 1.7.1 (Sentinel 1.7.2). */
 const OLD_IMAGE = "images.astronomer.cloud/baseimages/astro-remote-execution-agent:3.2-2-python-3.13-astro-agent-1.6.0";
-/** kwok makes a pod Ready this long after it is bound: an `up` that did not wait would return before. */
-const READY_DELAY_MS = 3000;
 /** How long old pods may take to go once `up` returned (the ReplicaSet controller scales, kwok deletes). */
 const GONE_WITHIN_S = 60;
 
@@ -77,7 +75,7 @@ const ready = (p: Pod) =>
 
 describe("end to end: rollouts on the simulated node pool", function () {
     this.timeout(300_000);
-    const world = harness.e2eWorld("rollouts e2e", { podReadyDelayMs: READY_DELAY_MS });
+    const world = harness.e2eWorld("rollouts e2e", { podReadyDelayMs: harness.POD_READY_DELAY_MS });
     let kube: Kube;
     let stack: Stack;
     let doc: harness.StackDoc;
