@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A throw-away local Kubernetes cluster on 127.0.0.1 only: etcd + kube-apiserver + kube-controller-manager +
-# kube-scheduler, and a pool of 4 SIMULATED nodes run by kwok (scripts/cluster/node-pool.json: two m5.xlarge-sized
+# kube-scheduler, and a pool of 4 SIMULATED nodes run by kwok (scripts/cluster/node-pool.json: two m5.2xlarge-sized
 # "general" nodes in zones local-1a/local-1b, one m5.2xlarge-sized "workers" node tainted
 # astro.local/pool=workers:NoSchedule, and one r5.2xlarge-sized node labelled and tainted
 # workload=memory-optimized, the pool Pulumi.prod.yaml's high-memory workers select and tolerate). The real scheduler places Pods on them (nodeSelector, tolerations, resources,
