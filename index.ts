@@ -4,6 +4,7 @@ import { AgentFleet, RemoteExecutionAgent } from "./components";
 import { loadStackConfig } from "./chart/validate";
 import type { AgentConfig } from "./config/schema";
 import { startDefaultKubernetesProvider } from "./program/providerWarmup";
+import { planReshape } from "./program/reshape";
 import { cacheStackTraces } from "./program/stackTraces";
 
 /** With a `clusters` block: one agent per cluster (docs/fleet.md), outputs by cluster name. */
@@ -21,12 +22,16 @@ async function main() {
     // Before any resource: the SDK formats a source-mapped stack trace for each (program/stackTraces.ts).
     cacheStackTraces();
     const config = loadStackConfig();
+    if (config.clusters === undefined) {
+        // The config is valid: start the provider the resources use while they are built.
+        await startDefaultKubernetesProvider();
+    }
+    // Against the last update: a reshape keeps its objects (aliases), and prod refuses dropping a cluster.
+    const aliases = await planReshape("astro-agent", config);
     if (config.clusters !== undefined) {
         return fleet(config);
     }
-    // The config is valid: start the provider the resources use while they are built.
-    await startDefaultKubernetesProvider();
-    const agent = new RemoteExecutionAgent("astro-agent", config);
+    const agent = new RemoteExecutionAgent("astro-agent", config, { aliases });
     return {
         namespace: agent.namespace,
         releaseName: agent.releaseName,

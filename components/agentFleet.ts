@@ -67,11 +67,36 @@ function providerFor(
             ...(cluster.kubeconfig === undefined ? {} : { kubeconfig: cluster.kubeconfig }),
             ...(cluster.context === undefined ? {} : { context: cluster.context }),
         },
-        { parent },
+        {
+            parent,
+            ...(cluster.formerName === undefined
+                ? {}
+                : { aliases: [{ name: `${name}-${cluster.formerName}-kubernetes` }] }),
+        },
     );
     // The release's wait hooks poll this cluster, not the stack's default one.
     rememberKubeConnection(provider, { kubeconfig: cluster.kubeconfig, context: cluster.context });
     return provider;
+}
+
+/**
+ * Where a cluster's agent may have lived before (config/reshape.ts), so the engine updates its objects
+ * in place instead of creating them anew and deleting the old ones. The first entry takes over a
+ * single-cluster stack's agent (`<name>` beside this fleet: its children are carried over by the
+ * engine, which maps `<name>-…` to `<name>-<cluster>-…`); a renamed cluster takes over its former name's.
+ * An alias that matches nothing in the state does nothing.
+ */
+function reshapeAliases(
+    name: string,
+    cluster: ClusterConfig,
+    index: number,
+    parent: pulumi.Resource | undefined,
+): pulumi.Alias[] {
+    return [
+        // `parent: undefined` (pulumi.rootStackResource) is an alias with no parent: the stack's top level.
+        ...(index === 0 ? [{ name, parent: parent ?? pulumi.rootStackResource }] : []),
+        ...(cluster.formerName === undefined ? [] : [{ name: `${name}-${cluster.formerName}` }]),
+    ];
 }
 
 /**
@@ -113,13 +138,14 @@ export class AgentFleet extends pulumi.ComponentResource {
         this.providers = {};
         this.clusters = {};
         // Every cluster is registered here, in one pass: nothing orders one cluster after another.
-        for (const { cluster, config } of clusterMembers(cfg)) {
+        clusterMembers(cfg).forEach(({ cluster, config }, index) => {
             const provider = providerFor(this, name, cluster, clusterProviders[cluster.name]);
             if (provider !== undefined) {
                 this.providers[cluster.name] = provider;
             }
             const agent = new RemoteExecutionAgent(`${name}-${cluster.name}`, config, {
                 parent: this,
+                aliases: reshapeAliases(name, cluster, index, componentOpts.parent),
                 ...(provider === undefined ? {} : { providers: { kubernetes: provider } }),
             });
             this.agents[cluster.name] = agent;
@@ -132,7 +158,7 @@ export class AgentFleet extends pulumi.ComponentResource {
                 chartValues: agent.chartValues,
                 backend: agent.backendOutputs,
             };
-        }
+        });
         this.registerOutputs({ clusters: this.clusters });
     }
 }

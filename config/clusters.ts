@@ -55,6 +55,11 @@ export const clusterSchema = strictObject({
     name: dnsLabel(24, "primary").describe(
         "Cluster name: unique, names its resources (`astro-agent-<name>-…`) and its stack output.",
     ),
+    formerName: dnsLabel(24, "east")
+        .optional()
+        .describe(
+            "The name this cluster had in the stack's last update, when renamed: its objects are kept (aliases), not recreated. Remove it after one `up`.",
+        ),
     kubeconfig: kubeconfigSchema
         .optional()
         .describe(

@@ -601,6 +601,12 @@ export const agentConfigShape = {
         .default({})
         .describe("Chart values not modelled here, deep-merged last (maps merge, lists replace). No secrets."),
     clusters: clustersSchema,
+    removeClusters: z
+        .array(dnsLabel(24, "dr"))
+        .optional()
+        .describe(
+            "Clusters of the last update this stack stops managing, on purpose: their release, Secrets, ServiceAccounts and identity are deleted (namespaces and data stores are retained in prod). Without it, prod refuses a change that drops a cluster (docs/fleet.md).",
+        ),
     acceptRisks: z
         .array(z.enum(RISK_IDS, { error: `must be one of ${RISK_IDS.map((r) => `'${r}'`).join(", ")}` }))
         .default([])

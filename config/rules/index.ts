@@ -1,6 +1,7 @@
 // The cross-key rules of the stack config, one per file, in the order they run (and report). Each runs
 // only when the top-level keys it reads are themselves valid, so every problem is reported at once.
 import { clustersRule } from "./clusters";
+import { reshapeRule } from "./reshape";
 import { agentTokenRule } from "./agentToken";
 import { imagePullRule } from "./imagePull";
 import { workersRule } from "./workers";
@@ -23,6 +24,7 @@ import type { ConfigRule } from "./rule";
 
 export const CONFIG_RULES: readonly ConfigRule[] = [
     clustersRule,
+    reshapeRule,
     agentTokenRule,
     imagePullRule,
     workersRule,

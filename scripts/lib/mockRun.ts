@@ -72,6 +72,11 @@ export interface MockRunOptions {
     sink?: RecordedResource[];
     /** Receives each invoke as it happens (the result's `invokes`). */
     invokeSink?: MockRunResult["invokes"];
+    /**
+     * The stack's outputs as of its "last update", which the program reads through a StackReference to
+     * the stack itself (program/reshape.ts). Default none: a stack never deployed.
+     */
+    previousOutputs?: Record<string, unknown>;
     /** Run as a preview (`pulumi preview`): values not known yet stay unknown. Default false. */
     preview?: boolean;
 }
@@ -88,6 +93,9 @@ export interface MockRunResult {
     /** The invokes the program made, in order, with how many resources were registered before each. */
     invokes: { token: string; inputs: Record<string, unknown>; afterResources: number }[];
 }
+
+/** The type of a StackReference (the program reads its own stack's last outputs through one). */
+const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
 
 /** Account id the mock runtime answers with (renders show it in ARNs: it is a placeholder). */
 export const MOCK_ACCOUNT_ID = "123456789012";
@@ -402,6 +410,11 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                 const inputs = args.inputs as Record<string, unknown>;
                 if (args.type === STACK_TYPE) {
                     stackName = args.name;
+                }
+                if (args.type === STACK_REFERENCE_TYPE) {
+                    // A read of the stack's own last outputs: not part of the plan.
+                    const name = String(inputs.name);
+                    return { id: name, state: { name, outputs: opts.previousOutputs ?? {}, secretOutputNames: [] } };
                 }
                 resources.push({
                     type: args.type,
