@@ -20,6 +20,10 @@ export interface ExpectationOptions {
     namespace?: string;
     /** The backend kind (`aws`, `azure`, ...), to name identity config keys. */
     backendKind?: string;
+    /** The Helm release name (its revisions are then checked for a stuck install or upgrade). */
+    releaseName?: string;
+    /** The command that recovers a stuck release. */
+    recoverCommand?: string;
 }
 
 /**
@@ -110,5 +114,7 @@ export function expectationsFromValues(values: Values, options: ExpectationOptio
         imagePullSecretName: pullSecret,
         serviceAccountAnnotations: annotations,
         backendKind: options.backendKind,
+        ...(options.releaseName === undefined ? {} : { releaseName: options.releaseName }),
+        ...(options.recoverCommand === undefined ? {} : { recoverCommand: options.recoverCommand }),
     };
 }

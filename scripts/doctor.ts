@@ -3,44 +3,20 @@
 // settings) with the Pulumi CLI, then the cluster, and reports per agent component what is wrong, the
 // likely cause and the config key that fixes it. A fleet stack (a `clusters` block) is checked cluster
 // by cluster, each through its own kubeconfig / context. Exit 0 healthy, 1 problems found, 2 cannot check.
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { diagnose, formatReport, type DiagnoseTarget, type DoctorReport } from "../doctor";
+import {
+    clusterEntries,
+    configValue,
+    kubeconfigFile,
+    providerKubeconfig,
+    pulumi,
+    type ConfigEntry,
+} from "./lib/stackCli";
 
 const USAGE =
     "usage: npm run doctor -- --stack NAME [--cluster NAME] [--json] [--objects-only] [--kubeconfig FILE] [--context NAME] [--cwd PROJECT_DIR]\n";
-
-interface ConfigEntry {
-    value?: string;
-    objectValue?: unknown;
-    secret?: boolean;
-}
-
-function pulumi(cwd: string, args: string[]): string {
-    return execFileSync("pulumi", [...args, "--non-interactive"], {
-        cwd,
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-        maxBuffer: 64 * 1024 * 1024,
-    });
-}
-
-function configValue(entry: ConfigEntry | undefined): unknown {
-    if (entry === undefined || entry.secret === true) {
-        return undefined;
-    }
-    if (entry.objectValue !== undefined) {
-        return entry.objectValue;
-    }
-    try {
-        return JSON.parse(entry.value ?? "");
-    } catch {
-        return entry.value;
-    }
-}
 
 /** Config key per identity annotation, from the backend's own declaration (loads the backend registry). */
 async function identityKeys(backend: unknown): Promise<Record<string, string> | undefined> {
@@ -55,34 +31,6 @@ async function identityKeys(backend: unknown): Promise<Record<string, string> | 
     } catch {
         return undefined;
     }
-}
-
-/** The kubeconfig the stack's kubernetes provider uses (`kubernetes:kubeconfig`, a path or the document). */
-function providerKubeconfig(cwd: string, stack: string, config: Record<string, ConfigEntry>): string | undefined {
-    const entry = config["kubernetes:kubeconfig"];
-    if (entry === undefined) {
-        return undefined;
-    }
-    const value =
-        entry.secret === true ? pulumi(cwd, ["config", "get", "kubernetes:kubeconfig", "--stack", stack]) : entry.value;
-    if (value === undefined || value.trim() === "") {
-        return undefined;
-    }
-    return kubeconfigFile(value);
-}
-
-/** A kubeconfig path as is, or kubeconfig content written to a private temporary file. */
-function kubeconfigFile(value: string): string {
-    if (!value.includes("\n") && fs.existsSync(value.trim())) {
-        return value.trim();
-    }
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "astro-doctor-"));
-    const file = path.join(dir, "kubeconfig");
-    fs.writeFileSync(file, value, { mode: 0o600 });
-    process.on("exit", () => {
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
-    return file;
 }
 
 async function main(): Promise<number> {
@@ -149,11 +97,7 @@ async function main(): Promise<number> {
     const fleet = outputs.clusters as Record<string, Record<string, unknown>> | null | undefined;
     if (fleet !== undefined && fleet !== null && typeof fleet === "object") {
         // A fleet: each cluster through its own connection (the `clusters` entry's kubeconfig / context).
-        const entries = (JSON.parse(
-            config["astro-agent:clusters"]?.secret === true
-                ? pulumi(cwd, ["config", "get", "astro-agent:clusters", "--stack", stack])
-                : JSON.stringify(configValue(config["astro-agent:clusters"]) ?? []),
-        ) ?? []) as { name?: string; kubeconfig?: string; context?: string }[];
+        const entries = clusterEntries(cwd, stack, config);
         const names = Object.keys(fleet).filter((n) => args.cluster === undefined || n === args.cluster);
         if (names.length === 0) {
             process.stderr.write(

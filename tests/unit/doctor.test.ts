@@ -509,6 +509,7 @@ describe("doctor: the release wait hooks", () => {
             agent: "astro",
             chartValues: base.chartValues,
             namespace: "astro-rec",
+            releaseName: "astro",
         });
         assert.equal(targetOfReleaseInputs({ ...inputs, values: "[unknown]" }), undefined);
         assert.equal(targetOfReleaseInputs({ ...inputs, namespace: undefined }), undefined);
