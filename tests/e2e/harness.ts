@@ -123,7 +123,21 @@ export class LocalCluster {
     }
 
     stop(): void {
-        execFileSync("bash", [path.join(ROOT, "scripts", "cluster.sh"), "down"], {
+        this.run("down");
+    }
+
+    /** An API server outage: kube-apiserver (and the controllers, scheduler, kwok) stop; etcd keeps the data. */
+    stopApiServer(): void {
+        this.run("stop-apiserver");
+    }
+
+    /** Ends the outage: the API server on the same port and etcd, then what depends on it; waits until ready. */
+    startApiServer(): void {
+        this.run("start-apiserver");
+    }
+
+    private run(command: string): void {
+        execFileSync("bash", [path.join(ROOT, "scripts", "cluster.sh"), command], {
             env: { ...process.env, ASTRO_CLUSTER_DIR: this.dir },
             stdio: ["ignore", "ignore", "inherit"],
         });
