@@ -233,12 +233,29 @@ export const CAUSE_RULES: readonly CauseRule[] = [
         id: "release-stuck",
         looksAt: "release",
         severity: "error",
+        group: "release",
         match: (f) => stuckRevision(f.snapshot.releaseRevisions ?? []) ?? false,
         explain: (f, stuck) => ({
             summary: `Helm release ${f.expect.releaseName ?? "?"} is stuck in ${stuck.status} at revision ${stuck.revision} (an install or upgrade was cut off: a killed \`pulumi up\` or an API server outage); every \`up\` fails with "cannot re-use a name that is still in use" until it is recovered`,
             fix: `run \`${f.expect.recoverCommand ?? "npm run recover -- --stack <stack>"}\` (add --dry-run to see what it does first), then \`pulumi up\` (docs/recovery.md)`,
             configKeys: [],
             objects: [`secret/${stuck.secret}`],
+        }),
+    }),
+    rule({
+        id: "release-not-in-state",
+        looksAt: "release",
+        severity: "error",
+        group: "release",
+        match: (f) => {
+            const revisions = f.snapshot.releaseRevisions ?? [];
+            return f.expect.releaseInState === false ? (revisions[revisions.length - 1] ?? false) : false;
+        },
+        explain: (f, latest) => ({
+            summary: `Helm release ${f.expect.releaseName ?? "?"} is installed (revision ${latest.revision}, ${latest.status}) but the stack's state does not hold it (a \`pulumi up\` was cut off after Helm finished); every \`up\` fails with "cannot re-use a name that is still in use" until it is recovered`,
+            fix: `run \`${f.expect.recoverCommand ?? "npm run recover -- --stack <stack>"}\` (it imports the release into the state; add --dry-run to see what it does first), then \`pulumi up\` (docs/recovery.md)`,
+            configKeys: [],
+            objects: [`secret/${latest.secret}`],
         }),
     }),
     rule({

@@ -24,6 +24,8 @@ export interface ExpectationOptions {
     releaseName?: string;
     /** The command that recovers a stuck release. */
     recoverCommand?: string;
+    /** Whether the stack's state holds the release, when known. */
+    releaseInState?: boolean;
 }
 
 /**
@@ -116,5 +118,6 @@ export function expectationsFromValues(values: Values, options: ExpectationOptio
         backendKind: options.backendKind,
         ...(options.releaseName === undefined ? {} : { releaseName: options.releaseName }),
         ...(options.recoverCommand === undefined ? {} : { recoverCommand: options.recoverCommand }),
+        ...(options.releaseInState === undefined ? {} : { releaseInState: options.releaseInState }),
     };
 }

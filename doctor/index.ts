@@ -39,6 +39,8 @@ export interface DiagnoseTarget {
     releaseName?: string;
     /** The command that recovers a stuck release. Default `npm run recover -- --stack <agent>`. */
     recoverCommand?: string;
+    /** Whether the stack's state holds the release (a release the state lacks is reported). */
+    releaseInState?: boolean;
 }
 
 /** Options of {@link diagnose}. */
@@ -57,7 +59,7 @@ interface List<T> {
 
 const LOG_TAIL_LINES = 100;
 
-/** Reads what {@link analyzeAgent} needs for one agent (Secrets only by name, the expected ones). */
+/** Reads what {@link analyzeAgent} needs for one agent (Secrets by name, the expected ones; the release's Secrets as metadata only). */
 export async function readSnapshot(
     client: KubeReader,
     expect: AgentExpectations,
@@ -145,6 +147,7 @@ export async function diagnose(
                 ...(t.backendKind === undefined ? {} : { backendKind: t.backendKind }),
                 ...(t.releaseName === undefined ? {} : { releaseName: t.releaseName }),
                 recoverCommand: t.recoverCommand ?? `npm run recover -- --stack ${t.agent ?? "<stack>"}`,
+                ...(t.releaseInState === undefined ? {} : { releaseInState: t.releaseInState }),
             });
             const objectsOnly = options.objectsOnly === true;
             const snapshot = await readSnapshot(client, expect, { objectsOnly });

@@ -138,6 +138,8 @@ export interface AgentExpectations {
     releaseName?: string | undefined;
     /** The command that recovers a stuck release (`npm run recover -- --stack NAME`). */
     recoverCommand?: string | undefined;
+    /** Whether the stack's state holds the release (undefined: not known, e.g. inside the program). */
+    releaseInState?: boolean | undefined;
 }
 
 export type Severity = "error" | "warning";
@@ -145,6 +147,7 @@ export type Severity = "error" | "warning";
 /** Cause identifiers: stable, so programs can match on them; one row each in the table of ./causes.ts. */
 export type CauseId =
     | "release-stuck"
+    | "release-not-in-state"
     | "namespace-missing"
     | "deployment-missing"
     | "secret-missing"

@@ -2,8 +2,9 @@
 // Makes a stack whose `pulumi up` was cut off (engine killed, API server down during the Helm install)
 // deployable again, so that the next `pulumi up` converges (docs/recovery.md):
 //   1. refuses while a `pulumi` process holds the stack's lock (local file backend: the lock file's PID
-//      on this host) or a Kubernetes provider left by a killed engine still runs in the project; a
-//      stale lock (its process is gone) is removed with `pulumi cancel`;
+//      on this host; a lock from another host unless --force); a stale lock (its process is gone) is
+//      removed with `pulumi cancel`. A stuck release is left alone while a Kubernetes provider left by
+//      a killed engine still runs in the project (it may still be installing);
 //   2. per Helm release of the stack (names from the config, evaluated as `npm run render` does):
 //      a release stuck in pending-install / pending-upgrade / pending-rollback gets its pending
 //      revision Secrets deleted (each only if unchanged since read), so the last deployed revision is
@@ -204,12 +205,8 @@ async function main(): Promise<number> {
             }
         }
     }
+    // Checked per stuck release below: once no release is pending, a left-over provider is idle.
     const orphans = orphanedProviders(cwd);
-    if (orphans.length > 0) {
-        refusals.push(
-            `a Kubernetes provider left by a killed \`pulumi\` still runs in ${cwd} (pid ${orphans.join(", ")}) and may still be installing or upgrading the release: wait until the release is no longer pending-* or stop it (kill ${orphans.join(" ")}), then run this again`,
-        );
-    }
     if (refusals.length > 0 && !args.force) {
         for (const r of refusals) {
             process.stderr.write(`refusing: ${r}\n`);
@@ -280,6 +277,12 @@ async function main(): Promise<number> {
                 out(
                     `release ${r.namespace}/${r.release}: not stuck (${plan.current === undefined ? "not installed" : `revision ${plan.current.revision} ${plan.current.status}`})`,
                 );
+            } else if (orphans.length > 0 && !args.force) {
+                process.stderr.write(
+                    `refusing: release ${r.namespace}/${r.release} is ${plan.stuck.status} and a Kubernetes provider left by a killed \`pulumi\` still runs in ${cwd} (pid ${orphans.join(", ")}): it may still be installing or upgrading it. Wait until the release is no longer pending-* (the provider finishes within release.timeoutSeconds) or stop it (kill ${orphans.join(" ")}), then run this again\n`,
+                );
+                failed = true;
+                continue;
             } else {
                 out(describePlan(plan));
                 for (const d of plan.deletes) {

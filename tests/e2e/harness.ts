@@ -146,6 +146,8 @@ export class LocalCluster {
 
 /** What an e2e suite runs against: a local control plane, a client for it, a scratch project, its Pulumi env. */
 export interface E2eWorld {
+    /** The local control plane (to stop and start its API server). */
+    cluster: LocalCluster;
     kube: Kube;
     project: { dir: string; stateDir: string };
     env: Record<string, string>;
@@ -160,7 +162,7 @@ export function e2eWorld(suite: string, options: LocalClusterOptions = {}): E2eW
     const one = e2eFleetWorld(suite, 1, options);
     const world = {} as E2eWorld;
     before(() => {
-        Object.assign(world, { kube: one.kubes[0], project: one.project, env: one.env });
+        Object.assign(world, { cluster: one.clusters[0], kube: one.kubes[0], project: one.project, env: one.env });
     });
     return world;
 }
