@@ -28,6 +28,7 @@ import {
     type ConfigEntry,
 } from "./lib/stackCli";
 import { readProject } from "./lib/stackFile";
+import { classifyLocks, localLocks } from "./lib/stackLock";
 import { RELEASE_TYPE, stackReleases, type StackRelease } from "./lib/stackReleases";
 
 const USAGE =
@@ -40,47 +41,8 @@ interface StateResource {
     outputs?: Record<string, unknown>;
 }
 
-/** A lock file of the local (file) backend: `.pulumi/locks/<org>/<project>/<stack>/<id>.json`. */
-interface LockInfo {
-    file: string;
-    pid?: number;
-    hostname?: string;
-}
-
 function out(line: string): void {
     process.stdout.write(`${line}\n`);
-}
-
-/** The stack's lock files on a file backend; undefined for any other backend (its locks cannot be read). */
-function localLocks(backendUrl: string, project: string, stack: string): LockInfo[] | undefined {
-    if (!backendUrl.startsWith("file://")) {
-        return undefined;
-    }
-    const root = decodeURIComponent(new URL(backendUrl).pathname);
-    const dirs = [
-        path.join(root, ".pulumi", "locks", "organization", project, stack),
-        path.join(root, ".pulumi", "locks", stack),
-    ];
-    const locks: LockInfo[] = [];
-    for (const dir of dirs) {
-        if (!fs.existsSync(dir)) {
-            continue;
-        }
-        for (const name of fs.readdirSync(dir).filter((n) => n.endsWith(".json"))) {
-            const file = path.join(dir, name);
-            try {
-                const doc = JSON.parse(fs.readFileSync(file, "utf8")) as { pid?: number; hostname?: string };
-                locks.push({
-                    file,
-                    ...(doc.pid === undefined ? {} : { pid: doc.pid }),
-                    ...(doc.hostname === undefined ? {} : { hostname: doc.hostname }),
-                });
-            } catch {
-                locks.push({ file });
-            }
-        }
-    }
-    return locks;
 }
 
 function processAlive(pid: number): boolean {
@@ -183,27 +145,12 @@ async function main(): Promise<number> {
     // 1. Nothing may still be running an update of this stack.
     const project = readProject(cwd).name;
     const locks = localLocks(backendUrl, project, stack);
-    const stale: LockInfo[] = [];
-    const refusals: string[] = [];
+    const { stale, refusals } =
+        locks === undefined ? { stale: [], refusals: [] } : classifyLocks(locks, stack, os.hostname(), processAlive);
     if (locks === undefined) {
         out(
             `backend ${backendUrl}: its lock cannot be read here; if an update of '${stack}' was cut off, run \`pulumi cancel --stack ${stack}\` first (only once you are sure no \`pulumi\` runs on it)`,
         );
-    } else {
-        for (const lock of locks) {
-            const mine = lock.hostname === os.hostname();
-            if (mine && lock.pid !== undefined && !processAlive(lock.pid)) {
-                stale.push(lock);
-            } else if (mine && lock.pid !== undefined) {
-                refusals.push(
-                    `\`pulumi\` (pid ${lock.pid}) holds the lock of stack '${stack}' (${lock.file}): wait for it to end`,
-                );
-            } else {
-                refusals.push(
-                    `stack '${stack}' is locked by ${lock.hostname ?? "an unknown host"}${lock.pid === undefined ? "" : ` (pid ${lock.pid})`} (${lock.file}): this host cannot tell whether it still runs; once you are sure it does not, run with --force`,
-                );
-            }
-        }
     }
     // Checked per stuck release below: once no release is pending, a left-over provider is idle.
     const orphans = orphanedProviders(cwd);
