@@ -262,6 +262,8 @@ export function analyzeAgent(
         components,
         findings,
     });
+    // First: a stuck release explains every other symptom (nothing was installed or upgraded).
+    look("release", agent, "agent", findings);
     if (look("namespace", agent, "agent", findings)) {
         return report([]);
     }

@@ -5,6 +5,7 @@
 // row is unit-tested from recorded fixtures. Secret values are never copied into a finding: only
 // names, data keys and the registry host names of a pull Secret.
 import type { AgentFacts, CauseRule, ContainerFacts, Facts, FindingText, PodFacts, Subject } from "./facts";
+import { stuckRevision } from "./release";
 import type { ExpectedComponent, ExpectedSecret, KubeEvent, Secret } from "./types";
 
 /** A Pending pod older than this (and not scheduled) is reported even when nodes exist. */
@@ -223,11 +224,40 @@ function rule<S extends Subject, M>(row: CauseRule<S, M>): CauseRule<S, M> {
 }
 
 /**
- * The table: one row per cause. Subjects are walked namespace, Secrets, pull Secret, then per
+ * The table: one row per cause. Subjects are walked release, namespace, Secrets, pull Secret, then per
  * component its objects, annotations, pod creation, pods (containers, then the pod), then nodes;
  * rows of one subject run in table order.
  */
 export const CAUSE_RULES: readonly CauseRule[] = [
+    rule({
+        id: "release-stuck",
+        looksAt: "release",
+        severity: "error",
+        group: "release",
+        match: (f) => stuckRevision(f.snapshot.releaseRevisions ?? []) ?? false,
+        explain: (f, stuck) => ({
+            summary: `Helm release ${f.expect.releaseName ?? "?"} is stuck in ${stuck.status} at revision ${stuck.revision} (an install or upgrade was cut off: a killed \`pulumi up\` or an API server outage); every \`up\` fails with "cannot re-use a name that is still in use" until it is recovered`,
+            fix: `run \`${f.expect.recoverCommand ?? "npm run recover -- --stack <stack>"}\` (add --dry-run to see what it does first), then \`pulumi up\` (docs/recovery.md)`,
+            configKeys: [],
+            objects: [`secret/${stuck.secret}`],
+        }),
+    }),
+    rule({
+        id: "release-not-in-state",
+        looksAt: "release",
+        severity: "error",
+        group: "release",
+        match: (f) => {
+            const revisions = f.snapshot.releaseRevisions ?? [];
+            return f.expect.releaseInState === false ? (revisions[revisions.length - 1] ?? false) : false;
+        },
+        explain: (f, latest) => ({
+            summary: `Helm release ${f.expect.releaseName ?? "?"} is installed (revision ${latest.revision}, ${latest.status}) but the stack's state does not hold it (a \`pulumi up\` was cut off after Helm finished); every \`up\` fails with "cannot re-use a name that is still in use" until it is recovered`,
+            fix: `run \`${f.expect.recoverCommand ?? "npm run recover -- --stack <stack>"}\` (it imports the release into the state; add --dry-run to see what it does first), then \`pulumi up\` (docs/recovery.md)`,
+            configKeys: [],
+            objects: [`secret/${latest.secret}`],
+        }),
+    }),
     rule({
         id: "namespace-missing",
         looksAt: "namespace",

@@ -20,6 +20,12 @@ export interface ExpectationOptions {
     namespace?: string;
     /** The backend kind (`aws`, `azure`, ...), to name identity config keys. */
     backendKind?: string;
+    /** The Helm release name (its revisions are then checked for a stuck install or upgrade). */
+    releaseName?: string;
+    /** The command that recovers a stuck release. */
+    recoverCommand?: string;
+    /** Whether the stack's state holds the release, when known. */
+    releaseInState?: boolean;
 }
 
 /**
@@ -110,5 +116,8 @@ export function expectationsFromValues(values: Values, options: ExpectationOptio
         imagePullSecretName: pullSecret,
         serviceAccountAnnotations: annotations,
         backendKind: options.backendKind,
+        ...(options.releaseName === undefined ? {} : { releaseName: options.releaseName }),
+        ...(options.recoverCommand === undefined ? {} : { recoverCommand: options.recoverCommand }),
+        ...(options.releaseInState === undefined ? {} : { releaseInState: options.releaseInState }),
     };
 }

@@ -94,6 +94,8 @@ export interface NodesFacts extends AgentFacts {
 
 /** What a row can look at, and the facts it gets. */
 export interface Facts {
+    /** The Helm release's revisions (when the release name is known). */
+    release: AgentFacts;
     /** The agent's namespace. */
     namespace: AgentFacts;
     /** Each Secret the chart reads. */

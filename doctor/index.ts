@@ -3,6 +3,7 @@
 import { analyzeAgent } from "./analyze";
 import { expectationsFromValues } from "./expectations";
 import { KubeClient, type KubeReader } from "./kube";
+import { readReleaseRevisions } from "./release";
 import type { AgentExpectations, AgentReport, ClusterSnapshot, DoctorReport, Pod, Secret } from "./types";
 
 export * from "./types";
@@ -10,7 +11,17 @@ export { analyzeAgent, type AnalyzeOptions } from "./analyze";
 export { imageRegistry, podSecurityViolations, pullSecretRegistries } from "./causes";
 export { expectationsFromValues, type ExpectationOptions } from "./expectations";
 export { formatReport } from "./format";
-export { KubeClient, defaultKubeconfigPath, type KubeReader } from "./kube";
+export { KubeClient, defaultKubeconfigPath, type KubeReader, type KubeWriter } from "./kube";
+export {
+    PENDING_STATUSES,
+    applyRecovery,
+    planRecovery,
+    readReleaseRevisions,
+    releaseRevisions,
+    stuckRevision,
+    type RecoveryPlan,
+    type ReleaseRevision,
+} from "./release";
 
 /** One deployed agent to examine. */
 export interface DiagnoseTarget {
@@ -24,6 +35,12 @@ export interface DiagnoseTarget {
     backendKind?: string;
     /** Config key per identity annotation (e.g. `{"eks.amazonaws.com/role-arn": "backend.identity"}`). */
     identityKeys?: Record<string, string>;
+    /** The Helm release name: its revisions are read (metadata only) and a stuck one is reported first. */
+    releaseName?: string;
+    /** The command that recovers a stuck release. Default `npm run recover -- --stack <agent>`. */
+    recoverCommand?: string;
+    /** Whether the stack's state holds the release (a release the state lacks is reported). */
+    releaseInState?: boolean;
 }
 
 /** Options of {@link diagnose}. */
@@ -42,7 +59,7 @@ interface List<T> {
 
 const LOG_TAIL_LINES = 100;
 
-/** Reads what {@link analyzeAgent} needs for one agent (Secrets only by name, the expected ones). */
+/** Reads what {@link analyzeAgent} needs for one agent (Secrets by name, the expected ones; the release's Secrets as metadata only). */
 export async function readSnapshot(
     client: KubeReader,
     expect: AgentExpectations,
@@ -51,6 +68,10 @@ export async function readSnapshot(
     const ns = encodeURIComponent(expect.namespace);
     const base = `/api/v1/namespaces/${ns}`;
     const namespace = await client.get(base);
+    const releaseRevisions =
+        expect.releaseName === undefined || namespace === undefined
+            ? undefined
+            : await readReleaseRevisions(client, expect.namespace, expect.releaseName);
     if (namespace === undefined) {
         return { namespaceExists: false, pods: [], events: [], secrets: [], serviceAccounts: [], deployments: [] };
     }
@@ -96,6 +117,7 @@ export async function readSnapshot(
         deployments,
         nodeCount: nodes === undefined ? undefined : (nodes.items ?? []).length,
         logs,
+        releaseRevisions,
     };
 }
 
@@ -123,6 +145,9 @@ export async function diagnose(
                 ...(t.agent === undefined ? {} : { agent: t.agent }),
                 ...(t.namespace === undefined ? {} : { namespace: t.namespace }),
                 ...(t.backendKind === undefined ? {} : { backendKind: t.backendKind }),
+                ...(t.releaseName === undefined ? {} : { releaseName: t.releaseName }),
+                recoverCommand: t.recoverCommand ?? `npm run recover -- --stack ${t.agent ?? "<stack>"}`,
+                ...(t.releaseInState === undefined ? {} : { releaseInState: t.releaseInState }),
             });
             const objectsOnly = options.objectsOnly === true;
             const snapshot = await readSnapshot(client, expect, { objectsOnly });

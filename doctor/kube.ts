@@ -1,4 +1,4 @@
-// A small read-only Kubernetes REST client over plain HTTPS from a kubeconfig (token, token file,
+// A small Kubernetes REST client (reads; one exact delete for `npm run recover`) over plain HTTPS from a kubeconfig (token, token file,
 // client certificate, or an exec credential plugin such as `aws eks get-token`), so the doctor needs
 // neither kubectl nor a Kubernetes client library.
 import { execFileSync } from "node:child_process";
@@ -8,10 +8,29 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 
+/** Options of {@link KubeReader.get}. */
+export interface GetOptions {
+    /** 403 reads as undefined, like 404. */
+    allowForbidden?: boolean;
+    /** The body as text (logs). */
+    text?: boolean;
+    /** Metadata only (`PartialObjectMetadata[List]`): a Secret's data never leaves the API server. */
+    metadataOnly?: boolean;
+}
+
 /** What the doctor needs from a cluster: GET a path, undefined on 404 (403 when `allowForbidden`). */
 export interface KubeReader {
-    get<T>(apiPath: string, opts?: { allowForbidden?: boolean; text?: boolean }): Promise<T | undefined>;
+    get<T>(apiPath: string, opts?: GetOptions): Promise<T | undefined>;
 }
+
+/** A reader that may also delete one object, only if it is still the version that was read. */
+export interface KubeWriter extends KubeReader {
+    /** DELETE with `preconditions` (uid, resourceVersion); false when the object is gone or changed (404/409). */
+    deleteExact(apiPath: string, preconditions: { uid: string; resourceVersion: string }): Promise<boolean>;
+}
+
+const METADATA_ONLY =
+    "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
 
 interface KubeconfigDoc {
     "current-context"?: string;
@@ -54,7 +73,7 @@ function readMaybe(file: string | undefined, base: string): Buffer | undefined {
 }
 
 /** A {@link KubeReader} for a kubeconfig file (or its YAML text) and context. */
-export class KubeClient implements KubeReader {
+export class KubeClient implements KubeWriter {
     private readonly server: URL;
     private readonly agent: https.Agent;
     private readonly token?: string;
@@ -116,7 +135,42 @@ export class KubeClient implements KubeReader {
         });
     }
 
-    get<T>(apiPath: string, opts: { allowForbidden?: boolean; text?: boolean } = {}): Promise<T | undefined> {
+    get<T>(apiPath: string, opts: GetOptions = {}): Promise<T | undefined> {
+        const accept =
+            opts.text === true ? "text/plain" : opts.metadataOnly === true ? METADATA_ONLY : "application/json";
+        return this.send("GET", apiPath, accept, undefined).then(({ status, body }) => {
+            if (status === 404 || (status === 403 && opts.allowForbidden === true)) {
+                return undefined;
+            }
+            if (status >= 300) {
+                throw new Error(`GET ${apiPath}: HTTP ${status} ${body.slice(0, 300)}`);
+            }
+            return (opts.text === true ? body : JSON.parse(body)) as T;
+        });
+    }
+
+    async deleteExact(apiPath: string, preconditions: { uid: string; resourceVersion: string }): Promise<boolean> {
+        const { status, body } = await this.send(
+            "DELETE",
+            apiPath,
+            "application/json",
+            JSON.stringify({ kind: "DeleteOptions", apiVersion: "v1", preconditions }),
+        );
+        if (status === 404 || status === 409) {
+            return false;
+        }
+        if (status >= 300) {
+            throw new Error(`DELETE ${apiPath}: HTTP ${status} ${body.slice(0, 300)}`);
+        }
+        return true;
+    }
+
+    private send(
+        method: string,
+        apiPath: string,
+        accept: string,
+        payload: string | undefined,
+    ): Promise<{ status: number; body: string }> {
         return new Promise((resolve, reject) => {
             const req = https.request(
                 {
@@ -124,32 +178,30 @@ export class KubeClient implements KubeReader {
                     hostname: this.server.hostname,
                     port: this.server.port,
                     path: `${this.server.pathname.replace(/\/$/, "")}${apiPath}`,
-                    method: "GET",
+                    method,
                     agent: this.agent,
                     timeout: 15_000,
                     headers: {
-                        Accept: opts.text === true ? "text/plain" : "application/json",
+                        Accept: accept,
                         ...(this.token === undefined ? {} : { Authorization: `Bearer ${this.token}` }),
+                        ...(payload === undefined
+                            ? {}
+                            : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) }),
                     },
                 },
                 (res) => {
                     const chunks: Buffer[] = [];
                     res.on("data", (c: Buffer) => chunks.push(c));
                     res.on("end", () => {
-                        const body = Buffer.concat(chunks).toString("utf8");
-                        const status = res.statusCode ?? 0;
-                        if (status === 404 || (status === 403 && opts.allowForbidden === true)) {
-                            resolve(undefined);
-                        } else if (status >= 300) {
-                            reject(new Error(`GET ${apiPath}: HTTP ${status} ${body.slice(0, 300)}`));
-                        } else {
-                            resolve((opts.text === true ? body : JSON.parse(body)) as T);
-                        }
+                        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") });
                     });
                 },
             );
-            req.on("timeout", () => req.destroy(new Error(`GET ${apiPath}: timed out after 15s`)));
+            req.on("timeout", () => req.destroy(new Error(`${method} ${apiPath}: timed out after 15s`)));
             req.on("error", reject);
+            if (payload !== undefined) {
+                req.write(payload);
+            }
             req.end();
         });
     }

@@ -18,7 +18,7 @@ import type { DoctorReport } from "./types";
 /** Seconds between progress lines while Helm waits. */
 export const PROGRESS_INTERVAL_SECONDS = 20;
 
-/** The doctor target of a Release's inputs (`values`, `namespace`), or undefined when they are not plain. */
+/** The doctor target of a Release's inputs (`values`, `namespace`, `name`), or undefined when they are not plain. */
 export function targetOfReleaseInputs(inputs: Record<string, unknown> | undefined): DiagnoseTarget | undefined {
     const values = inputs?.values;
     const namespace = inputs?.namespace;
@@ -29,7 +29,9 @@ export function targetOfReleaseInputs(inputs: Record<string, unknown> | undefine
     if (typeof v.resourceNamePrefix !== "string") {
         return undefined;
     }
-    return { agent: typeof inputs?.name === "string" ? inputs.name : namespace, chartValues: v, namespace };
+    return typeof inputs?.name === "string"
+        ? { agent: inputs.name, chartValues: v, namespace, releaseName: inputs.name }
+        : { agent: namespace, chartValues: v, namespace };
 }
 
 /** One progress line: each component's ready count and, when not ready, its first cause. */
@@ -192,7 +194,8 @@ export function releaseWaitHooks(
             return false;
         }
         try {
-            const report = await diagnose(target, { client: clientOf() });
+            const recoverCommand = `npm run recover -- --stack ${pulumi.getStack()}`;
+            const report = await diagnose({ ...target, recoverCommand }, { client: clientOf() });
             // Not awaited: the engine answers log calls after the hook returns.
             void pulumi.log.error(failureExplanation(report, pulumi.getStack()), resource());
         } catch (err) {

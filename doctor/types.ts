@@ -1,5 +1,6 @@
 // The Kubernetes objects the doctor reads, reduced to the fields it uses (shaped like the API's JSON,
 // so recorded API responses are valid input), and the report it produces.
+import type { ReleaseRevision } from "./release";
 
 export interface ObjectMeta {
     name: string;
@@ -87,6 +88,8 @@ export interface ClusterSnapshot {
     nodeCount?: number | undefined;
     /** Container logs (last lines, previous instance when restarted) by `pod/container`. */
     logs?: Record<string, string>;
+    /** The Helm release's revisions (its release Secrets' metadata); undefined when not read. */
+    releaseRevisions?: ReleaseRevision[] | undefined;
 }
 
 /** One agent component the chart renders (a Deployment with its own ServiceAccount). */
@@ -131,12 +134,20 @@ export interface AgentExpectations {
     serviceAccountAnnotations: Record<string, string>;
     /** The backend kind, when known (names the config keys of identity findings). */
     backendKind?: string | undefined;
+    /** The Helm release name, when known (then its revisions are read: a stuck release is reported first). */
+    releaseName?: string | undefined;
+    /** The command that recovers a stuck release (`npm run recover -- --stack NAME`). */
+    recoverCommand?: string | undefined;
+    /** Whether the stack's state holds the release (undefined: not known, e.g. inside the program). */
+    releaseInState?: boolean | undefined;
 }
 
 export type Severity = "error" | "warning";
 
 /** Cause identifiers: stable, so programs can match on them; one row each in the table of ./causes.ts. */
 export type CauseId =
+    | "release-stuck"
+    | "release-not-in-state"
     | "namespace-missing"
     | "deployment-missing"
     | "secret-missing"

@@ -18,6 +18,12 @@
 #   scripts/cluster.sh env      print `export KUBECONFIG=...`  (eval "$(scripts/cluster.sh env)")
 #   scripts/cluster.sh status   show PIDs, ports, readiness
 #   scripts/cluster.sh down     kill exactly the recorded PIDs and remove the state dir
+#   scripts/cluster.sh stop-apiserver
+#                               stop kwok, kube-scheduler, kube-controller-manager and kube-apiserver; etcd and its
+#                               data stay (an API server outage: every request is refused, no object is lost)
+#   scripts/cluster.sh start-apiserver
+#                               start them again on the same ports, certificates and etcd; wait for /readyz and nodes
+#   scripts/cluster.sh restart  stop-apiserver, then start-apiserver
 #
 # Environment:
 #   ASTRO_CLUSTER_DIR   state dir (default /tmp/astro-cluster-$(id -un)); holds certs, etcd data, logs, PIDs, kubeconfig
@@ -106,8 +112,9 @@ for node in json.load(sys.stdin)["items"]:
 print(n)'
 }
 
-start_nodes() {
-  local sched_port="$1"
+# kube-scheduler and kwok (the simulated nodes' kubelet stand-in), on the recorded ports.
+start_node_daemons() {
+  local sched_port; sched_port="$(sed -n 's/^SCHEDULER_PORT=//p' "$STATE_DIR/ports.env")"
   # The default profile (every in-tree plugin: resources, node affinity, taints, topology spread, ...).
   cat > "$STATE_DIR/kube-scheduler.yaml" <<EOF
 apiVersion: kubescheduler.config.k8s.io/v1
@@ -129,7 +136,10 @@ EOF
     --kubeconfig="$KUBECONFIG_FILE" --config="$KWOK_STAGES" --config="$SCRIPT_DIR/cluster/stages/pod-crashloop.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --node-ip=127.0.0.1 --cidr=10.244.0.0/16 --node-lease-duration-seconds=40
-  create_nodes
+}
+
+# Waits (bounded) until every node of the pool is Ready and schedulable.
+wait_nodes() {
   local want i n=0
   want="$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["items"]))' "$NODE_POOL_FILE")"
   for ((i = 0; i < WAIT_SECS * 2; i++)); do
@@ -142,6 +152,12 @@ EOF
   done
   [[ "$n" == "$want" ]] || die "only $n of $want nodes Ready and schedulable after ${WAIT_SECS}s (logs: $STATE_DIR/logs)"
   log "$want simulated nodes Ready (kwok; no container runs on them)"
+}
+
+start_nodes() {
+  start_node_daemons
+  create_nodes
+  wait_nodes
 }
 
 # n free TCP ports on 127.0.0.1 (all bound at once so they are distinct, then released).
@@ -223,6 +239,43 @@ wait_ready() {
   die "kube-apiserver not ready after ${WAIT_SECS}s (log: $STATE_DIR/logs/kube-apiserver.log)"
 }
 
+# kube-apiserver on the recorded ports against the running etcd; waits for /readyz.
+start_apiserver() {
+  local c="$STATE_DIR/certs" etcd_client api_port token
+  etcd_client="$(sed -n 's/^ETCD_CLIENT_PORT=//p' "$STATE_DIR/ports.env")"
+  api_port="$(sed -n 's/^APISERVER_PORT=//p' "$STATE_DIR/ports.env")"
+  token="$(cut -d, -f1 "$STATE_DIR/tokens.csv")"
+  start kube-apiserver "$STATE_DIR/logs/kube-apiserver.log" "$APISERVER_BIN" \
+    --etcd-servers="http://127.0.0.1:$etcd_client" \
+    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
+    --tls-cert-file="$c/apiserver.crt" --tls-private-key-file="$c/apiserver.key" --client-ca-file="$c/ca.crt" \
+    --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true \
+    --authorization-mode=RBAC --token-auth-file="$STATE_DIR/tokens.csv" \
+    --service-account-issuer=https://kubernetes.default.svc --service-account-key-file="$c/sa.pub" \
+    --service-account-signing-key-file="$c/sa.key" \
+    --endpoint-reconciler-type=none --enable-priority-and-fairness=false \
+    --kubelet-preferred-address-types=InternalIP
+
+  wait_ready "$api_port" "$token"
+  log "kube-apiserver ready on https://127.0.0.1:$api_port"
+}
+
+# kube-controller-manager on the recorded port (node lifecycle on when the cluster has nodes).
+start_kcm() {
+  local c="$STATE_DIR/certs" kcm_port
+  kcm_port="$(sed -n 's/^KCM_PORT=//p' "$STATE_DIR/ports.env")"
+  local off='-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-persistentvolume-attach-detach-controller'
+  [[ "$NODES" == 0 ]] || off="${off/-nodelifecycle,/}"
+  start kube-controller-manager "$STATE_DIR/logs/kube-controller-manager.log" "$KCM_BIN" \
+    --kubeconfig="$KUBECONFIG_FILE" --authentication-kubeconfig="$KUBECONFIG_FILE" \
+    --authorization-kubeconfig="$KUBECONFIG_FILE" \
+    --bind-address=127.0.0.1 --secure-port="$kcm_port" --leader-elect=false \
+    --use-service-account-credentials=false \
+    --service-account-private-key-file="$c/sa.key" --root-ca-file="$c/ca.crt" \
+    --cluster-signing-cert-file="$c/ca.crt" --cluster-signing-key-file="$c/ca.key" \
+    --controllers="*,$off" --enable-hostpath-provisioner
+}
+
 cmd_up() {
   if alive "$STATE_DIR/pids/kube-apiserver.pid"; then
     log "already running (state dir $STATE_DIR)"; cmd_env; return 0
@@ -255,40 +308,18 @@ cmd_up() {
     --listen-peer-urls="http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls="http://127.0.0.1:$etcd_peer" \
     --initial-cluster="astro=http://127.0.0.1:$etcd_peer" --listen-metrics-urls="" --log-level=warn
 
-  local c="$STATE_DIR/certs"
-  start kube-apiserver "$STATE_DIR/logs/kube-apiserver.log" "$APISERVER_BIN" \
-    --etcd-servers="http://127.0.0.1:$etcd_client" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
-    --tls-cert-file="$c/apiserver.crt" --tls-private-key-file="$c/apiserver.key" --client-ca-file="$c/ca.crt" \
-    --service-cluster-ip-range=10.0.0.0/24 --allow-privileged=true \
-    --authorization-mode=RBAC --token-auth-file="$STATE_DIR/tokens.csv" \
-    --service-account-issuer=https://kubernetes.default.svc --service-account-key-file="$c/sa.pub" \
-    --service-account-signing-key-file="$c/sa.key" \
-    --endpoint-reconciler-type=none --enable-priority-and-fairness=false \
-    --kubelet-preferred-address-types=InternalIP
-
   write_kubeconfig "$api_port" "$token"
-  wait_ready "$api_port" "$token"
-  log "kube-apiserver ready on https://127.0.0.1:$api_port"
+  start_apiserver
 
   if [[ -n "$KCM_BIN" && -z "${ASTRO_CLUSTER_NO_CONTROLLER_MANAGER:-}" ]]; then
     # Namespace finalization, Deployment -> ReplicaSet -> Pod creation (so PodSecurity evaluates them), default
     # ServiceAccounts, garbage collection. No cloud, no node IPAM. With nodes, also node lifecycle: it lifts the
     # not-ready taint the API server puts on every new node, and evicts pods from a node whose Lease kwok stops renewing.
-    local off='-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-persistentvolume-attach-detach-controller'
-    [[ "$NODES" == 0 ]] || off="${off/-nodelifecycle,/}"
-    start kube-controller-manager "$STATE_DIR/logs/kube-controller-manager.log" "$KCM_BIN" \
-      --kubeconfig="$KUBECONFIG_FILE" --authentication-kubeconfig="$KUBECONFIG_FILE" \
-      --authorization-kubeconfig="$KUBECONFIG_FILE" \
-      --bind-address=127.0.0.1 --secure-port="$kcm_port" --leader-elect=false \
-      --use-service-account-credentials=false \
-      --service-account-private-key-file="$c/sa.key" --root-ca-file="$c/ca.crt" \
-      --cluster-signing-cert-file="$c/ca.crt" --cluster-signing-key-file="$c/ca.key" \
-      --controllers="*,$off" --enable-hostpath-provisioner
+    start_kcm
     # wait (bounded) until the controller-manager has created the default ServiceAccount
     local i
     for ((i = 0; i < 60; i++)); do
-      if curl -fsS --max-time 2 --cacert "$c/ca.crt" -H "Authorization: Bearer $token" \
+      if curl -fsS --max-time 2 --cacert "$STATE_DIR/certs/ca.crt" -H "Authorization: Bearer $token" \
         "https://127.0.0.1:$api_port/api/v1/namespaces/default/serviceaccounts/default" >/dev/null 2>&1; then
         break
       fi
@@ -310,7 +341,7 @@ cmd_up() {
   if [[ "$NODES" == 0 ]]; then
     log "no scheduler and no nodes (ASTRO_CLUSTER_NODES=0): pods stay Pending"
   else
-    start_nodes "$sched_port"
+    start_nodes
   fi
   log "up in $(( $(date +%s) - t0 )) s; state dir $STATE_DIR"
   cmd_env
@@ -332,27 +363,59 @@ cmd_status() {
   return $rc
 }
 
+# stop_named NAME: TERM (then KILL) exactly the recorded PID of NAME, if it is still that process.
+stop_named() {
+  local name="$1" f pid i
+  f="$STATE_DIR/pids/$name.pid"
+  [[ -f "$f" ]] || return 0
+  pid="$(cat "$f")"
+  if kill -0 "$pid" 2>/dev/null; then
+    # only kill it if the PID still belongs to the process we started
+    if [[ "$(cat "/proc/$pid/cmdline" 2>/dev/null | tr '\0' ' ')" == *"$name"* ]]; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+      log "stopped $name (pid $pid)"
+    else
+      log "pid $pid is no longer $name; not touching it"
+    fi
+  fi
+}
+
 cmd_down() {
   if [[ ! -d "$STATE_DIR" ]]; then log "nothing to stop ($STATE_DIR absent)"; return 0; fi
-  local name f pid i
+  local name
   for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
-    f="$STATE_DIR/pids/$name.pid"
-    [[ -f "$f" ]] || continue
-    pid="$(cat "$f")"
-    if kill -0 "$pid" 2>/dev/null; then
-      # only kill it if the PID still belongs to the process we started
-      if [[ "$(cat "/proc/$pid/cmdline" 2>/dev/null | tr '\0' ' ')" == *"$name"* ]]; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-        log "stopped $name (pid $pid)"
-      else
-        log "pid $pid is no longer $name; not touching it"
-      fi
-    fi
+    stop_named "$name"
   done
   rm -rf "$STATE_DIR"
   log "removed $STATE_DIR"
+}
+
+# The API server and what talks only to it go; etcd and its data stay, so every object survives.
+cmd_stop_apiserver() {
+  [[ -d "$STATE_DIR" ]] || die "no cluster ($STATE_DIR absent): run '$0 up' first"
+  local name
+  for name in kwok kube-scheduler kube-controller-manager kube-apiserver; do
+    stop_named "$name"
+  done
+  log "API server stopped; etcd keeps running with the data"
+}
+
+# Starts the API server again on the same port, certificates and etcd, then what depends on it.
+cmd_start_apiserver() {
+  [[ -d "$STATE_DIR" ]] || die "no cluster ($STATE_DIR absent): run '$0 up' first"
+  alive "$STATE_DIR/pids/etcd.pid" || die "etcd is not running: the data is gone with it; run '$0 down' and '$0 up'"
+  if alive "$STATE_DIR/pids/kube-apiserver.pid"; then log "kube-apiserver already running"; return 0; fi
+  NODES="$(sed -n 's/^NODES=//p' "$STATE_DIR/nodes.env")"
+  find_bins
+  start_apiserver
+  # The controller-manager only if `up` started one (its pid file exists).
+  [[ ! -f "$STATE_DIR/pids/kube-controller-manager.pid" ]] || start_kcm
+  if [[ "$NODES" != 0 ]]; then
+    start_node_daemons
+    wait_nodes
+  fi
 }
 
 case "${1:-}" in
@@ -364,7 +427,10 @@ case "${1:-}" in
     esac
     cmd_up ;;
   down) cmd_down ;;
+  stop-apiserver) cmd_stop_apiserver ;;
+  start-apiserver) cmd_start_apiserver ;;
+  restart) cmd_stop_apiserver; cmd_start_apiserver ;;
   env) cmd_env ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up [--no-nodes]|down|env|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--no-nodes]|down|env|status|restart|stop-apiserver|start-apiserver" >&2; exit 2 ;;
 esac

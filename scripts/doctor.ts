@@ -1,46 +1,34 @@
 // `npm run doctor -- --stack NAME [--cluster NAME] [--json] [--objects-only] [--kubeconfig FILE] [--context NAME] [--cwd DIR]`
-// Reads the stack's outputs (namespace, chart values) and config (backend, kubernetes provider
-// settings) with the Pulumi CLI, then the cluster, and reports per agent component what is wrong, the
+// Reads the stack's outputs (namespace, chart values, release name), state (which releases it holds) and
+// config (backend, kubernetes provider settings) with the Pulumi CLI, then the cluster, and reports per agent component what is wrong, the
 // likely cause and the config key that fixes it. A fleet stack (a `clusters` block) is checked cluster
-// by cluster, each through its own kubeconfig / context. Exit 0 healthy, 1 problems found, 2 cannot check.
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
+// by cluster, each through its own kubeconfig / context. Before any `up` finished (no outputs), what the
+// config deploys is evaluated offline, as `npm run render` does. Exit 0 healthy, 1 problems found, 2 cannot check.
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { diagnose, formatReport, type DiagnoseTarget, type DoctorReport } from "../doctor";
+import {
+    clusterEntries,
+    configValue,
+    kubeconfigFile,
+    providerKubeconfig,
+    pulumi,
+    type ConfigEntry,
+} from "./lib/stackCli";
+import { RELEASE_TYPE, stackReleases, type StackRelease } from "./lib/stackReleases";
+
+/** `namespace/name` of every Helm release the stack's state holds (from `pulumi stack export`). */
+function releasesInState(exported: string): string[] {
+    const doc = JSON.parse(exported) as {
+        deployment?: { resources?: { type: string; outputs?: Record<string, unknown> }[] };
+    };
+    return (doc.deployment?.resources ?? [])
+        .filter((r) => r.type === RELEASE_TYPE)
+        .map((r) => `${String(r.outputs?.namespace)}/${String(r.outputs?.name)}`);
+}
 
 const USAGE =
     "usage: npm run doctor -- --stack NAME [--cluster NAME] [--json] [--objects-only] [--kubeconfig FILE] [--context NAME] [--cwd PROJECT_DIR]\n";
-
-interface ConfigEntry {
-    value?: string;
-    objectValue?: unknown;
-    secret?: boolean;
-}
-
-function pulumi(cwd: string, args: string[]): string {
-    return execFileSync("pulumi", [...args, "--non-interactive"], {
-        cwd,
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-        maxBuffer: 64 * 1024 * 1024,
-    });
-}
-
-function configValue(entry: ConfigEntry | undefined): unknown {
-    if (entry === undefined || entry.secret === true) {
-        return undefined;
-    }
-    if (entry.objectValue !== undefined) {
-        return entry.objectValue;
-    }
-    try {
-        return JSON.parse(entry.value ?? "");
-    } catch {
-        return entry.value;
-    }
-}
 
 /** Config key per identity annotation, from the backend's own declaration (loads the backend registry). */
 async function identityKeys(backend: unknown): Promise<Record<string, string> | undefined> {
@@ -55,34 +43,6 @@ async function identityKeys(backend: unknown): Promise<Record<string, string> | 
     } catch {
         return undefined;
     }
-}
-
-/** The kubeconfig the stack's kubernetes provider uses (`kubernetes:kubeconfig`, a path or the document). */
-function providerKubeconfig(cwd: string, stack: string, config: Record<string, ConfigEntry>): string | undefined {
-    const entry = config["kubernetes:kubeconfig"];
-    if (entry === undefined) {
-        return undefined;
-    }
-    const value =
-        entry.secret === true ? pulumi(cwd, ["config", "get", "kubernetes:kubeconfig", "--stack", stack]) : entry.value;
-    if (value === undefined || value.trim() === "") {
-        return undefined;
-    }
-    return kubeconfigFile(value);
-}
-
-/** A kubeconfig path as is, or kubeconfig content written to a private temporary file. */
-function kubeconfigFile(value: string): string {
-    if (!value.includes("\n") && fs.existsSync(value.trim())) {
-        return value.trim();
-    }
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "astro-doctor-"));
-    const file = path.join(dir, "kubeconfig");
-    fs.writeFileSync(file, value, { mode: 0o600 });
-    process.on("exit", () => {
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
-    return file;
 }
 
 async function main(): Promise<number> {
@@ -112,9 +72,11 @@ async function main(): Promise<number> {
     const cwd = args.cwd ?? path.join(__dirname, "..");
     let outputs: Record<string, unknown>;
     let config: Record<string, ConfigEntry>;
+    let stateReleases: string[];
     try {
         outputs = JSON.parse(pulumi(cwd, ["stack", "output", "--json", "--stack", stack])) as Record<string, unknown>;
         config = JSON.parse(pulumi(cwd, ["config", "--json", "--stack", stack])) as Record<string, ConfigEntry>;
+        stateReleases = releasesInState(pulumi(cwd, ["stack", "export", "--stack", stack]));
     } catch (err) {
         const stderr = (err as { stderr?: string }).stderr ?? String(err);
         process.stderr.write(`cannot read stack '${stack}' with the Pulumi CLI: ${stderr.trim()}\n`);
@@ -125,7 +87,7 @@ async function main(): Promise<number> {
         ...(typeof backend?.kind === "string" ? { backendKind: backend.kind } : {}),
     };
     /** A target from one agent's outputs (the stack's, or one fleet cluster's). */
-    const targetOf = async (agent: string, out: Record<string, unknown>): Promise<DiagnoseTarget> => {
+    const targetOf = async (agent: string, out: Record<string, unknown>, cluster?: string): Promise<DiagnoseTarget> => {
         const chartValues = out.chartValues as Record<string, unknown>;
         // The backend registry loads the cloud SDKs: only for agents whose ServiceAccounts carry identity annotations.
         const annotations = (chartValues as { serviceAccount?: { annotations?: Record<string, unknown> } })
@@ -138,22 +100,35 @@ async function main(): Promise<number> {
             ...(typeof out.namespace === "string" ? { namespace: out.namespace } : {}),
             ...base,
             ...(keys === undefined ? {} : { identityKeys: keys }),
+            ...(typeof out.releaseName === "string"
+                ? {
+                      releaseName: out.releaseName,
+                      releaseInState: stateReleases.includes(`${String(out.namespace)}/${out.releaseName}`),
+                  }
+                : {}),
+            recoverCommand: `npm run recover -- --stack ${stack}${cluster === undefined ? "" : ` --cluster ${cluster}`}`,
         };
     };
     const hasValues = (out: unknown) => {
         const v = (out as { chartValues?: unknown } | undefined)?.chartValues;
         return v !== undefined && v !== null && typeof v === "object";
     };
+    /**
+     * When no `up` finished yet (no outputs), or one was cut off: what the config deploys (evaluated
+     * offline as `npm run render` does), as outputs.
+     */
+    let evaluated: StackRelease[] | undefined;
+    const fromConfig = async (cluster: string | undefined): Promise<Record<string, unknown> | undefined> => {
+        evaluated ??= await stackReleases(cwd, stack).catch(() => []);
+        const r = evaluated.find((x) => x.cluster === cluster);
+        return r === undefined ? undefined : { chartValues: r.values, namespace: r.namespace, releaseName: r.release };
+    };
     const providerContext = configValue(config["kubernetes:context"]) as string | undefined;
     const runs: { target: DiagnoseTarget; kubeconfig?: string | undefined; context?: string | undefined }[] = [];
     const fleet = outputs.clusters as Record<string, Record<string, unknown>> | null | undefined;
     if (fleet !== undefined && fleet !== null && typeof fleet === "object") {
         // A fleet: each cluster through its own connection (the `clusters` entry's kubeconfig / context).
-        const entries = (JSON.parse(
-            config["astro-agent:clusters"]?.secret === true
-                ? pulumi(cwd, ["config", "get", "astro-agent:clusters", "--stack", stack])
-                : JSON.stringify(configValue(config["astro-agent:clusters"]) ?? []),
-        ) ?? []) as { name?: string; kubeconfig?: string; context?: string }[];
+        const entries = clusterEntries(cwd, stack, config);
         const names = Object.keys(fleet).filter((n) => args.cluster === undefined || n === args.cluster);
         if (names.length === 0) {
             process.stderr.write(
@@ -163,6 +138,9 @@ async function main(): Promise<number> {
         }
         for (const name of names) {
             if (!hasValues(fleet[name])) {
+                fleet[name] = (await fromConfig(name)) ?? {};
+            }
+            if (!hasValues(fleet[name])) {
                 process.stderr.write(
                     `stack '${stack}' has no chart values for cluster '${name}': run \`pulumi up\` first\n`,
                 );
@@ -170,7 +148,7 @@ async function main(): Promise<number> {
             }
             const entry = entries.find((e) => e.name === name) ?? {};
             runs.push({
-                target: await targetOf(`${stack}/${name}`, fleet[name] as Record<string, unknown>),
+                target: await targetOf(`${stack}/${name}`, fleet[name] as Record<string, unknown>, name),
                 kubeconfig:
                     args.kubeconfig ?? (entry.kubeconfig === undefined ? undefined : kubeconfigFile(entry.kubeconfig)),
                 context:
@@ -178,6 +156,15 @@ async function main(): Promise<number> {
             });
         }
     } else {
+        if (!hasValues(outputs) && outputs.chartValues !== "[secret]") {
+            const configured = await fromConfig(undefined);
+            if (configured !== undefined) {
+                process.stderr.write(
+                    `stack '${stack}' has no outputs yet (no \`pulumi up\` finished): checking what its config deploys\n`,
+                );
+                outputs = configured;
+            }
+        }
         if (!hasValues(outputs)) {
             process.stderr.write(
                 `stack '${stack}' has no chartValues output${outputs.chartValues === "[secret]" ? " in plain text" : ""}: run \`pulumi up\` first\n`,

@@ -123,7 +123,21 @@ export class LocalCluster {
     }
 
     stop(): void {
-        execFileSync("bash", [path.join(ROOT, "scripts", "cluster.sh"), "down"], {
+        this.run("down");
+    }
+
+    /** An API server outage: kube-apiserver (and the controllers, scheduler, kwok) stop; etcd keeps the data. */
+    stopApiServer(): void {
+        this.run("stop-apiserver");
+    }
+
+    /** Ends the outage: the API server on the same port and etcd, then what depends on it; waits until ready. */
+    startApiServer(): void {
+        this.run("start-apiserver");
+    }
+
+    private run(command: string): void {
+        execFileSync("bash", [path.join(ROOT, "scripts", "cluster.sh"), command], {
             env: { ...process.env, ASTRO_CLUSTER_DIR: this.dir },
             stdio: ["ignore", "ignore", "inherit"],
         });
@@ -132,6 +146,8 @@ export class LocalCluster {
 
 /** What an e2e suite runs against: a local control plane, a client for it, a scratch project, its Pulumi env. */
 export interface E2eWorld {
+    /** The local control plane (to stop and start its API server). */
+    cluster: LocalCluster;
     kube: Kube;
     project: { dir: string; stateDir: string };
     env: Record<string, string>;
@@ -146,7 +162,7 @@ export function e2eWorld(suite: string, options: LocalClusterOptions = {}): E2eW
     const one = e2eFleetWorld(suite, 1, options);
     const world = {} as E2eWorld;
     before(() => {
-        Object.assign(world, { kube: one.kubes[0], project: one.project, env: one.env });
+        Object.assign(world, { cluster: one.clusters[0], kube: one.kubes[0], project: one.project, env: one.env });
     });
     return world;
 }

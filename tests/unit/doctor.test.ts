@@ -9,6 +9,7 @@ import {
     formatReport,
     imageRegistry,
     podSecurityViolations,
+    releaseRevisions,
     type AgentExpectations,
     type AgentReport,
     type ClusterSnapshot,
@@ -93,8 +94,12 @@ function allFindings(r: AgentReport): Finding[] {
 const produced = new Set<string>();
 
 /** Runs the mapping, checks secrecy of both outputs, returns the report. */
-function run(snap: ClusterSnapshot, options: Parameters<typeof analyzeAgent>[2] = {}): AgentReport {
-    const report = analyzeAgent(expectations(), snap, { now: Date.parse("2026-11-30T03:00:00Z"), ...options });
+function run(
+    snap: ClusterSnapshot,
+    options: Parameters<typeof analyzeAgent>[2] = {},
+    expect: AgentExpectations = expectations(),
+): AgentReport {
+    const report = analyzeAgent(expect, snap, { now: Date.parse("2026-11-30T03:00:00Z"), ...options });
     for (const f of allFindings(report)) {
         produced.add(f.cause);
     }
@@ -453,6 +458,75 @@ describe("doctor: helpers", () => {
     });
 });
 
+describe("doctor: a Helm release an interrupted up left behind", () => {
+    const stuck = read("recorded-release-pending-install.json") as {
+        releaseName: string;
+        releaseSecrets: Parameters<typeof releaseRevisions>[0];
+    };
+    const revisions = releaseRevisions(stuck.releaseSecrets, stuck.releaseName);
+    const expect = (releaseInState?: boolean) =>
+        expectationsFromValues(base.chartValues, {
+            agent: "dev",
+            backendKind: "aws",
+            releaseName: stuck.releaseName,
+            recoverCommand: "npm run recover -- --stack dev",
+            ...(releaseInState === undefined ? {} : { releaseInState }),
+        });
+
+    it("recorded pending-install (pods Pending as well) → release-stuck first, with status, revision and the command", () => {
+        const r = run(snapshot({ releaseRevisions: revisions }, "recorded-pending-pod.json"), {}, expect());
+        const first = allFindings(r)[0] as Finding;
+        assert.equal(first.cause, "release-stuck");
+        assert.equal(
+            first.summary,
+            'Helm release astro-dev is stuck in pending-install at revision 1 (an install or upgrade was cut off: a killed `pulumi up` or an API server outage); every `up` fails with "cannot re-use a name that is still in use" until it is recovered',
+        );
+        assert.equal(
+            first.fix,
+            "run `npm run recover -- --stack dev` (add --dry-run to see what it does first), then `pulumi up` (docs/recovery.md)",
+        );
+        assert.deepEqual(first.objects, ["secret/sh.helm.release.v1.astro-dev.v1"]);
+        const text = formatReport({ ok: r.ok, agents: [r] }).split("\n");
+        assert.match(text[1] ?? "", /^ {2}ERROR release-stuck: Helm release astro-dev is stuck in pending-install/);
+    });
+
+    it("a deployed release the state does not hold → release-not-in-state; held, or not known → nothing", () => {
+        const deployed = revisions.map((x) => ({ ...x, status: "deployed" }));
+        const missing = run(snapshot({ releaseRevisions: deployed }), {}, expect(false));
+        assert.deepEqual(
+            allFindings(missing).map((f) => f.cause),
+            ["release-not-in-state"],
+        );
+        assert.match((allFindings(missing)[0] as Finding).fix, /^run `npm run recover -- --stack dev` \(it imports/);
+        for (const inState of [true, undefined]) {
+            assert.deepEqual(allFindings(run(snapshot({ releaseRevisions: deployed }), {}, expect(inState))), []);
+        }
+    });
+
+    it("diagnose() reads the release's Secrets by Helm's labels, metadata only", async () => {
+        const asked: string[] = [];
+        const client: KubeReader = {
+            get<T>(p: string, opts?: { metadataOnly?: boolean }): Promise<T | undefined> {
+                if (p.includes("/secrets?")) {
+                    asked.push(`${p} metadataOnly=${String(opts?.metadataOnly)}`);
+                    return Promise.resolve({ items: stuck.releaseSecrets } as T);
+                }
+                return Promise.resolve(p === "/api/v1/namespaces/astro-rec" ? ({ metadata: {} } as T) : undefined);
+            },
+        };
+        const report = await diagnose(
+            { agent: "dev", chartValues: base.chartValues, releaseName: "astro-dev" },
+            { client, objectsOnly: true },
+        );
+        assert.deepEqual(asked, [
+            "/api/v1/namespaces/astro-rec/secrets?labelSelector=owner%3Dhelm%2Cname%3Dastro-dev metadataOnly=true",
+        ]);
+        const first = report.agents[0]?.findings[0] as Finding;
+        assert.equal(first.cause, "release-stuck");
+        assert.match(first.fix, /npm run recover -- --stack dev/);
+    });
+});
+
 describe("doctor: diagnose() over a fleet", () => {
     it("reads each agent's namespace through the client (Secrets by name only) and reports each", async () => {
         const requested: string[] = [];
@@ -509,6 +583,7 @@ describe("doctor: the release wait hooks", () => {
             agent: "astro",
             chartValues: base.chartValues,
             namespace: "astro-rec",
+            releaseName: "astro",
         });
         assert.equal(targetOfReleaseInputs({ ...inputs, values: "[unknown]" }), undefined);
         assert.equal(targetOfReleaseInputs({ ...inputs, namespace: undefined }), undefined);
