@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { backendFor, backendSchema, type BackendConfig, type BackendKind } from "../backends/registry";
 import { redactUrl } from "./credentials";
+import { SECRET_PLACEHOLDER } from "./secureLocations";
 import { markDefaultMessage, toProblems } from "./errors";
 import { dnsLabel, identifier, k8sObjectLike, strictObject, wholeNumber, type Wired } from "../schema/primitives";
 import { isValidated, markValidated } from "./validated";
@@ -137,7 +138,8 @@ function clusterTarget(c: ClusterConfig, i: number): { key: string; label: strin
             : { key: `context:${c.context}`, label: `context '${c.context}'` };
     }
     const text = plainKubeconfigs.get(c.kubeconfig);
-    if (text === undefined) {
+    if (text === undefined || text === SECRET_PLACEHOLDER) {
+        // Not knowable: an Output (component args), or an offline render without the passphrase.
         return undefined;
     }
     let doc: unknown;

@@ -8,6 +8,7 @@ import { AgentFleet, type AgentFleetArgs } from "../../components/agentFleet";
 import { RemoteExecutionAgent } from "../../components/remoteExecutionAgent";
 import * as fc from "fast-check";
 import { apiServerKey, clusterMembers, mergeOverride } from "../../config/clusters";
+import { SECRET_PLACEHOLDER } from "../../config/secureLocations";
 import { validateStackConfig } from "../../chart/validate";
 import type { ConfigResult } from "../../config/load";
 import agentProgram from "../../index";
@@ -307,6 +308,16 @@ describe("clusters: config", () => {
         for (const p of problems) {
             assert.doesNotMatch(p.message, /not-a-real-token/);
         }
+    });
+
+    it("an offline render's placeholder for a secure kubeconfig is not checked (its content is unknown)", () => {
+        const result = validate(
+            fleetValues([
+                { name: "a", kubeconfig: SECRET_PLACEHOLDER },
+                { name: "b", kubeconfig: SECRET_PLACEHOLDER, standby: true },
+            ]),
+        );
+        assert.deepEqual(problemsOf(result), []);
     });
 
     it("refuses two entries both on the default provider in one namespace", () => {
