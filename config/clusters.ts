@@ -21,6 +21,15 @@ type Issue = (path: Path, message: string) => void;
  */
 const plainKubeconfigs = new WeakMap<object, string>();
 
+/**
+ * An entry's kubeconfig content when the stack config gave it as text (not an Output from a program):
+ * for the fleet's reachability probe, which reads only the server and TLS settings and never stores or
+ * shows it.
+ */
+export function kubeconfigTextOf(cluster: { kubeconfig?: pulumi.Output<string> | undefined }): string | undefined {
+    return cluster.kubeconfig === undefined ? undefined : plainKubeconfigs.get(cluster.kubeconfig);
+}
+
 /** A kubeconfig's content: secret config, parsed into a secret Output like every secret setting. */
 const kubeconfigSchema = z
     .union(
