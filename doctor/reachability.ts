@@ -175,7 +175,7 @@ export async function probeApiServer(
             req.destroy();
         });
         const timer = setTimeout(() => {
-            settle({ reachable: false, server, failure: "timed out", code: `no answer in ${timeoutMs / 1000} s` });
+            settle({ reachable: false, server, failure: "timed out", code: `${timeoutMs / 1000} s` });
             req.destroy();
         }, timeoutMs);
         req.on("error", (err: NodeJS.ErrnoException) => {
@@ -196,7 +196,7 @@ function failed(r: Extract<ProbeResult, { reachable: false }>): string {
         case "TLS handshake failed":
             return `failed the TLS handshake (${r.code}); check the kubeconfig's certificate-authority and server name`;
         case "timed out":
-            return `did not answer (${r.code})`;
+            return `did not answer within ${r.code}`;
         case "unreachable":
             return `could not be reached (${r.code})`;
     }

@@ -99,6 +99,7 @@ describe("fleet reachability probe", () => {
                 ),
             );
             assert.equal(r.failure, "timed out");
+            assert.match(unreachableClusterMessage(0, "east", r), /its API server \S+ did not answer within 0\.3 s\./);
             assert.ok(Date.now() - start < 2000, `took ${Date.now() - start} ms`);
         } finally {
             await silent.close();
