@@ -33,16 +33,22 @@ async function closedPort(): Promise<number> {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as net.AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+        server.close(() => {
+            resolve();
+        });
+    });
     return port;
 }
 
 /** Starts `server` on a free loopback port; `close` drops its open connections too. */
-async function listen<S extends net.Server>(server: S): Promise<{ port: number; close: () => Promise<void> }> {
+async function listen(server: net.Server): Promise<{ port: number; close: () => Promise<void> }> {
     const sockets = new Set<net.Socket>();
     server.on("connection", (socket: net.Socket) => {
         sockets.add(socket);
-        socket.on("close", () => sockets.delete(socket));
+        socket.on("close", () => {
+            sockets.delete(socket);
+        });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as net.AddressInfo;
@@ -53,14 +59,16 @@ async function listen<S extends net.Server>(server: S): Promise<{ port: number; 
                 for (const socket of sockets) {
                     socket.destroy();
                 }
-                server.close(() => resolve());
+                server.close(() => {
+                    resolve();
+                });
             }),
     };
 }
 
 function unreachable(r: ProbeResult): Extract<ProbeResult, { reachable: false }> {
     assert.equal(r.reachable, false, JSON.stringify(r));
-    return r as Extract<ProbeResult, { reachable: false }>;
+    return r;
 }
 
 describe("fleet reachability probe", () => {
