@@ -3,6 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterMembers, type ClusterConfig } from "../config/clusters";
+import { probeTargets, warnUnreachableClusters } from "../doctor/reachability";
 import { rememberKubeConnection } from "../doctor/releaseHooks";
 import type { AgentConfig } from "../config/schema";
 import type { ChartValues } from "../chart/values";
@@ -159,6 +160,8 @@ export class AgentFleet extends pulumi.ComponentResource {
                 backend: agent.backendOutputs,
             };
         });
+        // A warning per cluster whose API server does not answer (docs/fleet.md), preview included.
+        warnUnreachableClusters(this, probeTargets(cfg.clusters, clusterProviders));
         this.registerOutputs({ clusters: this.clusters });
     }
 }

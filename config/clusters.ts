@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { backendFor, backendSchema, type BackendConfig, type BackendKind } from "../backends/registry";
 import { redactUrl } from "./credentials";
+import { SECRET_PLACEHOLDER } from "./secureLocations";
 import { markDefaultMessage, toProblems } from "./errors";
 import { dnsLabel, identifier, k8sObjectLike, strictObject, wholeNumber, type Wired } from "../schema/primitives";
 import { isValidated, markValidated } from "./validated";
@@ -19,6 +20,15 @@ type Issue = (path: Path, message: string) => void;
  * them: read only to find the API server for the duplicate-target check, never stored or printed.
  */
 const plainKubeconfigs = new WeakMap<object, string>();
+
+/**
+ * An entry's kubeconfig content when the stack config gave it as text (not an Output from a program):
+ * for the fleet's reachability probe, which reads only the server and TLS settings and never stores or
+ * shows it.
+ */
+export function kubeconfigTextOf(cluster: { kubeconfig?: pulumi.Output<string> | undefined }): string | undefined {
+    return cluster.kubeconfig === undefined ? undefined : plainKubeconfigs.get(cluster.kubeconfig);
+}
 
 /** A kubeconfig's content: secret config, parsed into a secret Output like every secret setting. */
 const kubeconfigSchema = z
@@ -135,14 +145,15 @@ function overrides(override: unknown, path: readonly PropertyKey[]): boolean {
 }
 
 /** What a cluster entry deploys to, for the duplicate check; undefined when not knowable (a kubeconfig Output). */
-function clusterTarget(c: ClusterConfig): { key: string; label: string } | { problem: string } | undefined {
+function clusterTarget(c: ClusterConfig, i: number): { key: string; label: string } | { problem: string } | undefined {
     if (c.kubeconfig === undefined) {
         return c.context === undefined
             ? { key: "default", label: "the default provider" }
             : { key: `context:${c.context}`, label: `context '${c.context}'` };
     }
     const text = plainKubeconfigs.get(c.kubeconfig);
-    if (text === undefined) {
+    if (text === undefined || text === SECRET_PLACEHOLDER) {
+        // Not knowable: an Output (component args), or an offline render without the passphrase.
         return undefined;
     }
     let doc: unknown;
@@ -165,12 +176,38 @@ function clusterTarget(c: ClusterConfig): { key: string; label: string } | { pro
     const server = cluster?.cluster?.server;
     if (typeof server !== "string") {
         return {
-            problem: `must be a kubeconfig whose ${c.context === undefined ? "current-context" : `context '${c.context}'`} names a cluster with a server (YAML with clusters, contexts and current-context), for example the file 'kubectl config view --minify --flatten' prints, set with pulumi config set --secret --path 'clusters[0].kubeconfig' < kubeconfig.yaml`,
+            problem: `must be a kubeconfig whose ${c.context === undefined ? "current-context" : `context '${c.context}'`} names a cluster with a server (YAML with clusters, contexts and current-context), for example the file 'kubectl config view --minify --flatten' prints, set with pulumi config set --secret --path 'clusters[${i}].kubeconfig' < kubeconfig.yaml`,
         };
     }
     // Userinfo or a query in the server URL may hold a credential: compared and shown without them.
     const address = redactUrl(server);
-    return { key: `server:${address}`, label: `API server ${address}` };
+    return { key: `server:${apiServerKey(server)}`, label: `API server ${address}` };
+}
+
+/** Host names of this machine's loopback interface: one host for the duplicate check. */
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * One API server address for comparison: scheme and host lower-cased, the default port (https 443,
+ * http 80) and trailing slashes dropped, IPv6 in its canonical bracketed form, a trailing dot of the
+ * host dropped, `localhost` / `127.0.0.1` / `::1` as one host, no userinfo, query or fragment; a server
+ * without a scheme is https (as kubectl reads it). Synchronous and offline: names are compared as
+ * written, never resolved (two DNS names of one server stay two addresses).
+ */
+export function apiServerKey(server: string): string {
+    const text = server.trim();
+    let url: URL;
+    try {
+        url = new URL(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text) ? text : `https://${text}`);
+    } catch {
+        return `unparsed:${text}`; // a key only, never shown
+    }
+    const scheme = url.protocol.toLowerCase();
+    const host = url.hostname.toLowerCase().replace(/(?<=[^.])\.$/, "");
+    const defaultPort = scheme === "https:" ? "443" : scheme === "http:" ? "80" : "";
+    const port = url.port === "" || url.port === defaultPort ? "" : `:${url.port}`;
+    const pathname = url.pathname.replace(/\/+$/, "");
+    return `${scheme}//${LOOPBACK.has(host) ? "localhost" : host}${port}${pathname}`;
 }
 
 /** The identity keys of the backend in use, when it binds the agent to one cluster's issuer. */
@@ -193,7 +230,7 @@ export function checkClusters(
         return;
     }
     const names = new Map<string, number>();
-    const targets = new Map<string, number>();
+    const targets = new Map<string, { index: number; key: string; label: string }>();
     const workerNames = cfg.workers.map((w) => w.name);
     const identity = identityKeysOf(cfg.backend.kind);
     clusters.forEach((c, i) => {
@@ -207,21 +244,27 @@ export function checkClusters(
         } else {
             names.set(c.name, i);
         }
-        const target = clusterTarget(c);
+        const target = clusterTarget(c, i);
         if (target !== undefined && "problem" in target) {
             issue(at("kubeconfig"), target.problem);
         } else if (target !== undefined && typeof (c.namespace ?? cfg.namespace) === "string") {
             // (A namespace given as an Output, in component args, is not comparable before it resolves.)
             const namespace = (c.namespace ?? cfg.namespace) as string;
             const key = `${target.key}\0${namespace}`;
+            const field = c.kubeconfig !== undefined ? "kubeconfig" : c.context !== undefined ? "context" : "namespace";
             const other = targets.get(key);
             if (other !== undefined) {
+                // Server addresses are compared normalised (apiServerKey): show both when written differently.
+                const same =
+                    other.label === target.label
+                        ? target.label
+                        : `${target.label}, the same address as ${other.label} once scheme and host case, default port, trailing slash and localhost / 127.0.0.1 / ::1 are normalised`;
                 issue(
-                    at(c.kubeconfig !== undefined ? "kubeconfig" : c.context !== undefined ? "context" : "namespace"),
-                    `deploys to the same cluster (${target.label}) and namespace '${namespace}' as clusters[${other}] ('${clusters[other]?.name ?? ""}'): the two agents would fight over one release; give this entry its own kubeconfig or context, or its own namespace, for example clusters[${i}].namespace: ${namespace}-${c.name}`,
+                    at(field),
+                    `deploys to the same cluster (${same}) and namespace '${namespace}' as clusters[${other.index}] ('${clusters[other.index]?.name ?? ""}', at clusters[${other.index}].${other.key}): the two agents would fight over one release; give this entry its own kubeconfig or context, or its own namespace, for example clusters[${i}].namespace: ${namespace}-${c.name}`,
                 );
             } else {
-                targets.set(key, i);
+                targets.set(key, { index: i, key: field, label: target.label });
             }
         }
         for (const name of Object.keys(c.workers ?? {})) {

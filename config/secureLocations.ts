@@ -9,6 +9,12 @@ import { isMap, isScalar } from "yaml";
 import type { ConfigPath } from "./secrecy";
 import { parseStackYaml, stackYamlProblems } from "./stackYaml";
 
+/**
+ * What an offline render (scripts/lib/stackFile.ts) hands the program for a `secure:` value it cannot
+ * decrypt (no passphrase at hand): checks that read a secret's content skip it.
+ */
+export const SECRET_PLACEHOLDER = "<secret-placeholder>";
+
 /** Environment variable naming the stack file to read secure locations from (default: `Pulumi.<stack>.yaml` in the working directory). */
 export const STACK_FILE_ENV = "ASTRO_AGENT_STACK_FILE";
 

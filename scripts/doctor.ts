@@ -2,8 +2,11 @@
 // Reads the stack's outputs (namespace, chart values, release name), state (which releases it holds) and
 // config (backend, kubernetes provider settings) with the Pulumi CLI, then the cluster, and reports per agent component what is wrong, the
 // likely cause and the config key that fixes it. A fleet stack (a `clusters` block) is checked cluster
-// by cluster, each through its own kubeconfig / context. Before any `up` finished (no outputs), what the
-// config deploys is evaluated offline, as `npm run render` does. Exit 0 healthy, 1 problems found, 2 cannot check.
+// by cluster, each through its own kubeconfig / context; a cluster that cannot be reached is marked
+// UNREACHABLE and the others are still reported. Before any `up` finished (no outputs), what the config
+// deploys is evaluated offline, as `npm run render` does.
+// Exit 0 healthy, 1 problems found, 2 cannot check (usage, stack), 3 a fleet cluster was unreachable
+// (3 wins over 1: the reachable clusters' problems are printed all the same).
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { diagnose, formatReport, type DiagnoseTarget, type DoctorReport } from "../doctor";
@@ -126,7 +129,8 @@ async function main(): Promise<number> {
     const providerContext = configValue(config["kubernetes:context"]) as string | undefined;
     const runs: { target: DiagnoseTarget; kubeconfig?: string | undefined; context?: string | undefined }[] = [];
     const fleet = outputs.clusters as Record<string, Record<string, unknown>> | null | undefined;
-    if (fleet !== undefined && fleet !== null && typeof fleet === "object") {
+    const isFleet = fleet !== undefined && fleet !== null && typeof fleet === "object";
+    if (isFleet) {
         // A fleet: each cluster through its own connection (the `clusters` entry's kubeconfig / context).
         const entries = clusterEntries(cwd, stack, config);
         const names = Object.keys(fleet).filter((n) => args.cluster === undefined || n === args.cluster);
@@ -178,18 +182,65 @@ async function main(): Promise<number> {
         });
     }
     const reports: DoctorReport[] = [];
+    const unreachable: Unreachable[] = [];
     for (const run of runs) {
-        reports.push(
-            await diagnose(run.target, {
-                objectsOnly: args["objects-only"],
-                ...(run.kubeconfig === undefined ? {} : { kubeconfig: run.kubeconfig }),
-                ...(run.context === undefined ? {} : { context: run.context }),
-            }),
-        );
+        const connection = {
+            ...(run.kubeconfig === undefined ? {} : { kubeconfig: run.kubeconfig }),
+            ...(run.context === undefined ? {} : { context: run.context }),
+        };
+        try {
+            reports.push(await diagnose(run.target, { objectsOnly: args["objects-only"], ...connection }));
+        } catch (err) {
+            // One cluster that cannot be read does not hide the others: mark it and go on.
+            if (!isFleet) {
+                throw err;
+            }
+            unreachable.push(await unreachableOf(run.target.agent ?? "", connection, err));
+        }
     }
     const report: DoctorReport = { ok: reports.every((r) => r.ok), agents: reports.flatMap((r) => r.agents) };
-    process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-    return report.ok ? 0 : 1;
+    if (args.json) {
+        const out = unreachable.length === 0 ? report : { ...report, ok: false, unreachable };
+        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    } else {
+        process.stdout.write(
+            (report.agents.length === 0 ? "" : formatReport(report)) + unreachable.map(formatUnreachable).join(""),
+        );
+    }
+    return unreachable.length > 0 ? 3 : report.ok ? 0 : 1;
+}
+
+/** A fleet cluster the doctor could not read. `server` is redacted; `error` never holds a credential. */
+interface Unreachable {
+    agent: string;
+    server?: string;
+    failure: string;
+    error: string;
+}
+
+/** Why one cluster could not be read: its API server probed (refused, DNS, TLS, timeout), else the error. */
+async function unreachableOf(
+    agent: string,
+    connection: { kubeconfig?: string; context?: string },
+    err: unknown,
+): Promise<Unreachable> {
+    const { probeApiServer } = await import("../doctor/reachability.js");
+    const { redactCredentials } = await import("../config/credentials.js");
+    const error = redactCredentials(err instanceof Error ? err.message : String(err));
+    const probe = await probeApiServer(connection);
+    return probe.reachable === false
+        ? { agent, server: probe.server, failure: probe.failure, error: probe.code }
+        : {
+              agent,
+              ...(probe.reachable === true ? { server: probe.server } : {}),
+              failure: "could not be read",
+              error,
+          };
+}
+
+function formatUnreachable(u: Unreachable): string {
+    const where = u.server === undefined ? "its API server" : `API server ${u.server}`;
+    return `agent ${u.agent}: UNREACHABLE, ${where}: ${u.failure} (${u.error}); not checked\n`;
 }
 
 main().then(

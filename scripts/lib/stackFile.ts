@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { decryptValue, keyFromSalt } from "./passphrase";
 import { checkSecureValues, passphraseFromEnv } from "./secureValues";
 import { isMap, isScalar, isSeq, visit } from "yaml";
+import { SECRET_PLACEHOLDER } from "../../config/secureLocations";
 import { parseStackYaml, stackYamlProblems } from "../../config/stackYaml";
 
 /** A stack or project file that cannot be read as Pulumi config: one message naming the file and the line. */
@@ -95,8 +96,8 @@ function loadYaml(file: string): LoadedYaml {
     return { value, lineOf, root: doc.contents };
 }
 
-/** Placeholder standing in for an encrypted value in offline renders. */
-export const SECRET_PLACEHOLDER = "<secret-placeholder>";
+/** Placeholder standing in for an encrypted value in offline renders (defined by the config layer, which recognises it). */
+export { SECRET_PLACEHOLDER };
 
 /** Config of one stack file, ready for the program. */
 export interface StackFileConfig {

@@ -6,7 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { irsaTrustPolicy } from "../../components";
 import { AgentFleet, type AgentFleetArgs } from "../../components/agentFleet";
 import { RemoteExecutionAgent } from "../../components/remoteExecutionAgent";
-import { clusterMembers, mergeOverride } from "../../config/clusters";
+import * as fc from "fast-check";
+import { apiServerKey, clusterMembers, mergeOverride } from "../../config/clusters";
+import { SECRET_PLACEHOLDER } from "../../config/secureLocations";
 import { validateStackConfig } from "../../chart/validate";
 import type { ConfigResult } from "../../config/load";
 import agentProgram from "../../index";
@@ -131,7 +133,7 @@ describe("clusters: config", () => {
         assertProblem(
             same,
             "clusters[1].context",
-            /same cluster \(context 'prod'\) and namespace 'astro-agent' as clusters\[0\] \('a'\).*for example clusters\[1\]\.namespace: astro-agent-b/,
+            /same cluster \(context 'prod'\) and namespace 'astro-agent' as clusters\[0\] \('a', at clusters\[0\]\.context\).*for example clusters\[1\]\.namespace: astro-agent-b/,
         );
         const apart = fleetValues([
             { name: "a", context: "prod" },
@@ -180,6 +182,144 @@ describe("clusters: config", () => {
         }
     });
 
+    it("compares API servers normalised: examples written out", () => {
+        // Each group is one server written several ways; the groups are different servers.
+        const groups = [
+            [
+                "https://localhost:6443",
+                "https://127.0.0.1:6443/",
+                "HTTPS://LOCALHOST:6443",
+                "https://[::1]:6443",
+                "https://[0:0:0:0:0:0:0:1]:6443//",
+                "https://localhost.:6443",
+                "127.0.0.1:6443",
+            ],
+            ["https://Api.Example.com", "https://api.example.com:443/", "https://api.example.com."],
+            ["http://api.example.com:80", "HTTP://api.example.com/"],
+            ["https://api.example.com:6443"],
+            ["https://rancher.example.com/k8s/clusters/c-1", "https://rancher.example.com/k8s/clusters/c-1/"],
+            ["https://rancher.example.com/k8s/clusters/c-2"],
+            ["https://10.0.0.1:6443"],
+        ];
+        const keys = groups.map((g) => new Set(g.map(apiServerKey)));
+        keys.forEach((k, i) => {
+            assert.equal(k.size, 1, `one key for ${JSON.stringify(groups[i])}: ${JSON.stringify([...k])}`);
+        });
+        assert.equal(new Set(keys.map((k) => [...k][0])).size, groups.length, "the groups stay apart");
+        assert.equal(apiServerKey("HTTPS://LOCALHOST:6443/"), "https://localhost:6443");
+        assert.equal(apiServerKey("https://Api.Example.com:443/"), "https://api.example.com");
+    });
+
+    it("compares API servers normalised: generated variants of one address collide, other hosts and ports do not", () => {
+        const dnsHost = fc
+            .array(fc.stringMatching(/^[a-z][a-z0-9-]{0,6}[a-z0-9]$/), { minLength: 1, maxLength: 3 })
+            .map((labels) => [...labels, "example"].join("."));
+        const ipv4 = fc
+            .tuple(fc.integer({ min: 1, max: 223 }), fc.nat(255), fc.nat(255), fc.integer({ min: 1, max: 254 }))
+            .filter(([a]) => a !== 127)
+            .map((parts) => parts.join("."));
+        const ipv6 = fc
+            .array(fc.integer({ min: 1, max: 0xffff }), { minLength: 8, maxLength: 8 })
+            .map((groups) => ({ full: groups.map((g) => g.toString(16)).join(":") }));
+        // A server: its scheme, its host spellings (every one names this host), its port.
+        const server = fc.record({
+            scheme: fc.constantFrom("https", "http"),
+            host: fc.oneof(
+                dnsHost.map((h) => ({ id: h, spellings: [h, h.toUpperCase(), `${h}.`] })),
+                ipv4.map((h) => ({ id: h, spellings: [h] })),
+                ipv6.map((h) => ({
+                    id: h.full,
+                    spellings: [
+                        `[${h.full}]`,
+                        `[${h.full.toUpperCase()}]`,
+                        `[${h.full.replace(/(^|:)0+(?=[0-9a-f])/g, "$1")}]`,
+                    ],
+                })),
+                fc.constant({
+                    id: "loopback",
+                    spellings: ["localhost", "LocalHost", "127.0.0.1", "[::1]", "localhost."],
+                }),
+            ),
+            port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
+        });
+        type Server = typeof server extends fc.Arbitrary<infer T> ? T : never;
+        const defaultPort = (s: Server) => (s.scheme === "https" ? 443 : 80);
+        /** A way of writing the server: any spelling, scheme case, explicit default port, trailing slashes. */
+        const variant = (s: Server) =>
+            fc
+                .record({
+                    spelling: fc.constantFrom(...s.host.spellings),
+                    upperScheme: fc.boolean(),
+                    explicitPort: fc.boolean(),
+                    slashes: fc.nat(2),
+                    userinfo: fc.boolean(),
+                })
+                .map((v) => {
+                    const port = s.port ?? (v.explicitPort ? defaultPort(s) : undefined);
+                    const scheme = v.upperScheme ? s.scheme.toUpperCase() : s.scheme;
+                    return `${scheme}://${v.userinfo ? "admin:pw@" : ""}${v.spelling}${port === undefined ? "" : `:${port}`}${"/".repeat(v.slashes)}`;
+                });
+        fc.assert(
+            fc.property(
+                server.chain((s) => fc.tuple(variant(s), variant(s))),
+                ([a, b]) => apiServerKey(a) === apiServerKey(b),
+            ),
+            { numRuns: 500, seed: 25 },
+        );
+        const effectivePort = (s: Server) => s.port ?? defaultPort(s);
+        let compared = 0;
+        fc.assert(
+            fc.property(
+                server.chain((s) => fc.tuple(fc.constant(s), variant(s))),
+                server.chain((s) => fc.tuple(fc.constant(s), variant(s))),
+                ([s, a], [t, b]) => {
+                    const same =
+                        s.scheme === t.scheme && s.host.id === t.host.id && effectivePort(s) === effectivePort(t);
+                    fc.pre(!same);
+                    compared++;
+                    return apiServerKey(a) !== apiServerKey(b);
+                },
+            ),
+            { numRuns: 500, seed: 26 },
+        );
+        assert.ok(compared > 400, `only ${compared} different servers compared`);
+    });
+
+    it("refuses two kubeconfigs whose servers differ only in spelling, naming both keys and both addresses", () => {
+        const problems = problemsOf(
+            validate(
+                fleetValues([
+                    { name: "a", kubeconfig: kubeconfig("https://127.0.0.1:6443/") },
+                    { name: "b", kubeconfig: kubeconfig("HTTPS://LOCALHOST:6443", "other-name") },
+                    { name: "c", kubeconfig: kubeconfig("https://[::1]:6443", "third") },
+                ]),
+            ),
+        );
+        assert.deepEqual(
+            problems.map((p) => p.key),
+            ["clusters[1].kubeconfig", "clusters[2].kubeconfig"],
+        );
+        const [b, c] = problems.map((p) => p.message);
+        assert.match(
+            b ?? "",
+            /same cluster \(API server HTTPS:\/\/LOCALHOST:6443, the same address as API server https:\/\/127\.0\.0\.1:6443\/ once .*\) and namespace 'astro-agent' as clusters\[0\] \('a', at clusters\[0\]\.kubeconfig\)/,
+        );
+        assert.match(c ?? "", /as clusters\[0\] \('a', at clusters\[0\]\.kubeconfig\)/);
+        for (const p of problems) {
+            assert.doesNotMatch(p.message, /not-a-real-token/);
+        }
+    });
+
+    it("an offline render's placeholder for a secure kubeconfig is not checked (its content is unknown)", () => {
+        const result = validate(
+            fleetValues([
+                { name: "a", kubeconfig: SECRET_PLACEHOLDER },
+                { name: "b", kubeconfig: SECRET_PLACEHOLDER, standby: true },
+            ]),
+        );
+        assert.deepEqual(problemsOf(result), []);
+    });
+
     it("refuses two entries both on the default provider in one namespace", () => {
         assertProblem(
             fleetValues([{ name: "a" }, { name: "b", standby: true }]),
@@ -193,6 +333,14 @@ describe("clusters: config", () => {
             fleetValues([{ name: "a", kubeconfig: "not: a kubeconfig" }]),
             "clusters[0].kubeconfig",
             /must be a kubeconfig whose current-context names a cluster with a server.*pulumi config set --secret --path 'clusters\[0\]\.kubeconfig'/,
+        );
+        assertProblem(
+            fleetValues([
+                { name: "a", kubeconfig: KUBE_A },
+                { name: "b", kubeconfig: "not: a kubeconfig" },
+            ]),
+            "clusters[1].kubeconfig",
+            /pulumi config set --secret --path 'clusters\[1\]\.kubeconfig'/,
         );
     });
 

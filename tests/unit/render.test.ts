@@ -258,3 +258,55 @@ describe("npm run render reports what pulumi preview reports", () => {
         assert.ok(!out.stderr.includes("SECRET_NAME"), "the secret value is not printed");
     });
 });
+
+describe("npm run render of a fleet whose kubeconfigs are secret config", () => {
+    const FILE = path.join(ROOT, "tests", "fixtures", "stacks", "Pulumi.fleet-secure.yaml");
+    function renderFleet(passphrase: string | undefined): Promise<Rendered> {
+        const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_CONFIG_PASSPHRASE: passphrase };
+        delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+        if (passphrase === undefined) {
+            delete env.PULUMI_CONFIG_PASSPHRASE;
+        }
+        return new Promise((resolve) => {
+            execFile(
+                process.execPath,
+                [
+                    "--require",
+                    path.join(ROOT, "scripts", "lib", "register.cjs"),
+                    path.join(ROOT, "scripts", "render.ts"),
+                    ...["--stack", "fleet-secure", "--stack-file", FILE, "--cluster", "dr"],
+                ],
+                { cwd: ROOT, encoding: "utf8", env },
+                (err, stdout, stderr) => {
+                    resolve({ code: err === null ? 0 : (err.code as number), stdout, stderr });
+                },
+            );
+        });
+    }
+    const kubeconfigParts = /fleet-secure-kubeconfig-token|re-dr-(primary|standby)\.example|current-context/;
+
+    for (const [what, passphrase] of [
+        ["without the passphrase (placeholders)", undefined],
+        ["with the passphrase (decrypted, as the engine hands them)", ""],
+    ] as const) {
+        it(`renders the cluster's values ${what}, printing no kubeconfig`, async () => {
+            const r = await renderFleet(passphrase);
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stdout, /^# Chart values for stack 'fleet-secure'/);
+            assert.match(r.stdout, /kubernetes:helm\.sh\/v3:Release\s+astro-agent-dr-release/);
+            assert.doesNotMatch(`${r.stdout}\n${r.stderr}`, kubeconfigParts);
+        });
+    }
+
+    it("the fixture sets both kubeconfigs the documented way (secure values)", () => {
+        const doc = parse(fs.readFileSync(FILE, "utf8")) as { config: Record<string, unknown> };
+        const clusters = doc.config["astro-agent:clusters"] as { name: string; kubeconfig?: { secure?: string } }[];
+        assert.deepEqual(
+            clusters.map((c) => [c.name, typeof c.kubeconfig?.secure]),
+            [
+                ["primary", "string"],
+                ["dr", "string"],
+            ],
+        );
+    });
+});
