@@ -6,6 +6,7 @@ import { clusterMembers, type ClusterConfig } from "../config/clusters";
 import { rememberKubeConnection } from "../doctor/releaseHooks";
 import type { AgentConfig } from "../config/schema";
 import type { ChartValues } from "../chart/values";
+import { recordSecretRevision, secretRevisionOf } from "../config/secretRevision";
 import { componentType, withLegacyAlias } from "./typeTokens";
 import {
     parseAgentArgsWithWarnings,
@@ -118,6 +119,8 @@ export class AgentFleet extends pulumi.ComponentResource {
             if (provider !== undefined) {
                 this.providers[cluster.name] = provider;
             }
+            // Every member holds the fleet's secret values: the same rollout revision.
+            recordSecretRevision(config, secretRevisionOf(args));
             const agent = new RemoteExecutionAgent(`${name}-${cluster.name}`, config, {
                 parent: this,
                 ...(provider === undefined ? {} : { providers: { kubernetes: provider } }),
