@@ -67,6 +67,9 @@ function providerFor(
         {
             ...(cluster.kubeconfig === undefined ? {} : { kubeconfig: cluster.kubeconfig }),
             ...(cluster.context === undefined ? {} : { context: cluster.context }),
+            // Rotations update the agent's Secrets in place (config/providerConfig.ts). Turning it on for
+            // an existing provider is an update of the provider: nothing is replaced.
+            enableSecretMutable: true,
         },
         { parent },
     );

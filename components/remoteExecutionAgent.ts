@@ -23,6 +23,7 @@ import { componentType, withLegacyAlias } from "./typeTokens";
 import { MANAGED_BY_LABELS, SECRETS_VERSION_ANNOTATION } from "../config/ownedMetadata";
 import { acceptedRisks } from "../config/risks";
 import { secretRevisionOf } from "../config/secretRevision";
+import { defaultProviderSecretsMutable, SECRET_MUTABLE_WARNING } from "../config/providerConfig";
 import { acceptedRisksDescription } from "../schema/riskRecord";
 
 export { SECRETS_VERSION_ANNOTATION };
@@ -190,6 +191,16 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        // On the default provider a rotation would replace the Secrets delete-first: say how to avoid it.
+        // (A provider passed in is the consumer's: its settings are not readable here; docs/secrets.md.)
+        if (
+            credentials.secrets.length > 0 &&
+            credentials.getProvider("kubernetes:core/v1:Secret") === undefined &&
+            !defaultProviderSecretsMutable()
+        ) {
+            void pulumi.log.warn(SECRET_MUTABLE_WARNING, credentials);
+        }
 
         const sas = new AgentServiceAccounts(
             `${name}-service-accounts`,
