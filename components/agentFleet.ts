@@ -70,6 +70,10 @@ function providerFor(
             // Rotations update the agent's Secrets in place (config/providerConfig.ts). Turning it on for
             // an existing provider is an update of the provider: nothing is replaced.
             enableSecretMutable: true,
+            // A cluster marked unreachable (failover from a dead cluster): while its API server does not
+            // answer, the provider keeps each of its resources as deployed (no update, no wait), so `up`
+            // succeeds; the pending changes apply once the marker is removed.
+            ...(cluster.unreachable === true ? { skipUpdateUnreachable: true } : {}),
         },
         { parent },
     );

@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import agentProgram from "../../index";
 import { SECRET_MUTABLE_ENV, secretsMutable } from "../../config/providerConfig";
 import { runUnderMocks, type MockRunResult } from "../../scripts/lib/mockRun";
-import { baseValues, configStrings, PROJECT } from "../fixtures/config";
+import { validateStackConfig } from "../../chart/validate";
+import { baseValues, configStrings, PROJECT, raw } from "../fixtures/config";
 
 type Values = Record<string, unknown>;
 
@@ -81,7 +82,7 @@ describe("rotation: the agent's Secrets are updated in place", () => {
     });
 
     it("no warning when the program manages no Secret (existing Secrets by name)", async () => {
-        const values = { ...baseValues(), agentTokenSecretName: "mine", imagePullSecretName: "pull" };
+        const values: Values = { ...baseValues(), agentTokenSecretName: "mine", imagePullSecretName: "pull" };
         delete values.agentToken;
         delete values.imagePullCredentials;
         assert.deepEqual(inPlaceWarnings((await run(values)).warnings), []);
@@ -106,5 +107,89 @@ describe("rotation: the agent's Secrets are updated in place", () => {
             assert.equal(p.inputs.enableSecretMutable, "true", p.name);
         }
         assert.deepEqual(inPlaceWarnings(warnings), []);
+    });
+});
+
+describe("rotation: failover from an unreachable cluster (clusters[i].unreachable)", () => {
+    const fleet = (clusters: Values[]): Values => ({ ...baseValues(), clusters });
+    const problems = (values: Values) => {
+        const result = validateStackConfig(raw(values));
+        return result.ok ? [] : result.problems.map((p) => `${p.key}: ${p.message}`);
+    };
+
+    it("accepts a marked cluster that is standby and has its own provider", () => {
+        assert.deepEqual(
+            problems(
+                fleet([
+                    { name: "primary", context: "ctx-a", standby: true, unreachable: true },
+                    { name: "dr", context: "ctx-b" },
+                ]),
+            ),
+            [],
+        );
+    });
+
+    it("refuses a marked cluster that is still active, or on the default provider: every problem at once, by full key", () => {
+        const found = problems(
+            fleet([
+                { name: "primary", unreachable: true },
+                { name: "dr", context: "ctx-b", standby: true },
+            ]),
+        );
+        assert.equal(found.length, 2, found.join("\n"));
+        assert.match(
+            found[0] ?? "",
+            /^clusters\[0\]\.standby: must be true while clusters\[0\]\.unreachable is true: .*standby: false on a reachable cluster$/,
+        );
+        assert.match(
+            found[1] ?? "",
+            /^clusters\[0\]\.unreachable: needs the cluster's own provider: set clusters\[0\]\.kubeconfig or clusters\[0\]\.context .*for example clusters\[0\]\.context: /,
+        );
+    });
+
+    it("refuses a marker that leaves no reachable active cluster", () => {
+        const found = problems(
+            fleet([
+                { name: "primary", context: "ctx-a", standby: true, unreachable: true },
+                { name: "dr", context: "ctx-b", standby: true },
+            ]),
+        );
+        assert.equal(found.length, 1, found.join("\n"));
+        assert.match(
+            found[0] ?? "",
+            /^clusters: has only standby clusters, .*set standby: false on the cluster that serves tasks/,
+        );
+    });
+
+    it("refuses a value that is not a boolean, naming the key", () => {
+        const found = problems(
+            fleet([
+                { name: "primary", context: "ctx-a", standby: true, unreachable: "yes" },
+                { name: "dr", context: "ctx-b" },
+            ]),
+        );
+        assert.equal(found.length, 1, found.join("\n"));
+        assert.match(found[0] ?? "", /^clusters\[0\]\.unreachable: /);
+    });
+
+    it("the marked cluster's provider skips its resources while unreachable; the others' do not", async () => {
+        const { result } = await run(
+            fleet([
+                { name: "primary", context: "ctx-a", standby: true, unreachable: true },
+                { name: "dr", context: "ctx-b" },
+            ]),
+        );
+        const providers = new Map(
+            result.resources
+                .filter((r) => r.type === "pulumi:providers:kubernetes")
+                .map((p) => [p.name, p.inputs.skipUpdateUnreachable]),
+        );
+        assert.deepEqual(
+            providers,
+            new Map([
+                ["astro-agent-primary-kubernetes", "true"],
+                ["astro-agent-dr-kubernetes", undefined],
+            ]),
+        );
     });
 });
