@@ -189,6 +189,13 @@ describe("end to end: failover from a stopped API server while a token rotation 
         try {
             token = "e2e-token-2-rotated";
             harness.writeStackFile(world.project.dir, STACK_F, fleetDoc({ primaryStandby: true, unreachable: true }));
+            // The preview succeeds too: dr's rotation and promotion; of primary, only its provider's setting.
+            const { changes } = await previewChanges(stack);
+            assert.deepEqual(changes, [
+                "update kubernetes:core/v1:Secret astro-agent-dr-credentials-agent-token",
+                "update kubernetes:helm.sh/v3:Release astro-agent-dr-release",
+                "update pulumi:providers:kubernetes astro-agent-primary-kubernetes",
+            ]);
             const up = await stack.up();
             assert.equal(up.summary.result, "succeeded");
             // dr promoted: its workers scaled up and Ready when up returned; its token rotated in place.
