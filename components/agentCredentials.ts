@@ -35,6 +35,13 @@ export interface AgentCredentialsArgs {
     envSecretName?: string;
     /** Labels for the Secrets. */
     labels?: Record<string, string>;
+    /**
+     * A revision of the values above known before anything is deployed (the program passes a digest of
+     * their stack-file ciphertexts: config/secretRevision.ts): {@link AgentCredentials.secretsVersion}
+     * is then derived from it, so a rotation shows at preview. It must change whenever a value does and
+     * never be derived from a value. Unset: the Secrets' resourceVersions are used (known only after `up`).
+     */
+    revision?: string;
 }
 
 /** The `.dockerconfigjson` document for one registry (the `auth` field is base64 of `user:password`). */
@@ -61,8 +68,8 @@ export class AgentCredentials extends pulumi.ComponentResource {
     public readonly openLineageSecret?: k8s.core.v1.Secret;
     public readonly envSecret?: k8s.core.v1.Secret;
     /**
-     * Changes whenever any of these Secrets changes (derived from their resourceVersions, never their
-     * content); undefined when the program manages none.
+     * Changes whenever any of these Secrets gets a new value: `revision` when given (known at preview),
+     * else a digest of their resourceVersions (never their content); undefined when the program manages none.
      */
     public readonly secretsVersion: pulumi.Output<string | undefined>;
     /** Every Secret created, for `dependsOn`. */
@@ -139,9 +146,11 @@ export class AgentCredentials extends pulumi.ComponentResource {
         this.secretsVersion =
             this.secrets.length === 0
                 ? pulumi.output(undefined)
-                : pulumi
-                      .all(this.secrets.map((s) => s.metadata.resourceVersion))
-                      .apply((versions) => secretsVersionOf(versions));
+                : args.revision !== undefined
+                  ? pulumi.output(args.revision)
+                  : pulumi
+                        .all(this.secrets.map((s) => s.metadata.resourceVersion))
+                        .apply((versions) => secretsVersionOf(versions));
         this.registerOutputs({});
     }
 }

@@ -7,6 +7,7 @@ import { probeTargets, warnUnreachableClusters } from "../doctor/reachability";
 import { rememberKubeConnection } from "../doctor/releaseHooks";
 import type { AgentConfig } from "../config/schema";
 import type { ChartValues } from "../chart/values";
+import { recordSecretRevision, secretRevisionOf } from "../config/secretRevision";
 import { componentType, withLegacyAlias } from "./typeTokens";
 import {
     parseAgentArgsWithWarnings,
@@ -67,6 +68,13 @@ function providerFor(
         {
             ...(cluster.kubeconfig === undefined ? {} : { kubeconfig: cluster.kubeconfig }),
             ...(cluster.context === undefined ? {} : { context: cluster.context }),
+            // Rotations update the agent's Secrets in place (config/providerConfig.ts). Turning it on for
+            // an existing provider is an update of the provider: nothing is replaced.
+            enableSecretMutable: true,
+            // A cluster marked unreachable (failover from a dead cluster): while its API server does not
+            // answer, the provider keeps each of its resources as deployed (no update, no wait), so `up`
+            // succeeds; the pending changes apply once the marker is removed.
+            ...(cluster.unreachable === true ? { skipUpdateUnreachable: true } : {}),
         },
         {
             parent,
@@ -144,6 +152,8 @@ export class AgentFleet extends pulumi.ComponentResource {
             if (provider !== undefined) {
                 this.providers[cluster.name] = provider;
             }
+            // Every member holds the fleet's secret values: the same rollout revision.
+            recordSecretRevision(config, secretRevisionOf(args));
             const agent = new RemoteExecutionAgent(`${name}-${cluster.name}`, config, {
                 parent: this,
                 aliases: reshapeAliases(name, cluster, index, componentOpts.parent),

@@ -22,6 +22,8 @@ import {
 import { componentType, withLegacyAlias } from "./typeTokens";
 import { MANAGED_BY_LABELS, SECRETS_VERSION_ANNOTATION } from "../config/ownedMetadata";
 import { acceptedRisks } from "../config/risks";
+import { secretRevisionOf } from "../config/secretRevision";
+import { defaultProviderSecretsMutable, SECRET_MUTABLE_WARNING } from "../config/providerConfig";
 import { acceptedRisksDescription } from "../schema/riskRecord";
 
 export { SECRETS_VERSION_ANNOTATION };
@@ -170,6 +172,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
             labels,
         });
 
+        const revision = secretRevisionOf(args);
         const credentials = new AgentCredentials(
             `${name}-credentials`,
             {
@@ -183,9 +186,21 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 ...(cfg.openLineage.apiKey === undefined ? {} : { openLineageApiKey: cfg.openLineage.apiKey }),
                 envSecretName: names.envSecret,
                 env: routed.data,
+                // Known at preview when every secret value is a stack-file ciphertext (config/secretRevision.ts).
+                ...(revision === undefined ? {} : { revision }),
             },
             { parent: this },
         );
+
+        // On the default provider a rotation would replace the Secrets delete-first: say how to avoid it.
+        // (A provider passed in is the consumer's: its settings are not readable here; docs/secrets.md.)
+        if (
+            credentials.secrets.length > 0 &&
+            credentials.getProvider("kubernetes:core/v1:Secret") === undefined &&
+            !defaultProviderSecretsMutable()
+        ) {
+            void pulumi.log.warn(SECRET_MUTABLE_WARNING, credentials);
+        }
 
         const sas = new AgentServiceAccounts(
             `${name}-service-accounts`,
@@ -220,8 +235,9 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
             }));
         // Validation refused user env the backend declared it sets; hold the backend to that declaration.
         const declared = new Set(backendImpl.envNames(cfg.backend).map((o) => o.name));
-        // Rotating a Secret the program manages changes its resourceVersion (never its content into
-        // values), and so this pod annotation: the agent pods roll and read the new value.
+        // Rotating a Secret the program manages changes this pod annotation (never its content into values):
+        // the agent pods roll and read the new value. From the stack file's ciphertexts it is known at
+        // preview; otherwise it follows the Secrets' resourceVersions (components/agentCredentials.ts).
         // Wiring keys given as Outputs (the namespace, identities…) are known here, checked.
         const wiring = wiringOf(cfg);
         // Args given as Outputs passed their own key's check; once all are known the whole config is

@@ -87,6 +87,12 @@ export const clusterSchema = strictObject({
         .describe(
             "Standby: everything installed, every worker at 0 replicas and its HPA off. Flip to fail over (an in-place release update).",
         ),
+    unreachable: z
+        .boolean()
+        .optional()
+        .describe(
+            "Failover from a cluster whose API server does not answer (with `standby: true`): its resources are held as deployed while unreachable. Remove once it is back: `up` applies what is pending (docs/fleet.md).",
+        ),
     workers: z
         .record(dnsLabel(63, "default-worker"), workerOverrideSchema)
         .optional()
@@ -215,6 +221,25 @@ function identityKeysOf(kind: BackendKind) {
     return backendFor(kind).clusterIdentity;
 }
 
+/**
+ * A cluster marked unreachable serves no tasks (standby) and has its own provider (kubeconfig or
+ * context), the one whose `skipUpdateUnreachable` holds its resources (components/agentFleet.ts).
+ */
+function checkUnreachable(c: ClusterConfig, i: number, issue: Issue): void {
+    if (!c.standby) {
+        issue(
+            ["clusters", i, "standby"],
+            `must be true while clusters[${i}].unreachable is true: a cluster that does not answer serves no tasks; fail over with clusters[${i}].standby: true and standby: false on a reachable cluster`,
+        );
+    }
+    if (c.kubeconfig === undefined && c.context === undefined) {
+        issue(
+            ["clusters", i, "unreachable"],
+            `needs the cluster's own provider: set clusters[${i}].kubeconfig or clusters[${i}].context (without either the cluster uses the default provider, configured by the stack's kubernetes:* config), for example clusters[${i}].context: <its kubeconfig context>`,
+        );
+    }
+}
+
 /** Cross-cluster checks: names, targets, standby, worker names, backend kind and identity issuers. */
 export function checkClusters(
     cfg: {
@@ -274,6 +299,9 @@ export function checkClusters(
                     `'${name}' is not a worker; use one of ${workerNames.map((n) => `'${n}'`).join(", ")} (the names in workers[].name), for example clusters[${i}].workers: {${workerNames[0] ?? "default-worker"}: {replicas: 2}}`,
                 );
             }
+        }
+        if (c.unreachable === true) {
+            checkUnreachable(c, i, issue);
         }
         const kind = c.backend?.kind;
         if (kind !== undefined && kind !== cfg.backend.kind) {

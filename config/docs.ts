@@ -2,6 +2,7 @@
 // Pulumi.yaml. `npm run docs` writes both; a test fails when either is stale.
 import { z } from "zod";
 import { backends } from "../backends/registry";
+import { PROJECT_PROVIDER_CONFIG } from "./providerConfig";
 import { risksMarkdown } from "./risks";
 import { agentConfigSchema } from "./schema";
 
@@ -161,7 +162,8 @@ function pulumiType(s: JsonSchema): Record<string, unknown> {
 /**
  * The `config:` block of Pulumi.yaml: every key that is required or has a default. Optional keys
  * without a default (token and pull-secret alternatives) are not declared, because the CLI treats a
- * declared key without a default as required.
+ * declared key without a default as required. Then the provider settings every stack of the project
+ * gets (config/providerConfig.ts).
  */
 export function pulumiProjectConfig(): Record<string, Record<string, unknown>> {
     const schema = configJsonSchema();
@@ -177,7 +179,7 @@ export function pulumiProjectConfig(): Record<string, Record<string, unknown>> {
             ...(p.default === undefined ? {} : { default: p.default }),
         };
     }
-    return out;
+    return { ...out, ...PROJECT_PROVIDER_CONFIG };
 }
 
 /**

@@ -11,7 +11,8 @@ import { jsonKind, jsonKinds } from "./introspect";
 import { misplacedKeyMessage, misplacedKeys } from "./namespaces";
 import { unknownKeyMessage } from "../schema/primitives";
 import type { ConfigPath, SecurePaths } from "./secrecy";
-import { secureLocations, STACK_FILE_ENV } from "./secureLocations";
+import { secureCiphertexts, secureLocations, STACK_FILE_ENV } from "./secureLocations";
+import { recordSecretRevision, secretRevision } from "./secretRevision";
 import { parseStackYaml, stackYamlProblems } from "./stackYaml";
 import { markValidated } from "./validated";
 
@@ -28,6 +29,11 @@ export interface RawStackConfig {
      * missing here, or "unknown", is secret as a whole.
      */
     securePaths?: Map<string, ConfigPath[] | "unknown">;
+    /**
+     * The `secure:` ciphertext of each proven secure leaf, by full config path as JSON
+     * (config/secureLocations.ts): what the rollout annotation is computed from at preview.
+     */
+    secureCiphertexts?: Map<string, string>;
     /** Reasons the stack file is not what it seems (key `file:line`): refused like bad config. */
     stackFileProblems?: ConfigProblem[];
     /** Config of every other namespace (providers, misplaced keys), fully qualified. */
@@ -63,6 +69,7 @@ export function readRawConfig(): RawStackConfig {
         secretKeys,
         foreignValues,
         securePaths: secureLocations(project, values, secretKeys, file),
+        secureCiphertexts: secureCiphertexts(project, values, secretKeys, file),
         stackFileProblems: stackFileProblems(file),
     };
 }
@@ -197,7 +204,9 @@ export function validateRawConfig(raw: RawStackConfig, checkWhole: WholeConfigCh
     if (problems.length > 0) {
         return { ok: false, problems, warnings };
     }
-    return { ok: true, config: markValidated(parsed.data), warnings };
+    // The rollout annotation's value, known at preview when every secret value is a stack-file ciphertext.
+    const revision = secretRevision(secretLeafPaths(parsed.data), raw.secureCiphertexts ?? new Map());
+    return { ok: true, config: recordSecretRevision(markValidated(parsed.data), revision), warnings };
 }
 
 /**

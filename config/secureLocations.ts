@@ -167,3 +167,52 @@ export function secureLocations(
     }
     return found;
 }
+
+/** The `secure:` ciphertext at `path` inside a stack-file value, when there is one. */
+function ciphertextAt(fileValue: unknown, path: ConfigPath): string | undefined {
+    let node = fileValue;
+    for (const step of path) {
+        if (node === null || typeof node !== "object") {
+            return undefined;
+        }
+        node = (node as Record<string | number, unknown>)[step];
+    }
+    return isSecureLeaf(node) ? node.secure : undefined;
+}
+
+/**
+ * The `secure:` ciphertext of every proven secure leaf (see {@link secureLocations}), by its full
+ * config path as JSON (`["agentToken"]`, `["imagePullCredentials","password"]`). Ciphertexts are what
+ * the stack file already shows anyone who can read it; `pulumi config set --secret` writes a new one on
+ * every set, because each encryption uses a fresh nonce.
+ */
+export function secureCiphertexts(
+    project: string,
+    values: Readonly<Record<string, string>>,
+    secretKeys: ReadonlySet<string>,
+    file: string | undefined,
+): Map<string, string> {
+    const out = new Map<string, string>();
+    if (file === undefined) {
+        return out;
+    }
+    let bytes: Buffer;
+    try {
+        bytes = fs.readFileSync(file);
+    } catch {
+        return out;
+    }
+    const fileValues = projectValues(bytes, project);
+    for (const [key, located] of secureLocations(project, values, secretKeys, file)) {
+        if (located === "unknown") {
+            continue;
+        }
+        for (const leaf of located) {
+            const ciphertext = ciphertextAt(fileValues?.get(key), leaf.slice(1));
+            if (ciphertext !== undefined) {
+                out.set(JSON.stringify(leaf), ciphertext);
+            }
+        }
+    }
+    return out;
+}

@@ -45,7 +45,7 @@ export async function renderPackagesDoc(current: string): Promise<string> {
 export async function renderPulumiYaml(current: string): Promise<string> {
     const head = current.split(/^(?:# Generated from config\/schema\.ts.*\n)?config:\s*$/m)[0]?.trimEnd() ?? "";
     const block = stringify({ config: pulumiProjectConfig() }, { lineWidth: 0 });
-    const text = `${head}\n# Generated from config/schema.ts by \`npm run docs\`: every key that is required or has a default.\n${block}`;
+    const text = `${head}\n# Generated from config/schema.ts by \`npm run docs\`: every key that is required or has a default; last, provider settings every stack gets (config/providerConfig.ts).\n${block}`;
     const options = (await prettier.resolveConfig(path.join(root, "Pulumi.yaml"))) ?? {};
     return prettier.format(text, { ...options, parser: "yaml" });
 }

@@ -160,8 +160,15 @@ function toConfigString(v: unknown): string {
     return typeof v === "string" ? v : JSON.stringify(v);
 }
 
-/** The project name and declared config defaults from Pulumi.yaml. */
-export function readProject(projectDir: string): { name: string; defaults: Record<string, unknown> } {
+/**
+ * The project name, declared config defaults and other namespaces' values (`kubernetes:…: {value: …}` or
+ * a plain value, e.g. the provider settings every stack gets) from Pulumi.yaml.
+ */
+export function readProject(projectDir: string): {
+    name: string;
+    defaults: Record<string, unknown>;
+    providerValues: Record<string, unknown>;
+} {
     const file = path.join(projectDir, "Pulumi.yaml");
     const loaded = loadYaml(file);
     if (!isMap(loaded.root)) {
@@ -173,15 +180,19 @@ export function readProject(projectDir: string): { name: string; defaults: Recor
     }
     const doc = loaded.value as {
         name: string;
-        config?: Record<string, { default?: unknown }>;
+        config?: Record<string, unknown>;
     };
     const defaults: Record<string, unknown> = {};
+    const providerValues: Record<string, unknown> = {};
     for (const [k, decl] of Object.entries(doc.config ?? {})) {
-        if (decl.default !== undefined) {
-            defaults[k] = decl.default;
+        const entry = decl !== null && typeof decl === "object" ? (decl as { default?: unknown; value?: unknown }) : {};
+        if (k.includes(":")) {
+            providerValues[k] = "value" in entry ? entry.value : decl;
+        } else if (entry.default !== undefined) {
+            defaults[k] = entry.default;
         }
     }
-    return { name: doc.name, defaults };
+    return { name: doc.name, defaults, providerValues };
 }
 
 /** Reads a stack file (`Pulumi.<stack>.yaml` or any path) for the project in `projectDir`. */
@@ -207,6 +218,10 @@ export function readStackFile(projectDir: string, stack: string, file?: string):
     const providerConfig: Record<string, string> = {};
     for (const [k, v] of Object.entries(project.defaults)) {
         config[k] = toConfigString(v);
+    }
+    // Project-level values of other namespaces, which the stack file's own override (as in the CLI).
+    for (const [k, v] of Object.entries(project.providerValues)) {
+        providerConfig[k] = toConfigString(v);
     }
     // With the passphrase at hand the program sees what `pulumi preview` hands it (decrypted values,
     // still secret keys), so both report the same problems; without it, placeholders.

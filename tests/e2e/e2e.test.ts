@@ -290,7 +290,7 @@ describe("end to end: real engine, real API server", function () {
             assert.ok(!JSON.stringify(await stack.outputs()).includes(ENV_SECRET));
         });
 
-        it("rotating the agent token rolls the agent pods (annotation from the Secret's resourceVersion)", async () => {
+        it("rotating the agent token rolls the agent pods (annotation from the stack file's ciphertexts)", async () => {
             const annotation = async () =>
                 Object.fromEntries(
                     (await deployments(NS)).map((d) => [

@@ -215,7 +215,7 @@ describe("end to end: rollouts on the simulated node pool", function () {
         assert.deepEqual(await kube.list(`/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets`), []);
     });
 
-    it("token rotation: only the token Secret is replaced, the release updated; each Deployment reading the token rolls once, old pods go", async () => {
+    it("token rotation: the token Secret is updated in place, the release updated; each Deployment reading the token rolls once, old pods go", async () => {
         const before = await rollouts();
         // Which Deployments read the token: those whose containers take it from the token Secret.
         const readers = [...before.values()]
@@ -231,21 +231,12 @@ describe("end to end: rollouts on the simulated node pool", function () {
 
         doc = harness.withConfig(doc, { agentToken: harness.secure(`e2e-rotated-${Date.now().toString(36)}`) });
         harness.writeStackFile(world.project.dir, STACK, doc);
-        // pulumi-kubernetes treats a Secret's data as immutable (its enableSecretMutable option is off), so the
-        // token Secret is replaced; its name is fixed, so it is deleted, then created. Nothing else is
-        // replaced or deleted (the XCom claim, the backend Secret, the namespace stay). The preview lists
-        // the release as unchanged: its values then hold the new Secret's unknown resourceVersion.
+        // Pulumi.yaml turns on the provider's enableSecretMutable: the Secret is updated in place. The
+        // rollout annotation comes from the stack file's ciphertexts, so the preview already lists the
+        // release update. Nothing else changes (the XCom claim, the backend Secret, the namespace stay).
         const secret = "kubernetes:core/v1:Secret astro-agent-credentials-agent-token";
         const release = "kubernetes:helm.sh/v3:Release astro-agent-release";
-        const planned = await plannedChanges();
-        for (const op of ["create-replacement", "delete-replaced", "replace"]) {
-            assert.ok(planned.includes(`${op} ${secret}`), `preview: ${op} of the token Secret`);
-        }
-        assert.deepEqual(
-            planned.filter((c) => !c.endsWith(secret) && c !== `update ${release}`),
-            [],
-            "preview: no other change",
-        );
+        assert.deepEqual(await plannedChanges(), [`update ${secret}`, `update ${release}`]);
 
         const applied: string[] = [];
         const up = await timedUp("token rotation up (waits for readiness)", (e: EngineEvent) => {
@@ -254,10 +245,9 @@ describe("end to end: rollouts on the simulated node pool", function () {
                 applied.push(`${m.op} ${m.type} ${m.urn.split("::").pop() ?? ""}`);
             }
         });
-        assert.deepEqual(up.summary.resourceChanges, { replace: 1, same: 15, update: 1 });
-        // The release (and so the new pods) comes after the new token Secret exists.
-        assert.deepEqual(applied.slice(-1), [`update ${release}`]);
-        assert.ok(applied.includes(`create-replacement ${secret}`), applied.join("; "));
+        assert.deepEqual(up.summary.resourceChanges, { same: 15, update: 2 });
+        // The release (and so the new pods) comes after the token Secret holds the new value.
+        assert.deepEqual(applied, [`update ${secret}`, `update ${release}`]);
 
         await assertRolledOnce(before, readers);
         await stack.preview({ expectNoChanges: true });

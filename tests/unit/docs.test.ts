@@ -38,12 +38,15 @@ describe("generated docs", () => {
         assert.equal(read("docs/extra-values.md"), await renderExtraValuesDoc());
     });
 
-    it("Pulumi.yaml declares only schema keys, and every required one", () => {
-        const declared = Object.keys((parse(read("Pulumi.yaml")) as { config: Record<string, unknown> }).config);
+    it("Pulumi.yaml declares only schema keys and the Kubernetes provider's in-place Secret updates, and every required one", () => {
+        const config = (parse(read("Pulumi.yaml")) as { config: Record<string, unknown> }).config;
+        const declared = Object.keys(config);
         assert.deepEqual(
             declared.filter((k) => !CONFIG_KEYS.includes(k)),
-            [],
+            ["kubernetes:enableSecretMutable"],
         );
+        // Rotations update the agent's Secrets in place (config/providerConfig.ts).
+        assert.deepEqual(config["kubernetes:enableSecretMutable"], { value: true });
         for (const k of [
             "resourceNamePrefix",
             "namespace",

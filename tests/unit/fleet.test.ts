@@ -556,9 +556,13 @@ describe("AgentFleet: one agent per cluster, each through its own provider", () 
         );
     });
 
-    it("gives each provider exactly its cluster's kubeconfig (as a secret) or context", () => {
+    it("gives each provider exactly its cluster's kubeconfig (as a secret) or context, and in-place Secret updates", () => {
         const primary = one(rs, "pulumi:providers:kubernetes", "astro-agent-primary-kubernetes").inputs;
-        assert.deepEqual(Object.keys(primary).sort(), ["kubeconfig", "version"].filter((k) => k in primary).sort());
+        assert.deepEqual(
+            Object.keys(primary).sort(),
+            ["enableSecretMutable", "kubeconfig", "version"].filter((k) => k in primary).sort(),
+        );
+        assert.equal(primary.enableSecretMutable, "true");
         assert.ok(isSecretWrapper(primary.kubeconfig), "the kubeconfig is a secret input");
         assert.equal(unwrapSecrets(primary.kubeconfig), KUBE_A);
         const dr = one(rs, "pulumi:providers:kubernetes", "astro-agent-dr-kubernetes").inputs;

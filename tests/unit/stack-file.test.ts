@@ -96,9 +96,21 @@ describe("stack files", () => {
             ["no-config", "encryptionsalt: v1:abc\n"],
         ]) {
             const read = readStackFile(ROOT, name ?? "", stackFile(name ?? "", text ?? ""));
-            assert.deepEqual(read.providerConfig, {});
+            // Only what Pulumi.yaml sets for every stack (the provider's in-place Secret updates).
+            assert.deepEqual(read.providerConfig, { "kubernetes:enableSecretMutable": "true" });
             assert.deepEqual(read.secretKeys, []);
         }
+    });
+
+    it("Pulumi.yaml's values of other namespaces reach the program, the stack file's own win (as in the CLI)", () => {
+        const read = (name: string, text: string) => readStackFile(ROOT, name, stackFile(name, text)).providerConfig;
+        assert.deepEqual(read("context", "config:\n  kubernetes:context: c1\n"), {
+            "kubernetes:enableSecretMutable": "true",
+            "kubernetes:context": "c1",
+        });
+        assert.deepEqual(read("override", "config:\n  kubernetes:enableSecretMutable: false\n"), {
+            "kubernetes:enableSecretMutable": "false",
+        });
     });
 
     it("hands scalars over as written, like the CLI: 007 and 1.30 stay strings", () => {
