@@ -441,7 +441,7 @@ async function main(): Promise<number> {
             const verdict =
                 ratio > goal * TOLERANCE ? "FAIL (>10% over goal)" : ratio > goal ? "over goal (within 10%)" : "ok";
             const [an, fn] = names;
-            return `${label.padEnd(34)} ${an} ${sec(median(a.map((s) => s.wall)))} s  ${fn} ${sec(median(fl.map((s) => s.wall)))} s  ratio ${ratio.toFixed(2)}x  goal <= ${goal.toFixed(2)}x  ${verdict}   (CPU ratio ${cpuRatio.toFixed(2)}x; ${an} runs ${a.map((s) => s.wall.toFixed(1)).join(", ")}; ${fn} runs ${fl.map((s) => s.wall.toFixed(1)).join(", ")})`;
+            return `${label.padEnd(38)} ${an} ${sec(median(a.map((s) => s.wall)))} s  ${fn} ${sec(median(fl.map((s) => s.wall)))} s  ratio ${ratio.toFixed(2)}x  goal <= ${goal.toFixed(2)}x  ${verdict}   (CPU ratio ${cpuRatio.toFixed(2)}x; ${an} runs ${a.map((s) => s.wall.toFixed(1)).join(", ")}; ${fn} runs ${fl.map((s) => s.wall.toFixed(1)).join(", ")})`;
         };
         out.push(ratioRow("up from empty", GOALS.up, d.up, f.up));
         out.push(ratioRow("no-op preview", GOALS.preview, d.preview, f.preview));
