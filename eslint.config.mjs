@@ -55,11 +55,13 @@ const layerRules = LAYERS.slice(0, -1).flatMap((layer) =>
 
 export default tseslint.config(
     {
-        // dist/: compiled output; examples/ and component/ type-check against the built package (e2e)
+        // dist/: compiled output (the package's, the policy pack's); examples/ and component/ type-check
+        // against the built package (e2e)
         ignores: [
             "node_modules/",
             "bin/",
             "dist/",
+            "policy/dist/",
             "examples/",
             "component/",
             "tests/airflow/",

@@ -196,8 +196,19 @@ export function formatProblems(problems: readonly ConfigProblem[], header: strin
 }
 
 /**
+ * A stack line Node 20's coloured `util.inspect` never finishes with (it loops until the string
+ * overflows: 20+ s of CPU, then a RangeError): after the line's last `node_modules/` (and a package
+ * scope `@scope/`), no further path separator. The Pulumi SDK's source maps produce such lines
+ * (`../resource.ts` becomes `node_modules/@pulumi/resource.ts`), and Pulumi's run.js inspects every
+ * uncaught error that way, a RunError included.
+ */
+export const UNINSPECTABLE_FRAME = /[\\/]node_modules[\\/](@[^\\/]*[\\/])?[^\\/]*$/;
+
+/**
  * Raised before any resource is registered when the stack config is invalid. A `RunError`, so the
- * Pulumi CLI prints the message without a stack trace.
+ * Pulumi CLI prints the message without a stack trace. Its stack leaves out the frames
+ * {@link UNINSPECTABLE_FRAME} matches (in the SDK, below the program), so that Pulumi's report of
+ * it takes milliseconds in any program, not only in this project's (program/stackTraces.ts).
  */
 export class ConfigValidationError extends pulumi.RunError {
     constructor(
@@ -206,5 +217,11 @@ export class ConfigValidationError extends pulumi.RunError {
     ) {
         super(formatProblems(problems, header));
         this.name = "ConfigValidationError";
+        const stack = this.stack;
+        if (stack !== undefined) {
+            const lines = stack.split("\n");
+            const message = this.message.split("\n").length;
+            this.stack = lines.filter((line, i) => i < message || !UNINSPECTABLE_FRAME.test(line)).join("\n");
+        }
     }
 }

@@ -9,9 +9,41 @@
 // `Error` without a message whose frames were formatted before gets the same string again; every other
 // error is formatted as before. Same formatter, same frames, so the same text. Only the program entry
 // (index.ts) installs it, never the components a consumer imports.
+//
+// It also keeps every stack the program formats printable. Node 20's `util.inspect` of an error with
+// colours loops until the string overflows (20+ s of CPU, then a RangeError) on a frame whose path
+// ends in a scoped package's folder (`…/node_modules/@scope/file.ts:1:2`), and the Pulumi SDK's source
+// maps name such files (`../resource.ts`, mapped to `node_modules/@pulumi/resource.ts`). Pulumi's
+// run.js inspects every uncaught error that way, a config error (a RunError) included: that was a
+// bad-config preview taking ~25 s against ~5 s for a valid one (docs/performance.md). Such a frame is
+// printed as V8 prints it (the generated `.js` file, a real path) instead of its mapped position.
+
+import { UNINSPECTABLE_FRAME } from "../config/errors";
 
 /** V8's structured-stack-trace hook, as Node types it. */
 type Formatter = (error: Error, frames: NodeJS.CallSite[]) => unknown;
+
+/**
+ * The formatter's text with each frame line {@link UNINSPECTABLE_FRAME} matches replaced by V8's
+ * own rendering of that frame. Frames are the last `frames.length` lines of a formatted stack.
+ */
+export function inspectableStack(text: unknown, frames: readonly NodeJS.CallSite[]): unknown {
+    if (typeof text !== "string") {
+        return text;
+    }
+    const lines = text.split("\n");
+    const first = lines.length - frames.length;
+    if (first < 1 || !lines.some((line) => UNINSPECTABLE_FRAME.test(line))) {
+        return text;
+    }
+    return lines
+        .map((line, i) => {
+            const frame = i >= first ? frames[i - first] : undefined;
+            // eslint-disable-next-line @typescript-eslint/no-base-to-string -- V8's own rendering of the frame
+            return frame !== undefined && UNINSPECTABLE_FRAME.test(line) ? `    at ${frame.toString()}` : line;
+        })
+        .join("\n");
+}
 
 /** At most this many distinct stacks are kept (a preview of the largest example stack has ~150). */
 export const STACK_CACHE_LIMIT = 2000;
@@ -31,7 +63,7 @@ export function cacheStackTraces(): boolean {
     const cache = new Map<string, unknown>();
     const cached: Formatter & { [CACHED]?: true } = (error, frames) => {
         if (Object.getPrototypeOf(error) !== Error.prototype || error.message !== "" || error.name !== "Error") {
-            return inner(error, frames);
+            return inspectableStack(inner(error, frames), frames);
         }
         // A CallSite's toString is V8's own rendering of the frame: file, line, column, function,
         // `new`, `async`, eval origin.
@@ -41,7 +73,7 @@ export function cacheStackTraces(): boolean {
         if (known !== undefined) {
             return known;
         }
-        const formatted = inner(error, frames);
+        const formatted = inspectableStack(inner(error, frames), frames);
         if (cache.size < STACK_CACHE_LIMIT) {
             cache.set(key, formatted);
         }

@@ -8,6 +8,9 @@
 // (the prod example with its AWS stores wired as `external`, waiting for readiness) run
 // on the engine; the cloud stacks (AWS, Azure, GCP, Vault), whose providers cannot run here, are
 // evaluated under mocks with the same probe (module loading by package and evaluation).
+// In the same rounds, two more previews of the same stacks: the dev stack with a config error (the
+// program refuses it before any resource) against its valid no-op preview, and the prod-like stack
+// with `--policy-pack policy` (prod policy config) against its plain no-op preview.
 // Exits 1 when a ratio is more than 10% over its goal. BENCH_REPEATS (default 3) sets the runs.
 // `npm run bench -- --fleet`: `up` from empty of a 1-cluster and a 3-cluster fleet (three local API
 // servers), repeated and interleaved, and their ratio (clusters deploy in parallel: well under 3x).
@@ -27,15 +30,21 @@ import {
     ROOT,
     scratchProject,
     secure,
+    type StackDoc,
     STAND_IN_CHART,
     useToolchain,
     withConfig,
+    writeStackFile,
 } from "../tests/e2e/harness";
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? "3");
 const PROBE = path.join(ROOT, "scripts", "lib", "timingProbe.cjs");
-/** Goals (ratio to the floor) of issue 16; the bench fails above 110% of a goal. */
-const GOALS = { up: 1.3, preview: 1.2 } as const;
+/**
+ * Goals: `up` and no-op preview as ratios to the floor (issue 16, the prod-like stack too since issue
+ * 25); a bad-config preview to the valid preview, a preview with the policy pack to the plain one
+ * (issue 25). The bench fails above 110% of a goal.
+ */
+const GOALS = { up: 1.3, preview: 1.2, badConfig: 1.2, policyPack: 1.3 } as const;
 const TOLERANCE = 1.1;
 const MOCK_STACKS = ["dev", "prod", "azure", "gcp", "vault"];
 
@@ -180,9 +189,29 @@ interface Runs {
     preview: Sample[];
 }
 
-/** Interleaved runs: every stack's `up` from empty, then every stack's no-op preview, then destroys. */
-async function measure(stacks: Record<string, Stack>, probeDir: string): Promise<Record<string, Runs>> {
+/** The extra previews of a round: each after the plain no-op previews, on the deployed stacks. */
+interface Extras {
+    /** A preview of the dev stack with a config error (the stack file swapped, then restored). */
+    badConfig: { stack: string; stackName: string; projectDir: string; valid: StackDoc; invalid: StackDoc };
+    /** A preview of this stack with the policy pack. */
+    policyPack: { stack: string; opts: { policyPacks: string[]; policyPackConfigs: string[] } };
+}
+
+/** The message a config error's preview must fail with (so the bench times the right failure). */
+const CONFIG_ERROR = /Invalid stack config for project/;
+
+/**
+ * Interleaved runs: every stack's `up` from empty, then every stack's no-op preview, then the bad-config
+ * and policy-pack previews, then destroys.
+ */
+async function measure(
+    stacks: Record<string, Stack>,
+    probeDir: string,
+    extras: Extras,
+): Promise<{ runs: Record<string, Runs>; badConfig: Sample[]; policyPack: Sample[] }> {
     const runs: Record<string, Runs> = {};
+    const badConfig: Sample[] = [];
+    const policyPack: Sample[] = [];
     for (const name of Object.keys(stacks)) {
         runs[name] = { up: [], preview: [] };
     }
@@ -193,11 +222,35 @@ async function measure(stacks: Record<string, Stack>, probeDir: string): Promise
         for (const [name, stack] of Object.entries(stacks)) {
             runs[name]?.preview.push(await timed(probeDir, () => stack.preview({ expectNoChanges: true })));
         }
+        const bad = extras.badConfig;
+        writeStackFile(bad.projectDir, bad.stackName, bad.invalid);
+        try {
+            badConfig.push(
+                await timed(probeDir, async () => {
+                    const failed = await stacks[bad.stack]?.preview().then(
+                        () => undefined,
+                        (err: unknown) => String(err),
+                    );
+                    if (failed === undefined || !CONFIG_ERROR.test(failed)) {
+                        throw new Error(`the bad-config preview did not fail on the config: ${failed ?? "it passed"}`);
+                    }
+                }),
+            );
+        } finally {
+            writeStackFile(bad.projectDir, bad.stackName, bad.valid);
+        }
+        const pack = extras.policyPack;
+        policyPack.push(
+            await timed(
+                probeDir,
+                () => stacks[pack.stack]?.preview({ expectNoChanges: true, ...pack.opts }) ?? Promise.resolve(),
+            ),
+        );
         for (const stack of Object.values(stacks)) {
             await stack.destroy();
         }
     }
-    return runs;
+    return { runs, badConfig, policyPack };
 }
 
 const ms = (x: number) => (Number.isNaN(x) ? "n/a" : Math.round(x).toString()).padStart(6);
@@ -325,16 +378,12 @@ async function main(): Promise<number> {
             NODE_OPTIONS: `--require ${PROBE}`,
             ASTRO_TIMING_DIR: probeDir,
         };
-        const dev = await openStack(
-            project.dir,
-            "bench",
-            withConfig(readExample("dev"), {
-                namespace: "bench-agent",
-                chart: { path: STAND_IN_CHART },
-                release: { skipAwait: true },
-            }),
-            env,
-        );
+        const devDoc = withConfig(readExample("dev"), {
+            namespace: "bench-agent",
+            chart: { path: STAND_IN_CHART },
+            release: { skipAwait: true },
+        });
+        const dev = await openStack(project.dir, "bench", devDoc, env);
         // The same stack as users deploy it: no skipAwait, so `up` returns once Helm sees every Deployment
         // ready (the local cluster's scheduler and simulated nodes make the pods Ready; no container runs).
         const devWait = await openStack(
@@ -351,7 +400,24 @@ async function main(): Promise<number> {
         );
         const floor = await openStack(floorProject(), "bench", { config: {} }, env);
 
-        const runs = await measure({ floor, dev, devWait, prodLike }, probeDir);
+        const measured = await measure({ floor, dev, devWait, prodLike }, probeDir, {
+            // Two problems, as a PR's typo usually is not alone: an unknown enum value and a wrong type.
+            badConfig: {
+                stack: "dev",
+                stackName: "bench",
+                projectDir: project.dir,
+                valid: devDoc,
+                invalid: withConfig(devDoc, { logLevel: "LOUD", workers: [{ name: "default-worker", replicas: "x" }] }),
+            },
+            policyPack: {
+                stack: "prodLike",
+                opts: {
+                    policyPacks: [path.join(ROOT, "policy")],
+                    policyPackConfigs: [path.join(ROOT, "policy", "config", "prod.json")],
+                },
+            },
+        });
+        const runs = measured.runs;
         const f = runs.floor ?? { up: [], preview: [] };
         const d = runs.dev ?? { up: [], preview: [] };
         const p = runs.prodLike ?? { up: [], preview: [] };
@@ -366,7 +432,7 @@ async function main(): Promise<number> {
         out.push(
             `\nbench: ${REPEATS} runs each, interleaved, medians, same engine and cluster; load average ${loadBefore} before, ${loadAverage()} after (${os.cpus().length} CPUs)`,
         );
-        const ratioRow = (label: string, goal: number, a: Sample[], fl: Sample[]) => {
+        const ratioRow = (label: string, goal: number, a: Sample[], fl: Sample[], names = ["dev", "floor"]) => {
             const ratio = median(a.map((s) => s.wall)) / median(fl.map((s) => s.wall));
             const cpuRatio = median(a.map((s) => s.cpu)) / median(fl.map((s) => s.cpu));
             if (ratio > goal * TOLERANCE) {
@@ -374,15 +440,26 @@ async function main(): Promise<number> {
             }
             const verdict =
                 ratio > goal * TOLERANCE ? "FAIL (>10% over goal)" : ratio > goal ? "over goal (within 10%)" : "ok";
-            return `${label.padEnd(16)} dev ${sec(median(a.map((s) => s.wall)))} s  floor ${sec(median(fl.map((s) => s.wall)))} s  ratio ${ratio.toFixed(2)}x  goal <= ${goal.toFixed(2)}x  ${verdict}   (CPU ratio ${cpuRatio.toFixed(2)}x; dev runs ${a.map((s) => s.wall.toFixed(1)).join(", ")}; floor runs ${fl.map((s) => s.wall.toFixed(1)).join(", ")})`;
+            const [an, fn] = names;
+            return `${label.padEnd(38)} ${an} ${sec(median(a.map((s) => s.wall)))} s  ${fn} ${sec(median(fl.map((s) => s.wall)))} s  ratio ${ratio.toFixed(2)}x  goal <= ${goal.toFixed(2)}x  ${verdict}   (CPU ratio ${cpuRatio.toFixed(2)}x; ${an} runs ${a.map((s) => s.wall.toFixed(1)).join(", ")}; ${fn} runs ${fl.map((s) => s.wall.toFixed(1)).join(", ")})`;
         };
         out.push(ratioRow("up from empty", GOALS.up, d.up, f.up));
         out.push(ratioRow("no-op preview", GOALS.preview, d.preview, f.preview));
-        const prodRatio = (a: Sample[], fl: Sample[]) =>
-            (median(a.map((s) => s.wall)) / median(fl.map((s) => s.wall))).toFixed(2);
+        out.push(ratioRow("prod-like up from empty", GOALS.up, p.up, f.up, ["prod-like", "floor"]));
+        out.push(ratioRow("prod-like no-op preview", GOALS.preview, p.preview, f.preview, ["prod-like", "floor"]));
         out.push(
-            `prod-like stack (no goal): up ${sec(median(p.up.map((s) => s.wall)))} s (${prodRatio(p.up, f.up)}x), no-op preview ${sec(median(p.preview.map((s) => s.wall)))} s (${prodRatio(p.preview, f.preview)}x)`,
+            ratioRow("bad-config preview vs valid preview", GOALS.badConfig, measured.badConfig, d.preview, [
+                "bad",
+                "valid",
+            ]),
         );
+        out.push(
+            ratioRow("preview --policy-pack vs plain preview", GOALS.policyPack, measured.policyPack, p.preview, [
+                "pack",
+                "plain",
+            ]),
+        );
+        out.push("  (bad config: the dev stack; policy pack: the prod-like stack with policy/config/prod.json)");
         const upWall = (xs: Sample[]) => median(xs.map((x) => x.wall));
         out.push(
             `up waiting for readiness (no goal): dev ${sec(upWall(w.up))} s vs ${sec(upWall(d.up))} s with release.skipAwait (${(upWall(w.up) / upWall(d.up)).toFixed(2)}x; +${(upWall(w.up) - upWall(d.up)).toFixed(2)} s for the scheduler, simulated nodes and Helm's readiness checks; runs ${w.up.map((x) => x.wall.toFixed(1)).join(", ")})`,
