@@ -150,10 +150,10 @@ describe("render command", function () {
         const missing = await render("--stack", "fleet-dr", "--stack-file", file);
         assert.equal(missing.code, 2);
         assert.equal(missing.stdout, "");
-        assert.match(missing.stderr, /deploys to several clusters: pass --cluster with one of 'primary', 'dr'/);
+        assert.match(missing.stderr, /deploys to several clusters: pass --cluster with one of 'dr', 'primary'/);
         const unknown = await render("--stack", "fleet-dr", "--stack-file", file, "--cluster", "west");
         assert.equal(unknown.code, 2);
-        assert.match(unknown.stderr, /no cluster 'west' in stack 'fleet-dr'; use one of 'primary', 'dr'/);
+        assert.match(unknown.stderr, /no cluster 'west' in stack 'fleet-dr'; use one of 'dr', 'primary'/);
         const replicas = async (cluster: string) => {
             const r = await render("--stack", "fleet-dr", "--stack-file", file, "--cluster", cluster);
             assert.equal(r.code, 0, r.stderr);
