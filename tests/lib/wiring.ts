@@ -73,9 +73,16 @@ async function run(args: Record<string, unknown>, preview = false) {
         error ??= err instanceof Error ? err.message : String(err);
     } finally {
         if (error !== undefined) {
-            // Registrations already under way when the first failure ended the program still land:
-            // give them a moment, so "nothing received the value" looks at all of them.
-            await new Promise((resolve) => setTimeout(resolve, 500));
+            // Registrations already under way when the first failure ended the program still land (the
+            // mock monitor answers in this process): wait until none has landed for 50 ms, at most
+            // 500 ms, so "nothing received the value" looks at all of them.
+            for (let waited = 0; waited < 500; waited += 50) {
+                const landed = sink.length;
+                await new Promise((resolve) => setTimeout(resolve, 50));
+                if (sink.length === landed) {
+                    break;
+                }
+            }
         }
         process.removeAllListeners("unhandledRejection");
         for (const l of previous) {
