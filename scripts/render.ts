@@ -76,7 +76,10 @@ async function main(): Promise<number> {
     const clusterOf = (r: RecordedResource) => r.name.replace(/^astro-agent-/, "").replace(/-release$/, "");
     if (fleet && args.cluster === undefined) {
         process.stderr.write(
-            `stack '${args.stack}' deploys to several clusters: pass --cluster with one of ${releases.map((r) => `'${clusterOf(r)}'`).sort().join(", ")}\n`,
+            `stack '${args.stack}' deploys to several clusters: pass --cluster with one of ${releases
+                .map((r) => `'${clusterOf(r)}'`)
+                .sort()
+                .join(", ")}\n`,
         );
         return 2;
     }
@@ -85,7 +88,10 @@ async function main(): Promise<number> {
     if (release === undefined && args.cluster !== undefined) {
         process.stderr.write(
             fleet
-                ? `no cluster '${args.cluster}' in stack '${args.stack}'; use one of ${releases.map((r) => `'${clusterOf(r)}'`).sort().join(", ")}\n`
+                ? `no cluster '${args.cluster}' in stack '${args.stack}'; use one of ${releases
+                      .map((r) => `'${clusterOf(r)}'`)
+                      .sort()
+                      .join(", ")}\n`
                 : `stack '${args.stack}' has no clusters block; leave out --cluster\n`,
         );
         return 2;
