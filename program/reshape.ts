@@ -1,24 +1,31 @@
 // The program's side of a reshape (config/reshape.ts): what the stack's last update deployed, read from
 // the stack's own outputs, judged against the config before any resource is built.
 //
-// The outputs come from a StackReference to this very stack: the engine answers it from the last
-// checkpoint (the update in progress has not written its outputs yet), in preview as in `up`. It is a
-// read, so it creates nothing and a preview never counts it as a change.
+// The outputs come from the engine's own `pulumi:pulumi:readStackOutputs` (what a StackReference reads,
+// as an invoke): answered from the last checkpoint (the update in progress has not written its outputs
+// yet), in preview as in `up`, and nothing is added to the state or to a preview's changes.
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigValidationError } from "../config/errors";
 import { previousShapeOf, reshapePlan, type ReshapeConfig } from "../config/reshape";
 import { componentType } from "../components/typeTokens";
 
-/** The stack's outputs as of its last update (empty for a stack never deployed). */
-async function previousOutputs(name: string): Promise<Record<string, unknown>> {
-    const self = new pulumi.StackReference(`${name}-last-update`, {
-        name: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
-    });
-    return new Promise((resolve) => {
-        self.outputs.apply((outputs) => {
-            resolve(outputs);
-        });
-    });
+/** The engine's read of a stack's outputs (its builtin provider). */
+export const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
+
+/** The stack's outputs as of its last update (empty for a stack never deployed); undefined if unreadable. */
+async function previousOutputs(): Promise<Record<string, unknown> | undefined> {
+    const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+    try {
+        const result = (await pulumi.runtime.invoke(READ_STACK_OUTPUTS, { name }, { async: true })) as {
+            outputs?: Record<string, unknown>;
+        };
+        return result.outputs ?? {};
+    } catch (err) {
+        void pulumi.log.warn(
+            `could not read this stack's last outputs (${err instanceof Error ? err.message : String(err)}): a reshape (clusters added, removed or renamed) is not checked in this run`,
+        );
+        return undefined;
+    }
 }
 
 /**
@@ -27,7 +34,7 @@ async function previousOutputs(name: string): Promise<Record<string, unknown>> {
  * it takes over.
  */
 export async function planReshape(name: string, config: ReshapeConfig): Promise<pulumi.Alias[]> {
-    const plan = reshapePlan(previousShapeOf(await previousOutputs(name)), config);
+    const plan = reshapePlan(previousShapeOf(await previousOutputs()), config);
     for (const warning of plan.warnings) {
         void pulumi.log.warn(warning);
     }

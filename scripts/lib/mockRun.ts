@@ -73,8 +73,8 @@ export interface MockRunOptions {
     /** Receives each invoke as it happens (the result's `invokes`). */
     invokeSink?: MockRunResult["invokes"];
     /**
-     * The stack's outputs as of its "last update", which the program reads through a StackReference to
-     * the stack itself (program/reshape.ts). Default none: a stack never deployed.
+     * The stack's outputs as of its "last update", which the program reads from the engine
+     * (program/reshape.ts). Default none: a stack never deployed.
      */
     previousOutputs?: Record<string, unknown>;
     /** Run as a preview (`pulumi preview`): values not known yet stay unknown. Default false. */
@@ -94,8 +94,8 @@ export interface MockRunResult {
     invokes: { token: string; inputs: Record<string, unknown>; afterResources: number }[];
 }
 
-/** The type of a StackReference (the program reads its own stack's last outputs through one). */
-const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
+/** The engine's read of a stack's outputs (the program reads its own stack's last outputs). */
+const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
 
 /** Account id the mock runtime answers with (renders show it in ARNs: it is a placeholder). */
 export const MOCK_ACCOUNT_ID = "123456789012";
@@ -411,11 +411,6 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                 if (args.type === STACK_TYPE) {
                     stackName = args.name;
                 }
-                if (args.type === STACK_REFERENCE_TYPE) {
-                    // A read of the stack's own last outputs: not part of the plan.
-                    const name = String(inputs.name);
-                    return { id: name, state: { name, outputs: opts.previousOutputs ?? {}, secretOutputNames: [] } };
-                }
                 resources.push({
                     type: args.type,
                     name: args.name,
@@ -430,6 +425,11 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                 return { id: typeof computed.id === "string" ? computed.id : id, state: computed };
             },
             call(args) {
+                if (args.token === READ_STACK_OUTPUTS) {
+                    // The engine answers it from the last checkpoint: here, the outputs the test gives.
+                    const name = String((args.inputs as Record<string, unknown>).name);
+                    return { name, outputs: opts.previousOutputs ?? {}, secretOutputNames: [] };
+                }
                 invokes.push({
                     token: args.token,
                     inputs: args.inputs as Record<string, unknown>,
