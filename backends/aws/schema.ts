@@ -23,6 +23,7 @@ import {
     repeatIssues,
     secretPrefixEntries,
     type SecretPrefixes,
+    taskLogsSchema,
 } from "../shared";
 import type { BackendIssue } from "../types";
 import { issuerHostPath } from "./policies";
@@ -205,20 +206,7 @@ export const awsBackendSchema = strictObject({
     })
         .prefault({})
         .describe("The S3 XCom bucket."),
-    taskLogs: strictObject({
-        enabled: z
-            .boolean()
-            .default(false)
-            .describe("Airflow remote task logging to `s3://<bucket>/<prefix>` (`AIRFLOW__LOGGING__REMOTE_*`)."),
-        prefix: s3Prefix.default("logs").describe("Key prefix of task logs; the role may read and write it."),
-        expirationDays: z
-            .int()
-            .min(1, "must be at least 1 day")
-            .default(90)
-            .describe("Lifecycle expiry of task logs (created bucket only)."),
-    })
-        .prefault({})
-        .describe("Remote task logs in the agent's bucket."),
+    taskLogs: taskLogsSchema({ location: "`s3://<bucket>/<prefix>`", prefix: s3Prefix, grantee: "the role" }),
     extraS3Prefixes: z
         .array(
             strictObject({

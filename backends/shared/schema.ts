@@ -1,7 +1,7 @@
 // Config pieces every cloud branch shares: object key prefixes in the XCom store, and the connections
 // and variables seeded into the cloud secret store from secret config.
 import { z } from "zod";
-import { configPath, connectionId, identifier, secretString } from "../../schema/primitives";
+import { configPath, connectionId, identifier, secretString, strictObject } from "../../schema/primitives";
 
 /** One part of an object key (or blob name) prefix: the characters S3, GCS and Blob Storage call safe. */
 const OBJECT_PREFIX_PART = /^[A-Za-z0-9!_.'()-]+$/;
@@ -31,4 +31,25 @@ export function seededVariables(description: string) {
         .record(identifier("an Airflow variable key", "my_variable"), secretString())
         .default({})
         .describe(description);
+}
+
+/**
+ * The `taskLogs` block every object-store backend has: Airflow remote task logging into `<prefix>` of
+ * the agent's bucket or container (`location`, e.g. "`s3://<bucket>/<prefix>`"), the grant scoped to it.
+ */
+export function taskLogsSchema(p: { location: string; prefix: ReturnType<typeof objectPrefix>; grantee: string }) {
+    return strictObject({
+        enabled: z
+            .boolean()
+            .default(false)
+            .describe(`Airflow remote task logging to ${p.location} (\`AIRFLOW__LOGGING__REMOTE_*\`).`),
+        prefix: p.prefix.default("logs").describe(`Key prefix of task logs; ${p.grantee} may read and write it.`),
+        expirationDays: z
+            .int()
+            .min(1, "must be at least 1 day")
+            .default(90)
+            .describe("Lifecycle expiry of task logs (created bucket only)."),
+    })
+        .prefault({})
+        .describe("Remote task logs in the agent's bucket.");
 }
