@@ -14,7 +14,7 @@ type Path = (string | number)[];
 /** Which config key sets each top-level chart value the program derives (for messages). */
 const OWNER: Record<string, string> = {
     createNamespace: "createNamespace (the chart is always told false; the program owns the namespace)",
-    imagePullSecretName: "imagePullCredentials / imagePullSecretName",
+    imagePullSecretName: "imagePullCredentials / imagePullSecretName / imagePullFromNodes",
     agentTokenSecretName: "agentToken / agentTokenSecretName / agentTokenFile",
     agentTokenFile: "agentTokenFile",
     secretBackend: "backend",

@@ -23,6 +23,12 @@ export interface AgentCredentialsArgs {
     agentTokenSecretName: string;
     /** Registry credentials → `kubernetes.io/dockerconfigjson` Secret `imagePullSecretName`. */
     imagePull?: ImagePullCredentials;
+    /**
+     * The nodes pull the images with their own credentials: the image pull Secret is created holding no
+     * credentials (`{"auths":{}}`), only so that the chart's required `imagePullSecretName` names a Secret.
+     * Ignored when `imagePull` is given.
+     */
+    imagePullFromNodes?: boolean;
     /** Name of the image pull Secret. */
     imagePullSecretName: string;
     /** OpenLineage API key → Secret `openLineageSecretName` with key `api-key`. */
@@ -49,6 +55,9 @@ export function dockerConfigJson(registry: string, username: string, password: s
     const auth = Buffer.from(`${username}:${password}`).toString("base64");
     return JSON.stringify({ auths: { [registry]: { username, password, auth } } });
 }
+
+/** A `.dockerconfigjson` with no registry: kubelet then pulls with the node's own credentials only. */
+export const EMPTY_DOCKER_CONFIG = JSON.stringify({ auths: {} });
 
 /** A short stable digest of Secrets' resourceVersions (never of their content). */
 export function secretsVersionOf(resourceVersions: readonly (string | undefined)[]): string {
@@ -94,17 +103,23 @@ export class AgentCredentials extends pulumi.ComponentResource {
                 { parent: this },
             );
         }
-        if (args.imagePull !== undefined) {
-            const { registry, username, password } = args.imagePull;
+        if (args.imagePull !== undefined || args.imagePullFromNodes === true) {
+            // One resource name for both forms: switching between them updates the Secret in place.
+            const pull = args.imagePull;
             this.imagePullSecret = new k8s.core.v1.Secret(
                 `${name}-image-pull`,
                 {
                     metadata: metadata(args.imagePullSecretName),
                     type: "kubernetes.io/dockerconfigjson",
                     stringData: {
-                        ".dockerconfigjson": pulumi.secret(
-                            pulumi.all([registry, username, password]).apply(([r, u, p]) => dockerConfigJson(r, u, p)),
-                        ),
+                        ".dockerconfigjson":
+                            pull === undefined
+                                ? EMPTY_DOCKER_CONFIG
+                                : pulumi.secret(
+                                      pulumi
+                                          .all([pull.registry, pull.username, pull.password])
+                                          .apply(([r, u, p]) => dockerConfigJson(r, u, p)),
+                                  ),
                     },
                 },
                 { parent: this },

@@ -183,6 +183,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 labels,
                 ...(cfg.agentToken === undefined ? {} : { agentToken: cfg.agentToken }),
                 ...(cfg.imagePullCredentials === undefined ? {} : { imagePull: cfg.imagePullCredentials }),
+                ...(cfg.imagePullFromNodes ? { imagePullFromNodes: true } : {}),
                 ...(cfg.openLineage.apiKey === undefined ? {} : { openLineageApiKey: cfg.openLineage.apiKey }),
                 envSecretName: names.envSecret,
                 env: routed.data,

@@ -477,6 +477,12 @@ export const agentConfigShape = {
     imagePullSecretName: wiring(dnsSubdomain("astro-image-pull"))
         .optional()
         .describe("Existing docker-registry Secret (instead of credentials)."),
+    imagePullFromNodes: z
+        .boolean()
+        .default(false)
+        .describe(
+            "Nodes pull the images with their own credentials (a mirror in ECR, ACR or Artifact Registry; instead of credentials or a Secret): the program creates an empty docker-registry Secret for the chart's required `imagePullSecretName`.",
+        ),
     image: wiring(imageRef, { standIn: DEFAULT_IMAGE_STAND_IN }).describe(
         "Agent image, pinned, e.g. images.astronomer.cloud/baseimages/astro-remote-execution-agent:3.2-5-python-3.14-astro-agent-1.7.1.",
     ),

@@ -317,7 +317,8 @@ export const CAUSE_RULES: readonly CauseRule[] = [
         match: ({ expect, snapshot }) => {
             const pull = secretByName(snapshot.secrets, expect.imagePullSecretName);
             const registries = pull === undefined ? undefined : pullSecretRegistries(pull);
-            if (registries === undefined) {
+            // No entry at all is imagePullFromNodes' Secret: the nodes' own credentials pull the images.
+            if (registries === undefined || registries.length === 0) {
                 return undefined;
             }
             const images = [...new Set(expect.components.map((c) => c.image).filter((i) => i !== ""))];
@@ -420,11 +421,13 @@ export const CAUSE_RULES: readonly CauseRule[] = [
                       ? `the pull Secret '${name}' has no readable .dockerconfigjson`
                       : registries.some((r) => authCovers(r, f.image))
                         ? `the pull Secret '${name}' has an entry for ${host}, so the credentials are refused (wrong or expired Astro API token?)`
-                        : `the pull Secret '${name}' has no entry for ${host} (it has ${registries.join(", ") || "none"})`;
+                        : registries.length === 0
+                          ? `the pull Secret '${name}' has no registry entries (imagePullFromNodes), so the node's own credentials were refused: the node role needs pull access to ${host}`
+                          : `the pull Secret '${name}' has no entry for ${host} (it has ${registries.join(", ")})`;
             return {
                 summary: `container ${f.status.name} cannot pull ${f.image}: the registry refused the credentials; ${secretState}`,
-                fix: "set imagePullCredentials (registry, username, password: an Astro API token, not the agent token) or imagePullSecretName to a Secret with a .dockerconfigjson entry for the image's registry",
-                configKeys: ["imagePullCredentials", "imagePullSecretName"],
+                fix: "set imagePullCredentials (registry, username, password: an Astro API token, not the agent token) or imagePullSecretName to a Secret with a .dockerconfigjson entry for the image's registry; with imagePullFromNodes, grant the nodes pull access to the mirror the images come from",
+                configKeys: ["imagePullCredentials", "imagePullSecretName", "imagePullFromNodes"],
                 objects: [podRef(f)],
             };
         },

@@ -372,6 +372,32 @@ describe("RemoteExecutionAgent", () => {
         );
     });
 
+    it("pulls with the nodes' credentials: an image pull Secret holding no registry, named in the chart", async () => {
+        const mirror = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/baseimages";
+        const rs = await run(
+            () =>
+                new RemoteExecutionAgent(
+                    "agent",
+                    agentArgs((v) => {
+                        delete v.imagePullCredentials;
+                        v.imagePullFromNodes = true;
+                        v.image = `${mirror}/astro-remote-execution-agent:3.2-5-python-3.14-astro-agent-1.7.1`;
+                    }),
+                ),
+        );
+        const pull = only(rs, "kubernetes:core/v1:Secret", "agent-credentials-image-pull");
+        assert.equal(pull.parent, "agent-credentials");
+        assert.equal(pull.inputs.type, "kubernetes.io/dockerconfigjson");
+        assert.deepEqual(unwrapSecrets(pull.inputs.stringData), { ".dockerconfigjson": '{"auths":{}}' });
+        assert.equal((pull.inputs.metadata as { name: string }).name, "astro-image-pull");
+        const values = only(rs, "kubernetes:helm.sh/v3:Release").inputs.values as Record<string, unknown>;
+        assert.equal(values.imagePullSecretName, "astro-image-pull");
+        assert.equal(
+            (values.sentinel as { image: string }).image.startsWith(`${mirror}/astro-remote-execution-sentinel:`),
+            true,
+        );
+    });
+
     it("skips the Sentinel ServiceAccount when Sentinel is off", async () => {
         const rs = await run(
             () =>

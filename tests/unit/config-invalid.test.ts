@@ -16,6 +16,8 @@ interface Case {
     secretKeys?: string[];
 }
 
+const MIRRORED_IMAGE =
+    "123456789012.dkr.ecr.eu-west-1.amazonaws.com/baseimages/astro-remote-execution-agent:3.2-5-python-3.14-astro-agent-1.7.1";
 const worker = (extra: Values = {}) => ({ name: "default-worker", ...extra });
 const gitBundle = (extra: Values = {}) => ({
     type: "git",
@@ -54,7 +56,37 @@ const cases: Case[] = [
         name: "two image pull sources",
         change: (v) => (v.imagePullSecretName = "pull"),
         key: "imagePullSecretName",
-        message: /exactly one of imagePullCredentials and imagePullSecretName/,
+        message: /^set exactly one of imagePullCredentials, imagePullSecretName and imagePullFromNodes$/,
+    },
+    {
+        name: "node credentials and pull credentials",
+        change: (v) => Object.assign(v, { imagePullFromNodes: true, image: MIRRORED_IMAGE }),
+        key: "imagePullSecretName",
+        message: /^set exactly one of imagePullCredentials, imagePullSecretName and imagePullFromNodes$/,
+    },
+    {
+        name: "node credentials for Astronomer's registry",
+        change: (v) => {
+            delete v.imagePullCredentials;
+            v.imagePullFromNodes = true;
+        },
+        key: "image",
+        message:
+            /^comes from images\.astronomer\.cloud, which needs the Astro API token, not node credentials: with imagePullFromNodes, mirror the agent image to a registry the nodes can pull from and set it there \(for example 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/baseimages\/astro-remote-execution-agent:<tag>; the Sentinel image is then taken from the same mirror\), or set imagePullCredentials instead of imagePullFromNodes$/,
+    },
+    {
+        name: "node credentials with Sentinel pinned to Astronomer's registry",
+        change: (v) => {
+            delete v.imagePullCredentials;
+            Object.assign(v, {
+                imagePullFromNodes: true,
+                image: MIRRORED_IMAGE,
+                sentinel: { image: "images.astronomer.cloud/baseimages/astro-remote-execution-sentinel:1.1.2" },
+            });
+        },
+        key: "sentinel.image",
+        message:
+            /^comes from images\.astronomer\.cloud, .*mirror the Sentinel image to a registry the nodes can pull from/,
     },
     {
         name: "pull credentials without password",

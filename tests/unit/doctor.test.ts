@@ -172,7 +172,7 @@ describe("doctor: cause mapping", () => {
     it("ImagePullBackOff with 401 → imagePullCredentials / imagePullSecretName; the Secret has the registry", () => {
         const f = only(run(snapshot({}, "image-pull-auth.json")), "image-pull-auth");
         assert.equal(f.component, "worker:default");
-        assert.deepEqual(f.configKeys, ["imagePullCredentials", "imagePullSecretName"]);
+        assert.deepEqual(f.configKeys, ["imagePullCredentials", "imagePullSecretName", "imagePullFromNodes"]);
         assert.match(f.summary, /has an entry for images\.astronomer\.cloud, so the credentials are refused/);
         assert.deepEqual(f.objects, ["pod/astro-worker-default-5d4f89bd9f-x7k2p"]);
     });
@@ -191,6 +191,21 @@ describe("doctor: cause mapping", () => {
         assert.deepEqual(secret.configKeys, ["imagePullCredentials.registry", "imagePullSecretName"]);
         assert.match(secret.summary, /credentials for registry\.example\.com, not for images\.astronomer\.cloud/);
         assert.match(pod.summary, /has no entry for images\.astronomer\.cloud \(it has registry\.example\.com\)/);
+    });
+
+    it("a pull Secret with no registry entries (imagePullFromNodes) is not a wrong registry; a refusal names the node's credentials", () => {
+        const fromNodes: Secret = {
+            ...base.wrongRegistryPullSecret,
+            data: { ".dockerconfigjson": Buffer.from('{"auths":{}}').toString("base64") },
+        };
+        const secrets = [base.secrets[0] as Secret, fromNodes, base.secrets[2] as Secret];
+        assert.deepEqual(allFindings(run(snapshot({ secrets }))), []);
+        const f = only(run(snapshot({ secrets }, "image-pull-auth.json")), "image-pull-auth");
+        assert.deepEqual(f.configKeys, ["imagePullCredentials", "imagePullSecretName", "imagePullFromNodes"]);
+        assert.match(
+            f.summary,
+            /has no registry entries \(imagePullFromNodes\), so the node's own credentials were refused: the node role needs pull access to images\.astronomer\.cloud$/,
+        );
     });
 
     it("ErrImagePull 'not found' → the image key", () => {
