@@ -56,14 +56,16 @@ function awsValues(backend: Values = {}, change: (v: Values) => void = () => und
 
 async function deploy(
     values: Values,
-    opts: { withProvider?: boolean; stack?: string } = {},
+    opts: { withProvider?: boolean; providerRegion?: string; stack?: string } = {},
 ): Promise<RecordedResource[]> {
     const { resources } = await runUnderMocks({
         project: PROJECT,
         stack: opts.stack ?? "test",
         config: {},
         program: () => {
-            const providers = opts.withProvider ? [new AwsProvider("explicit-aws", { region: REGION })] : [];
+            const providers = opts.withProvider
+                ? [new AwsProvider("explicit-aws", { region: opts.providerRegion ?? REGION })]
+                : [];
             return new RemoteExecutionAgent("agent", values as ConstructorParameters<typeof RemoteExecutionAgent>[1], {
                 providers,
             });
@@ -337,6 +339,7 @@ describe("AWS backend under mocks (IRSA, created bucket, AWS-managed keys)", () 
         const bucket = one(rs, "aws:s3/bucket:Bucket");
         assert.equal(bucket.inputs.forceDestroy, false);
         assert.deepEqual(one(rs, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs, {
+            region: REGION,
             bucket: "agent-aws-xcom-id",
             blockPublicAcls: true,
             blockPublicPolicy: true,
@@ -643,6 +646,35 @@ describe("AWS backend options", () => {
         );
         for (const r of rs.filter((x) => x.type.startsWith("aws:"))) {
             assert.match(r.provider ?? "", /::explicit-aws::/, r.type);
+        }
+    });
+
+    it("pins every regional resource to backend.region, whatever region a passed provider has", async () => {
+        // Every optional regional resource on: a created key, seeded secrets, versioning, task logs, Pod Identity.
+        const values = awsValues({
+            identity: "podIdentity",
+            encryption: { kind: "createKey" },
+            secretsManager: { connections: { git_repo: CONN_SECRET }, variables: { v: VAR_SECRET } },
+            xcom: { versioning: true },
+            taskLogs: { enabled: true },
+        });
+        for (const providerRegion of ["us-west-2", REGION]) {
+            const rs = await deploy(values, { withProvider: true, providerRegion });
+            const cloud = rs.filter((r) => r.type.startsWith("aws:"));
+            // IAM is global: it has no region to pin. Everything else must name backend.region itself.
+            const regional = cloud.filter((r) => !r.type.startsWith("aws:iam/"));
+            assert.deepEqual(
+                regional.filter((r) => r.inputs.region !== REGION).map((r) => `${r.type} ${r.name}`),
+                [],
+                `provider in ${providerRegion}`,
+            );
+            assert.deepEqual([...new Set(regional.map((r) => r.type.split("/")[0]))].sort(), [
+                "aws:eks",
+                "aws:kms",
+                "aws:s3",
+                "aws:secretsmanager",
+            ]);
+            assert.ok(cloud.every((r) => !r.type.startsWith("aws:iam/") || r.inputs.region === undefined));
         }
     });
 });

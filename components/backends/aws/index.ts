@@ -31,6 +31,7 @@ function customerKey(scope: BackendScope, cfg: AwsBackendConfig, prefix: string)
         return new kms.Key(
             `${scope.name}-key`,
             {
+                region: cfg.region,
                 description: `Remote Execution Agent ${prefix}: XCom bucket and Airflow secrets`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
@@ -58,7 +59,9 @@ function taskLogsEnv(folder: pulumi.Output<string> | undefined): pulumi.Input<En
 
 /**
  * The AWS resources behind the agent. Uses the `aws` provider from the parent chain when one is
- * passed (`providers: [awsProvider]`); otherwise creates one pinned to `backend.region`.
+ * passed (`providers: [awsProvider]`); otherwise creates one pinned to `backend.region`. Either way
+ * every regional resource names `backend.region` itself, so a provider for another region cannot move
+ * the bucket or the secrets away from where the agent reads them.
  */
 export class AwsBackend extends pulumi.ComponentResource {
     public readonly role: iam.Role;

@@ -32,6 +32,7 @@ export function createSecretsStore(
         const secret = new secretsmanager.Secret(
             entry.logicalName,
             {
+                region: cfg.region,
                 name: entry.secretName,
                 recoveryWindowInDays,
                 tags: scope.tags,
@@ -45,7 +46,7 @@ export function createSecretsStore(
         );
         const version = new secretsmanager.SecretVersion(
             entry.logicalName,
-            { secretId: secret.id, secretString: pulumi.secret(entry.value) },
+            { region: cfg.region, secretId: secret.id, secretString: pulumi.secret(entry.value) },
             scope.child,
         );
         return [secret, version];

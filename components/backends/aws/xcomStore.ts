@@ -43,6 +43,7 @@ function hardenBucket(
     const publicAccess = new s3.BucketPublicAccessBlock(
         name,
         {
+            region: cfg.region,
             bucket: bucket.id,
             blockPublicAcls: true,
             blockPublicPolicy: true,
@@ -53,17 +54,18 @@ function hardenBucket(
     );
     const ownership = new s3.BucketOwnershipControls(
         name,
-        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        { region: cfg.region, bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
         opts,
     );
     const encryption = new s3.BucketServerSideEncryptionConfiguration(
         name,
-        { bucket: bucket.id, rules: [encryptionRule(kmsKeyArn)] },
+        { region: cfg.region, bucket: bucket.id, rules: [encryptionRule(kmsKeyArn)] },
         opts,
     );
     const lifecycle = new s3.BucketLifecycleConfiguration(
         name,
         {
+            region: cfg.region,
             bucket: bucket.id,
             rules: [
                 {
@@ -90,6 +92,7 @@ function hardenBucket(
     const policy = new s3.BucketPolicy(
         name,
         {
+            region: cfg.region,
             bucket: bucket.id,
             policy: pulumi.jsonStringify(
                 pulumi.all([partition, bucket.bucket]).apply(([p, b]) => denyInsecureTransportPolicy(p, b)),
@@ -99,7 +102,13 @@ function hardenBucket(
         { ...opts, dependsOn: [publicAccess] },
     );
     const versioning = cfg.xcom.versioning
-        ? [new s3.BucketVersioning(name, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts)]
+        ? [
+              new s3.BucketVersioning(
+                  name,
+                  { region: cfg.region, bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+                  opts,
+              ),
+          ]
         : [];
     return [publicAccess, ownership, encryption, lifecycle, policy, ...versioning];
 }
@@ -124,6 +133,7 @@ export function createXComStore(
     const bucket = new s3.Bucket(
         `${scope.name}-xcom`,
         {
+            region: cfg.region,
             ...(cfg.xcom.bucketName === undefined ? {} : { bucket: cfg.xcom.bucketName }),
             forceDestroy: scope.environment !== "prod" && cfg.xcom.forceDestroy,
             tags: scope.retainedTags,
