@@ -16,6 +16,9 @@ import {
     kubeconfigFile,
     providerKubeconfig,
     pulumi,
+    readWithCli,
+    STACK_OPTIONS,
+    stackArgs,
     type ConfigEntry,
 } from "./lib/stackCli";
 import { RELEASE_TYPE, stackReleases, type StackRelease } from "./lib/stackReleases";
@@ -49,42 +52,33 @@ async function identityKeys(backend: unknown): Promise<Record<string, string> | 
 }
 
 async function main(): Promise<number> {
-    let args;
-    try {
-        ({ values: args } = parseArgs({
-            options: {
-                stack: { type: "string" },
-                json: { type: "boolean", default: false },
-                "objects-only": { type: "boolean", default: false },
-                kubeconfig: { type: "string" },
-                context: { type: "string" },
-                cluster: { type: "string" },
-                cwd: { type: "string" },
-            },
-            allowPositionals: false,
-        }));
-    } catch (err) {
-        process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-        return 2;
-    }
-    if (args.stack === undefined) {
-        process.stderr.write(USAGE);
+    const args = stackArgs(
+        () =>
+            parseArgs({
+                options: {
+                    ...STACK_OPTIONS,
+                    json: { type: "boolean", default: false },
+                    "objects-only": { type: "boolean", default: false },
+                },
+                allowPositionals: false,
+            }),
+        USAGE,
+    );
+    if (args === undefined) {
         return 2;
     }
     const stack = args.stack;
     const cwd = args.cwd ?? path.join(__dirname, "..");
-    let outputs: Record<string, unknown>;
-    let config: Record<string, ConfigEntry>;
-    let stateReleases: string[];
-    try {
-        outputs = JSON.parse(pulumi(cwd, ["stack", "output", "--json", "--stack", stack])) as Record<string, unknown>;
-        config = JSON.parse(pulumi(cwd, ["config", "--json", "--stack", stack])) as Record<string, ConfigEntry>;
-        stateReleases = releasesInState(pulumi(cwd, ["stack", "export", "--stack", stack]));
-    } catch (err) {
-        const stderr = (err as { stderr?: string }).stderr ?? String(err);
-        process.stderr.write(`cannot read stack '${stack}' with the Pulumi CLI: ${stderr.trim()}\n`);
+    const read = readWithCli(stack, () => ({
+        outputs: JSON.parse(pulumi(cwd, ["stack", "output", "--json", "--stack", stack])) as Record<string, unknown>,
+        config: JSON.parse(pulumi(cwd, ["config", "--json", "--stack", stack])) as Record<string, ConfigEntry>,
+        stateReleases: releasesInState(pulumi(cwd, ["stack", "export", "--stack", stack])),
+    }));
+    if (read === undefined) {
         return 2;
     }
+    const { config, stateReleases } = read;
+    let outputs = read.outputs;
     const backend = configValue(config["astro-agent:backend"]) as { kind?: string } | undefined;
     const base = {
         ...(typeof backend?.kind === "string" ? { backendKind: backend.kind } : {}),

@@ -25,6 +25,9 @@ import {
     kubeconfigFile,
     providerKubeconfig,
     pulumi,
+    readWithCli,
+    STACK_OPTIONS,
+    stackArgs,
     type ConfigEntry,
 } from "./lib/stackCli";
 import { readProject } from "./lib/stackFile";
@@ -100,47 +103,36 @@ function describePlan(plan: RecoveryPlan): string {
 }
 
 async function main(): Promise<number> {
-    let args;
-    try {
-        ({ values: args } = parseArgs({
-            options: {
-                stack: { type: "string" },
-                cluster: { type: "string" },
-                "dry-run": { type: "boolean", default: false },
-                force: { type: "boolean", default: false },
-                kubeconfig: { type: "string" },
-                context: { type: "string" },
-                cwd: { type: "string" },
-            },
-            allowPositionals: false,
-        }));
-    } catch (err) {
-        process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-        return 2;
-    }
-    if (args.stack === undefined) {
-        process.stderr.write(USAGE);
+    const args = stackArgs(
+        () =>
+            parseArgs({
+                options: {
+                    ...STACK_OPTIONS,
+                    "dry-run": { type: "boolean", default: false },
+                    force: { type: "boolean", default: false },
+                },
+                allowPositionals: false,
+            }),
+        USAGE,
+    );
+    if (args === undefined) {
         return 2;
     }
     const stack = args.stack;
     const cwd = path.resolve(args.cwd ?? path.join(__dirname, ".."));
     const dry = args["dry-run"];
     const would = dry ? "would " : "";
-    let config: Record<string, ConfigEntry>;
-    let state: { resources?: StateResource[]; pending_operations?: { type: string; resource: StateResource }[] };
-    let backendUrl: string;
-    try {
-        config = JSON.parse(pulumi(cwd, ["config", "--json", "--stack", stack])) as Record<string, ConfigEntry>;
-        const exported = JSON.parse(pulumi(cwd, ["stack", "export", "--stack", stack])) as {
-            deployment?: typeof state;
-        };
-        state = exported.deployment ?? {};
-        backendUrl = (JSON.parse(pulumi(cwd, ["whoami", "--verbose", "--json"])) as { url?: string }).url ?? "";
-    } catch (err) {
-        const stderr = (err as { stderr?: string }).stderr ?? String(err);
-        process.stderr.write(`cannot read stack '${stack}' with the Pulumi CLI: ${stderr.trim()}\n`);
+    type State = { resources?: StateResource[]; pending_operations?: { type: string; resource: StateResource }[] };
+    const read = readWithCli(stack, () => ({
+        config: JSON.parse(pulumi(cwd, ["config", "--json", "--stack", stack])) as Record<string, ConfigEntry>,
+        state:
+            (JSON.parse(pulumi(cwd, ["stack", "export", "--stack", stack])) as { deployment?: State }).deployment ?? {},
+        backendUrl: (JSON.parse(pulumi(cwd, ["whoami", "--verbose", "--json"])) as { url?: string }).url ?? "",
+    }));
+    if (read === undefined) {
         return 2;
     }
+    const { config, state, backendUrl } = read;
 
     // 1. Nothing may still be running an update of this stack.
     const project = readProject(cwd).name;

@@ -80,3 +80,48 @@ export function clusterEntries(
             : JSON.stringify(configValue(config["astro-agent:clusters"]) ?? []),
     ) ?? []) as { name?: string; kubeconfig?: string; context?: string }[];
 }
+
+/** The options every stack script takes: the stack, the project folder, the cluster to reach. */
+export const STACK_OPTIONS = {
+    stack: { type: "string" },
+    cluster: { type: "string" },
+    kubeconfig: { type: "string" },
+    context: { type: "string" },
+    cwd: { type: "string" },
+} as const;
+
+/**
+ * A stack script's parsed arguments, or undefined after printing the parse error (or the usage when
+ * `--stack` is missing) on stderr: the caller exits 2.
+ */
+export function stackArgs<V extends { stack?: string | undefined }>(
+    parse: () => { values: V },
+    usage: string,
+): (V & { stack: string }) | undefined {
+    let values: V;
+    try {
+        ({ values } = parse());
+    } catch (err) {
+        process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${usage}`);
+        return undefined;
+    }
+    if (values.stack === undefined) {
+        process.stderr.write(usage);
+        return undefined;
+    }
+    return values as V & { stack: string };
+}
+
+/**
+ * Reads what a stack script needs from the Pulumi CLI (`read` calls {@link pulumi}); undefined after
+ * printing why it could not on stderr: the caller exits 2.
+ */
+export function readWithCli<T>(stack: string, read: () => T): T | undefined {
+    try {
+        return read();
+    } catch (err) {
+        const stderr = (err as { stderr?: string }).stderr ?? String(err);
+        process.stderr.write(`cannot read stack '${stack}' with the Pulumi CLI: ${stderr.trim()}\n`);
+        return undefined;
+    }
+}
