@@ -186,7 +186,7 @@ export const azureBackendSchema = strictObject({
             .enum(["vault", "seededSecrets"], { error: "must be 'vault' or 'seededSecrets'" })
             .optional()
             .describe(
-                "Where the identity gets Key Vault Secrets User: the whole `vault` (default for a created vault) or each `seededSecrets` secret only (default for an existing, shared vault).",
+                "Where the identity gets Key Vault Secrets User: the whole `vault` (default for a created vault, and the only scope an access policy has) or each `seededSecrets` secret only (default for an existing, shared RBAC vault).",
             ),
         sku: z
             .enum(["standard", "premium"], { error: "must be 'standard' or 'premium'" })
