@@ -31,7 +31,11 @@ export function azureDocuments(resources: readonly RecordedResource[]): Record<s
         rolePermissions: ROLE_PERMISSIONS,
         storageAccounts: of("azure-native:storage:StorageAccount").map((s) => s.inputs),
         containers: of("azure-native:storage:BlobContainer").map((c) => c.inputs),
+        lifecycleRules: of("azure-native:storage:ManagementPolicy").flatMap(
+            (m) => (m.inputs.policy as { rules?: unknown[] } | undefined)?.rules ?? [],
+        ),
         vaults: of("azure-native:keyvault:Vault").map((v) => v.inputs),
+        accessPolicies: of("azure-native:keyvault:AccessPolicy").map((a) => a.inputs),
         secrets: of("azure-native:keyvault:Secret").map((s) => ({
             vaultName: s.inputs.vaultName,
             name: s.inputs.secretName,

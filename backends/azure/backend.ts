@@ -3,7 +3,7 @@
 // (loaded on first use).
 import type { AgentBackend } from "../types";
 import { AZURE_RISKS, azureWeakenings } from "./risks";
-import { azureBackendSchema, connectionEnvName, validateAzureBackend } from "./schema";
+import { azureBackendSchema, connectionEnvName, TASK_LOG_ENV, validateAzureBackend } from "./schema";
 
 /** ServiceAccount annotations and the pod label of Microsoft Entra Workload ID. */
 export const WORKLOAD_IDENTITY = {
@@ -23,6 +23,7 @@ export const azureBackend: AgentBackend<typeof azureBackendSchema> = {
     },
     envNames: (backend) => [
         { name: connectionEnvName(backend.storage.connectionId), setBy: ["backend", "storage", "connectionId"] },
+        ...(backend.taskLogs.enabled ? TASK_LOG_ENV.map((name) => ({ name, setBy: ["backend", "taskLogs"] })) : []),
     ],
     serviceAccountAnnotationKeys: () =>
         [WORKLOAD_IDENTITY.clientIdAnnotation, WORKLOAD_IDENTITY.tenantIdAnnotation].map((name) => ({

@@ -10,7 +10,14 @@ import {
     wiring,
     type Resolved,
 } from "../../schema/primitives";
-import { objectPrefix, prefixOverlapIssues, seededConnections, seededVariables } from "../shared";
+import {
+    objectPrefix,
+    prefixesOverlap,
+    prefixOverlapIssues,
+    seededConnections,
+    seededVariables,
+    taskLogsSchema,
+} from "../shared";
 import type { BackendIssue, BackendValidationView } from "../types";
 
 /** Federated identity credentials per user-assigned managed identity (Microsoft Entra limit). */
@@ -169,11 +176,17 @@ export const azureBackendSchema = strictObject({
             "azure_default",
         ),
         variables: seededVariables("Variables to create as secrets `<variablesPrefix>-<key>` (every `_` becomes `-`)."),
+        permissionModel: z
+            .enum(["rbac", "accessPolicy"], { error: "must be 'rbac' or 'accessPolicy'" })
+            .default("rbac")
+            .describe(
+                "How an existing vault authorizes data access: `rbac` (Azure RBAC, a Key Vault Secrets User role assignment) or `accessPolicy` (a vault access policy granting the identity `get` on secrets, nothing else). A created vault always uses RBAC.",
+            ),
         readScope: z
             .enum(["vault", "seededSecrets"], { error: "must be 'vault' or 'seededSecrets'" })
             .optional()
             .describe(
-                "Where the identity gets Key Vault Secrets User: the whole `vault` (default for a created vault) or each `seededSecrets` secret only (default for an existing, shared vault).",
+                "Where the identity gets Key Vault Secrets User: the whole `vault` (default for a created vault, and the only scope an access policy has) or each `seededSecrets` secret only (default for an existing, shared RBAC vault).",
             ),
         sku: z
             .enum(["standard", "premium"], { error: "must be 'standard' or 'premium'" })
@@ -283,6 +296,11 @@ export const azureBackendSchema = strictObject({
     })
         .prefault({})
         .describe("Blob storage for XCom: a StorageV2 account (identity-only access) and a private container."),
+    taskLogs: taskLogsSchema({
+        location: "`wasb://<prefix>` in the XCom container",
+        prefix: objectPrefix("a blob name prefix", "logs"),
+        grantee: "the identity (Storage Blob Data Contributor on the container)",
+    }),
 });
 /** The parsed `backend` block; a wiring key given as an Output is still one. */
 export type AzureBackendConfig = z.output<typeof azureBackendSchema>;
@@ -299,10 +317,45 @@ export function connectionEnvName(connId: string): string {
     return `AIRFLOW_CONN_${connId.toUpperCase()}`;
 }
 
-/** Where the identity reads secrets: configured, else the whole vault when created here, each seeded secret when not. */
+/**
+ * Where the identity reads secrets: configured, else the whole vault when created here or when the vault
+ * uses access policies (which have no per-secret scope), each seeded secret when not.
+ */
 export function keyVaultReadScope(cfg: AzureBackendConfig): "vault" | "seededSecrets" {
-    return cfg.keyVault.readScope ?? (cfg.keyVault.existing ? "seededSecrets" : "vault");
+    const kv = cfg.keyVault;
+    return kv.readScope ?? (kv.existing && kv.permissionModel === "rbac" ? "seededSecrets" : "vault");
 }
+
+/**
+ * Why an existing vault cannot be adopted as configured (its data-plane authorization differs from
+ * `keyVault.permissionModel`), saying what to set; undefined when they agree.
+ */
+export function vaultPermissionModelError(
+    vaultName: string,
+    rbacAuthorization: boolean,
+    model: AzureBackendConfig["keyVault"]["permissionModel"],
+): string | undefined {
+    if (!rbacAuthorization && model === "rbac") {
+        return `Key Vault '${vaultName}' uses access policies, not Azure RBAC, so a role assignment would not apply: set backend.keyVault.permissionModel: accessPolicy (the identity then gets a get-only secret access policy), or enable Azure RBAC authorization on the vault (backend.keyVault.permissionModel)`;
+    }
+    if (rbacAuthorization && model === "accessPolicy") {
+        return `Key Vault '${vaultName}' uses Azure RBAC, so an access policy would not apply: set backend.keyVault.permissionModel: rbac (backend.keyVault.permissionModel)`;
+    }
+    return undefined;
+}
+
+/** `AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER` when `taskLogs` is on: the WASB handler's `wasb://<prefix>`. */
+export function taskLogsFolder(cfg: Pick<AzureBackendConfig, "taskLogs">): string {
+    return `wasb://${cfg.taskLogs.prefix}`;
+}
+
+/** The Airflow settings `backend.taskLogs` generates (the backend owns these env names when it is on). */
+export const TASK_LOG_ENV = [
+    "AIRFLOW__LOGGING__REMOTE_LOGGING",
+    "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER",
+    "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID",
+    "AIRFLOW__AZURE_REMOTE_LOGGING__REMOTE_WASB_LOG_CONTAINER",
+] as const;
 
 /** Seeded secret names with their config key, as `[key path, secret name]`, connections then variables. */
 function seededSecretNames(cfg: AzureBackendConfig): [(string | number)[], string][] {
@@ -385,6 +438,20 @@ export function validateAzureBackend(cfg: AzureBackendConfig, view: BackendValid
             });
         }
     });
+    if (kv.permissionModel === "accessPolicy" && !kv.existing) {
+        issues.push({
+            path: at("keyVault", "permissionModel"),
+            message:
+                "a vault created here uses Azure RBAC: set keyVault.existing: true (with keyVault.name) to adopt a vault that uses access policies, or set permissionModel: rbac",
+        });
+    }
+    if (kv.permissionModel === "accessPolicy" && kv.readScope === "seededSecrets") {
+        issues.push({
+            path: at("keyVault", "readScope"),
+            message:
+                "an access policy grants on the whole vault (it has no per-secret scope): set readScope: vault, or set permissionModel: rbac if the vault uses Azure RBAC",
+        });
+    }
     const scope = keyVaultReadScope(cfg);
     if (scope === "seededSecrets") {
         if (names.length === 0) {
@@ -427,6 +494,22 @@ export function validateAzureBackend(cfg: AzureBackendConfig, view: BackendValid
             path: at("storage", "existingContainer"),
             message: "a container can only exist already in an existing account (set storage.existingAccount)",
         });
+    }
+    if (cfg.taskLogs.enabled && prefixesOverlap(cfg.taskLogs.prefix, st.prefix)) {
+        issues.push({
+            path: at("taskLogs", "prefix"),
+            message: `overlaps backend.storage.prefix ('${st.prefix}'): task logs and XCom share the container, so set a prefix of their own, for example logs`,
+        });
+    }
+    if (!cfg.taskLogs.enabled) {
+        for (const entry of view.env) {
+            if (entry.name === "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER" && entry.path[0] !== "loggingSidecar") {
+                issues.push({
+                    path: entry.path,
+                    message: `is outside what the azure backend grants (the identity may write only the XCom container, backend.storage.containerName): set backend.taskLogs.enabled: true instead (task logs go to wasb://<backend.taskLogs.prefix> in that container, with a lifecycle rule) and remove this entry`,
+                });
+            }
+        }
     }
     return issues;
 }

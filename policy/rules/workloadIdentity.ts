@@ -6,6 +6,7 @@ import { asList, asRecord, asString } from "../lib/values";
 
 export const AZURE_FEDERATED_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential";
 export const AZURE_ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+export const AZURE_KEY_VAULT_ACCESS_POLICY = "azure-native:keyvault:AccessPolicy";
 export const GCP_SERVICE_ACCOUNT_IAM_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember";
 export const GCP_PROJECT_IAM_MEMBER = "gcp:projects/iAMMember:IAMMember";
 export const GCP_BUCKET_IAM_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember";
@@ -109,6 +110,26 @@ const roleAssignment: ResourceRule = ({ props }) => {
           ];
 };
 
+/** A Key Vault access policy of the agent reads secret values only: `get` on secrets, nothing on keys, certificates or storage. */
+const keyVaultAccessPolicy: ResourceRule = ({ props }) => {
+    const permissions = asRecord(asRecord(props.policy)?.permissions) ?? {};
+    const problems: string[] = [];
+    const secrets = asList(permissions.secrets).map((p) => String(p).toLowerCase());
+    const extra = [...new Set(secrets)].filter((p) => p !== "get");
+    if (extra.length > 0 || !secrets.includes("get")) {
+        problems.push(
+            `key vault access policy grants secrets [${secrets.join(", ")}]; grant exactly ['get'] (the secrets backend reads each secret by name)`,
+        );
+    }
+    for (const kind of ["keys", "certificates", "storage"] as const) {
+        const granted = asList(permissions[kind]).map(String);
+        if (granted.length > 0) {
+            problems.push(`key vault access policy grants ${kind} [${granted.join(", ")}]; grant none`);
+        }
+    }
+    return problems;
+};
+
 /** A GCP grant above a single resource must carry a condition that narrows it (secret or object prefixes). */
 const conditioned =
     (what: string, narrows: string): ResourceRule =>
@@ -170,6 +191,7 @@ export const WORKLOAD_IDENTITY_TRUST_RULES: ReadonlyMap<string, ResourceRule> = 
 /** Permission scope for Azure, GCP and Vault, by resource type. */
 export const WORKLOAD_PERMISSION_RULES: ReadonlyMap<string, ResourceRule> = new Map<string, ResourceRule>([
     [AZURE_ROLE_ASSIGNMENT, roleAssignment],
+    [AZURE_KEY_VAULT_ACCESS_POLICY, keyVaultAccessPolicy],
     [GCP_PROJECT_IAM_MEMBER, conditioned("project IAM member", "the agent's secret prefixes")],
     [GCP_BUCKET_IAM_MEMBER, conditioned("bucket IAM member", "the agent's object prefix")],
     [VAULT_POLICY, vaultPolicy],

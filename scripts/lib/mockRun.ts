@@ -346,7 +346,8 @@ export function mockInvoke(token: string, inputs: Record<string, unknown>): Reco
                 id: armId(inputs.resourceGroupName, "Microsoft.KeyVault", "vaults", inputs.vaultName),
                 name: inputs.vaultName,
                 properties: {
-                    enableRbacAuthorization: true,
+                    // A vault named `kv-policy…` stands for one that uses access policies (the AKS tutorial's).
+                    enableRbacAuthorization: !String(inputs.vaultName).startsWith("kv-policy"),
                     tenantId: MOCK_AZURE_TENANT_ID,
                     vaultUri: `https://${String(inputs.vaultName)}.vault.azure.net/`,
                 },

@@ -147,6 +147,9 @@ class AzureBlobEmulator:
         self.account = account
         self.key = base64.b64encode(os.urandom(64)).decode()
         self.permissions: set[str] | None = None
+        #: The containers the role assignment's scope covers (None: the whole account). A call outside
+        #: them is refused as Azure refuses it: the assignment does not reach it.
+        self.containers: set[str] | None = None
         self._calls: list[Call] = []
         self._lock = threading.Lock()
 
@@ -236,6 +239,9 @@ class AzureBlobEmulator:
             if subs:
                 o = f"Blob Batch: {o}"
             allowed = None if self.permissions is None else (pm in self.permissions)
+            parts = [x for x in sub_path.split("/") if x] if subs else [x for x in path.split("/") if x]
+            if self.containers is not None and (len(parts) < 2 or parts[1] not in self.containers):
+                allowed = False
             if o.endswith("UNMAPPED"):
                 allowed = False
             calls.append(Call(0, m, sub_path if subs else path, "" if subs else query, o, pm, allowed))

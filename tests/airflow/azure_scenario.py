@@ -40,6 +40,7 @@ def main(spec_path: str, result_path: str) -> int:
     os.environ.update(
         {
             "AIRFLOW_HOME": home,
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": os.path.join(home, "logs"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
             **spec["env"],
@@ -58,6 +59,8 @@ def main(spec_path: str, result_path: str) -> int:
 
     if spec["mode"] == "identity":
         step("identity", lambda: _identity(spec))
+    elif spec["mode"] == "task-logs":
+        step("task-logs", lambda: _task_logs(spec))
     else:
         import fsspec.config
 
@@ -92,6 +95,32 @@ def _identity(spec: dict[str, Any]) -> dict[str, Any]:
                 "token_file": c._token_file_path,
             }
     return out
+
+
+def _task_logs(spec: dict[str, Any]) -> dict[str, Any]:
+    """Airflow builds its remote log IO from the rendered ``AIRFLOW__LOGGING__REMOTE_*`` settings, uploads a
+    task log, uploads again (read, append, overwrite) and reads it back through the remote connection."""
+    from airflow.sdk.log import load_remote_conn_id, load_remote_log_handler
+
+    handler = load_remote_log_handler()
+    if type(handler).__name__ != "WasbRemoteLogIO":
+        raise AssertionError(f"remote logging is not WASB: {handler!r}")
+    relative = "dag_id=proof_dag/run_id=manual__proof/task_id=extract/attempt=1.log"
+    local = Path(os.environ["AIRFLOW__LOGGING__BASE_LOG_FOLDER"]) / relative
+    local.parent.mkdir(parents=True, exist_ok=True)
+    local.write_text("first line\n")
+    handler.upload(relative, None)  # first upload: the log does not exist yet
+    local.write_text("second line\n")
+    handler.upload(relative, None)  # second upload: read the remote log and append
+    messages, logs = handler.read(relative, None)
+    text = "".join(logs or [])
+    if "first line" not in text or "second line" not in text:
+        raise AssertionError(f"remote log read back as {text!r} ({messages})")
+    return {
+        "conn_id": load_remote_conn_id(),
+        "container": handler.wasb_container,
+        "blob": f"{handler.remote_base}/{relative}",
+    }
 
 
 if __name__ == "__main__":

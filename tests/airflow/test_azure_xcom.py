@@ -297,3 +297,106 @@ def test_dropping_a_used_permission_breaks_the_agent(proof: Proof, baseline: Run
     run = proof.run(proof.granted - {permission})
     assert not run.ok, f"Airflow still works without {permission}"
     assert any(c.status == 403 and c.permission == permission for c in run.calls)
+
+
+# ----- task logs: Airflow's real WASB handler against Azurite ------------------------------------------------
+
+#: What ``WasbRemoteLogIO`` needs to upload (check, read, append, overwrite) and read back a task log: each
+#: entry must survive the drop test. A change in the calls must change this set.
+LOG_NEEDED = {f"{BLOBS}/read", f"{BLOBS}/write"}
+
+
+@pytest.fixture(scope="module")
+def log_documents() -> dict[str, Any]:
+    return _documents("--set", "backend.taskLogs.enabled=true")
+
+
+def _granted_containers(docs: dict[str, Any]) -> set[str]:
+    """The containers the storage role assignments are scoped to (what the proxy lets the identity reach)."""
+    scopes = [a["scope"] for a in docs["roleAssignments"] if a["role"] == "storageBlobDataContributor"]
+    assert all("/blobServices/default/containers/" in s for s in scopes), scopes
+    return {s.rsplit("/", 1)[1] for s in scopes}
+
+
+def _log_run(proof: Proof, docs: dict[str, Any], permissions: set[str] | None, **override: str) -> Run:
+    """One task-log scenario with the rendered settings; the test adds the emulator's endpoint and key only."""
+    env = {k: v for k, v in docs["chart"]["commonEnv"].items() if k.startswith(("AIRFLOW__", "AIRFLOW_CONN_"))}
+    conn_env = f"AIRFLOW_CONN_{env['AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID'].upper()}"
+    conn = json.loads(env[conn_env])
+    conn["host"] = f"https://{proof.em.account_host}"  # WasbHook's account URL: the recording proxy
+    conn["extra"] = {**conn["extra"], "account_key": proof.em.key}
+    cert = str(proof.em.cert)
+    env = {**env, conn_env: json.dumps(conn), "SSL_CERT_FILE": cert, "REQUESTS_CA_BUNDLE": cert, **override}
+    for container in proof.admin.list_containers():
+        client = proof.admin.get_container_client(container.name)
+        for name in [b.name for b in client.list_blobs()]:
+            client.delete_blob(name)
+    proof.em.take_calls()
+    proof.em.permissions, proof.em.containers = permissions, _granted_containers(docs)
+    try:
+        steps = _scenario({"mode": "task-logs", "env": env})
+    finally:
+        proof.em.permissions, proof.em.containers = None, None
+    calls = proof.em.take_calls()
+    failures = [f"{s['name']}: {s['error']}" for s in steps if not s["ok"]]
+    failures += [f"unmapped call {c.describe()}" for c in calls if c.operation.endswith("UNMAPPED")]
+    return Run(not failures, steps, calls, failures)
+
+
+@pytest.fixture(scope="module")
+def log_baseline(proof: Proof, log_documents: dict[str, Any]) -> Run:
+    role = log_documents["rolePermissions"]["storageBlobDataContributor"]
+    return _log_run(proof, log_documents, set(role["actions"]) | set(role["dataActions"]))
+
+
+def test_task_logs_render_the_wasb_folder_in_the_xcom_container_with_an_expiry_rule(
+    log_documents: dict[str, Any], proof: Proof
+) -> None:
+    env = log_documents["chart"]["commonEnv"]
+    assert {k: v for k, v in env.items() if "REMOTE" in k} == {
+        "AIRFLOW__LOGGING__REMOTE_LOGGING": "True",
+        "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER": "wasb://logs",
+        "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID": proof.conn_id,
+        "AIRFLOW__AZURE_REMOTE_LOGGING__REMOTE_WASB_LOG_CONTAINER": proof.container,
+    }
+    assert _granted_containers(log_documents) == {proof.container}
+    (rule,) = [r for r in log_documents["lifecycleRules"] if r["name"] == "expire-task-logs"]
+    assert rule["definition"]["filters"]["prefixMatch"] == [f"{proof.container}/logs/"]
+
+
+def test_airflow_writes_and_reads_a_task_log_with_the_granted_role(log_baseline: Run, proof: Proof) -> None:
+    assert log_baseline.ok, "\n".join(log_baseline.failures + [s.get("trace", "") for s in log_baseline.steps])
+    (step,) = log_baseline.steps
+    assert step["container"] == proof.container and step["conn_id"] == proof.conn_id
+    assert step["blob"] == "logs/dag_id=proof_dag/run_id=manual__proof/task_id=extract/attempt=1.log"
+    bad = [c.describe() for c in log_baseline.calls if c.allowed is not True]
+    assert not bad, "denied or unmapped:\n" + "\n".join(bad)
+    assert {c.permission for c in log_baseline.calls} == LOG_NEEDED
+    assert all(c.path.startswith(f"/{proof.em.account}/{proof.container}") for c in log_baseline.calls)
+
+
+def test_the_needed_log_data_actions_alone_are_enough(proof: Proof, log_documents: dict[str, Any]) -> None:
+    run = _log_run(proof, log_documents, set(LOG_NEEDED))
+    assert run.ok, run.failures
+
+
+@pytest.mark.parametrize("permission", sorted(LOG_NEEDED), ids=lambda p: p.rsplit("/", 1)[-1])
+def test_dropping_a_log_permission_breaks_task_logs(
+    proof: Proof, log_documents: dict[str, Any], log_baseline: Run, permission: str
+) -> None:
+    assert any(c.permission == permission for c in log_baseline.calls)
+    run = _log_run(proof, log_documents, LOG_NEEDED - {permission})
+    assert not run.ok, f"task logs still work without {permission}"
+    assert any(c.status == 403 and c.permission == permission for c in run.calls)
+
+
+def test_a_log_folder_outside_the_granted_container_is_refused(proof: Proof, log_documents: dict[str, Any]) -> None:
+    """Airflow's default log container (what a hand-written REMOTE_BASE_LOG_FOLDER writes to) is not granted."""
+    other = "airflow-logs"
+    if other not in [c.name for c in proof.admin.list_containers()]:
+        proof.admin.create_container(other)
+    run = _log_run(
+        proof, log_documents, set(LOG_NEEDED), AIRFLOW__AZURE_REMOTE_LOGGING__REMOTE_WASB_LOG_CONTAINER=other
+    )
+    assert not run.ok, "a task log was written outside the granted container"
+    assert run.calls and all(c.status == 403 and c.path.startswith(f"/{proof.em.account}/{other}") for c in run.calls)

@@ -1,12 +1,13 @@
 // The Azure backend: exact role definition ids and scopes, federated credentials, Key Vault and storage
 // hardening, prod retention, seeded secrets, workload-identity wiring and Azure-specific validation.
 import * as assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { Provider as AzureProvider } from "@pulumi/azure-native/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILTIN_ROLES, RemoteExecutionAgent, ROLE_PERMISSIONS } from "../../components";
 import { azureInstallationKey } from "../../components/backends/azure";
-import { keyVaultSecretName } from "../../backends/azure/schema";
+import { keyVaultSecretName, vaultPermissionModelError } from "../../backends/azure/schema";
 import { defaultVaultName } from "../../components/backends/azure/secretsStore";
 import { defaultStorageAccountName, xcomConnection } from "../../components/backends/azure/xcomStore";
 import { validateStackConfig } from "../../chart/validate";
@@ -42,6 +43,11 @@ const VAULT = "astro-c3d4395f";
 const ACCOUNT = "astroxcom4aeb13e2";
 const VAULT_ID = `${ARM}/Microsoft.KeyVault/vaults/${VAULT}`;
 const CONTAINER_ID = `${ARM}/Microsoft.Storage/storageAccounts/${ACCOUNT}/blobServices/default/containers/xcom`;
+/** What the mock runtime answers as a managed identity's principal id (scripts/lib/mockRun.ts). */
+function mockPrincipalId(resourceName: string): string {
+    const h = createHash("sha256").update(`principal/${resourceName}`).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
 const roleDef = (guid: string) => `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 
 function azureValues(backend: Values = {}, change: (v: Values) => void = () => undefined): Values {
@@ -470,6 +476,106 @@ describe("Azure backend options", () => {
         );
     });
 
+    it("an existing vault that uses access policies: the identity gets a get-only secret access policy, no Key Vault role", async () => {
+        const rs = await deploy(
+            azureValues({
+                keyVault: {
+                    existing: true,
+                    name: "kv-policy-aks",
+                    resourceGroupName: "rg-shared",
+                    permissionModel: "accessPolicy",
+                    connections: { git_repo: CONN_SECRET },
+                },
+            }),
+        );
+        assert.equal(byType(rs, "azure-native:keyvault:Vault").length, 0);
+        const policy = one(rs, "azure-native:keyvault:AccessPolicy");
+        assert.equal(policy.name, "agent-azure-secrets-access-policy");
+        assert.equal(policy.parent, "agent-azure");
+        const identity = String(one(rs, "azure-native:managedidentity:UserAssignedIdentity").inputs.resourceName);
+        assert.deepEqual(policy.inputs, {
+            resourceGroupName: "rg-shared",
+            vaultName: "kv-policy-aks",
+            policy: {
+                // The mock's principal id of the identity: sha256("principal/<name>") shaped as a GUID.
+                objectId: mockPrincipalId(identity),
+                tenantId: TENANT,
+                permissions: { secrets: ["get"], keys: [], certificates: [], storage: [] },
+            },
+        });
+        assert.deepEqual(
+            byType(rs, "azure-native:authorization:RoleAssignment").map((g) => [g.name, g.inputs.scope]),
+            [["agent-azure-xcom-access", CONTAINER_ID]],
+        );
+        assert.equal(
+            byType(rs, "azure-native:keyvault:Secret")
+                .map((x) => x.inputs.vaultName)
+                .join(),
+            "kv-policy-aks",
+        );
+    });
+
+    it("refuses a vault whose permission model differs from keyVault.permissionModel, saying what to set", () => {
+        // The lookup's answer is checked by this function (an error thrown in an apply hangs the mock runtime).
+        assert.equal(
+            vaultPermissionModelError("kv-policy-aks", false, "rbac"),
+            "Key Vault 'kv-policy-aks' uses access policies, not Azure RBAC, so a role assignment would not apply: set backend.keyVault.permissionModel: accessPolicy (the identity then gets a get-only secret access policy), or enable Azure RBAC authorization on the vault (backend.keyVault.permissionModel)",
+        );
+        assert.equal(
+            vaultPermissionModelError("kv-shared", true, "accessPolicy"),
+            "Key Vault 'kv-shared' uses Azure RBAC, so an access policy would not apply: set backend.keyVault.permissionModel: rbac (backend.keyVault.permissionModel)",
+        );
+        assert.equal(vaultPermissionModelError("kv-shared", true, "rbac"), undefined);
+        assert.equal(vaultPermissionModelError("kv-policy-aks", false, "accessPolicy"), undefined);
+    });
+
+    it("task logs: WASB remote logging into <prefix>/ of the XCom container, through the XCom connection, with an expiry rule", async () => {
+        const rs = await deploy(
+            azureValues({ taskLogs: { enabled: true, prefix: "airflow/logs", expirationDays: 14 } }),
+        );
+        const env = envOf(rs);
+        assert.deepEqual(
+            releaseValues(rs)
+                .commonEnv.map((e) => e.name)
+                .filter((n) => n.includes("REMOTE")),
+            [
+                "AIRFLOW__LOGGING__REMOTE_LOGGING",
+                "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER",
+                "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID",
+                "AIRFLOW__AZURE_REMOTE_LOGGING__REMOTE_WASB_LOG_CONTAINER",
+            ],
+        );
+        assert.equal(env.AIRFLOW__LOGGING__REMOTE_LOGGING, "True");
+        assert.equal(env.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER, "wasb://airflow/logs");
+        assert.equal(env.AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID, "azure_xcom");
+        assert.equal(env.AIRFLOW__AZURE_REMOTE_LOGGING__REMOTE_WASB_LOG_CONTAINER, "xcom");
+        const rules = (one(rs, "azure-native:storage:ManagementPolicy").inputs.policy as { rules: unknown[] }).rules;
+        assert.deepEqual(rules[1], {
+            name: "expire-task-logs",
+            enabled: true,
+            type: "Lifecycle",
+            definition: {
+                filters: { blobTypes: ["blockBlob"], prefixMatch: ["xcom/airflow/logs/"] },
+                actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: 14 } } },
+            },
+        });
+        assert.equal(rules.length, 2);
+        // The grant stays the one container role: the logs prefix is inside it.
+        assert.deepEqual(
+            byType(rs, "azure-native:authorization:RoleAssignment").map((g) => g.inputs.scope),
+            [VAULT_ID, CONTAINER_ID],
+        );
+        const existing = await deploy(
+            azureValues({
+                storage: { existingAccount: true, accountName: "corpxcom", containerName: "agent" },
+                taskLogs: { enabled: true },
+            }),
+        );
+        assert.equal(byType(existing, "azure-native:storage:ManagementPolicy").length, 0);
+        assert.equal(envOf(existing).AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER, "wasb://logs");
+        assert.equal(envOf(existing).AIRFLOW__AZURE_REMOTE_LOGGING__REMOTE_WASB_LOG_CONTAINER, "agent");
+    });
+
     it("an existing account gets only the container; an existing container nothing at all", async () => {
         const withContainer = await deploy(
             azureValues({ storage: { existingAccount: true, accountName: "corpxcom", resourceGroupName: "rg-data" } }),
@@ -859,6 +965,53 @@ describe("Azure backend validation", () => {
             );
         });
     }
+
+    it("keyVault.permissionModel and taskLogs: every problem at once, each naming its key and what to set", () => {
+        const problems = (backend: Values, change?: (v: Values) => void) => {
+            const result = validateStackConfig(raw(azureValues(backend, change)));
+            return result.ok ? [] : result.problems.map((p) => `${p.key}: ${p.message}`);
+        };
+        assert.deepEqual(
+            problems({
+                keyVault: { permissionModel: "accessPolicy", readScope: "seededSecrets", connections: { a: "x" } },
+                taskLogs: { enabled: true, prefix: "xcom/logs" },
+            }),
+            [
+                "backend.keyVault.permissionModel: a vault created here uses Azure RBAC: set keyVault.existing: true (with keyVault.name) to adopt a vault that uses access policies, or set permissionModel: rbac",
+                "backend.keyVault.readScope: an access policy grants on the whole vault (it has no per-secret scope): set readScope: vault, or set permissionModel: rbac if the vault uses Azure RBAC",
+                "backend.taskLogs.prefix: overlaps backend.storage.prefix ('xcom'): task logs and XCom share the container, so set a prefix of their own, for example logs",
+            ],
+        );
+        const handWritten = (v: Values) => {
+            v.commonEnv = [{ name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value: "wasb-airflow-logs" }];
+            v.workers = [
+                {
+                    name: "default",
+                    queues: ["default"],
+                    env: [{ name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value: "wasb://elsewhere" }],
+                },
+            ];
+        };
+        const outside =
+            "is outside what the azure backend grants (the identity may write only the XCom container, backend.storage.containerName): set backend.taskLogs.enabled: true instead (task logs go to wasb://<backend.taskLogs.prefix> in that container, with a lifecycle rule) and remove this entry";
+        assert.deepEqual(problems({}, handWritten), [
+            `commonEnv[0].name: ${outside}`,
+            `workers[0].env[0].name: ${outside}`,
+        ]);
+        assert.deepEqual(
+            problems({ taskLogs: { enabled: true } }, (v) => {
+                v.commonEnv = [{ name: "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID", value: "wasb_default" }];
+            }),
+            [
+                "commonEnv[0].name: 'AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID' is also set by the azure backend (from backend.taskLogs); remove it here, the backend's value is used",
+            ],
+        );
+        // An existing vault with access policies needs no readScope: the policy is vault-wide.
+        assert.deepEqual(
+            problems({ keyVault: { existing: true, name: "kv-policy-aks", permissionModel: "accessPolicy" } }),
+            [],
+        );
+    });
 
     it("accepts the documented good shapes, including 17 workers (20 ServiceAccounts with Sentinel)", () => {
         for (const [backend, change] of [

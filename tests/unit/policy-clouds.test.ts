@@ -19,6 +19,7 @@ const ACCOUNT = "azure-native:storage:StorageAccount";
 const CONTAINER = "azure-native:storage:BlobContainer";
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
 const ASSIGNMENT = "azure-native:authorization:RoleAssignment";
+const ACCESS_POLICY = "azure-native:keyvault:AccessPolicy";
 const BUCKET = "gcp:storage/bucket:Bucket";
 const PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember";
 const BUCKET_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember";
@@ -269,6 +270,37 @@ describe("policy pack: agent-policies-no-wildcard (Azure, GCP, Vault)", () => {
                 `role assignment scope '${scope}' is ${what}; scope it to the key vault (or secret) and the blob container`,
             ]);
         }
+    });
+
+    it("a Key Vault access policy grants get on secrets only: list, set, keys, certificates and storage are refused", async () => {
+        const policy = (permissions: Record<string, string[]>) =>
+            r(AZURE, ACCESS_POLICY, {
+                vaultName: "kv-policy-aks",
+                resourceGroupName: "rg-shared",
+                policy: { objectId: "principal", tenantId: "tenant", permissions },
+            });
+        assert.deepEqual(
+            await check(
+                agentPoliciesNoWildcardPolicy,
+                policy({ secrets: ["get"], keys: [], certificates: [], storage: [] }),
+            ),
+            [],
+        );
+        assert.deepEqual(
+            await check(
+                agentPoliciesNoWildcardPolicy,
+                policy({ secrets: ["Get", "List", "set"], keys: ["get"], certificates: ["get", "list"] }),
+            ),
+            [
+                "key vault access policy grants secrets [get, list, set]; grant exactly ['get'] (the secrets backend reads each secret by name)",
+                "key vault access policy grants keys [get]; grant none",
+                "key vault access policy grants certificates [get, list]; grant none",
+            ],
+        );
+        assert.deepEqual(await check(agentPoliciesNoWildcardPolicy, policy({ storage: ["get"] })), [
+            "key vault access policy grants secrets []; grant exactly ['get'] (the secrets backend reads each secret by name)",
+            "key vault access policy grants storage [get]; grant none",
+        ]);
     });
 
     it("refuses GCP project and bucket grants without a condition", async () => {

@@ -186,4 +186,60 @@ describe("Azure names and role assignment GUIDs are pinned, plain or wired", () 
             );
         });
     }
+
+    // An access-policy vault and task logs: the vault, its group and the container given as Outputs reach
+    // the access policy, the task-log lifecycle rule and the log container setting exactly as plain ones.
+    const policyVault = { name: "kv-policy-aks", existing: true, resourceGroupName: "rg-kv" };
+    const plainPolicy = azureArgs({
+        keyVault: { ...policyVault, permissionModel: "accessPolicy" },
+        storage: { containerName: "box" },
+        taskLogs: { enabled: true, prefix: "task-logs" },
+    })();
+    const wiredPolicy = azureArgs({
+        keyVault: {
+            ...policyVault,
+            name: o("kv-policy-aks"),
+            resourceGroupName: o("rg-kv"),
+            permissionModel: "accessPolicy",
+        },
+        storage: { containerName: o("box") },
+        taskLogs: { enabled: true, prefix: "task-logs" },
+    })();
+    for (const [how, args] of [
+        ["plain", plainPolicy],
+        ["wired", wiredPolicy],
+    ] as const) {
+        it(`${how}: the access policy on an existing vault, the task-log rule and container`, async () => {
+            const rs = await deploy(args);
+            assert.deepEqual(field(rs, "keyvault:AccessPolicy", "vaultName"), {
+                "agent-azure-secrets-access-policy": "kv-policy-aks",
+            });
+            assert.deepEqual(field(rs, "keyvault:AccessPolicy", "resourceGroupName"), {
+                "agent-azure-secrets-access-policy": "rg-kv",
+            });
+            assert.deepEqual(Object.keys(field(rs, "authorization:RoleAssignment", "scope")), [
+                "agent-azure-xcom-access",
+            ]);
+            const rules = (field(rs, "storage:ManagementPolicy", "policy")["agent-azure-xcom"] as { rules: unknown[] })
+                .rules as { name: string; definition: { filters: { prefixMatch: string[] } } }[];
+            assert.deepEqual(
+                rules.map((r) => [r.name, r.definition.filters.prefixMatch]),
+                [
+                    ["expire-xcom", ["box/xcom/"]],
+                    ["expire-task-logs", ["box/task-logs/"]],
+                ],
+            );
+            const release = rs.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
+            const env = (release?.inputs.values as { commonEnv: { name: string; value: string }[] }).commonEnv;
+            assert.deepEqual(
+                env.filter((e) => e.name.includes("REMOTE")).map((e) => [e.name, e.value]),
+                [
+                    ["AIRFLOW__LOGGING__REMOTE_LOGGING", "True"],
+                    ["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", "wasb://task-logs"],
+                    ["AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID", "azure_xcom"],
+                    ["AIRFLOW__AZURE_REMOTE_LOGGING__REMOTE_WASB_LOG_CONTAINER", "box"],
+                ],
+            );
+        });
+    }
 });

@@ -1,8 +1,10 @@
 // The agent's identity: one user-assigned managed identity for every agent component, one federated
 // identity credential per agent ServiceAccount (exact issuer and subject, the token-exchange audience),
 // and role assignments with deterministic names: Key Vault Secrets User on the vault (or on each seeded
-// secret) and Storage Blob Data Contributor on the XCom container only.
+// secret; or, on an existing vault that uses access policies, a `get`-only secret access policy) and
+// Storage Blob Data Contributor on the XCom container only (task logs live under their prefix in it).
 import * as authorization from "@pulumi/azure-native/authorization";
+import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
 import { componentSlug } from "../../../chart/names";
@@ -48,7 +50,10 @@ interface Grant {
     dependsOn: pulumi.Resource[];
 }
 
-/** The grants of this config: storage on the container; secrets on the vault or on each seeded secret. */
+/**
+ * The role assignments of this config: storage on the container; secrets on the vault or on each seeded
+ * secret (none with `permissionModel: accessPolicy`: {@link secretsAccessPolicy} grants those).
+ */
 export function grants(scope: BackendScope, args: AzureIdentityArgs): Grant[] {
     const cfg = args.config;
     const storage: Grant = {
@@ -59,6 +64,9 @@ export function grants(scope: BackendScope, args: AzureIdentityArgs): Grant[] {
         description: pulumi.interpolate`Remote Execution Agent ${args.resourceNamePrefix}: XCom blobs in ${args.xcom.accountName}/${cfg.storage.containerName}`,
         dependsOn: args.xcom.resources,
     };
+    if (cfg.keyVault.permissionModel === "accessPolicy") {
+        return [storage];
+    }
     if (keyVaultReadScope(cfg) === "vault") {
         return [
             {
@@ -83,6 +91,14 @@ export function grants(scope: BackendScope, args: AzureIdentityArgs): Grant[] {
         })),
         storage,
     ];
+}
+
+/** The access policy entry of the identity on a vault that uses access policies: `get` on secrets, nothing else. */
+export function secretsAccessPolicyEntry(
+    objectId: pulumi.Input<string>,
+    tenantId: pulumi.Input<string>,
+): keyvault.AccessPolicyArgs["policy"] {
+    return { objectId, tenantId, permissions: { secrets: ["get"], keys: [], certificates: [], storage: [] } };
 }
 
 /** Creates the identity, its federated credentials (one after another) and its role assignments. */
@@ -138,5 +154,24 @@ export function createIdentity(scope: BackendScope, args: AzureIdentityArgs): Az
                 { ...scope.child, dependsOn: g.dependsOn },
             ),
     );
-    return { identity, clientId: identity.clientId, resources: [identity, ...credentials, ...assignments] };
+    const policies =
+        cfg.keyVault.permissionModel === "accessPolicy"
+            ? [
+                  new keyvault.AccessPolicy(
+                      `${scope.name}-secrets-access-policy`,
+                      {
+                          resourceGroupName: args.secrets.resourceGroupName,
+                          // Through the vault id: known only once the lookup found the vault using access policies.
+                          vaultName: pulumi.all([args.secrets.vaultId, args.secrets.vaultName]).apply(([, n]) => n),
+                          policy: secretsAccessPolicyEntry(identity.principalId, identity.tenantId),
+                      },
+                      { ...scope.child, dependsOn: args.secrets.resources },
+                  ),
+              ]
+            : [];
+    return {
+        identity,
+        clientId: identity.clientId,
+        resources: [identity, ...credentials, ...assignments, ...policies],
+    };
 }

@@ -12,9 +12,14 @@ import { AZURE_KEY_VAULT_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../b
 import { componentType, withLegacyAlias } from "../../typeTokens";
 import { cloudBackendScope, installationKey, type BackendScope } from "../shared";
 import type { AgentServiceAccountRef, BackendContribution } from "../../../backends/types";
+import type { EnvVar } from "../../../schema/primitives";
 import { WORKLOAD_IDENTITY } from "../../../backends/azure/backend";
 import { createIdentity } from "./identity";
-import type { AzureBackendConfig, ResolvedAzureBackendConfig } from "../../../backends/azure/schema";
+import {
+    type AzureBackendConfig,
+    type ResolvedAzureBackendConfig,
+    taskLogsFolder,
+} from "../../../backends/azure/schema";
 import { createSecretsStore, keyVaultKwargs } from "./secretsStore";
 import { createXComStore, xcomConnectionEnv } from "./xcomStore";
 
@@ -80,6 +85,26 @@ function oidcIssuer(scope: BackendScope, cfg: AzureBackendConfig): pulumi.Output
         }
         return issuer;
     });
+}
+
+/**
+ * Airflow remote task logging to `<taskLogs.prefix>/` of the XCom container through the WASB handler
+ * (`wasb://` folder, container in `[azure_remote_logging]`), signing with the XCom connection: no key,
+ * a `DefaultAzureCredential` for the workload identity's client and tenant.
+ */
+function taskLogsEnv(cfg: AzureBackendConfig): pulumi.Input<EnvVar>[] {
+    if (!cfg.taskLogs.enabled) {
+        return [];
+    }
+    return [
+        { name: "AIRFLOW__LOGGING__REMOTE_LOGGING", value: "True" },
+        { name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value: taskLogsFolder(cfg) },
+        { name: "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID", value: cfg.storage.connectionId },
+        pulumi.output(cfg.storage.containerName).apply((value) => ({
+            name: "AIRFLOW__AZURE_REMOTE_LOGGING__REMOTE_WASB_LOG_CONTAINER",
+            value,
+        })),
+    ];
 }
 
 /**
@@ -167,7 +192,10 @@ export class AzureBackend extends pulumi.ComponentResource {
                 })),
             xcomBackend: XCOM_OBJECT_STORAGE_BACKEND,
             xcomPath: xcom.path,
-            commonEnv: [xcomConnectionEnv(cfg, xcom.accountName, identity.clientId, identityTenant)],
+            commonEnv: [
+                xcomConnectionEnv(cfg, xcom.accountName, identity.clientId, identityTenant),
+                ...taskLogsEnv(cfg),
+            ],
             serviceAccountAnnotations: {
                 [WORKLOAD_IDENTITY.clientIdAnnotation]: identity.clientId,
                 [WORKLOAD_IDENTITY.tenantIdAnnotation]: identityTenant,

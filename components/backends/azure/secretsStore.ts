@@ -1,10 +1,16 @@
 // Azure Key Vault as Airflow's secrets backend: a created vault (RBAC authorization, soft delete, purge
-// protection in prod, network rules) or an existing one that is only looked up, and the connections and
+// protection in prod, network rules) or an existing one that is only looked up (RBAC or access policies,
+// as `keyVault.permissionModel` says and the vault is checked to use), and the connections and
 // variables given as secret config, seeded under exactly the names `AzureKeyVaultBackend` looks up.
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as pulumi from "@pulumi/pulumi";
 import { type BackendScope, retainsDataStores, seedEntries, stableHex } from "../shared";
-import { type AzureBackendConfig, KEY_VAULT_SEP, keyVaultSecretName } from "../../../backends/azure/schema";
+import {
+    type AzureBackendConfig,
+    KEY_VAULT_SEP,
+    keyVaultSecretName,
+    vaultPermissionModelError,
+} from "../../../backends/azure/schema";
 
 /** What the secrets store gives the kwargs and the identity's grants. */
 export interface AzureSecretsStore {
@@ -13,6 +19,8 @@ export interface AzureSecretsStore {
     vaultId: pulumi.Output<string>;
     /** `vault_url`, from the vault itself (so sovereign clouds get their own DNS suffix). */
     vaultUrl: pulumi.Output<string>;
+    /** Resource group of the vault (where an access policy is added). */
+    resourceGroupName: pulumi.Input<string>;
     /** Seeded secrets by name (scopes of the per-secret grants). */
     secrets: { name: string; resource: keyvault.Secret }[];
     /** The vault (when created here) and the seeded secrets. */
@@ -66,10 +74,13 @@ export function createSecretsStore(
         vaultResourceGroup = kv.resourceGroupName ?? args.resourceGroupName;
         const found = keyvault.getVaultOutput({ resourceGroupName: vaultResourceGroup, vaultName }, scope.invoke);
         vaultId = pulumi.all([found, vaultName]).apply(([v, name]) => {
-            if (v.properties.enableRbacAuthorization !== true) {
-                throw new Error(
-                    `Key Vault '${name}' uses access policies, not Azure RBAC: the agent's role assignment would not apply. Enable RBAC authorization on it (backend.keyVault.existing)`,
-                );
+            const refused = vaultPermissionModelError(
+                name,
+                v.properties.enableRbacAuthorization === true,
+                kv.permissionModel,
+            );
+            if (refused !== undefined) {
+                throw new Error(refused);
             }
             return v.id;
         });
@@ -131,5 +142,12 @@ export function createSecretsStore(
             { ...scope.child, dependsOn: resources },
         ),
     }));
-    return { vaultName, vaultId, vaultUrl, secrets, resources: [...resources, ...secrets.map((s) => s.resource)] };
+    return {
+        vaultName,
+        vaultId,
+        vaultUrl,
+        resourceGroupName: vaultResourceGroup,
+        secrets,
+        resources: [...resources, ...secrets.map((s) => s.resource)],
+    };
 }

@@ -1,7 +1,8 @@
 // The XCom store: a StorageV2 account that accepts only Microsoft Entra identities (no shared key, no
-// SAS, no public blobs, HTTPS and TLS 1.2 only), blob soft delete, a lifecycle rule expiring the XCom
-// prefix, an optional customer-managed key, and a private container; or an existing account/container
-// that is only referenced. The XCom path names an Airflow connection that carries no key.
+// SAS, no public blobs, HTTPS and TLS 1.2 only), blob soft delete, lifecycle rules expiring the XCom
+// prefix (and the task logs prefix), an optional customer-managed key, and a private container; or an existing account/container
+// that is only referenced. The XCom path names an Airflow connection that carries no key. Task logs
+// (when enabled) go to `<prefix>/` of the same container, with a lifecycle rule of their own.
 import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
 import { type BackendScope, stableHex } from "../shared";
@@ -194,6 +195,26 @@ export function createXComStore(
                             },
                         },
                     },
+                    ...(cfg.taskLogs.enabled
+                        ? [
+                              {
+                                  name: "expire-task-logs",
+                                  enabled: true,
+                                  type: "Lifecycle",
+                                  definition: {
+                                      filters: {
+                                          blobTypes: ["blockBlob"],
+                                          prefixMatch: [joined`${st.containerName}/${cfg.taskLogs.prefix}/`],
+                                      },
+                                      actions: {
+                                          baseBlob: {
+                                              delete: { daysAfterModificationGreaterThan: cfg.taskLogs.expirationDays },
+                                          },
+                                      },
+                                  },
+                              },
+                          ]
+                        : []),
                 ],
             },
         },
