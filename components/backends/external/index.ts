@@ -5,11 +5,7 @@ import type { ExternalBackendConfig } from "../../../backends/external/schema";
 import type { BackendContribution } from "../../../backends/types";
 
 export { externalBackend } from "../../../backends/external/backend";
-export {
-    CREDENTIAL_KWARGS,
-    externalBackendSchema,
-    type ExternalBackendConfig,
-} from "../../../backends/external/schema";
+export { externalBackendSchema, type ExternalBackendConfig } from "../../../backends/external/schema";
 
 /** What the chart gets from an external backend block. */
 export function externalContribution(backend: ExternalBackendConfig): BackendContribution {
