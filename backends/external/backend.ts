@@ -6,6 +6,7 @@
 // credential in plain text is refused.
 import type { AgentBackend } from "../types";
 import { ownedAnnotationKeys } from "../shared/identity";
+import { namedStoreTaskLogsIssues, TASK_LOG_ENV } from "../shared/xcom";
 import { externalBackendSchema } from "./schema";
 
 export const externalBackend: AgentBackend<typeof externalBackendSchema> = {
@@ -13,6 +14,11 @@ export const externalBackend: AgentBackend<typeof externalBackendSchema> = {
     schema: externalBackendSchema,
     summary:
         "Bring your own: secrets backend class + kwargs and XCom path of stores you already run; nothing is created.",
-    envNames: (backend) => backend.env.map((e, i) => ({ name: e.name, setBy: ["backend", "env", i, "name"] })),
+    envNames: (backend) => [
+        ...backend.env.map((e, i) => ({ name: e.name, setBy: ["backend", "env", i, "name"] })),
+        ...(backend.taskLogs.enabled ? TASK_LOG_ENV.map((name) => ({ name, setBy: ["backend", "taskLogs"] })) : []),
+    ],
     serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
+    validate: (backend) =>
+        namedStoreTaskLogsIssues(backend.taskLogs, typeof backend.xcomPath === "string" ? backend.xcomPath : undefined),
 };

@@ -10,7 +10,7 @@ import {
     wiringAnnotationsSchema,
 } from "../../schema/primitives";
 import { XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
-import { xcomPathSchema } from "../shared/xcom";
+import { namedStoreTaskLogsSchema, xcomPathSchema } from "../shared/xcom";
 
 export const externalBackendSchema = strictObject({
     kind: z.literal("external"),
@@ -26,6 +26,7 @@ export const externalBackendSchema = strictObject({
         ),
     xcomBackend: pythonClassPath.default(XCOM_OBJECT_STORAGE_BACKEND).describe("Airflow XCom backend class path."),
     xcomPath: wiring(xcomPathSchema).describe("XCom object storage path `<scheme>://[<conn_id>@]<bucket>/<path>`."),
+    taskLogs: namedStoreTaskLogsSchema,
     serviceAccountAnnotations: wiringAnnotationsSchema()
         .prefault({})
         .describe("Annotations for every agent ServiceAccount (for example `eks.amazonaws.com/role-arn`)."),

@@ -3,6 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ExternalBackendConfig } from "../../../backends/external/schema";
 import type { BackendContribution } from "../../../backends/types";
+import { namedStoreTaskLogsEnvInputs } from "../../../backends/shared/xcom";
 
 export { externalBackend } from "../../../backends/external/backend";
 export { externalBackendSchema, type ExternalBackendConfig } from "../../../backends/external/schema";
@@ -14,7 +15,7 @@ export function externalContribution(backend: ExternalBackendConfig): BackendCon
         secretBackendKwargs: backend.secretBackendKwargs,
         xcomBackend: backend.xcomBackend,
         xcomPath: backend.xcomPath,
-        commonEnv: backend.env,
+        commonEnv: [...backend.env, ...namedStoreTaskLogsEnvInputs(backend.taskLogs, backend.xcomPath)],
         serviceAccountAnnotations: backend.serviceAccountAnnotations,
         podLabels: backend.podLabels,
         volumes: [],
