@@ -18,6 +18,7 @@ import type { AgentConfig } from "../config/schema";
 import { applySecrecy, type SecurePaths } from "../config/secrecy";
 import { redactCredentials } from "../config/credentials";
 import { chartCredentialProblems } from "./credentialScan";
+import { fileMountProblems } from "./fileMounts";
 import { sizeProblems } from "./limits";
 import { extraValuesOwnership } from "./ownership";
 import { podSecurityProblems } from "./podGuard";
@@ -37,7 +38,14 @@ export function checkWholeConfig(cfg: AgentConfig, securePaths?: SecurePaths): W
     const podSecurity = podSecurityProblems(cfg);
     // Messages never quote a value, and whatever the detector judges a credential is masked regardless.
     return {
-        problems: [...secrecy.problems, ...ownership, ...chart, ...podSecurity, ...sizeProblems(cfg)].map((p) => ({
+        problems: [
+            ...secrecy.problems,
+            ...ownership,
+            ...chart,
+            ...podSecurity,
+            ...fileMountProblems(cfg),
+            ...sizeProblems(cfg),
+        ].map((p) => ({
             key: redactCredentials(p.key),
             message: redactCredentials(p.message),
         })),

@@ -457,7 +457,11 @@ export const agentConfigShape = {
     agentTokenSecretName: wiring(dnsSubdomain("astro-agent-token"))
         .optional()
         .describe("Existing Secret with key `token` (instead of `agentToken`)."),
-    agentTokenFile: absolutePath.optional().describe("Token file path the agent reads (instead of `agentToken`)."),
+    agentTokenFile: absolutePath
+        .optional()
+        .describe(
+            "Token file path the agent components and Sentinel read (instead of `agentToken`): each must mount a volume at it or a folder above it (`volumes`/`volumeMounts`; a Vault agent injector's folder counts).",
+        ),
     imagePullCredentials: strictObject({
         registry: identifier("a registry host", ASTRO_REGISTRY, {
             pattern: /^[A-Za-z0-9.-]+(:[0-9]+)?$/,

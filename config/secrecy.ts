@@ -3,7 +3,7 @@
 //     settings that can carry one take it (secret keys of the schema, env values, external backend
 //     kwargs), every other place refuses it with the key and where such a value belongs;
 //   - a credential-shaped string anywhere in the config is refused in prod (and turned into a secret
-//     in dev where it can be, refused otherwise), because everything outside secret settings reaches
+//     in dev when it is an env value, refused otherwise), because everything outside secret settings reaches
 //     the Helm values, Helm's release Secret, Pulumi state and the chartValues output in plain text.
 import * as pulumi from "@pulumi/pulumi";
 import { findCredentials, type CredentialFinding } from "./credentials";
@@ -126,7 +126,7 @@ function credentialFix(path: ConfigPath, finding: CredentialFinding): string {
         return `set this value with 'pulumi config set --secret --path ${formatPath(path.slice(0, -1))}.value …' (routed into a Kubernetes Secret), or keep connections in the secrets backend instead of AIRFLOW_CONN_* variables (entry ${name})`;
     }
     if (isKwargsPath(path)) {
-        return "authenticate the secrets backend with workload identity, or set the kwarg with 'pulumi config set --secret --path' (then the kwargs are routed into a Kubernetes Secret)";
+        return `set it as secret config with 'pulumi config set --secret --path ${where} …' (then the whole kwargs JSON goes into a Kubernetes Secret and AIRFLOW__SECRETS__BACKEND_KWARGS reads it with valueFrom; refused in plain text in dev too), or authenticate the secrets backend with workload identity`;
     }
     if (path.includes("command") || path.includes("args")) {
         return "pass it as a Secret: set it as an env value of the component with 'pulumi config set --secret --path <component>.env[n].value …' (routed into a Kubernetes Secret) and refer to it as $(NAME) in the command or args";
@@ -154,7 +154,7 @@ export interface SecrecyResult {
  *   leaves are not known exactly is treated as secret in every routable place it has, and refused when
  *   it has none.
  * - every remaining plain string is checked for credential shapes: refused in prod; in dev, env values
- *   and kwargs are turned into secrets (with a warning) and other places refused.
+ *   are turned into secrets (with a warning) and other places (backend kwargs included) refused.
  */
 export function applySecrecy(
     cfg: Record<string, unknown>,
@@ -216,7 +216,9 @@ export function applySecrecy(
     const findings = findCredentials(cfg, [], { skip: isOutput });
     for (const f of findings) {
         const where = formatPath(f.path);
-        if (environment === "dev" && routable(f.path)) {
+        // Backend kwargs are the secrets backend's own login: a plain-text credential there is refused
+        // in dev too (as env values are not), so the stack file never carries one.
+        if (environment === "dev" && isEnvValuePath(f.path)) {
             wrap(f.path);
             warnings.push(
                 `${where}: holds ${f.kind} in plain text; turned into a Kubernetes Secret because environment is 'dev' (refused in 'prod': set it with 'pulumi config set --secret --path')`,

@@ -10,22 +10,7 @@ import {
     wiringAnnotationsSchema,
 } from "../../schema/primitives";
 import { XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
-import { xcomPathSchema } from "../shared/xcom";
-
-/** kwargs that carry credentials: they would land in Helm's release Secret and in Pulumi state in plain text. */
-export const CREDENTIAL_KWARGS = [
-    "token",
-    "password",
-    "secret_id",
-    "client_secret",
-    "gcp_keyfile_dict",
-    "private_key",
-    "sas_token",
-    "connection_string",
-    "account_key",
-    "aws_secret_access_key",
-    "aws_session_token",
-];
+import { namedStoreTaskLogsSchema, xcomPathSchema } from "../shared/xcom";
 
 export const externalBackendSchema = strictObject({
     kind: z.literal("external"),
@@ -36,9 +21,12 @@ export const externalBackendSchema = strictObject({
         .record(z.string(), z.unknown())
         .meta({ expected: "a mapping of kwargs", example: { region_name: "eu-west-1" } })
         .default({})
-        .describe("Its kwargs as an object (serialised to JSON for you). No credentials: use workload identity."),
+        .describe(
+            "Its kwargs as an object (serialised to JSON for you). A credential (`client_secret`, AppRole `secret_id`…) only as secret config (`--secret --path`): then the whole JSON goes into a Kubernetes Secret. Better: workload identity.",
+        ),
     xcomBackend: pythonClassPath.default(XCOM_OBJECT_STORAGE_BACKEND).describe("Airflow XCom backend class path."),
     xcomPath: wiring(xcomPathSchema).describe("XCom object storage path `<scheme>://[<conn_id>@]<bucket>/<path>`."),
+    taskLogs: namedStoreTaskLogsSchema,
     serviceAccountAnnotations: wiringAnnotationsSchema()
         .prefault({})
         .describe("Annotations for every agent ServiceAccount (for example `eks.amazonaws.com/role-arn`)."),

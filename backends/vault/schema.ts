@@ -18,7 +18,14 @@ import {
     type Wired,
 } from "../../schema/primitives";
 import { XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
-import { installationId, prefixOverlapIssues, stackSecretPrefix, xcomPathSchema } from "../shared";
+import {
+    installationId,
+    namedStoreTaskLogsIssues,
+    namedStoreTaskLogsSchema,
+    prefixOverlapIssues,
+    stackSecretPrefix,
+    xcomPathSchema,
+} from "../shared";
 import type { BackendIssue } from "../types";
 
 const VAULT_PART = { pattern: /^[A-Za-z0-9_.-]+$/, rule: "parts of letters, digits and _.-" };
@@ -174,6 +181,7 @@ export const vaultBackendSchema = strictObject({
         "XCom object storage path `<scheme>://[<conn_id>@]<bucket>/<path>` (Vault has no object store: bring one).",
     ),
     xcomBackend: pythonClassPath.default(XCOM_OBJECT_STORAGE_BACKEND).describe("Airflow XCom backend class path."),
+    taskLogs: namedStoreTaskLogsSchema,
     serviceAccountAnnotations: wiredAnnotations
         .default({})
         .describe(
@@ -296,5 +304,6 @@ export function validateVaultBackend(cfg: VaultBackendConfig): BackendIssue[] {
             });
         }
     }
+    issues.push(...namedStoreTaskLogsIssues(cfg.taskLogs, known(cfg.xcomPath)));
     return issues;
 }

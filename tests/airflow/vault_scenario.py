@@ -6,7 +6,8 @@ Driven by tests/e2e/vault.test.ts (the OpenBao proof). Reads one JSON document o
      "kwargs": <AIRFLOW__SECRETS__BACKEND_KWARGS from the chart values, pod paths mapped to local files>,
      "cases": [{"name", "token", "kwargs": {<overrides>}, "read": [["connection"|"variable"|"metadata", <key>], ...]}]}
 
-For each case it writes the case's ServiceAccount token where ``kubernetes_jwt_path`` points, loads the
+For each case it writes the case's ServiceAccount token (when it has one: AppRole cases log in with the
+``role_id``/``secret_id`` kwargs) where ``kubernetes_jwt_path`` points, loads the
 backend the way Airflow does (``[secrets] backend`` + ``backend_kwargs`` from the environment, through
 Airflow's own configuration code), and performs the reads. It prints one JSON document: per case and
 read, either the value Airflow got or the error (type, message, and the cause's), so the caller judges.
@@ -83,8 +84,9 @@ def main() -> int:
     results = []
     for case in spec["cases"]:
         kwargs = {**spec["kwargs"], **case.get("kwargs", {})}
-        with open(kwargs["kubernetes_jwt_path"], "w", encoding="utf-8") as fh:
-            fh.write(case["token"])
+        if "token" in case:  # Kubernetes auth: the case's ServiceAccount token (AppRole cases have none)
+            with open(kwargs["kubernetes_jwt_path"], "w", encoding="utf-8") as fh:
+                fh.write(case["token"])
         try:
             backend = _load_backend(spec["secretBackend"], kwargs)
         except Exception as exc:  # noqa: BLE001

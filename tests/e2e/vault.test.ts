@@ -6,6 +6,11 @@
 // worker ServiceAccount and reads a connection and a variable. Refused: another ServiceAccount of the
 // namespace, the same name in another namespace, a token for another audience, a tampered token, a path
 // outside the agent's paths, and KV metadata.
+//
+// Credentials outside workload identity: an `external` backend with Airflow's VaultBackend and AppRole,
+// whose `secret_id` is a `secure:` kwarg. The program is run on that stack (mock runtime); the kwargs are
+// resolved as the kubelet resolves the pod env (`value`, or `valueFrom.secretKeyRef` against the Secret
+// the program creates), and real Airflow logs in with them and reads a connection and a variable.
 import * as assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
@@ -16,7 +21,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { vaultSeedData } from "../../components";
-import { LocalCluster, ROOT, secure, useToolchain } from "./harness";
+import agentProgram from "../../index";
+import { runUnderMocks, unwrapSecrets, type RecordedResource } from "../../scripts/lib/mockRun";
+import { readStackFile } from "../../scripts/lib/stackFile";
+import { LocalCluster, PASSPHRASE, ROOT, secure, useToolchain } from "./harness";
 import { Kube } from "./kube";
 
 const inCi = process.env.CI === "true";
@@ -259,6 +267,12 @@ interface CaseResult {
     case: string;
     load?: { error: string; message: string };
     reads: ReadResult[];
+}
+
+/** An env entry of the chart values: a value, or a reference to a Secret's key. */
+interface PodEnv {
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string } };
 }
 
 describe("Vault backend against OpenBao and a real API server", function () {
@@ -552,5 +566,172 @@ describe("Vault backend against OpenBao and a real API server", function () {
         const r = read("the worker reading KV metadata of its own secret", "metadata");
         assert.equal(r.value, undefined);
         assert.match(`${r.error ?? ""}: ${r.cause ?? ""}`, /permission denied/, JSON.stringify(r));
+    });
+
+    describe("AppRole credentials in external kwargs, read from the env Secret", () => {
+        const APPROLE_PATHS = { connections: "approle-proof/connections", variables: "approle-proof/variables" };
+        /** Pod path of the CA bundle in the kwargs (mapped to the server's CA file on this machine). */
+        const POD_CA = "/usr/local/airflow/vault-ca/ca.crt";
+        let secretId: string;
+        let resources: RecordedResource[];
+        let approleResults: Map<string, CaseResult>;
+
+        /**
+         * An env entry as the kubelet resolves it: `value`, or the key of the Secret `valueFrom` names
+         * (a missing Secret or key fails the container, CreateContainerConfigError).
+         */
+        function podEnv(entry: PodEnv): string {
+            const ref = entry.valueFrom?.secretKeyRef;
+            if (ref === undefined) {
+                return entry.value ?? "";
+            }
+            const secret = resources.find(
+                (r) =>
+                    r.type === "kubernetes:core/v1:Secret" &&
+                    (r.inputs.metadata as { name?: string }).name === ref.name,
+            );
+            assert.ok(secret, `CreateContainerConfigError: secret "${ref.name}" not found`);
+            const data = unwrapSecrets(secret.inputs.stringData ?? {}) as Record<string, string>;
+            const value = data[ref.key];
+            assert.ok(value !== undefined, `CreateContainerConfigError: key "${ref.key}" not in secret "${ref.name}"`);
+            return value;
+        }
+
+        before(async () => {
+            assert.ok(bao);
+            // AppRole with a policy on its own paths, one role, and a secret id issued now.
+            await bao.write("POST", "sys/auth/approle", { type: "approle" });
+            const policy = Object.values(APPROLE_PATHS)
+                .map((p) => `path "secret/data/${p}/*" { capabilities = ["read"] }`)
+                .join("\n");
+            await bao.write("PUT", "sys/policies/acl/approle-proof", { policy });
+            await bao.write("POST", "auth/approle/role/astro-agent", {
+                token_policies: ["approle-proof"],
+                token_ttl: "10m",
+                secret_id_ttl: "1h",
+            });
+            const roleId = await bao.request("GET", "auth/approle/role/astro-agent/role-id");
+            const issued = await bao.request("POST", "auth/approle/role/astro-agent/secret-id");
+            assert.equal(issued.status, 200, JSON.stringify(issued.body));
+            secretId = (issued.body.data as { secret_id: string }).secret_id;
+            await bao.write("POST", `secret/data/${APPROLE_PATHS.connections}/${CONN_ID}`, {
+                data: vaultSeedData("connection", JSON.stringify(CONNECTION), CONN_ID),
+            });
+            await bao.write("POST", `secret/data/${APPROLE_PATHS.variables}/${VAR_KEY}`, {
+                data: vaultSeedData("variable", VARIABLE, VAR_KEY),
+            });
+
+            // The prod example stack with an external backend: VaultBackend, AppRole, secret_id `secure:`.
+            const doc = parse(fs.readFileSync(path.join(ROOT, "Pulumi.vault.yaml"), "utf8")) as {
+                encryptionsalt?: string;
+                config: Record<string, unknown>;
+            };
+            const dev = parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as {
+                encryptionsalt: string;
+            };
+            doc.encryptionsalt = dev.encryptionsalt;
+            doc.config["astro-agent:backend"] = {
+                kind: "external",
+                secretBackend: "airflow.providers.hashicorp.secrets.vault.VaultBackend",
+                secretBackendKwargs: {
+                    url: bao.address,
+                    auth_type: "approle",
+                    role_id: (roleId.body.data as { role_id: string }).role_id,
+                    secret_id: secure(secretId),
+                    mount_point: "secret",
+                    kv_engine_version: 2,
+                    connections_path: APPROLE_PATHS.connections,
+                    variables_path: APPROLE_PATHS.variables,
+                    config_path: null,
+                    verify: POD_CA,
+                },
+                xcomPath: "s3://data-platform-astro-xcom/xcom",
+            };
+            const dir = fs.mkdtempSync(path.join(work, "approle-"));
+            const file = path.join(dir, "Pulumi.vault.yaml");
+            fs.writeFileSync(file, stringify(doc));
+            const before = process.env.PULUMI_CONFIG_PASSPHRASE;
+            process.env.PULUMI_CONFIG_PASSPHRASE = PASSPHRASE;
+            try {
+                resources = (await runUnderMocks({ ...readStackFile(ROOT, "vault", file), program: agentProgram }))
+                    .resources;
+            } finally {
+                if (before === undefined) {
+                    delete process.env.PULUMI_CONFIG_PASSPHRASE;
+                } else {
+                    process.env.PULUMI_CONFIG_PASSPHRASE = before;
+                }
+            }
+        });
+
+        const kwargsEnv = () => {
+            const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
+            assert.ok(release, "the program renders a Helm release");
+            const env = (release.inputs.values as { commonEnv: (PodEnv & { name: string })[] }).commonEnv;
+            const entry = env.find((e) => e.name === "AIRFLOW__SECRETS__BACKEND_KWARGS");
+            assert.ok(entry, "AIRFLOW__SECRETS__BACKEND_KWARGS rendered");
+            return { entry, values: release.inputs.values };
+        };
+
+        it("renders the kwargs as a reference to the env Secret; the chart values never hold the secret_id", () => {
+            const { entry, values } = kwargsEnv();
+            assert.deepEqual(entry, {
+                name: "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                valueFrom: { secretKeyRef: { name: "astro-prod-env", key: "backend.secretBackendKwargs" } },
+            });
+            assert.ok(!JSON.stringify(unwrapSecrets(values)).includes(secretId), "secret_id in the chart values");
+        });
+
+        it("real Airflow's VaultBackend logs in with AppRole using the kwargs from the Secret and reads the connection", () => {
+            const kwargs = JSON.parse(podEnv(kwargsEnv().entry)) as Record<string, unknown>;
+            assert.equal(kwargs.secret_id, secretId, "the Secret holds the issued secret_id");
+            assert.equal(kwargs.verify, POD_CA);
+            const both = [
+                ["connection", CONN_ID],
+                ["variable", VAR_KEY],
+            ];
+            const cases = [
+                { name: "approle", read: both },
+                { name: "approle with another secret_id", kwargs: { secret_id: crypto.randomUUID() }, read: both },
+            ];
+            const outFile = path.join(work, "approle-results.json");
+            const r = spawnSync(python, [path.join(ROOT, "tests", "airflow", "vault_scenario.py"), outFile], {
+                input: JSON.stringify({
+                    secretBackend: "airflow.providers.hashicorp.secrets.vault.VaultBackend",
+                    kwargs: { ...kwargs, verify: bao?.caFile },
+                    cases,
+                }),
+                encoding: "utf8",
+                timeout: 300_000,
+                cwd: work,
+            });
+            assert.equal(r.status, 0, `vault_scenario.py failed: ${r.stderr.slice(-3000)}\n${bao?.tail() ?? ""}`);
+            const out = JSON.parse(fs.readFileSync(outFile, "utf8")) as { results: CaseResult[] };
+            approleResults = new Map(out.results.map((c) => [c.case, c]));
+            const ok = approleResults.get("approle");
+            assert.ok(ok, "case ran");
+            assert.equal(ok.load, undefined, JSON.stringify(ok.load));
+            const value = (kind: string): unknown => ok.reads.find((x) => x.kind === kind)?.value;
+            assert.deepEqual(value("connection"), CONNECTION, JSON.stringify(ok));
+            assert.equal(value("variable"), VARIABLE, JSON.stringify(ok));
+        });
+
+        it("another secret_id is refused at the AppRole login (the Secret's value is what logs in)", () => {
+            const c = approleResults.get("approle with another secret_id");
+            assert.ok(c, "case ran");
+            assert.equal(c.load, undefined, JSON.stringify(c.load));
+            for (const kind of ["connection", "variable"]) {
+                const r: ReadResult | undefined = c.reads.find((x) => x.kind === kind);
+                assert.ok(r, `${kind} read`);
+                assert.equal(r.value, undefined, `${kind} must not be read`);
+                // hvac's InvalidRequest from the login call itself: nothing was read with another token.
+                assert.equal(r.error, "InvalidRequest", JSON.stringify(r));
+                assert.match(
+                    r.message ?? "",
+                    /^invalid role or secret ID, on post https:\/\/127\.0\.0\.1:\d+\/v1\/auth\/approle\/login$/,
+                    JSON.stringify(r),
+                );
+            }
+        });
     });
 });

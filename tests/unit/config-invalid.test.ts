@@ -267,7 +267,7 @@ const cases: Case[] = [
         message: /must use one of the schemes s3, s3a, gs, gcs, abfs, abfss, file/,
     },
     {
-        name: "external backend kwargs carrying credentials",
+        name: "external backend kwargs carrying a credential in plain text (dev)",
         change: (v) =>
             (v.backend = {
                 kind: "external",
@@ -276,7 +276,8 @@ const cases: Case[] = [
                 xcomPath: "s3://bucket/xcom",
             }),
         key: "backend.secretBackendKwargs.token",
-        message: /must not hold credentials/,
+        message:
+            /^holds a credential under the key 'token', .*'pulumi config set --secret --path backend\.secretBackendKwargs\.token …'.*refused in plain text in dev too/,
     },
     {
         name: "image without tag",

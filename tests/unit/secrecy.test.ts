@@ -14,7 +14,7 @@ import type { ConfigPath } from "../../config/secrecy";
 import { assertNoCredentials } from "../../components/agentRelease";
 import { warnOnXcomMove, XCOM_PATH_ENV, xcomMoveHook, xcomMoveWarning } from "../../components/xcomGuard";
 import agentProgram from "../../index";
-import { plaintextPaths, runUnderMocks, type MockRunResult } from "../../scripts/lib/mockRun";
+import { plaintextPaths, runUnderMocks, unwrapSecrets, type MockRunResult } from "../../scripts/lib/mockRun";
 import { AGENT_IMAGE, baseValues, configStrings, PROJECT, stackFileWithSecure } from "../fixtures/config";
 
 type Values = Record<string, unknown>;
@@ -661,4 +661,148 @@ describe("refusals stop the program before anything is registered", () => {
             );
         });
     }
+});
+
+describe("credentials in external backend kwargs", () => {
+    /** Credential kwargs of real secrets backends: Azure service principal, Vault AppRole/token, AWS keys. */
+    const CREDENTIAL_KEYS = ["client_secret", "secret_id", "token", "password", "aws_secret_access_key"];
+    const NEUTRAL_KEYS = ["config", "auth", "options", "connection"];
+    /** Seeded generator (mulberry32): the same cases on every run, many shapes. */
+    function rng(seed: number): () => number {
+        let a = seed;
+        return () => {
+            a = (a + 0x6d2b79f5) | 0;
+            let t = Math.imul(a ^ (a >>> 15), 1 | a);
+            t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+            return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+        };
+    }
+    const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+    /** A kwargs object with one credential at a generated depth (0–2 neutral mappings above it). */
+    function generated(seed: number): { kwargs: Values; path: string[]; value: string } {
+        const r = rng(seed);
+        const above = Array.from({ length: Math.floor(r() * 3) }, () => pick(r, NEUTRAL_KEYS));
+        const path = [...new Set(above), pick(r, CREDENTIAL_KEYS)];
+        const value = `kw-${seed}-${Math.floor(r() * 1e9).toString(36)}-Secr3t`;
+        const kwargs: Values = { vault_url: "https://kv-astro.vault.azure.net", tenant_id: "t-1", client_id: "c-1" };
+        let node = kwargs;
+        for (const k of path.slice(0, -1)) {
+            node = (node[k] ??= { region: "eu" }) as Values;
+        }
+        node[path[path.length - 1] as string] = value;
+        return { kwargs, path, value };
+    }
+    const external = (kwargs: Values, environment: "dev" | "prod"): Values => ({
+        ...baseValues(),
+        environment,
+        backend: {
+            kind: "external",
+            secretBackend: "airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend",
+            secretBackendKwargs: kwargs,
+            xcomPath: "abfs://xcom@astroxcom.dfs.core.windows.net/xcom",
+        },
+    });
+    const SEEDS = Array.from({ length: 40 }, (_, i) => 1000 + i);
+    const designated = designatedSecretPaths(baseValues());
+
+    it("a secure: credential kwarg at any depth is accepted in prod and dev, and only that leaf is a secret", () => {
+        const depths = new Set<number>();
+        for (const seed of SEEDS) {
+            const { kwargs, path } = generated(seed);
+            depths.add(path.length);
+            const leaf = ["backend", "secretBackendKwargs", ...path];
+            for (const environment of ["prod", "dev"] as const) {
+                const values = external(kwargs, environment);
+                const r = validateStackConfig(rawWithSecure(values, [leaf], environment, designated));
+                assert.ok(r.ok, `${formatPath(leaf)} (${environment}):\n${problemsText(r)}`);
+                assert.ok(pulumi.Output.isInstance(getAt(r.config, leaf)), `${formatPath(leaf)} is a secret`);
+                assert.equal(getAt(r.config, ["backend", "secretBackendKwargs", "vault_url"]), kwargs.vault_url);
+            }
+        }
+        assert.deepEqual([...depths].sort(), [1, 2, 3], "the generator covers nested kwargs");
+    });
+
+    it("the same credential in plain text is refused in prod and in dev, naming the full key and the command", () => {
+        for (const seed of SEEDS) {
+            const { kwargs, path, value } = generated(seed);
+            const key = formatPath(["backend", "secretBackendKwargs", ...path]);
+            const last = path[path.length - 1] ?? "";
+            for (const environment of ["prod", "dev"] as const) {
+                const values = external(kwargs, environment);
+                const r = validateStackConfig(rawWithSecure(values, [], environment, designated));
+                assert.ok(!r.ok, `${key} accepted in plain text (${environment})`);
+                assert.deepEqual(
+                    r.problems.map((p) => [p.key, p.message]),
+                    [
+                        [
+                            key,
+                            `holds a credential under the key '${last}', which would reach the Helm values, Helm's release Secret, Pulumi state and the chartValues output in plain text; set it as secret config with 'pulumi config set --secret --path ${key} …' (then the whole kwargs JSON goes into a Kubernetes Secret and AIRFLOW__SECRETS__BACKEND_KWARGS reads it with valueFrom; refused in plain text in dev too), or authenticate the secrets backend with workload identity`,
+                        ],
+                    ],
+                );
+                assert.ok(!JSON.stringify(r.problems).includes(value), "message echoes the secret");
+            }
+        }
+    });
+
+    describe("prod: a secure client_secret and a nested secure secret_id reach only the env Secret", () => {
+        const CLIENT_SECRET = "azure-sp-secret-value-4d1f";
+        const SECRET_ID = "approle-secret-id-value-8c2e";
+        const kwargs = {
+            vault_url: "https://kv-astro.vault.azure.net",
+            tenant_id: "t-1",
+            client_id: "c-1",
+            client_secret: CLIENT_SECRET,
+            config: { approle: { secret_id: SECRET_ID, role_id: "role-1" } },
+        };
+        let result: MockRunResult;
+        before(async () => {
+            const v = external(kwargs, "prod");
+            const { file, secretKeys } = stackFileWithSecure(
+                v,
+                [
+                    ["agentToken"],
+                    ["imagePullCredentials", "password"],
+                    ["backend", "secretBackendKwargs", "client_secret"],
+                    ["backend", "secretBackendKwargs", "config", "approle", "secret_id"],
+                ],
+                "prod",
+            );
+            result = await runUnderMocks({
+                project: PROJECT,
+                stack: "prod",
+                config: configStrings(v),
+                secretKeys,
+                file,
+                program: agentProgram,
+            });
+        });
+
+        it("the Secret astro-env holds the whole kwargs JSON under backend.secretBackendKwargs, as a secret", () => {
+            const env = result.resources.find((r) => r.name === "astro-agent-credentials-env");
+            assert.ok(env, "env Secret created");
+            const data = unwrapSecrets(env.inputs.stringData) as Record<string, unknown>;
+            assert.deepEqual(Object.keys(data), ["backend.secretBackendKwargs"]);
+            assert.deepEqual(JSON.parse(unwrapSecrets(data["backend.secretBackendKwargs"]) as string), kwargs);
+        });
+
+        it("the chart reads AIRFLOW__SECRETS__BACKEND_KWARGS with valueFrom; no resource or output holds a secret in plain text", () => {
+            const release = result.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
+            assert.ok(release);
+            const commonEnv = (release.inputs.values as Values).commonEnv as Values[];
+            assert.deepEqual(
+                commonEnv.find((e) => e.name === "AIRFLOW__SECRETS__BACKEND_KWARGS"),
+                {
+                    name: "AIRFLOW__SECRETS__BACKEND_KWARGS",
+                    valueFrom: { secretKeyRef: { name: "astro-env", key: "backend.secretBackendKwargs" } },
+                },
+            );
+            for (const s of [CLIENT_SECRET, SECRET_ID]) {
+                for (const r of result.resources) {
+                    assert.deepEqual(plaintextPaths(r.inputs, s), [], `${s} in plain text in ${r.type} ${r.name}`);
+                }
+                assert.ok(!JSON.stringify(result.storedOutputs).includes(s), `${s} in stack outputs`);
+            }
+        });
+    });
 });

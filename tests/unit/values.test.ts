@@ -90,6 +90,15 @@ describe("buildChartValues", () => {
                 delete c.imagePullCredentials;
                 c.agentTokenFile = "/var/run/astro/token";
                 c.imagePullSecretName = "corp-pull";
+                // Every component that reads the file mounts its volume (chart/fileMounts.ts).
+                const mounted = {
+                    volumes: [{ name: "agent-token", secret: { secretName: "agent-token-file" } }],
+                    volumeMounts: [{ name: "agent-token", mountPath: "/var/run/astro", readOnly: true }],
+                };
+                c.workers = [{ name: "default-worker", ...mounted }];
+                c.dagProcessor = mounted;
+                c.triggerer = mounted;
+                c.sentinel = mounted;
             }),
         );
         assert.equal(v.agentTokenFile, "/var/run/astro/token");

@@ -3,13 +3,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ExternalBackendConfig } from "../../../backends/external/schema";
 import type { BackendContribution } from "../../../backends/types";
+import { namedStoreTaskLogsEnvInputs } from "../../../backends/shared/xcom";
 
 export { externalBackend } from "../../../backends/external/backend";
-export {
-    CREDENTIAL_KWARGS,
-    externalBackendSchema,
-    type ExternalBackendConfig,
-} from "../../../backends/external/schema";
+export { externalBackendSchema, type ExternalBackendConfig } from "../../../backends/external/schema";
 
 /** What the chart gets from an external backend block. */
 export function externalContribution(backend: ExternalBackendConfig): BackendContribution {
@@ -18,7 +15,7 @@ export function externalContribution(backend: ExternalBackendConfig): BackendCon
         secretBackendKwargs: backend.secretBackendKwargs,
         xcomBackend: backend.xcomBackend,
         xcomPath: backend.xcomPath,
-        commonEnv: backend.env,
+        commonEnv: [...backend.env, ...namedStoreTaskLogsEnvInputs(backend.taskLogs, backend.xcomPath)],
         serviceAccountAnnotations: backend.serviceAccountAnnotations,
         podLabels: backend.podLabels,
         volumes: [],

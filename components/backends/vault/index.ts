@@ -13,6 +13,7 @@ import type { K8sObject } from "../../../schema/primitives";
 import { VAULT_BACKEND } from "../../../backends/airflow";
 import { componentType, withLegacyAlias } from "../../typeTokens";
 import { type CloudBackendArgs, cloudBackendScope } from "../shared";
+import { namedStoreTaskLogsEnvInputs } from "../../../backends/shared/xcom";
 import type { BackendContribution } from "../../../backends/types";
 import { CA_VOLUME } from "../../../backends/vault/backend";
 import { createIdentity } from "./identity";
@@ -121,7 +122,7 @@ export class VaultBackend extends pulumi.ComponentResource {
             },
             xcomBackend: cfg.xcomBackend,
             xcomPath: cfg.xcomPath,
-            commonEnv: [],
+            commonEnv: namedStoreTaskLogsEnvInputs(cfg.taskLogs, cfg.xcomPath),
             serviceAccountAnnotations: cfg.serviceAccountAnnotations,
             podLabels: {},
             volumes: [identity.volume, ...(ca === undefined ? [] : [ca.volume])],
