@@ -1,8 +1,8 @@
-// Credentials the agent reads from a file (`agentTokenFile`): the file comes from a volume (a CSI
+// Credentials the agent reads from a file (`agentTokenFile`, `openLineage.configFile`): the file comes from a volume (a CSI
 // secrets-store volume, a Vault agent's shared volume…), so every component that reads it must mount a
 // volume at that path or a folder above it. Judged on the final chart values (the volumes as the chart
-// gets them), for every pod the chart renders (chart/podSpecs.ts): each worker, the dag
-// processor, the triggerer and Sentinel when enabled. The Vault agent injector's volume (added at
+// gets them), for every pod the chart renders that reads the file (chart/podSpecs.ts): each worker, the
+// dag processor, the triggerer and (for the token) Sentinel when enabled. The Vault agent injector's volume (added at
 // admission to every container of a pod annotated `vault.hashicorp.com/agent-inject: "true"`) counts.
 import type { ConfigProblem } from "../config/errors";
 import type { AgentConfig } from "../config/schema";
@@ -51,16 +51,25 @@ function podSeesFile(values: ChartValues, pod: PodSpecView, file: string): boole
     return mounted || injectorPaths(pod.annotations?.value).some((p) => mountCovers(p, false, file));
 }
 
-/**
- * `agentTokenFile` must be inside a volume every reading component mounts. Returns one problem at
- * `agentTokenFile` naming each component without such a mount.
- */
-export function fileMountProblemsOf(values: ChartValues, file: string | undefined): ConfigProblem[] {
-    if (file === undefined) {
-        return [];
-    }
+/** A file a credential comes from, the config key naming it, and which pods read it. */
+export interface CredentialFile {
+    key: string;
+    file: string;
+    /** What reads it, for the message ("every agent component, Sentinel included"). */
+    readers: string;
+    /** Whether the pod at this component path reads the file. */
+    reads: (component: string) => boolean;
+    /** For the message: an example volume and SecretProviderClass, what the file holds, the alternative key. */
+    volume: string;
+    providerClass: string;
+    holding: string;
+    instead: string;
+}
+
+/** The file must be inside a volume every reading pod mounts: one problem at its key naming each pod without one. */
+export function fileMountProblemsOf(values: ChartValues, f: CredentialFile): ConfigProblem[] {
     const missing = podSpecsOf(values)
-        .filter((pod) => !podSeesFile(values, pod, file))
+        .filter((pod) => f.reads(pod.component) && !podSeesFile(values, pod, f.file))
         .map((pod) => pod.component);
     if (missing.length === 0) {
         return [];
@@ -68,13 +77,48 @@ export function fileMountProblemsOf(values: ChartValues, file: string | undefine
     const first = missing[0] ?? "workers[0]";
     return [
         {
-            key: "agentTokenFile",
-            message: `'${file}' is read by every agent component, Sentinel included, but no volume is mounted at that path or a folder above it in ${missing.join(", ")}; mount the volume holding the token there in each (e.g. ${first}.volumes: [{name: agent-token, csi: {driver: secrets-store.csi.k8s.io, readOnly: true, volumeAttributes: {secretProviderClass: astro-agent-token}}}] and ${first}.volumeMounts: [{name: agent-token, mountPath: <folder of the file>, readOnly: true}]), or use agentTokenSecretName`,
+            key: f.key,
+            message: `'${f.file}' is read by ${f.readers}, but no volume is mounted at that path or a folder above it in ${missing.join(", ")}; mount the volume holding ${f.holding} there in each (e.g. ${first}.volumes: [{name: ${f.volume}, csi: {driver: secrets-store.csi.k8s.io, readOnly: true, volumeAttributes: {secretProviderClass: ${f.providerClass}}}}] and ${first}.volumeMounts: [{name: ${f.volume}, mountPath: <folder of the file>, readOnly: true}]), or use ${f.instead}`,
         },
     ];
 }
 
-/** {@link fileMountProblemsOf} for a config: its final chart values, `extraValues` merged. */
+/** The credential files a config names. */
+function credentialFiles(cfg: AgentConfig): CredentialFile[] {
+    const files: CredentialFile[] = [];
+    if (cfg.agentTokenFile !== undefined) {
+        files.push({
+            key: "agentTokenFile",
+            file: cfg.agentTokenFile,
+            readers: "every agent component, Sentinel included",
+            reads: () => true,
+            volume: "agent-token",
+            providerClass: "astro-agent-token",
+            holding: "the token",
+            instead: "agentTokenSecretName",
+        });
+    }
+    if (cfg.openLineage.enabled && cfg.openLineage.configFile !== undefined) {
+        files.push({
+            key: "openLineage.configFile",
+            file: cfg.openLineage.configFile,
+            readers: "every component that runs Airflow code (workers, dag processor, triggerer)",
+            reads: (component) => component !== "sentinel",
+            volume: "openlineage",
+            providerClass: "astro-openlineage",
+            holding: "the file",
+            instead: "openLineage.apiKeySecretName",
+        });
+    }
+    return files;
+}
+
+/** {@link fileMountProblemsOf} for every credential file of a config: its final chart values, `extraValues` merged. */
 export function fileMountProblems(cfg: AgentConfig): ConfigProblem[] {
-    return cfg.agentTokenFile === undefined ? [] : fileMountProblemsOf(finalChartValues(cfg), cfg.agentTokenFile);
+    const files = credentialFiles(cfg);
+    if (files.length === 0) {
+        return [];
+    }
+    const values = finalChartValues(cfg);
+    return files.flatMap((f) => fileMountProblemsOf(values, f));
 }

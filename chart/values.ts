@@ -146,7 +146,12 @@ export function buildCommonEnv(cfg: ResolvedAgentConfig, backend: ResolvedBacken
     if (cfg.xcom.compression !== undefined) {
         list.push(env("AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_COMPRESSION", cfg.xcom.compression));
     }
-    list.push(...proxyEnv(cfg), ...backend.commonEnv, ...cfg.commonEnv);
+    list.push(...proxyEnv(cfg));
+    if (cfg.openLineage.enabled && cfg.openLineage.configFile !== undefined) {
+        // The client's config file wins over OPENLINEAGE_URL / OPENLINEAGE_API_KEY (openlineage-python).
+        list.push(env("OPENLINEAGE_CONFIG", cfg.openLineage.configFile));
+    }
+    list.push(...backend.commonEnv, ...cfg.commonEnv);
     return uniqueEnv(list);
 }
 
@@ -612,9 +617,10 @@ function derivedChartValues(cfg: ResolvedAgentConfig, names: AgentObjectNames, b
         loggingSidecar: loggingSidecarValues(cfg),
         openLineage: compact({
             enabled: cfg.openLineage.enabled,
-            apiKeySecret: cfg.openLineage.enabled
-                ? (cfg.openLineage.apiKeySecretName ?? names.openLineageSecret)
-                : undefined,
+            apiKeySecret:
+                cfg.openLineage.enabled && cfg.openLineage.configFile === undefined
+                    ? (cfg.openLineage.apiKeySecretName ?? names.openLineageSecret)
+                    : undefined,
             url: cfg.openLineage.url,
             namespace: cfg.openLineage.namespace ?? ids.deploymentNamespace,
             endpoint: `/api/v1/lineage?${endpointQuery}`,

@@ -351,6 +351,11 @@ const openLineageSchema = strictObject({
     apiKeySecretName: wiring(dnsSubdomain("openlineage-api-key"))
         .optional()
         .describe("Existing Secret with key `api-key`, instead of `apiKey`."),
+    configFile: absolutePath
+        .optional()
+        .describe(
+            "OpenLineage client config file that a volume provides (a Vault agent template, a CSI secrets-store volume), holding the HTTP transport with the API key; instead of `apiKey`. Rendered as `OPENLINEAGE_CONFIG`; every worker, the dag processor and the triggerer must mount it (docs/secrets.md).",
+        ),
     url: urlString({ schemes: ["https"], what: "the OpenLineage endpoint", example: DEFAULT_OPENLINEAGE_URL })
         .default(DEFAULT_OPENLINEAGE_URL)
         .describe("OpenLineage endpoint host."),

@@ -20,6 +20,7 @@ export const GENERATED_ENV: Record<string, string> = {
     HTTP_PROXY: "proxy.httpProxy",
     HTTPS_PROXY: "proxy.httpsProxy",
     NO_PROXY: "proxy.noProxy",
+    OPENLINEAGE_CONFIG: "openLineage.configFile",
 };
 /** Env names the program generates for Sentinel (it does not get commonEnv). */
 export const GENERATED_SENTINEL_ENV: Record<string, string> = {

@@ -398,6 +398,39 @@ describe("RemoteExecutionAgent", () => {
         );
     });
 
+    it("OpenLineage from a client config file: OPENLINEAGE_CONFIG for Airflow's components, no key Secret", async () => {
+        const mount = {
+            volumes: [{ name: "openlineage", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true } }],
+            volumeMounts: [{ name: "openlineage", mountPath: "/mnt/openlineage", readOnly: true }],
+        };
+        const rs = await run(
+            () =>
+                new RemoteExecutionAgent(
+                    "agent",
+                    agentArgs((v) => {
+                        v.openLineage = { enabled: true, configFile: "/mnt/openlineage/openlineage.yml" };
+                        v.workers = [{ name: "default-worker", ...mount }];
+                        v.dagProcessor = mount;
+                        v.triggerer = mount;
+                    }),
+                ),
+        );
+        assert.deepEqual(
+            rs.filter((r) => r.name.endsWith("-openlineage")).map((r) => r.name),
+            [],
+        );
+        const values = only(rs, "kubernetes:helm.sh/v3:Release").inputs.values as {
+            commonEnv: { name: string; value?: string }[];
+            openLineage: Record<string, unknown>;
+        };
+        assert.deepEqual(
+            values.commonEnv.filter((e) => e.name.startsWith("OPENLINEAGE")),
+            [{ name: "OPENLINEAGE_CONFIG", value: "/mnt/openlineage/openlineage.yml" }],
+        );
+        assert.equal(values.openLineage.enabled, true);
+        assert.equal("apiKeySecret" in values.openLineage, false);
+    });
+
     it("skips the Sentinel ServiceAccount when Sentinel is off", async () => {
         const rs = await run(
             () =>
