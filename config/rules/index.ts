@@ -13,6 +13,7 @@ import { hpaShapeRule } from "./hpaShape";
 import { envNamesRule } from "./envNames";
 import { reservedVolumesRule } from "./reservedVolumes";
 import { restrictedFloorRule } from "./restrictedFloor";
+import { podIdentityRule } from "./podIdentity";
 import { identityAnnotationsRule } from "./identityAnnotations";
 import { sentinelSidecarRule } from "./sentinelSidecar";
 import { volumeMountsRule } from "./volumeMounts";
@@ -36,6 +37,7 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
     envNamesRule,
     reservedVolumesRule,
     restrictedFloorRule,
+    podIdentityRule,
     identityAnnotationsRule,
     ownedMetadataRule,
     sentinelSidecarRule,
