@@ -37,6 +37,7 @@ import {
     type Resolved,
 } from "../schema/primitives";
 import { clustersSchema } from "./clusters";
+import { networkPolicySchema } from "./networkPolicy";
 import { EXACT_CHART_VERSION } from "../schema/pins";
 import { RISK_IDS } from "./risks";
 import { CONFIG_RULES } from "./rules";
@@ -590,6 +591,7 @@ export const agentConfigShape = {
     })
         .prefault({})
         .describe("Outbound proxy settings."),
+    networkPolicy: networkPolicySchema,
     taskLogsPath: absolutePath
         .default(DEFAULT_TASK_LOGS_PATH)
         .describe("Folder of task logs (writable mount when restricted)."),

@@ -14,6 +14,7 @@ import { envNamesRule } from "./envNames";
 import { reservedVolumesRule } from "./reservedVolumes";
 import { restrictedFloorRule } from "./restrictedFloor";
 import { podIdentityRule } from "./podIdentity";
+import { networkPolicyRule } from "./networkPolicy";
 import { identityAnnotationsRule } from "./identityAnnotations";
 import { sentinelSidecarRule } from "./sentinelSidecar";
 import { volumeMountsRule } from "./volumeMounts";
@@ -38,6 +39,7 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
     reservedVolumesRule,
     restrictedFloorRule,
     podIdentityRule,
+    networkPolicyRule,
     identityAnnotationsRule,
     ownedMetadataRule,
     sentinelSidecarRule,
