@@ -14,7 +14,7 @@ import { baseValues, PROJECT, raw } from "../fixtures/config";
 
 const ROOT = path.join(__dirname, "..", "..");
 
-/** The OpenShift fixture (prod, Vault at :8200, proxy at :3128, Git over HTTPS) with networkPolicy changed. */
+/** The OpenShift fixture (prod, Vault at :8200, proxy at :3128, Git over HTTPS, OpenShift DNS), networkPolicy replaced when given. */
 function openshift(networkPolicy: Record<string, unknown> | undefined): AgentConfig {
     const file = readStackFile(
         ROOT,
@@ -65,6 +65,19 @@ const API_SERVER = {
     ],
 };
 
+/** The fixture's DNS: OpenShift's (openshift-dns, port 5353). */
+const OCP_DNS = {
+    to: [
+        {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "openshift-dns" } },
+            podSelector: { matchLabels: { "dns.operator.openshift.io/daemonset-dns": "default" } },
+        },
+    ],
+    ports: [
+        { protocol: "UDP", port: 5353 },
+        { protocol: "TCP", port: 5353 },
+    ],
+};
 const OCP_EGRESS: NetworkPolicyObject = {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
@@ -74,7 +87,7 @@ const OCP_EGRESS: NetworkPolicyObject = {
         podSelector: {},
         policyTypes: ["Egress"],
         egress: [
-            K8S_DNS,
+            OCP_DNS,
             {
                 ports: [
                     { protocol: "TCP", port: 443 },
@@ -88,7 +101,7 @@ const OCP_EGRESS: NetworkPolicyObject = {
 };
 
 describe("networkPolicy: the objects per flavor", () => {
-    it("kubernetes (prod default): default-deny, then egress to DNS, 443 + proxy + Vault ports, the API server", () => {
+    it("kubernetes (prod default): default-deny, then egress to (OpenShift's) DNS, 443 + proxy + Vault ports, the API server", () => {
         assert.deepEqual(build(openshift(undefined)), [DEFAULT_DENY, OCP_EGRESS]);
     });
 
