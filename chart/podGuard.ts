@@ -20,6 +20,8 @@ import { withWiringStandIns } from "../config/wiring";
 import { extraValuesKeyOf, probeChartValues } from "./probeValues";
 import { valueAt } from "../schema/tree";
 import { extraValueLayers, type ChartValues } from "./values";
+import { IDENTITY_FIELDS } from "../config/securityContext";
+import { ASSIGNED_ID_MESSAGE } from "../config/rules/podIdentity";
 
 type Path = (string | number)[];
 type Obj = Record<string, unknown>;
@@ -493,4 +495,28 @@ export function podSecurityProblems(cfg: AgentConfig): ConfigProblem[] {
         }
     }
     return problems;
+}
+
+/**
+ * With `podIdentity: assignedByCluster`, a UID or group that reaches a pod through `extraValues` (the
+ * typed keys are refused by config/rules/podIdentity.ts): each named by its config key.
+ */
+export function podIdentityProblems(cfg: AgentConfig): ConfigProblem[] {
+    if (cfg.podIdentity !== "assignedByCluster") {
+        return [];
+    }
+    const probe = withWiringStandIns(cfg);
+    const values = finalChartValues(cfg);
+    const keys = new Set<string>();
+    for (const pod of podSpecsOf(values)) {
+        for (const sc of [pod.securityContext, ...pod.containers.map((c) => c.securityContext)]) {
+            for (const f of IDENTITY_FIELDS) {
+                const v = field(sc, f);
+                if (v !== undefined) {
+                    keys.add(configKeyOf(probe, values, v.at));
+                }
+            }
+        }
+    }
+    return [...keys].map((key) => ({ key, message: ASSIGNED_ID_MESSAGE }));
 }

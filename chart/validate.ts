@@ -21,7 +21,7 @@ import { chartCredentialProblems } from "./credentialScan";
 import { fileMountProblems } from "./fileMounts";
 import { sizeProblems } from "./limits";
 import { extraValuesOwnership } from "./ownership";
-import { podSecurityProblems } from "./podGuard";
+import { podIdentityProblems, podSecurityProblems } from "./podGuard";
 
 /**
  * Runs the whole-config checks on a parsed config. Secret values set with `secure:` (given by
@@ -35,7 +35,7 @@ export function checkWholeConfig(cfg: AgentConfig, securePaths?: SecurePaths): W
     // Pod Security Standards over the final values. The typed-key floor (config/rules/restrictedFloor.ts)
     // runs with the schema, and these checks only run on a config that passed it, so a problem is
     // never reported by both.
-    const podSecurity = podSecurityProblems(cfg);
+    const podSecurity = [...podSecurityProblems(cfg), ...podIdentityProblems(cfg)];
     // Messages never quote a value, and whatever the detector judges a credential is masked regardless.
     return {
         problems: [

@@ -19,11 +19,14 @@ import {
     type WorkerConfig,
 } from "../config/schema";
 import {
+    agentPodFloor,
     DEFAULT_POD_SECURITY_CONTEXT,
     RESTRICTED_CONTAINER_SECURITY_CONTEXT,
     RESTRICTED_POD_SECURITY_CONTEXT,
+    REMOVE_CHART_IDENTITY,
     RESTRICTED_SENTINEL_POD_SECURITY_CONTEXT,
     SENTINEL_POD_SECURITY_CONTEXT,
+    sentinelPodFloor,
     type ContainerSecurityContext,
     type PodSecurityContext,
 } from "../config/securityContext";
@@ -214,9 +217,10 @@ interface Floors {
 }
 
 function agentFloors(cfg: ResolvedAgentConfig): Floors {
-    return cfg.restricted
-        ? { pod: RESTRICTED_POD_SECURITY_CONTEXT, container: RESTRICTED_CONTAINER_SECURITY_CONTEXT }
-        : { pod: DEFAULT_POD_SECURITY_CONTEXT, container: undefined };
+    return {
+        pod: agentPodFloor(cfg.restricted, cfg.podIdentity),
+        container: cfg.restricted ? RESTRICTED_CONTAINER_SECURITY_CONTEXT : undefined,
+    };
 }
 
 function overlay(floor: ChartValues | undefined, override: ChartValues | undefined): ChartValues | undefined {
@@ -401,7 +405,7 @@ function sentinelValues(cfg: ResolvedAgentConfig): ChartValues {
         readinessProbe: chartProbe(s.readinessProbe) ?? (s.port === undefined ? undefined : sentinelProbe(s.port)),
         // Explicit: the chart documents its global contexts for workers, dag processor and triggerer only.
         podSecurityContext: overlay(
-            cfg.restricted ? RESTRICTED_SENTINEL_POD_SECURITY_CONTEXT : SENTINEL_POD_SECURITY_CONTEXT,
+            sentinelPodFloor(cfg.restricted, cfg.podIdentity),
             s.podSecurityContext as ChartValues | undefined,
         ),
         containerSecurityContext: overlay(
@@ -583,7 +587,8 @@ function derivedChartValues(cfg: ResolvedAgentConfig, names: AgentObjectNames, b
         commonEnv: buildCommonEnv(cfg, backend),
         labels: { ...cfg.labels, ...backend.podLabels },
         annotations: cfg.annotations,
-        podSecurityContext: floors.pod,
+        podSecurityContext:
+            cfg.podIdentity === "assignedByCluster" ? { ...floors.pod, ...REMOVE_CHART_IDENTITY } : floors.pod,
         containerSecurityContext: floors.container,
         serviceAccount: {
             annotations: backend.serviceAccountAnnotations,

@@ -10,6 +10,7 @@ import type * as vault from "./backends/vault";
 import { cloudComponents } from "./backends/cloudComponents";
 
 export * from "./agentNamespace";
+export * from "./agentNetworkPolicy";
 export * from "./agentCredentials";
 export * from "./agentServiceAccounts";
 export * from "./agentRelease";

@@ -3,9 +3,11 @@ import { formatProblems, parseConfig, type ConfigProblem } from "../config/error
 import { agentConfigSchema, type AgentConfig, type AgentConfigInput } from "../config/schema";
 import { checkWholeConfig } from "../chart/validate";
 import { isValidated, markValidated } from "../config/validated";
-import { deferredValues, gateDeferred, wiringOf } from "../config/wiring";
+import { deferredValues, gateDeferred, wiringOf, withWiringStandIns } from "../config/wiring";
 import { AgentCredentials } from "./agentCredentials";
 import { AgentNamespace } from "./agentNamespace";
+import { AgentNetworkPolicy } from "./agentNetworkPolicy";
+import { buildNetworkPolicies } from "../config/networkPolicy";
 import { AgentRelease } from "./agentRelease";
 import { AgentServiceAccounts } from "./agentServiceAccounts";
 import { backendFor } from "../backends/registry";
@@ -118,6 +120,8 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
         credentials: AgentCredentials;
         serviceAccounts: AgentServiceAccounts;
         release: AgentRelease;
+        /** The namespace's network policies (`networkPolicy`; absent when not enabled). */
+        networkPolicy: AgentNetworkPolicy | undefined;
     };
 
     constructor(name: string, args: RemoteExecutionAgentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -171,6 +175,32 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
             serviceAccounts,
             labels,
         });
+
+        // Which objects exist is known now (stand-ins for wiring keys); their specs once every key is.
+        const policyPlan = buildNetworkPolicies(withWiringStandIns(cfg));
+        let networkPolicy: AgentNetworkPolicy | undefined;
+        if (policyPlan.length > 0) {
+            const policyWiring = wiringOf(cfg);
+            const specs = policyWiring.values.apply((w) => buildNetworkPolicies(policyWiring.fill(w)));
+            networkPolicy = new AgentNetworkPolicy(
+                `${name}-network-policy`,
+                {
+                    namespace: ns.name,
+                    labels,
+                    policies: policyPlan.map((p) => ({
+                        ...p,
+                        spec: specs.apply((list) => {
+                            const found = list.find((o) => o.role === p.role && o.kind === p.kind);
+                            if (found === undefined) {
+                                throw new Error(`network policy '${p.name}' is no longer planned once wiring resolved`);
+                            }
+                            return found.spec;
+                        }),
+                    })),
+                },
+                { parent: this },
+            );
+        }
 
         const revision = secretRevisionOf(args);
         const credentials = new AgentCredentials(
@@ -297,7 +327,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
         this.chartValues = release.values;
         this.xcomPath = pulumi.output(backend.xcomPath);
         this.backendOutputs = backend.outputs ?? {};
-        this.children = { namespace: ns, credentials, serviceAccounts: sas, release };
+        this.children = { namespace: ns, credentials, serviceAccounts: sas, release, networkPolicy };
         this.registerOutputs({
             namespace: this.namespace,
             releaseName: this.releaseName,

@@ -37,11 +37,12 @@ import {
     type Resolved,
 } from "../schema/primitives";
 import { clustersSchema } from "./clusters";
+import { networkPolicySchema } from "./networkPolicy";
 import { EXACT_CHART_VERSION } from "../schema/pins";
 import { RISK_IDS } from "./risks";
 import { CONFIG_RULES } from "./rules";
 import { reading, reporter } from "./rules/rule";
-import { containerSecurityContextSchema, podSecurityContextSchema } from "./securityContext";
+import { containerSecurityContextSchema, podSecurityContextSchema, POD_IDENTITIES } from "./securityContext";
 
 export { ASTRO_REGISTRY, SENTINEL_REPOSITORY, agentVersionOf };
 export { DEFAULT_CHART_VERSION, hpaShapeOf } from "./chartVersions";
@@ -441,6 +442,12 @@ export const agentConfigShape = {
     })
         .default("v1.30")
         .describe("Pinned Pod Security Standards version for the namespace labels."),
+    podIdentity: z
+        .enum(POD_IDENTITIES, { error: `must be one of ${POD_IDENTITIES.map((x) => `'${x}'`).join(", ")}` })
+        .default("fixed")
+        .describe(
+            "Who picks the pods' UID and groups. `fixed`: the program sets runAsUser/fsGroup 50000 (Sentinel 5000). `assignedByCluster`: runAsUser, runAsGroup and fsGroup are left unset everywhere so the cluster assigns them (OpenShift `restricted-v2`); every other restricted control stays, and no context may set them (docs/pod-security.md).",
+        ),
     astroDeploymentAPIURL: wiring(
         urlString({
             schemes: ["https"],
@@ -599,6 +606,7 @@ export const agentConfigShape = {
     })
         .prefault({})
         .describe("Outbound proxy settings."),
+    networkPolicy: networkPolicySchema,
     taskLogsPath: absolutePath
         .default(DEFAULT_TASK_LOGS_PATH)
         .describe("Folder of task logs (writable mount when restricted)."),

@@ -98,6 +98,37 @@ export const RESTRICTED_SENTINEL_POD_SECURITY_CONTEXT = {
     ...SENTINEL_POD_SECURITY_CONTEXT,
 };
 
+/** Who picks the pods' UID and groups: the program (`fixed`) or the cluster (`assignedByCluster`, OpenShift). */
+export const POD_IDENTITIES = ["fixed", "assignedByCluster"] as const;
+export type PodIdentity = (typeof POD_IDENTITIES)[number];
+/** The context fields that name a UID or group: what `assignedByCluster` leaves to the cluster. */
+export const IDENTITY_FIELDS = ["runAsUser", "runAsGroup", "fsGroup"] as const;
+
+function withoutIdentity<T extends Record<string, unknown>>(ctx: T): Partial<T> {
+    return Object.fromEntries(
+        Object.entries(ctx).filter(([k]) => !(IDENTITY_FIELDS as readonly string[]).includes(k)),
+    ) as Partial<T>;
+}
+
+/** The pod context the agent components start from. */
+export function agentPodFloor(restricted: boolean, identity: PodIdentity): Record<string, unknown> {
+    const floor = restricted ? RESTRICTED_POD_SECURITY_CONTEXT : DEFAULT_POD_SECURITY_CONTEXT;
+    return identity === "fixed" ? floor : withoutIdentity(floor);
+}
+
+/**
+ * What `assignedByCluster` adds to the global `podSecurityContext`: the chart's values file sets
+ * runAsUser and fsGroup 50000 there, and Helm merges a user map into the chart's, so only a null
+ * removes them.
+ */
+export const REMOVE_CHART_IDENTITY = { runAsUser: null, fsGroup: null };
+
+/** The pod context Sentinel starts from. */
+export function sentinelPodFloor(restricted: boolean, identity: PodIdentity): Record<string, unknown> {
+    const floor = restricted ? RESTRICTED_SENTINEL_POD_SECURITY_CONTEXT : SENTINEL_POD_SECURITY_CONTEXT;
+    return identity === "fixed" ? floor : withoutIdentity(floor);
+}
+
 /** One field of an override that would loosen a restricted floor. `path` is relative to the override. */
 export interface Weakening {
     path: (string | number)[];

@@ -13,6 +13,8 @@ import { hpaShapeRule } from "./hpaShape";
 import { envNamesRule } from "./envNames";
 import { reservedVolumesRule } from "./reservedVolumes";
 import { restrictedFloorRule } from "./restrictedFloor";
+import { podIdentityRule } from "./podIdentity";
+import { networkPolicyRule } from "./networkPolicy";
 import { identityAnnotationsRule } from "./identityAnnotations";
 import { sentinelSidecarRule } from "./sentinelSidecar";
 import { volumeMountsRule } from "./volumeMounts";
@@ -36,6 +38,8 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
     envNamesRule,
     reservedVolumesRule,
     restrictedFloorRule,
+    podIdentityRule,
+    networkPolicyRule,
     identityAnnotationsRule,
     ownedMetadataRule,
     sentinelSidecarRule,

@@ -427,6 +427,49 @@ describe("end to end: real engine, real API server", function () {
             }
         });
 
+        it("creates the namespace's network policies (prod default) and the API server accepts them as planned", async () => {
+            const policies = await kube.list<K8sObject & { spec: unknown }>(
+                `/apis/networking.k8s.io/v1/namespaces/${NS}/networkpolicies`,
+            );
+            assert.deepEqual(
+                policies.map((p) => [p.metadata.name, p.spec]),
+                [
+                    ["astro-prod-default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }],
+                    [
+                        "astro-prod-egress",
+                        {
+                            podSelector: {},
+                            policyTypes: ["Egress"],
+                            egress: [
+                                {
+                                    to: [
+                                        {
+                                            namespaceSelector: {
+                                                matchLabels: { "kubernetes.io/metadata.name": "kube-system" },
+                                            },
+                                            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                                        },
+                                    ],
+                                    ports: [
+                                        { protocol: "UDP", port: 53 },
+                                        { protocol: "TCP", port: 53 },
+                                    ],
+                                },
+                                // HTTPS: the Deployment's API, OpenLineage, the Git host (Pulumi.prod.yaml names no other port).
+                                { ports: [{ protocol: "TCP", port: 443 }] },
+                                {
+                                    ports: [
+                                        { protocol: "TCP", port: 443 },
+                                        { protocol: "TCP", port: 6443 },
+                                    ],
+                                },
+                            ],
+                        },
+                    ],
+                ],
+            );
+        });
+
         it("annotates every ServiceAccount for the backend's identity", async () => {
             const sas = (await kube.list<K8sObject>(`${ns(NS)}/serviceaccounts`)).filter((s) =>
                 s.metadata.name.startsWith("astro-prod-"),

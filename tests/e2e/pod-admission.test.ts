@@ -13,7 +13,9 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { podSecurityProblems, finalChartValues } from "../../chart/podGuard";
+import { validateStackConfig } from "../../chart/validate";
 import { validateRawConfig } from "../../config/load";
+import { readStackFile } from "../../scripts/lib/stackFile";
 import type { AgentConfig } from "../../config/schema";
 import { raw } from "../fixtures/config";
 import { podCorpus, type Level, type PodCase } from "../lib/podSecurityCases";
@@ -181,5 +183,57 @@ describe("pod guard vs the real PodSecurity admission (dry-run Pod creates)", fu
         assert.deepEqual(disagreements, []);
         // Both verdicts occur, so agreement is not trivial.
         assert.ok(guardAccepts > 0 && guardAccepts < cases.length);
+    });
+
+    it("admits every pod of the OpenShift-style stack (podIdentity: assignedByCluster) in a restricted namespace", async () => {
+        const { kube, env, project } = world;
+        await ensureNamespace(kube, NS.restricted, "restricted");
+        const root = path.join(__dirname, "..", "..");
+        const file = readStackFile(
+            root,
+            "openshift",
+            path.join(root, "tests", "fixtures", "stacks", "Pulumi.openshift.yaml"),
+        );
+        const r = validateStackConfig({
+            project: file.project,
+            stack: file.stack,
+            values: file.config,
+            secretKeys: new Set(file.secretKeys),
+        });
+        assert.ok(r.ok, JSON.stringify(r.ok ? [] : r.problems));
+        const [rendered] = await renderAll(
+            [{ values: finalChartValues(r.config), namespace: NS.restricted }],
+            env,
+            project.stateDir,
+        );
+        assert.equal(rendered?.error, undefined);
+        const made = new Set<string>();
+        const verdicts: string[] = [];
+        for (const obj of rendered?.objects ?? []) {
+            if (obj.kind !== "Deployment") {
+                continue;
+            }
+            const name = String((obj.metadata as Obj).name);
+            const template = (obj.spec as { template: { metadata?: Obj; spec: Obj } }).template;
+            // Nothing names a UID or group: the cluster assigns them.
+            assert.doesNotMatch(JSON.stringify(template.spec), /"(runAsUser|runAsGroup|fsGroup)":[0-9]/, name);
+            const sa = template.spec.serviceAccountName;
+            if (typeof sa === "string") {
+                await ensureServiceAccount(kube, NS.restricted, sa, made);
+            }
+            const res = await kube.request("POST", `/api/v1/namespaces/${NS.restricted}/pods?dryRun=All`, {
+                apiVersion: "v1",
+                kind: "Pod",
+                metadata: { generateName: "ocp-", ...(template.metadata ?? {}) },
+                spec: template.spec,
+            });
+            verdicts.push(`${name}: ${res.status < 300 ? "admitted" : String((res.body as Obj).message)}`);
+        }
+        assert.deepEqual(verdicts.sort(), [
+            "astro-ocp-dag-processor: admitted",
+            "astro-ocp-sentinel: admitted",
+            "astro-ocp-triggerer: admitted",
+            "astro-ocp-worker-default: admitted",
+        ]);
     });
 });

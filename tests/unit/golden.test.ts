@@ -24,6 +24,7 @@ const CASES: [string, string | undefined, string | undefined][] = [
     ["vault", undefined, undefined],
     ["aws-dr", "tests/fixtures/stacks/Pulumi.aws-dr.yaml", undefined],
     ["webinar-eks", "tests/fixtures/stacks/Pulumi.webinar-eks.yaml", undefined],
+    ["openshift", "tests/fixtures/stacks/Pulumi.openshift.yaml", undefined],
     ["fleet-dr", "tests/fixtures/stacks/Pulumi.fleet-dr.yaml", "primary"],
     ["fleet-dr", "tests/fixtures/stacks/Pulumi.fleet-dr.yaml", "dr"],
 ];

@@ -507,6 +507,8 @@ describe("Vault backend options", () => {
             "vault:index/policy:Policy": 1,
             "vault:kubernetes/authBackendRole:AuthBackendRole": 1,
             "kubernetes:helm.sh/v3:Release": 1,
+            // networkPolicy: on by default in prod (default-deny and egress).
+            "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
         });
         const docs = vaultDocuments(result.resources) as { chart: { kwargs: Values } };
         assert.equal(docs.chart.kwargs.verify, "/usr/local/airflow/vault-ca/ca.crt");
