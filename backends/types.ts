@@ -152,8 +152,11 @@ export interface BackendValidationView {
     requiredConnections: { connId: string; path: (string | number)[] }[];
     /** How many ServiceAccounts the agent's pods run as (workers, dag processor, triggerer, Sentinel). */
     serviceAccountCount: number;
-    /** Every env variable name the config sets (commonEnv, components, sidecars), with its config path. */
-    env: { name: string; path: (string | number)[] }[];
+    /**
+     * Every env variable name the config sets (commonEnv, components, sidecars), with the config path of
+     * the name and the value when it is a plain string (never a secret or a `valueFrom`).
+     */
+    env: { name: string; path: (string | number)[]; value?: string | undefined }[];
     /** `xcom.compression`, when set. */
     xcomCompression?: string | undefined;
 }

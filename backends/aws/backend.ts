@@ -1,5 +1,6 @@
 // The AWS backend as the registry sees it: schema, owned names and checks, without `@pulumi/aws`.
 // The component that creates its resources is components/backends/aws (loaded on first use).
+import { taskLogsEnvNames } from "../shared";
 import type { AgentBackend } from "../types";
 import { AWS_RISKS, awsWeakenings } from "./risks";
 import { awsBackendSchema, validateAwsBackend, validateAwsFleet } from "./schema";
@@ -18,12 +19,7 @@ export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
     },
     envNames: (backend) => [
         ...["AWS_DEFAULT_REGION", "AWS_REGION"].map((name) => ({ name, setBy: ["backend", "region"] })),
-        ...(backend.taskLogs.enabled
-            ? ["AIRFLOW__LOGGING__REMOTE_LOGGING", "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"].map((name) => ({
-                  name,
-                  setBy: ["backend", "taskLogs"],
-              }))
-            : []),
+        ...taskLogsEnvNames(backend.taskLogs),
     ],
     serviceAccountAnnotationKeys: (backend) =>
         backend.identity === "irsa" ? [{ name: IRSA_ROLE_ANNOTATION, setBy: ["backend", "identity"] }] : [],

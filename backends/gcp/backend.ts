@@ -1,5 +1,6 @@
 // The GCP backend as the registry sees it: schema, owned names and checks, without `@pulumi/gcp`.
 // The component that creates its resources is components/backends/gcp (loaded on first use).
+import { taskLogsEnvNames } from "../shared";
 import type { AgentBackend } from "../types";
 import { gcpBackendSchema, validateGcpBackend } from "./schema";
 
@@ -10,8 +11,8 @@ export const gcpBackend: AgentBackend<typeof gcpBackendSchema> = {
     kind: "gcp",
     schema: gcpBackendSchema,
     summary:
-        "GCP Secret Manager (optionally seeded from secret config), a GCS XCom bucket (uniform access, public access prevention, lifecycle on the prefix, optional CMEK) and Workload Identity Federation for GKE binding exactly the agent's ServiceAccounts, with grants conditioned to the secret and XCom prefixes.",
-    envNames: () => [],
+        "GCP Secret Manager (optionally seeded from secret config), a GCS XCom bucket (uniform access, public access prevention, lifecycle on the prefix, optional CMEK) and Workload Identity Federation for GKE binding exactly the agent's ServiceAccounts, with grants conditioned to the secret and XCom (and task log) prefixes.",
+    envNames: (backend) => taskLogsEnvNames(backend.taskLogs),
     serviceAccountAnnotationKeys: (backend) =>
         backend.identity === "serviceAccount"
             ? [{ name: GKE_SERVICE_ACCOUNT_ANNOTATION, setBy: ["backend", "identity"] }]

@@ -1,7 +1,7 @@
 // IAM members, roles and conditions of the GCP backend, as pure functions of plain strings: tested
 // whole, printed by scripts/gcp-policy.ts and judged by the Airflow permission proof
 // (tests/airflow/test_gcp_permissions.py). The only place the grants are derived from the prefixes
-// that also go into the backend kwargs and the XCom path.
+// that also go into the backend kwargs, the XCom path and the remote log folder.
 
 /** Predefined roles the backend grants. */
 export const SECRET_ACCESSOR_ROLE = "roles/secretmanager.secretAccessor";
@@ -23,6 +23,19 @@ export const XCOM_OBJECT_PERMISSIONS = [
     "storage.objects.delete",
     "storage.objects.get",
     "storage.objects.list",
+] as const;
+
+/**
+ * What remote task logs need on their prefix (each one proven by the recorded-call test): `GCSRemoteLogIO`
+ * reads the existing log (`storage.objects.get`, a 404 the first time), uploads the old text plus the new
+ * lines (`storage.objects.create`, and `storage.objects.delete` because the upload replaces the object), and
+ * reads logs back by listing the folder and opening each object (`storage.objects.get`; the listing is
+ * `storage.objects.list` on the bucket, which the XCom grant already holds).
+ */
+export const TASK_LOG_OBJECT_PERMISSIONS = [
+    "storage.objects.create",
+    "storage.objects.delete",
+    "storage.objects.get",
 ] as const;
 
 /** An IAM condition (CEL expression). */
@@ -116,6 +129,26 @@ export function xcomObjectCondition(bucket: string, prefix: string): IamConditio
     };
 }
 
+/** The task logs grant: objects under `gs://<bucket>/<prefix>/` only (not the bucket itself). */
+export function taskLogsObjectCondition(bucket: string, prefix: string): IamCondition {
+    return {
+        title: "task-logs-prefix-only",
+        description: `Objects under gs://${bucket}/${prefix}/ only`,
+        expression: `resource.name.startsWith(${celString(`projects/_/buckets/${bucket}/objects/${prefix}/`)})`,
+    };
+}
+
+/** The custom role of the task logs grant: exactly {@link TASK_LOG_OBJECT_PERMISSIONS}. */
+export function taskLogsCustomRole(roleId: string, resourceNamePrefix: string): CustomRoleDefinition {
+    return {
+        roleId,
+        title: `Remote Execution Agent task logs (${resourceNamePrefix})`,
+        description:
+            "Read, write and replace Airflow task log objects. Granted on the agent's bucket under a prefix condition.",
+        permissions: [...TASK_LOG_OBJECT_PERMISSIONS],
+    };
+}
+
 /** The custom role of the XCom grant: exactly {@link XCOM_OBJECT_PERMISSIONS}. */
 export function xcomCustomRole(roleId: string, resourceNamePrefix: string): CustomRoleDefinition {
     return {
@@ -144,6 +177,8 @@ export interface AgentGrantsInput {
     xcomPrefix: string;
     /** The bucket role: `projects/<p>/roles/<id>` (the custom role). */
     bucketRole: string;
+    /** With task logs: their prefix and the role granted on it (`projects/<p>/roles/<id>`). */
+    taskLogs?: { prefix: string; role: string } | undefined;
     /** identity `serviceAccount`: the Google service account and who may impersonate it. */
     impersonation?: { serviceAccountEmail: string; members: string[] } | undefined;
 }
@@ -172,5 +207,13 @@ export function agentGrants(p: AgentGrantsInput): IamGrant[] {
             condition: xcomObjectCondition(p.bucket, p.xcomPrefix),
         },
     );
+    if (p.taskLogs !== undefined) {
+        grants.push({
+            resource: { kind: "bucket", name: p.bucket },
+            role: p.taskLogs.role,
+            members: p.members,
+            condition: taskLogsObjectCondition(p.bucket, p.taskLogs.prefix),
+        });
+    }
     return grants;
 }

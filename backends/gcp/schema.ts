@@ -14,11 +14,14 @@ import {
     bucketIssues,
     customerKeyIssues,
     defaultSecretPrefixes,
+    handWrittenLogFolderIssues,
     objectPrefix,
+    prefixesOverlap,
     prefixOverlapIssues,
     repeatIssues,
     secretPrefixEntries,
     type SecretPrefixes,
+    taskLogsSchema,
 } from "../shared";
 import type { BackendIssue, BackendValidationView } from "../types";
 
@@ -223,6 +226,11 @@ export const gcpBackendSchema = strictObject({
     })
         .prefault({})
         .describe("The GCS XCom bucket."),
+    taskLogs: taskLogsSchema({
+        location: "`gs://<bucket>/<prefix>`",
+        prefix: objectPrefix("a GCS object name prefix", "logs"),
+        grantee: "the agent",
+    }),
     encryption: strictObject({
         kind: z
             .enum(["googleManaged", "createKey", "existingKey"], {
@@ -359,6 +367,20 @@ export function validateGcpBackend(cfg: GcpBackendConfig, view: BackendValidatio
             message: `must be {kind: userManaged, locations: [${keyLoc}]} to encrypt the seeded secrets with the customer key in ${keyLoc} (automatic replication needs a global key)`,
         });
     }
+    if (cfg.taskLogs.enabled && prefixesOverlap(cfg.taskLogs.prefix, cfg.xcom.prefix)) {
+        issues.push({
+            path: at("taskLogs", "prefix"),
+            message: `overlaps xcom.prefix ('${cfg.xcom.prefix}'); task logs need their own prefix (e.g. 'logs'), or XCom purges and expiry would reach them`,
+        });
+    }
+    issues.push(
+        ...handWrittenLogFolderIssues(view, {
+            kind: "gcp",
+            enabled: cfg.taskLogs.enabled,
+            schemes: ["gs"],
+            location: "gs://<bucket>/<backend.taskLogs.prefix>",
+        }),
+    );
     if (view.xcomCompression !== undefined) {
         issues.push({
             path: ["xcom", "compression"],

@@ -6,3 +6,4 @@ export * from "./schema";
 export * from "./secrets";
 export * from "./stores";
 export * from "./xcom";
+export * from "./taskLogs";

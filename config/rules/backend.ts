@@ -33,7 +33,11 @@ export const backendRule: ConfigRule = {
                 requiredConnections: requiredConnections(cfg),
                 serviceAccountCount: cfg.workers.length + 2 + (cfg.sentinel.enabled ? 1 : 0),
                 env: envLists(cfg).flatMap(({ path, env }) =>
-                    env.map((e, i) => ({ name: e.name, path: [...path, i, "name"] })),
+                    env.map((e, i) => ({
+                        name: e.name,
+                        path: [...path, i, "name"],
+                        ...(typeof e.value === "string" ? { value: e.value } : {}),
+                    })),
                 ),
                 xcomCompression: cfg.xcom.compression,
             });

@@ -35,6 +35,9 @@ IAM Credentials generateAccessToken         ``iam.serviceAccounts.getAccessToken
   (by the metadata server, for a GSA)       account), for the ServiceAccount's workload identity member
 =========================================  ==========================================================
 
+A missing object read through objects.get is answered as GCS answers it, ``404 No such object: B/O`` (the
+text ``GCSRemoteLogIO`` tells "no log yet" by; fake-gcs-server's own answer is a bare ``Not Found``).
+
 Anything else (compose, rewrite, copy, batch, another gRPC method) is recorded as ``UNMAPPED`` and
 refused, so nothing passes unjudged. Requests with the ``X-Proof-Admin`` header (setup and inspection by the
 test) pass through unrecorded.
@@ -524,7 +527,16 @@ class GcpEmulator:
                    f"'{denied.permission}' denied on resource (or it may not exist).")
             return self._answer(h, 403, {"error": {"code": 403, "message": msg,
                                                   "errors": [{"message": msg, "domain": "global", "reason": "forbidden"}]}})
-        status, headers, out = self._forward(h, body, respond=True)
+        status, headers, out = self._forward(h, body, respond=False)
+        if status == 404 and any(c.operation == "objects.get" for c in calls):
+            # GCS names the object in a missing-object answer ("No such object: <bucket>/<name>", what
+            # GCSRemoteLogIO.no_log_found looks for); fake-gcs-server says only "Not Found".
+            name = unquote(split.path.split("/o/", 1)[1])
+            msg = f"No such object: {split.path.split('/b/', 1)[1].split('/', 1)[0]}/{name}"
+            self._answer(h, 404, {"error": {"code": 404, "message": msg,
+                                            "errors": [{"message": msg, "domain": "global", "reason": "notFound"}]}})
+        else:
+            self._relay(h, status, headers, out)
         for c in calls:
             c.status = status
         self.record(*calls)
@@ -565,14 +577,18 @@ class GcpEmulator:
         out = r.read()
         hdrs = [(k, v) for k, v in r.getheaders() if k.lower() not in ("transfer-encoding", "content-length", "connection")]
         if respond:
-            h.send_response(r.status)
-            for k, v in hdrs:
-                h.send_header(k, v)
-            h.send_header("Content-Length", str(len(out)))
-            h.end_headers()
-            if h.command != "HEAD":
-                h.wfile.write(out)
+            self._relay(h, r.status, hdrs, out)
         return r.status, hdrs, out
+
+    @staticmethod
+    def _relay(h: BaseHTTPRequestHandler, status: int, hdrs: list[tuple[str, str]], out: bytes) -> None:
+        h.send_response(status)
+        for k, v in hdrs:
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(out)))
+        h.end_headers()
+        if h.command != "HEAD":
+            h.wfile.write(out)
 
     @staticmethod
     def _answer(h: BaseHTTPRequestHandler, status: int, doc: Mapping[str, Any]) -> None:

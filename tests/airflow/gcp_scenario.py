@@ -15,6 +15,11 @@ recorded ``ok``/``error`` without stopping the later ones:
 * ``xcom``: ``resolve_xcom_backend()`` → ``XComObjectStorageBackend.serialize_value`` (push: ``exists()`` on a
   new path, ``mkdir``, write), ``deserialize_value`` (pull), ``purge`` (clear); the test checks the object is gone.
 * ``xcom-large``: the same with a value above gcsfs's block size, so the write is a resumable upload.
+* ``task-logs`` (when the values enable remote logging): the supervisor's remote-log connection lookup
+  (``load_remote_conn_id()``; with ``REMOTE_LOG_CONN_ID`` unset there is none to look up), then the
+  ``GCSRemoteLogIO`` Airflow builds from the config uploads a log, uploads more lines (it reads the remote
+  log and replaces it with old + new), and reads it back. Without a connection the handler has no hook: its
+  client's credentials come from ADC (the metadata server: the pod's workload identity).
 """
 from __future__ import annotations
 
@@ -106,6 +111,8 @@ def main(spec_path: str, result_path: str) -> int:
     step("xcom", lambda: _xcom({"rows": [{"id": i, "name": f"row-{i}"} for i in range(50)]}, "extract"))
     big = base64.b64encode(os.urandom(int(spec["large_bytes"]))).decode()
     step("xcom-large", lambda: _xcom({"blob": big}, "export"))
+    if os.environ.get("AIRFLOW__LOGGING__REMOTE_LOGGING") == "True":
+        step("task-logs", _task_logs)
     Path(result_path).write_text(json.dumps({"steps": steps, "storage_layout_lookups": len(layout_lookups)}, indent=2))
     return 0 if all(s["ok"] for s in steps) else 1
 
@@ -148,6 +155,41 @@ def _xcom(value: Any, task_id: str) -> dict[str, Any]:
         raise AssertionError(f"the pulled value differs from the pushed one: {str(pulled)[:300]!r}")
     xcom.purge(XComResult(key="return_value", value=ref))  # clear
     return {"path": ref}
+
+
+def _task_logs() -> dict[str, Any]:
+    from airflow.sdk.execution_time.supervisor import _fetch_remote_logging_conn
+    from airflow.sdk.log import load_remote_conn_id, load_remote_log_handler
+
+    class NoConnectionFromApi:  # the Execution API (Astro's orchestration plane) is out of scope here
+        class connections:  # noqa: N801
+            @staticmethod
+            def get(conn_id: str) -> None:
+                return None
+
+    handler = load_remote_log_handler()
+    if type(handler).__name__ != "GCSRemoteLogIO":
+        raise AssertionError(f"remote logging is not GCS: {handler!r}")
+    conn_id = load_remote_conn_id()
+    conn = _fetch_remote_logging_conn(conn_id, NoConnectionFromApi()) if conn_id else None  # type: ignore[arg-type]
+    relative = "dag_id=proof_dag/run_id=manual__proof/task_id=extract/attempt=1.log"
+    local = Path(os.environ["AIRFLOW__LOGGING__BASE_LOG_FOLDER"]) / relative
+    local.parent.mkdir(parents=True, exist_ok=True)
+    local.write_text("first line\n")
+    handler.upload(relative, None)  # first upload: the log does not exist yet (a 404 read, then a create)
+    local.write_text("second line\n")
+    handler.upload(relative, None)  # second upload: read the remote log, replace it with old + new
+    messages, logs = handler.read(relative, None)
+    text = "".join(logs or [])
+    if "first line" not in text or "second line" not in text:
+        raise AssertionError(f"remote log read back as {text!r} ({messages})")
+    return {
+        "conn_id": conn_id,
+        "conn_found": conn is not None,
+        "hook": None if handler.hook is None else type(handler.hook).__name__,
+        "credentials": f"{type(handler.client._credentials).__module__}.{type(handler.client._credentials).__name__}",
+        "remote": messages,
+    }
 
 
 if __name__ == "__main__":

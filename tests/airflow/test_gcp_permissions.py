@@ -8,10 +8,14 @@
 3. gcp_scenario.py runs the agent's real Airflow code as the worker's Kubernetes ServiceAccount, configured
    only by the rendered chart values, while every call is authorized by gcp_iam.py against the grants.
 
-Then: every step works and every call is allowed; the granted bucket permissions are
-exactly ``XCOM_PERMISSIONS`` and each is needed by an allowed call; dropping any one makes the evaluator
-reject a recorded call *and* makes the real run fail (or leave the XCom object behind); the conditions
-matter (another prefix breaks the run); other ServiceAccounts get nothing.
+The stack is rendered with ``backend.taskLogs.enabled=true``, so the scenario also runs Airflow's GCS task
+log handler (``GCSRemoteLogIO``: write, append, read) under the task logs grant.
+
+Then: every step works and every call is allowed; the granted bucket permissions are exactly
+``XCOM_PERMISSIONS`` (XCom role) and ``TASK_LOG_PERMISSIONS`` (task logs role) and each permission of each
+grant is needed by an allowed call under that grant alone; dropping any one makes the evaluator reject a
+recorded call *and* makes the real run fail (or leave the XCom object behind); the conditions matter
+(another prefix, or a log folder outside the granted one, breaks the run); other ServiceAccounts get nothing.
 
 ``GCP_PROOF_REPORT=<file>`` writes the recorded calls and the grant each one needs.
 """
@@ -39,6 +43,8 @@ REPO = HERE.parent.parent
 SCENARIO = HERE / "gcp_scenario.py"
 STACK = "gcp"
 SCENARIO_TIMEOUT = 300
+#: The example stack with remote task logs on (the default prefix ``logs``): the proof covers them too.
+TASK_LOGS = ("--set", "backend.taskLogs.enabled=true")
 
 #: What the custom role grants on the bucket: not one more, not one fewer.
 XCOM_PERMISSIONS = [
@@ -48,6 +54,10 @@ XCOM_PERMISSIONS = [
     "storage.objects.get",
     "storage.objects.list",
 ]
+#: What the task logs role grants on the logs prefix: read the old log, write the new one, replace it.
+TASK_LOG_PERMISSIONS = ["storage.objects.create", "storage.objects.delete", "storage.objects.get"]
+#: What the log handler also needs from the XCom grant: listing the folder when it reads logs back.
+LOGS_NEED_FROM_XCOM_ROLE = {"storage.objects.list"}
 
 GIT_CONNECTION = {
     "conn_type": "git",
@@ -131,7 +141,7 @@ class Proof:
         }
 
     def run(self, grants: list[dict[str, Any]] | None, custom_roles: dict[str, frozenset[str]] | None = None,
-            sa: dict[str, Any] | None = None) -> Run:
+            sa: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Run:
         for name in self.em.objects(self.bucket):
             self.em.delete_object(self.bucket, name)
         self.as_pod(sa or self.worker)
@@ -140,7 +150,7 @@ class Proof:
         self.em.custom_roles = self.custom_roles if custom_roles is None else custom_roles
         with tempfile.TemporaryDirectory() as tmp:
             spec_path, result_path = Path(tmp, "spec.json"), Path(tmp, "result.json")
-            spec_path.write_text(json.dumps(self.spec))
+            spec_path.write_text(json.dumps({**self.spec, "env": {**self.spec["env"], **(env or {})}}))
             proc = subprocess.run([sys.executable, str(SCENARIO), str(spec_path), str(result_path)],
                                   capture_output=True, text=True, timeout=SCENARIO_TIMEOUT)
             if not result_path.exists():
@@ -161,7 +171,7 @@ class Proof:
 
 @pytest.fixture(scope="module")
 def documents() -> dict[str, Any]:
-    return _gcp_policy()
+    return _gcp_policy(*TASK_LOGS)
 
 
 @pytest.fixture(scope="module")
@@ -196,20 +206,39 @@ def _report(proof: Proof, run: Run) -> str:
 
 
 def _bucket_grant(grants: list[dict[str, Any]]) -> dict[str, Any]:
-    (g,) = [g for g in grants if g["resource"]["kind"] == "bucket"]
+    """The XCom grant."""
+    (g,) = [g for g in grants if g["resource"]["kind"] == "bucket" and g["condition"]["title"] == "xcom-prefix-only"]
     return g
+
+
+def _logs_grant(grants: list[dict[str, Any]]) -> dict[str, Any]:
+    (g,) = [g for g in grants if g["resource"]["kind"] == "bucket" and g["condition"]["title"] == "task-logs-prefix-only"]
+    return g
+
+
+def _failed(run: Run) -> set[str]:
+    return {s["name"] for s in run.steps if not s["ok"]}
 
 
 # ----- the generated grants --------------------------------------------------------------------------------
 
 
-def test_the_grants_are_exactly_secret_access_and_the_minimal_bucket_role(proof: Proof) -> None:
+def test_the_grants_are_exactly_secret_access_and_the_minimal_bucket_roles(proof: Proof) -> None:
+    xcom_role, logs_role = _bucket_grant(proof.grants)["role"], _logs_grant(proof.grants)["role"]
     assert [(g["resource"]["kind"], g["role"]) for g in proof.grants] == [
         ("project", "roles/secretmanager.secretAccessor"),
-        ("bucket", next(iter(proof.custom_roles))),
+        ("bucket", xcom_role),
+        ("bucket", logs_role),
     ]
-    (perms,) = proof.custom_roles.values()
-    assert sorted(perms) == XCOM_PERMISSIONS
+    assert sorted(proof.custom_roles) == sorted([xcom_role, logs_role])
+    assert sorted(proof.custom_roles[xcom_role]) == XCOM_PERMISSIONS
+    assert sorted(proof.custom_roles[logs_role]) == TASK_LOG_PERMISSIONS
+    env = proof.docs["chart"]["commonEnv"]
+    assert env["AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER"] == f"gs://{proof.bucket}/logs"
+    assert "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID" not in env
+    assert _logs_grant(proof.grants)["condition"]["expression"] == (
+        f'resource.name.startsWith("projects/_/buckets/{proof.bucket}/objects/logs/")'
+    )
     assert all("condition" in g for g in proof.grants), "every grant is conditioned"
     members = {principal(proof.number, proof.pool, sa["namespace"], sa["name"]) for sa in proof.docs["serviceAccounts"]}
     for g in proof.grants:
@@ -221,7 +250,19 @@ def test_the_grants_are_exactly_secret_access_and_the_minimal_bucket_role(proof:
 
 def test_airflow_works_under_the_generated_grants(baseline: Run) -> None:
     assert baseline.ok, "\n".join(baseline.failures + [s.get("trace", "") for s in baseline.steps if not s["ok"]])
-    assert [s["name"] for s in baseline.steps] == ["secrets", "xcom", "xcom-large"]
+    assert [s["name"] for s in baseline.steps] == ["secrets", "xcom", "xcom-large", "task-logs"]
+
+
+def test_the_log_handler_uses_the_pods_workload_identity(proof: Proof, baseline: Run) -> None:
+    """No REMOTE_LOG_CONN_ID: no connection is looked up, GCSRemoteLogIO has no hook, and its client's
+    credentials are ADC's metadata-server credentials, i.e. the worker's Kubernetes ServiceAccount."""
+    (logs,) = [s for s in baseline.steps if s["name"] == "task-logs"]
+    assert (logs["conn_id"], logs["conn_found"], logs["hook"]) == ("", False, None), logs
+    assert logs["credentials"] == "google.auth.compute_engine.credentials.Credentials", logs
+    log_calls = [c for c in baseline.calls if "/objects/logs/" in c.resource or c.operation == "objects.list"
+                 and c.attributes.get("storage.googleapis.com/objectListPrefix", "").startswith("logs/")]
+    worker = principal(proof.number, proof.pool, proof.worker["namespace"], proof.worker["name"])
+    assert log_calls and {c.member for c in log_calls} == {worker}
 
 
 def test_every_recorded_call_is_allowed(baseline: Run) -> None:
@@ -234,6 +275,11 @@ def test_the_run_exercises_secrets_push_pull_purge_and_resumable_upload(baseline
     assert {"AccessSecretVersion", "buckets.get", "GetStorageLayout", "objects.get", "objects.list", "objects.insert",
             "objects.delete"} <= ops, ops
     assert any("resumable" in c.note for c in baseline.calls), "no resumable upload recorded"
+    logs = [(c.operation, c.permission, c.status, c.note) for c in baseline.calls if "/objects/logs/" in c.resource]
+    assert ("objects.get", "storage.objects.get", 404, "media") in logs, "the first write reads a log that is not there"
+    assert ("objects.insert", "storage.objects.delete", 200, "replaces an existing object") in logs, "the append replaces"
+    assert any(c.operation == "objects.list" and c.allowed and
+               c.attributes.get("storage.googleapis.com/objectListPrefix", "").startswith("logs/") for c in baseline.calls)
     secrets = [c for c in baseline.calls if c.operation == "AccessSecretVersion"]
     assert {c.status for c in secrets} == {200, 404}, "found the seeded ones, and the missing variable is NOT_FOUND"
 
@@ -242,6 +288,15 @@ def test_every_granted_permission_is_needed_by_an_allowed_call(proof: Proof, bas
     used = {c.permission for c in baseline.calls if c.allowed}
     granted = set().union(*(role_permissions(g["role"], proof.custom_roles) for g in proof.grants))
     assert granted == used, f"granted but unused: {granted - used}; used but not granted: {used - granted}"
+
+
+def test_each_grant_needs_each_of_its_permissions(proof: Proof, baseline: Run) -> None:
+    """Per grant: every permission of its role is used by an allowed call that this grant alone allows."""
+    numbers = {proof.project: proof.number}
+    for g in proof.grants:
+        for perm in role_permissions(g["role"], proof.custom_roles):
+            assert any(c.allowed and c.permission == perm and evaluate([g], c.request(), proof.custom_roles, numbers).allowed
+                       for c in baseline.calls), f"{perm} of {g['role']} ({g.get('condition', {}).get('title')}) is unused"
 
 
 @pytest.mark.parametrize("permission", XCOM_PERMISSIONS)
@@ -255,7 +310,44 @@ def test_dropping_a_bucket_permission_breaks_the_agent(proof: Proof, baseline: R
     assert rejected, f"no recorded call needs {permission}"
     run = proof.run(proof.grants, reduced)
     assert not run.ok, f"Airflow still works without {permission}: the permission is not needed"
+    assert ("task-logs" in _failed(run)) == (permission in LOGS_NEED_FROM_XCOM_ROLE), "\n".join(run.failures)
     print(f"without {permission}: {rejected[0].describe()} is denied; the run fails: {run.failures}")
+
+
+@pytest.mark.parametrize("permission", TASK_LOG_PERMISSIONS)
+def test_dropping_a_task_logs_permission_breaks_the_task_logs(proof: Proof, baseline: Run, permission: str) -> None:
+    role = _logs_grant(proof.grants)["role"]
+    reduced = without_permission(proof.grants, proof.custom_roles, role, permission)
+    rejected = [
+        c for c in baseline.calls
+        if c.allowed and not evaluate(proof.grants, c.request(), reduced, {proof.project: proof.number}).allowed
+    ]
+    assert rejected and all("/objects/logs/" in c.resource for c in rejected), [c.describe() for c in rejected]
+    run = proof.run(proof.grants, reduced)
+    assert _failed(run) == {"task-logs"}, f"without {permission}: {run.failures}"
+    print(f"without {permission}: {rejected[0].describe()} is denied; the run fails: {run.failures}")
+
+
+def test_without_the_task_logs_grant_only_the_task_logs_fail(proof: Proof) -> None:
+    run = proof.run([g for g in proof.grants if g is not _logs_grant(proof.grants)])
+    assert _failed(run) == {"task-logs"}, run.failures
+    assert any(c.allowed is False and "/objects/logs/" in c.resource for c in run.calls)
+
+
+def test_the_task_logs_condition_is_what_scopes_their_grant(proof: Proof) -> None:
+    grants = json.loads(json.dumps(proof.grants))
+    cond = _logs_grant(grants)["condition"]
+    cond["expression"] = cond["expression"].replace("/objects/logs/", "/objects/other/")
+    assert _failed(proof.run(grants)) == {"task-logs"}
+
+
+@pytest.mark.parametrize("folder", ["logs-archive", "airflow/logs"])
+def test_a_log_folder_outside_the_granted_prefix_fails(proof: Proof, folder: str) -> None:
+    """A hand-written REMOTE_BASE_LOG_FOLDER beside the granted one (config validation refuses it) is refused
+    at run time: the grant's prefix ends with '/', so 'logs-archive/' is not under 'logs/'."""
+    run = proof.run(proof.grants, env={"AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER": f"gs://{proof.bucket}/{folder}"})
+    assert _failed(run) == {"task-logs"}, run.failures
+    assert any(c.allowed is False and f"/objects/{folder}/" in c.resource for c in run.calls)
 
 
 def test_without_secret_access_the_connection_is_not_found(proof: Proof) -> None:
@@ -293,7 +385,7 @@ def test_the_secret_condition_admits_exactly_the_backend_prefixes(proof: Proof) 
 def test_other_service_accounts_get_nothing(proof: Proof) -> None:
     sa = {"name": "default", "namespace": "astro-agent", "annotations": {}}
     run = proof.run(proof.grants, sa=sa)
-    assert {s["name"] for s in run.steps if not s["ok"]} == {"secrets", "xcom", "xcom-large"}, run.failures
+    assert _failed(run) == {"secrets", "xcom", "xcom-large", "task-logs"}, run.failures
     other_ns = {**proof.worker, "namespace": "other"}
     member = principal(proof.number, proof.pool, other_ns["namespace"], other_ns["name"])
     assert not any(member in g["members"] for g in proof.grants)
@@ -304,8 +396,9 @@ def test_object_user_is_not_enough_and_grants_what_is_not_needed(proof: Proof, b
     storage.buckets.get (gcsfs's mkdir then tries to create the bucket), and holds permissions no call uses."""
     grants = json.loads(json.dumps(proof.grants))
     _bucket_grant(grants)["role"] = "roles/storage.objectUser"
-    run = proof.run(grants, {})
-    assert {s["name"] for s in run.steps if not s["ok"]} == {"xcom", "xcom-large"}, run.failures
+    logs_role = _logs_grant(grants)["role"]
+    run = proof.run(grants, {logs_role: proof.custom_roles[logs_role]})
+    assert _failed(run) == {"xcom", "xcom-large"}, "\n".join(run.failures)
     assert any(c.permission == "storage.buckets.create" and c.allowed is False for c in run.calls)
     used = {c.permission for c in baseline.calls if c.allowed and c.service in ("storage", "storagecontrol")}
     unused = ROLES["roles/storage.objectUser"] - used
@@ -313,7 +406,7 @@ def test_object_user_is_not_enough_and_grants_what_is_not_needed(proof: Proof, b
 
 
 def test_service_account_identity_impersonates_only_for_the_agent_service_accounts(proof: Proof) -> None:
-    docs = _gcp_policy("--set", "backend.identity=serviceAccount")
+    docs = _gcp_policy(*TASK_LOGS, "--set", "backend.identity=serviceAccount")
     (gsa,) = docs["googleServiceAccounts"]
     sas = docs["serviceAccounts"]
     assert all(sa["annotations"] == {"iam.gke.io/gcp-service-account": gsa["email"]} for sa in sas)

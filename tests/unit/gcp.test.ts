@@ -9,12 +9,19 @@ import {
     principalMember,
     RemoteExecutionAgent,
     secretAccessCondition,
+    TASK_LOG_OBJECT_PERMISSIONS,
+    taskLogsCustomRole,
+    taskLogsObjectCondition,
     workloadIdentityUserMember,
     XCOM_OBJECT_PERMISSIONS,
     xcomCustomRole,
     xcomObjectCondition,
 } from "../../components";
-import { defaultCustomRoleId, defaultServiceAccountId } from "../../components/backends/gcp/identity";
+import {
+    defaultCustomRoleId,
+    defaultServiceAccountId,
+    defaultTaskLogsRoleId,
+} from "../../components/backends/gcp/identity";
 import { secretPrefixesOf } from "../../backends/gcp/schema";
 import { installationKey } from "../../backends/shared";
 import { validateStackConfig } from "../../chart/validate";
@@ -139,6 +146,41 @@ describe("GCP IAM members, roles and conditions (pure)", () => {
             "storage.objects.list",
         ]);
         assert.deepEqual([...XCOM_OBJECT_PERMISSIONS], xcomCustomRole("r", "astro").permissions);
+    });
+
+    it("the task logs grant covers objects under the logs prefix only (not the bucket); its role holds get, create, delete", () => {
+        assert.deepEqual(taskLogsObjectCondition("b", "task/logs"), {
+            title: "task-logs-prefix-only",
+            description: "Objects under gs://b/task/logs/ only",
+            expression: 'resource.name.startsWith("projects/_/buckets/b/objects/task/logs/")',
+        });
+        assert.deepEqual(taskLogsCustomRole("r", "astro"), {
+            roleId: "r",
+            title: "Remote Execution Agent task logs (astro)",
+            description:
+                "Read, write and replace Airflow task log objects. Granted on the agent's bucket under a prefix condition.",
+            permissions: ["storage.objects.create", "storage.objects.delete", "storage.objects.get"],
+        });
+        assert.deepEqual([...TASK_LOG_OBJECT_PERMISSIONS], taskLogsCustomRole("r", "astro").permissions);
+        const grants = agentGrants({
+            project: "p",
+            projectNumber: "7",
+            members: ["m1", "m2"],
+            secretPrefixes: ["c"],
+            sep: "-",
+            bucket: "b",
+            xcomPrefix: "xcom",
+            bucketRole: "projects/p/roles/x",
+            taskLogs: { prefix: "logs", role: "projects/p/roles/l" },
+        });
+        assert.deepEqual(
+            grants.map((g) => [g.resource.kind, g.resource.name, g.role, g.members, g.condition?.title]),
+            [
+                ["project", "p", "roles/secretmanager.secretAccessor", ["m1", "m2"], "airflow-secret-prefixes"],
+                ["bucket", "b", "projects/p/roles/x", ["m1", "m2"], "xcom-prefix-only"],
+                ["bucket", "b", "projects/p/roles/l", ["m1", "m2"], "task-logs-prefix-only"],
+            ],
+        );
     });
 
     it("agentGrants: impersonation first (unconditioned, exact members), then secrets and bucket", () => {
@@ -524,11 +566,92 @@ describe("GCP backend options", () => {
         }
     });
 
+    it("taskLogs: the folder env, a task logs role and grant per ServiceAccount on the logs prefix, an expiry rule", async () => {
+        const rs = await deploy(
+            gcpValues({
+                taskLogs: { enabled: true, prefix: "task-logs", expirationDays: 14 },
+                xcom: { versioning: true },
+            }),
+        );
+        const e = env(rs);
+        assert.equal(e.AIRFLOW__LOGGING__REMOTE_LOGGING, "True");
+        assert.equal(e.AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER, "gs://agent-gcp-xcom/task-logs");
+        assert.ok(!("AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID" in e), "no connection: the handler uses ADC");
+        const logsRoleId = "astroAgentLogs_0c3ce223";
+        const role = one(rs, "gcp:projects/iAMCustomRole:IAMCustomRole", "agent-gcp-task-logs-role");
+        assert.deepEqual(role.inputs, {
+            project: GCP_PROJECT,
+            roleId: logsRoleId,
+            title: "Remote Execution Agent task logs (astro)",
+            description:
+                "Read, write and replace Airflow task log objects. Granted on the agent's bucket under a prefix condition.",
+            permissions: ["storage.objects.create", "storage.objects.delete", "storage.objects.get"],
+            stage: "GA",
+        });
+        const members = byType(rs, "gcp:storage/bucketIAMMember:BucketIAMMember");
+        assert.deepEqual(
+            members.filter((m) => m.name.startsWith("agent-gcp-task-logs-")).map((m) => [m.name, m.inputs]),
+            PRINCIPALS.map((member, i) => [
+                `agent-gcp-task-logs-${SLUGS[i]}`,
+                {
+                    bucket: "agent-gcp-xcom",
+                    role: `projects/${GCP_PROJECT}/roles/${logsRoleId}`,
+                    member,
+                    condition: {
+                        title: "task-logs-prefix-only",
+                        description: "Objects under gs://agent-gcp-xcom/task-logs/ only",
+                        expression: 'resource.name.startsWith("projects/_/buckets/agent-gcp-xcom/objects/task-logs/")',
+                    },
+                },
+            ]),
+        );
+        assert.deepEqual(
+            members.filter((m) => m.name.startsWith("agent-gcp-xcom-")).map((m) => m.inputs.condition),
+            PRINCIPALS.map(() => bucketCondition("agent-gcp-xcom")),
+            "the XCom grant is unchanged",
+        );
+        assert.deepEqual(one(rs, "gcp:storage/bucket:Bucket").inputs.lifecycleRules, [
+            { action: { type: "Delete" }, condition: { age: 30, matchesPrefixes: ["xcom/"], withState: "ANY" } },
+            { action: { type: "Delete" }, condition: { age: 14, matchesPrefixes: ["task-logs/"], withState: "ANY" } },
+            {
+                action: { type: "Delete" },
+                condition: {
+                    daysSinceNoncurrentTime: 7,
+                    matchesPrefixes: ["xcom/", "task-logs/"],
+                    withState: "ARCHIVED",
+                },
+            },
+        ]);
+    });
+
+    it("taskLogs on an existing bucket: the folder and the grant, no bucket change", async () => {
+        const rs = await deploy(
+            gcpValues({ taskLogs: { enabled: true }, xcom: { existingBucket: true, bucketName: "shared-bucket" } }),
+        );
+        assert.equal(byType(rs, "gcp:storage/bucket:Bucket").length, 0);
+        assert.equal(env(rs).AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER, "gs://shared-bucket/logs");
+        const logs = byType(rs, "gcp:storage/bucketIAMMember:BucketIAMMember").filter((m) =>
+            m.name.startsWith("agent-gcp-task-logs-"),
+        );
+        assert.deepEqual(
+            logs.map((m) => [m.inputs.bucket, (m.inputs.condition as { expression: string }).expression]),
+            PRINCIPALS.map(() => [
+                "shared-bucket",
+                'resource.name.startsWith("projects/_/buckets/shared-bucket/objects/logs/")',
+            ]),
+        );
+    });
+
     it("names are unique per installation and valid: service account ids, custom role ids, default secret prefixes", () => {
         const a = defaultServiceAccountId("astro", [PROJECT, "dev", "c", NS]);
         assert.notEqual(a, defaultServiceAccountId("astro", [PROJECT, "prod", "c", NS]));
         assert.match(defaultServiceAccountId("9-Very_Long-Resource-Name-Prefix", ["x"]), /^a[-a-z0-9]{5,28}[a-z0-9]$/);
         assert.match(defaultCustomRoleId(installationKey("c", NS)), /^astroAgentXcom_[0-9a-f]{8}$/);
+        assert.match(defaultTaskLogsRoleId(installationKey("c", NS)), /^astroAgentLogs_[0-9a-f]{8}$/);
+        assert.notEqual(
+            defaultTaskLogsRoleId(installationKey("c", NS)),
+            defaultTaskLogsRoleId(installationKey("d", NS)),
+        );
         const parsed = validateStackConfig(raw(gcpValues()));
         assert.ok(parsed.ok);
         const cfg = (parsed.config.backend as { kind: string }).kind === "gcp" ? parsed.config.backend : undefined;
@@ -748,6 +871,55 @@ describe("GCP backend validation", () => {
             key: "xcom.compression",
             message: /garbage-collected/,
         },
+        {
+            name: "task logs prefix inside the XCom prefix",
+            backend: { taskLogs: { enabled: true, prefix: "xcom/logs" } },
+            key: "backend.taskLogs.prefix",
+            message: /^overlaps xcom\.prefix \('xcom'\); task logs need their own prefix/,
+        },
+        {
+            name: "task logs prefix with a trailing slash",
+            backend: { taskLogs: { enabled: true, prefix: "logs/" } },
+            key: "backend.taskLogs.prefix",
+            message: /ends with '\/': drop the trailing/,
+        },
+        {
+            name: "task logs expiry zero",
+            backend: { taskLogs: { enabled: true, expirationDays: 0 } },
+            key: "backend.taskLogs.expirationDays",
+            message: /at least 1 day/,
+        },
+        {
+            name: "hand-written gs:// remote log folder in commonEnv",
+            change: (v) =>
+                (v.commonEnv = [
+                    { name: "AIRFLOW__LOGGING__REMOTE_LOGGING", value: "True" },
+                    { name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value: "gs://team-logs/airflow" },
+                ]),
+            key: "commonEnv[1].name",
+            message:
+                /^points outside what the gcp backend grants \(its storage grant covers only the XCom prefix\), so every task log write would be refused; remove this entry and set backend\.taskLogs\.enabled: true .* sets it to gs:\/\/<bucket>\/<backend\.taskLogs\.prefix> and grants exactly that prefix$/,
+        },
+        {
+            name: "hand-written gs:// remote log folder in a worker's env",
+            change: (v) =>
+                (v.workers = [
+                    {
+                        name: "w",
+                        env: [{ name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value: "gs://b/xcom/logs" }],
+                    },
+                ]),
+            key: "workers[0].env[0].name",
+            message: /points outside what the gcp backend grants/,
+        },
+        {
+            name: "hand-written remote log folder while taskLogs sets it",
+            backend: { taskLogs: { enabled: true } },
+            change: (v) =>
+                (v.triggerer = { env: [{ name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value: "gs://b/l" }] }),
+            key: "triggerer.env[0].name",
+            message: /is also set by the gcp backend \(from backend\.taskLogs\); remove it here/,
+        },
         { name: "unknown key", backend: { region: "europe-west1" }, key: "backend.region", message: /unknown key/ },
     ];
 
@@ -777,9 +949,22 @@ describe("GCP backend validation", () => {
             { encryption: { kind: "createKey" } },
             { secretManager: { replication: { kind: "userManaged", locations: ["europe-west1", "europe-west4"] } } },
             { xcom: { existingBucket: true, bucketName: "shared_xcom-1", prefix: "teams/data/xcom" } },
+            { taskLogs: { enabled: true } },
+            {
+                taskLogs: { enabled: true, prefix: "teams/data/logs", expirationDays: 365 },
+                xcom: { prefix: "teams/data/xcom" },
+            },
         ]) {
             const result = validateStackConfig(raw(gcpValues(backend)));
             assert.ok(result.ok, JSON.stringify(result.ok ? [] : result.problems));
         }
+    });
+
+    it("a hand-written remote log folder that is not on GCS is left alone (another store, its own connection)", () => {
+        const values = gcpValues({}, (v) => {
+            v.commonEnv = [{ name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value: "s3://other-logs/airflow" }];
+        });
+        const result = validateStackConfig(raw(values));
+        assert.ok(result.ok, JSON.stringify(result.ok ? [] : result.problems));
     });
 });

@@ -9,10 +9,9 @@ import type * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
-import type { EnvVar } from "../../../schema/primitives";
 import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../backends/airflow";
 import { componentType, withLegacyAlias } from "../../typeTokens";
-import { type BackendScope, type CloudBackendArgs, cloudBackendScope } from "../shared";
+import { type BackendScope, type CloudBackendArgs, cloudBackendScope, taskLogsEnv } from "../shared";
 import type { BackendContribution } from "../../../backends/types";
 import { createIdentity } from "./identity";
 import type { AwsBackendConfig } from "../../../backends/aws/schema";
@@ -41,20 +40,6 @@ function customerKey(scope: BackendScope, cfg: AwsBackendConfig, prefix: string)
         ).arn;
     }
     return cfg.encryption.keyArn === undefined ? undefined : pulumi.output(cfg.encryption.keyArn);
-}
-
-/**
- * Airflow remote task logging to the bucket. No `REMOTE_LOG_CONN_ID`: with it unset the S3 log handler
- * uses no connection, so boto's default chain (the pod's IRSA / Pod Identity credentials) signs the calls.
- */
-function taskLogsEnv(folder: pulumi.Output<string> | undefined): pulumi.Input<EnvVar>[] {
-    if (folder === undefined) {
-        return [];
-    }
-    return [
-        { name: "AIRFLOW__LOGGING__REMOTE_LOGGING", value: "True" },
-        folder.apply((value) => ({ name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value })),
-    ];
 }
 
 /**

@@ -2,7 +2,7 @@
 // directly (roles granted to each Kubernetes ServiceAccount's principal) or through one Google service
 // account each agent ServiceAccount may impersonate. The grants are exactly `agentGrants()` of
 // policies.ts: secret access conditioned to the backend's prefixes, bucket access conditioned to the
-// XCom prefix.
+// XCom prefix (and, with task logs, a second role conditioned to the logs prefix).
 import * as pulumi from "@pulumi/pulumi";
 import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
@@ -16,6 +16,7 @@ import {
     principalMember,
     serviceAccountMember,
     type IamGrant,
+    taskLogsCustomRole,
     workloadIdentityUserMember,
     xcomCustomRole,
 } from "../../../backends/gcp/policies";
@@ -57,6 +58,11 @@ export function defaultServiceAccountId(resourceNamePrefix: string, installation
 /** Custom role ids allow `[A-Za-z0-9_.]` only: `astroAgentXcom_<8 hex>`, unique per installation. */
 export function defaultCustomRoleId(installation: readonly string[]): string {
     return `astroAgentXcom_${stableHex(installation)}`;
+}
+
+/** The task logs role: `astroAgentLogs_<8 hex>`, the same hex as the XCom role. */
+export function defaultTaskLogsRoleId(installation: readonly string[]): string {
+    return `astroAgentLogs_${stableHex(installation)}`;
 }
 
 /** The cluster part of the installation key. */
@@ -115,6 +121,14 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
     );
     resources.push(role);
     const bucketRole = pulumi.all([cfg.project, role.roleId]).apply(([project, id]) => customRoleName(project, id));
+    const logsRole = cfg.taskLogs.enabled ? taskLogsRole(scope, args, installation) : undefined;
+    if (logsRole !== undefined) {
+        resources.push(logsRole);
+    }
+    const taskLogsRoleName =
+        logsRole === undefined
+            ? pulumi.output("")
+            : pulumi.all([cfg.project, logsRole.roleId]).apply(([project, id]) => customRoleName(project, id));
 
     // The members roles are granted to: one principal per ServiceAccount, or the one Google service account.
     const memberSlugs =
@@ -125,12 +139,12 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
             args.poolProjectNumber,
             args.workloadPool,
             args.bucketName,
-            bucketRole,
+            pulumi.all([bucketRole, taskLogsRoleName]),
             account?.email ?? pulumi.output(""),
             cfg.project,
             args.namespace,
         ])
-        .apply(([projectNumber, poolNumber, pool, bucket, roleName, email, project, namespace]) =>
+        .apply(([projectNumber, poolNumber, pool, bucket, [roleName, logsRoleName], email, project, namespace]) =>
             agentGrants({
                 project,
                 projectNumber,
@@ -143,6 +157,7 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
                 bucket,
                 xcomPrefix: cfg.xcom.prefix,
                 bucketRole: roleName,
+                taskLogs: cfg.taskLogs.enabled ? { prefix: cfg.taskLogs.prefix, role: logsRoleName } : undefined,
                 impersonation:
                     account === undefined
                         ? undefined
@@ -152,8 +167,15 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
                           },
             }),
         );
-    const grant = (kind: IamGrant["resource"]["kind"]) =>
-        grants.apply((gs) => gs.find((g) => g.resource.kind === kind) as IamGrant);
+    const grant = (kind: IamGrant["resource"]["kind"], conditionTitle?: string) =>
+        grants.apply(
+            (gs) =>
+                gs.find(
+                    (g) =>
+                        g.resource.kind === kind &&
+                        (conditionTitle === undefined || g.condition?.title === conditionTitle),
+                ) as IamGrant,
+        );
 
     if (account !== undefined) {
         const wi = grant("serviceAccount");
@@ -172,7 +194,8 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
         });
     }
     const secrets = grant("project");
-    const bucket = grant("bucket");
+    const bucket = grant("bucket", "xcom-prefix-only");
+    const logs = cfg.taskLogs.enabled ? grant("bucket", "task-logs-prefix-only") : undefined;
     memberSlugs.forEach((slug, i) => {
         resources.push(
             new projects.IAMMember(
@@ -196,6 +219,20 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
                 scope.child,
             ),
         );
+        if (logs !== undefined) {
+            resources.push(
+                new storage.BucketIAMMember(
+                    `${scope.name}-task-logs-${slug}`,
+                    {
+                        bucket: args.bucketName,
+                        role: logs.role,
+                        member: logs.apply((g) => g.members[i] as string),
+                        condition: logs.apply((g) => g.condition as NonNullable<IamGrant["condition"]>),
+                    },
+                    scope.child,
+                ),
+            );
+        }
     });
     return {
         grants,
@@ -203,4 +240,25 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
         serviceAccountAnnotations: account === undefined ? {} : { [GKE_SERVICE_ACCOUNT_ANNOTATION]: account.email },
         resources,
     };
+}
+
+/** The custom role of the task logs grant (exactly `TASK_LOG_OBJECT_PERMISSIONS`). */
+function taskLogsRole(
+    scope: BackendScope,
+    args: GcpIdentityArgs,
+    installation: pulumi.Output<string[]>,
+): projects.IAMCustomRole {
+    const definition = installation.apply((i) => taskLogsCustomRole(defaultTaskLogsRoleId(i), args.resourceNamePrefix));
+    return new projects.IAMCustomRole(
+        `${scope.name}-task-logs-role`,
+        {
+            project: args.config.project,
+            roleId: definition.roleId,
+            title: definition.title,
+            description: definition.description,
+            permissions: definition.permissions,
+            stage: "GA",
+        },
+        scope.child,
+    );
 }

@@ -1,4 +1,4 @@
-// GCP backend: Secret Manager for connections and variables, a GCS bucket for XCom, and Workload
+// GCP backend: Secret Manager for connections and variables, a GCS bucket for XCom (and task logs), and Workload
 // Identity Federation for GKE binding exactly the agent's ServiceAccounts, with least privilege.
 // Layout: schema.ts (config), backend.ts (what the registry lists, SDK-free), secretsStore.ts,
 // xcomStore.ts, identity.ts, policies.ts (pure IAM members, roles and conditions); this file wires them
@@ -13,7 +13,7 @@ import * as storage from "@pulumi/gcp/storage";
 import { Provider as GcpProvider } from "@pulumi/gcp/provider";
 import { CLOUD_SECRET_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../backends/airflow";
 import { componentType, withLegacyAlias } from "../../typeTokens";
-import { type BackendScope, type CloudBackendArgs, cloudBackendScope, stableHex } from "../shared";
+import { type BackendScope, type CloudBackendArgs, cloudBackendScope, stableHex, taskLogsEnv } from "../shared";
 import type { BackendContribution } from "../../../backends/types";
 import { createIdentity } from "./identity";
 import { KMS_ENCRYPTER_DECRYPTER_ROLE, serviceAccountMember, type IamGrant } from "../../../backends/gcp/policies";
@@ -184,7 +184,7 @@ export class GcpBackend extends pulumi.ComponentResource {
             secretBackendKwargs: secrets.kwargs,
             xcomBackend: XCOM_OBJECT_STORAGE_BACKEND,
             xcomPath: xcom.path,
-            commonEnv: [],
+            commonEnv: taskLogsEnv(xcom.taskLogsFolder),
             serviceAccountAnnotations: identity.serviceAccountAnnotations,
             podLabels: {},
             volumes: [],
