@@ -1,6 +1,7 @@
 // The Azure backend as the registry sees it: schema, owned names and checks, without
 // `@pulumi/azure-native`. The component that creates its resources is components/backends/azure
 // (loaded on first use).
+import { taskLogsEnvNames } from "../shared";
 import type { AgentBackend } from "../types";
 import { AZURE_RISKS, azureWeakenings } from "./risks";
 import { azureBackendSchema, connectionEnvName, TASK_LOG_ENV, validateAzureBackend } from "./schema";
@@ -23,7 +24,7 @@ export const azureBackend: AgentBackend<typeof azureBackendSchema> = {
     },
     envNames: (backend) => [
         { name: connectionEnvName(backend.storage.connectionId), setBy: ["backend", "storage", "connectionId"] },
-        ...(backend.taskLogs.enabled ? TASK_LOG_ENV.map((name) => ({ name, setBy: ["backend", "taskLogs"] })) : []),
+        ...taskLogsEnvNames(backend.taskLogs, TASK_LOG_ENV),
     ],
     serviceAccountAnnotationKeys: () =>
         [WORKLOAD_IDENTITY.clientIdAnnotation, WORKLOAD_IDENTITY.tenantIdAnnotation].map((name) => ({

@@ -17,6 +17,8 @@ import {
     seededConnections,
     seededVariables,
     taskLogsSchema,
+    TASK_LOG_ENV as NAMED_STORE_TASK_LOG_ENV,
+    REMOTE_BASE_LOG_FOLDER_ENV,
 } from "../shared";
 import type { BackendIssue, BackendValidationView } from "../types";
 
@@ -350,12 +352,7 @@ export function taskLogsFolder(cfg: Pick<AzureBackendConfig, "taskLogs">): strin
 }
 
 /** The Airflow settings `backend.taskLogs` generates (the backend owns these env names when it is on). */
-export const TASK_LOG_ENV = [
-    "AIRFLOW__LOGGING__REMOTE_LOGGING",
-    "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER",
-    "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID",
-    "AIRFLOW__AZURE_REMOTE_LOGGING__REMOTE_WASB_LOG_CONTAINER",
-] as const;
+export const TASK_LOG_ENV = [...NAMED_STORE_TASK_LOG_ENV, "AIRFLOW__AZURE_REMOTE_LOGGING__REMOTE_WASB_LOG_CONTAINER"];
 
 /** Seeded secret names with their config key, as `[key path, secret name]`, connections then variables. */
 function seededSecretNames(cfg: AzureBackendConfig): [(string | number)[], string][] {
@@ -503,7 +500,7 @@ export function validateAzureBackend(cfg: AzureBackendConfig, view: BackendValid
     }
     if (!cfg.taskLogs.enabled) {
         for (const entry of view.env) {
-            if (entry.name === "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER" && entry.path[0] !== "loggingSidecar") {
+            if (entry.name === REMOTE_BASE_LOG_FOLDER_ENV && entry.path[0] !== "loggingSidecar") {
                 issues.push({
                     path: entry.path,
                     message: `is outside what the azure backend grants (the identity may write only the XCom container, backend.storage.containerName): set backend.taskLogs.enabled: true instead (task logs go to wasb://<backend.taskLogs.prefix> in that container, with a lifecycle rule) and remove this entry`,

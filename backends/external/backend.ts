@@ -6,6 +6,7 @@
 // credential in plain text is refused.
 import type { AgentBackend } from "../types";
 import { ownedAnnotationKeys } from "../shared/identity";
+import { taskLogsEnvNames } from "../shared/taskLogs";
 import { namedStoreTaskLogsIssues, TASK_LOG_ENV } from "../shared/xcom";
 import { externalBackendSchema } from "./schema";
 
@@ -16,7 +17,7 @@ export const externalBackend: AgentBackend<typeof externalBackendSchema> = {
         "Bring your own: secrets backend class + kwargs and XCom path of stores you already run; nothing is created.",
     envNames: (backend) => [
         ...backend.env.map((e, i) => ({ name: e.name, setBy: ["backend", "env", i, "name"] })),
-        ...(backend.taskLogs.enabled ? TASK_LOG_ENV.map((name) => ({ name, setBy: ["backend", "taskLogs"] })) : []),
+        ...taskLogsEnvNames(backend.taskLogs, TASK_LOG_ENV),
     ],
     serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
     validate: (backend) =>

@@ -4,12 +4,17 @@ import type { BackendIssue, BackendOwnedName, BackendValidationView } from "../t
 
 export const REMOTE_LOGGING_ENV = "AIRFLOW__LOGGING__REMOTE_LOGGING";
 export const REMOTE_BASE_LOG_FOLDER_ENV = "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER";
+export const REMOTE_LOG_CONN_ID_ENV = "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID";
 
-/** `REMOTE_LOGGING` and `REMOTE_BASE_LOG_FOLDER`, set by `backend.taskLogs` when it is enabled. */
-export function taskLogsEnvNames(taskLogs: { enabled: boolean }): BackendOwnedName[] {
-    return taskLogs.enabled
-        ? [REMOTE_LOGGING_ENV, REMOTE_BASE_LOG_FOLDER_ENV].map((name) => ({ name, setBy: ["backend", "taskLogs"] }))
-        : [];
+/**
+ * The env names `backend.taskLogs` sets when it is enabled (so user env cannot set them:
+ * config/rules/envNames.ts): `REMOTE_LOGGING` and `REMOTE_BASE_LOG_FOLDER` unless a backend sets more.
+ */
+export function taskLogsEnvNames(
+    taskLogs: { enabled: boolean },
+    names: readonly string[] = [REMOTE_LOGGING_ENV, REMOTE_BASE_LOG_FOLDER_ENV],
+): BackendOwnedName[] {
+    return taskLogs.enabled ? names.map((name) => ({ name, setBy: ["backend", "taskLogs"] })) : [];
 }
 
 /**

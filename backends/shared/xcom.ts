@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { EnvVar } from "../../schema/primitives";
 import { connectionId, pathProblem, problemMessage, strictObject, type PathRule } from "../../schema/primitives";
+import { REMOTE_BASE_LOG_FOLDER_ENV, REMOTE_LOG_CONN_ID_ENV, REMOTE_LOGGING_ENV } from "./taskLogs";
 
 /** Schemes `XComObjectStorageBackend` can write to through the agent image's providers. */
 export const XCOM_SCHEMES = ["s3", "s3a", "gs", "gcs", "abfs", "abfss", "file"];
@@ -150,12 +151,8 @@ export function namedStoreTaskLogsIssues(
     return [];
 }
 
-/** The env the backend sets with task logs (so user env cannot set them: config/rules/envNames.ts). */
-export const TASK_LOG_ENV = [
-    "AIRFLOW__LOGGING__REMOTE_LOGGING",
-    "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER",
-    "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID",
-];
+/** The env a named store's task logs set (so user env cannot set them: config/rules/envNames.ts). */
+export const TASK_LOG_ENV = [REMOTE_LOGGING_ENV, REMOTE_BASE_LOG_FOLDER_ENV, REMOTE_LOG_CONN_ID_ENV];
 
 /**
  * The remote-logging env for a validated block: the folder (default from `xcomPath`) and the connection
@@ -174,9 +171,9 @@ export function namedStoreTaskLogsEnv(
     }
     const connId = taskLogs.connId ?? xcomLocation(xcomPath)?.connId ?? "";
     return [
-        { name: "AIRFLOW__LOGGING__REMOTE_LOGGING", value: "True" },
-        { name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value: folder },
-        { name: "AIRFLOW__LOGGING__REMOTE_LOG_CONN_ID", value: connId },
+        { name: REMOTE_LOGGING_ENV, value: "True" },
+        { name: REMOTE_BASE_LOG_FOLDER_ENV, value: folder },
+        { name: REMOTE_LOG_CONN_ID_ENV, value: connId },
     ];
 }
 

@@ -1,7 +1,7 @@
 // The Vault backend as the registry sees it: schema, owned names, volumes and checks, without
 // `@pulumi/vault`. The component that creates its resources is components/backends/vault (loaded on
 // first use).
-import { ownedAnnotationKeys, TASK_LOG_ENV } from "../shared";
+import { ownedAnnotationKeys, TASK_LOG_ENV, taskLogsEnvNames } from "../shared";
 import type { AgentBackend } from "../types";
 import { VAULT_RISKS, vaultWeakenings } from "./risks";
 import { validateVaultBackend, vaultBackendSchema } from "./schema";
@@ -21,8 +21,7 @@ export const vaultBackend: AgentBackend<typeof vaultBackendSchema> = {
         keys: ["auth"],
         example: { auth: { mount: "kubernetes-dr", createMount: { kubernetesHost: "https://dr.example.com:6443" } } },
     },
-    envNames: (backend) =>
-        backend.taskLogs.enabled ? TASK_LOG_ENV.map((name) => ({ name, setBy: ["backend", "taskLogs"] })) : [],
+    envNames: (backend) => taskLogsEnvNames(backend.taskLogs, TASK_LOG_ENV),
     serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
     risks: VAULT_RISKS,
     weakenings: vaultWeakenings,

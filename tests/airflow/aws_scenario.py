@@ -136,32 +136,9 @@ def _xcom(spec: dict[str, Any], value: Any, task_id: str) -> dict[str, Any]:
 
 
 def _task_logs(spec: dict[str, Any]) -> dict[str, Any]:
-    from airflow.sdk.execution_time.supervisor import _fetch_remote_logging_conn
-    from airflow.sdk.log import load_remote_conn_id, load_remote_log_handler
+    from remote_logs import round_trip
 
-    class NoConnectionFromApi:  # the Execution API (Astro's orchestration plane) is out of scope here
-        class connections:  # noqa: N801
-            @staticmethod
-            def get(conn_id: str) -> None:
-                return None
-
-    handler = load_remote_log_handler()
-    if type(handler).__name__ != "S3RemoteLogIO":
-        raise AssertionError(f"remote logging is not S3: {handler!r}")
-    conn_id = load_remote_conn_id()
-    conn = _fetch_remote_logging_conn(conn_id, NoConnectionFromApi()) if conn_id else None  # type: ignore[arg-type]
-    relative = "dag_id=proof_dag/run_id=manual__proof/task_id=extract/attempt=1.log"
-    local = Path(os.environ["AIRFLOW__LOGGING__BASE_LOG_FOLDER"]) / relative
-    local.parent.mkdir(parents=True, exist_ok=True)
-    local.write_text("first line\n")
-    handler.upload(relative, None)  # first upload: the log does not exist yet
-    local.write_text("second line\n")
-    handler.upload(relative, None)  # second upload: read the remote log and append
-    messages, logs = handler.read(relative, None)
-    text = "".join(logs or [])
-    if "first line" not in text or "second line" not in text:
-        raise AssertionError(f"remote log read back as {text!r} ({messages})")
-    return {"conn_id": conn_id, "conn_found": conn is not None, "remote": messages}
+    return round_trip("S3RemoteLogIO")[1]
 
 
 if __name__ == "__main__":

@@ -98,29 +98,11 @@ def _identity(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _task_logs(spec: dict[str, Any]) -> dict[str, Any]:
-    """Airflow builds its remote log IO from the rendered ``AIRFLOW__LOGGING__REMOTE_*`` settings, uploads a
-    task log, uploads again (read, append, overwrite) and reads it back through the remote connection."""
-    from airflow.sdk.log import load_remote_conn_id, load_remote_log_handler
+    """The round trip through the remote connection (remote_logs.py), and where the blob went."""
+    from remote_logs import RELATIVE, round_trip
 
-    handler = load_remote_log_handler()
-    if type(handler).__name__ != "WasbRemoteLogIO":
-        raise AssertionError(f"remote logging is not WASB: {handler!r}")
-    relative = "dag_id=proof_dag/run_id=manual__proof/task_id=extract/attempt=1.log"
-    local = Path(os.environ["AIRFLOW__LOGGING__BASE_LOG_FOLDER"]) / relative
-    local.parent.mkdir(parents=True, exist_ok=True)
-    local.write_text("first line\n")
-    handler.upload(relative, None)  # first upload: the log does not exist yet
-    local.write_text("second line\n")
-    handler.upload(relative, None)  # second upload: read the remote log and append
-    messages, logs = handler.read(relative, None)
-    text = "".join(logs or [])
-    if "first line" not in text or "second line" not in text:
-        raise AssertionError(f"remote log read back as {text!r} ({messages})")
-    return {
-        "conn_id": load_remote_conn_id(),
-        "container": handler.wasb_container,
-        "blob": f"{handler.remote_base}/{relative}",
-    }
+    handler, learnt = round_trip("WasbRemoteLogIO")
+    return {**learnt, "container": handler.wasb_container, "blob": f"{handler.remote_base}/{RELATIVE}"}
 
 
 if __name__ == "__main__":

@@ -158,37 +158,14 @@ def _xcom(value: Any, task_id: str) -> dict[str, Any]:
 
 
 def _task_logs() -> dict[str, Any]:
-    from airflow.sdk.execution_time.supervisor import _fetch_remote_logging_conn
-    from airflow.sdk.log import load_remote_conn_id, load_remote_log_handler
+    from remote_logs import round_trip
 
-    class NoConnectionFromApi:  # the Execution API (Astro's orchestration plane) is out of scope here
-        class connections:  # noqa: N801
-            @staticmethod
-            def get(conn_id: str) -> None:
-                return None
-
-    handler = load_remote_log_handler()
-    if type(handler).__name__ != "GCSRemoteLogIO":
-        raise AssertionError(f"remote logging is not GCS: {handler!r}")
-    conn_id = load_remote_conn_id()
-    conn = _fetch_remote_logging_conn(conn_id, NoConnectionFromApi()) if conn_id else None  # type: ignore[arg-type]
-    relative = "dag_id=proof_dag/run_id=manual__proof/task_id=extract/attempt=1.log"
-    local = Path(os.environ["AIRFLOW__LOGGING__BASE_LOG_FOLDER"]) / relative
-    local.parent.mkdir(parents=True, exist_ok=True)
-    local.write_text("first line\n")
-    handler.upload(relative, None)  # first upload: the log does not exist yet (a 404 read, then a create)
-    local.write_text("second line\n")
-    handler.upload(relative, None)  # second upload: read the remote log, replace it with old + new
-    messages, logs = handler.read(relative, None)
-    text = "".join(logs or [])
-    if "first line" not in text or "second line" not in text:
-        raise AssertionError(f"remote log read back as {text!r} ({messages})")
+    handler, learnt = round_trip("GCSRemoteLogIO")
+    credentials = type(handler.client._credentials)
     return {
-        "conn_id": conn_id,
-        "conn_found": conn is not None,
+        **learnt,
         "hook": None if handler.hook is None else type(handler.hook).__name__,
-        "credentials": f"{type(handler.client._credentials).__module__}.{type(handler.client._credentials).__name__}",
-        "remote": messages,
+        "credentials": f"{credentials.__module__}.{credentials.__name__}",
     }
 
 
