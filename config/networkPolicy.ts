@@ -385,6 +385,23 @@ function calicoEgress(cfg: Cfg): Record<string, unknown>[] {
 }
 
 /**
+ * An ingress rule with `protocol: TCP` on each port that names none: the API server stores that default,
+ * so the object it keeps is the one sent (nothing for a later diff to trip on).
+ */
+function withPortProtocols(rule: Record<string, unknown>): Record<string, unknown> {
+    const ports = rule.ports;
+    if (!Array.isArray(ports)) {
+        return rule;
+    }
+    return {
+        ...rule,
+        ports: ports.map((p: unknown) =>
+            p !== null && typeof p === "object" && !("protocol" in p) ? { protocol: "TCP", ...p } : p,
+        ),
+    };
+}
+
+/**
  * The network policy objects of a config, in creation order; empty when not enabled. Every policy
  * selects every pod of the namespace (agent components, Sentinel, and pods the workers launch).
  */
@@ -422,7 +439,7 @@ export function buildNetworkPolicies(cfg: Cfg): NetworkPolicyObject[] {
         });
     }
     if (np.extraIngress.length > 0) {
-        out.push(k8s("ingress", { policyTypes: ["Ingress"], ingress: np.extraIngress }));
+        out.push(k8s("ingress", { policyTypes: ["Ingress"], ingress: np.extraIngress.map(withPortProtocols) }));
     }
     return out;
 }

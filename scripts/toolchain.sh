@@ -9,7 +9,7 @@
 # Usage:
 #   scripts/toolchain.sh [install]        build what is missing (idempotent; a second run only verifies)
 #   scripts/toolchain.sh install <step>.. only these steps: pulumi | nodejs | provider | k8s | scheduler | etcd | kwok
-#                                         | fakegcs | actionlint | yaml | python
+#                                         | fakegcs | crds | actionlint | yaml | python
 #   scripts/toolchain.sh --print-env      print `export ...` lines (eval "$(scripts/toolchain.sh --print-env)")
 #   scripts/toolchain.sh --versions       print the pinned versions
 #
@@ -64,6 +64,14 @@ ACTIONLINT_VERSION="1.7.12"
 PULUMI_YAML_MODULE="github.com/pulumi/pulumi-yaml"
 PULUMI_YAML_VERSION="1.25.0"
 
+# Cilium's CiliumNetworkPolicy CRD (networkPolicy.flavor: cilium), which the e2e suite installs into the local API
+# server so that it validates the program's policies against Cilium's own schema. Taken from the module zip the proxy
+# serves (no build), pinned by version and by the file's sha256.
+CILIUM_MODULE="github.com/cilium/cilium"
+CILIUM_VERSION="1.18.4"
+CILIUM_CNP_CRD="pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml"
+CILIUM_CNP_SHA256="6be92d49dbdbdb23e41b07dd6e88649162e40b06f4dc2e68b06c75b0e92346e3"
+
 # Python language host: from the same sdk/v3 module as the nodejs host (NODEJS_HOST_SDK_VERSION, below), with the
 # `pulumi` PyPI package at the CLI's version in a venv of its own (the SDK the Python program imports).
 PULUMI_PYPI_VERSION="$PULUMI_VERSION"
@@ -111,6 +119,7 @@ dir_etcd()     { echo "$CACHE/etcd-k8s-$K8S_VERSION"; }   # etcd version is deri
 dir_scheduler() { echo "$CACHE/kube-scheduler-$K8S_VERSION"; }
 dir_kwok()     { echo "$CACHE/kwok-$KWOK_VERSION"; }
 dir_fakegcs()  { echo "$CACHE/fake-gcs-server-$FAKE_GCS_VERSION"; }
+dir_crds()     { echo "$CACHE/crds-cilium-$CILIUM_VERSION"; }
 dir_actionlint() { echo "$CACHE/actionlint-$ACTIONLINT_VERSION"; }
 dir_yaml()     { echo "$CACHE/pulumi-language-yaml-$PULUMI_YAML_VERSION"; }
 dir_python()   { echo "$CACHE/pulumi-language-python-$NODEJS_HOST_SDK_VERSION-pypi-$PULUMI_PYPI_VERSION"; }
@@ -138,6 +147,7 @@ export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
 export PULUMI_K8S_PROVIDER_VERSION="$K8S_PROVIDER_VERSION"
 export ASTRO_PULUMI_PYTHON_VENV="$(dir_python)/venv"
 export ASTRO_KWOK_STAGES="$(dir_kwok)/stages.yaml"
+export ASTRO_CILIUM_CNP_CRD="$(dir_crds)/ciliumnetworkpolicies.yaml"
 EOF
 }
 
@@ -416,6 +426,27 @@ verify_fakegcs() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
+# 6b. CRDs: Cilium's CiliumNetworkPolicy, one file out of the module zip (~33 MB download, no build)
+# ---------------------------------------------------------------------------------------------------------------------
+build_crds() (
+  local out; out="$(dir_crds)"
+  mkdir -p "$out"
+  local zip="$out/module.zip.tmp" file="$out/ciliumnetworkpolicies.yaml"
+  curl -fsSL --retry 3 -o "$zip" "$GOPROXY/$CILIUM_MODULE/@v/v$CILIUM_VERSION.zip"
+  python3 - "$zip" "$CILIUM_MODULE@v$CILIUM_VERSION/$CILIUM_CNP_CRD" "$file.tmp" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, open(sys.argv[3], "wb") as f:
+    f.write(z.read(sys.argv[2]))
+PY
+  rm -f "$zip"
+  echo "$CILIUM_CNP_SHA256  $file.tmp" | sha256sum -c --quiet - || die "crds: $CILIUM_CNP_CRD of $CILIUM_MODULE@v$CILIUM_VERSION has another sha256"
+  mv "$file.tmp" "$file"
+)
+verify_crds() {
+  echo "$CILIUM_CNP_SHA256  $(dir_crds)/ciliumnetworkpolicies.yaml" | sha256sum -c --quiet - >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------------------------------------------------------------
 # 7. actionlint: a small pure-Go module (~30 s cold); its own wrapper module.
 # ---------------------------------------------------------------------------------------------------------------------
 build_actionlint() (
@@ -501,6 +532,7 @@ main() {
       echo "kubernetes=$K8S_VERSION (kube-apiserver, kube-controller-manager, kube-scheduler)"
       echo "kwok=$KWOK_VERSION ($KWOK_MODULE@v$KWOK_VERSION; stages: $KWOK_STAGES)"
       echo "fake-gcs-server=$FAKE_GCS_VERSION ($FAKE_GCS_MODULE@v$FAKE_GCS_VERSION)"
+      echo "cilium-crds=$CILIUM_VERSION ($CILIUM_MODULE@v$CILIUM_VERSION $CILIUM_CNP_CRD)"
       echo "actionlint=$ACTIONLINT_VERSION"
       echo "pulumi-language-yaml=$PULUMI_YAML_VERSION ($PULUMI_YAML_MODULE@v$PULUMI_YAML_VERSION)"
       echo "pulumi-language-python=$NODEJS_HOST_SDK_VERSION (sdk/v3) + PyPI pulumi==$PULUMI_PYPI_VERSION"
@@ -508,7 +540,7 @@ main() {
     install)
       command -v go >/dev/null || die "go not found"
       local steps=("${@:2}")
-      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s scheduler etcd kwok fakegcs actionlint yaml python)
+      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s scheduler etcd kwok fakegcs crds actionlint yaml python)
       local t0; t0=$(date +%s)
       # An unbuildable provider version must not stop the other steps (the local cluster is useful on its own), but
       # the run still fails at the end. (No `ensure || ...`: that would disable `set -e` inside the build functions.)

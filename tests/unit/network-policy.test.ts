@@ -162,7 +162,11 @@ describe("networkPolicy: the objects per flavor", () => {
                 podSelector: {},
                 policyTypes: ["Ingress"],
                 ingress: [
-                    { from: [{ namespaceSelector: { matchLabels: { team: "monitoring" } } }], ports: [{ port: 8080 }] },
+                    // The API server's default protocol, written out so the stored object is the one sent.
+                    {
+                        from: [{ namespaceSelector: { matchLabels: { team: "monitoring" } } }],
+                        ports: [{ protocol: "TCP", port: 8080 }],
+                    },
                 ],
             },
         });
