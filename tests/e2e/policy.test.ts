@@ -348,8 +348,9 @@ describe("policy pack and PR summary: real engine, real API server", function ()
             assert.equal(fromStream.code, 0, fromStream.stderr);
             const md = fromStream.stdout;
             const lines = md.split("\n");
-            // Everything in the namespace follows it: 4 ServiceAccounts, 3 Secrets, the release; one ServiceAccount goes.
-            assert.equal(lines[0], `### ✅ \`pulumi preview\` of stack \`${STACK}\`: 1 to delete, 9 to replace`, md);
+            // Everything in the namespace follows it: 4 ServiceAccounts, 3 Secrets, the 2 NetworkPolicies (prod
+            // default), the release; one ServiceAccount goes.
+            assert.equal(lines[0], `### ✅ \`pulumi preview\` of stack \`${STACK}\`: 1 to delete, 11 to replace`, md);
             // The data store comes first: the prod namespace, renamed.
             assert.equal(
                 lines.find((l) => l.startsWith("- ⚠️")),
@@ -365,6 +366,8 @@ describe("policy pack and PR summary: real engine, real API server", function ()
                 "| replace | `astro-agent-credentials-image-pull` | `kubernetes:core/v1:Secret`",
                 "| replace | `astro-agent-credentials-openlineage` | `kubernetes:core/v1:Secret`",
                 "| replace | `astro-agent-namespace` | `kubernetes:core/v1:Namespace`",
+                "| replace | `astro-agent-network-policy-default-deny` | `kubernetes:networking.k8s.io/v1:NetworkPolicy`",
+                "| replace | `astro-agent-network-policy-egress` | `kubernetes:networking.k8s.io/v1:NetworkPolicy`",
                 "| replace | `astro-agent-release` | `kubernetes:helm.sh/v3:Release`",
                 "| replace | `astro-agent-service-accounts-dag-processor` | `kubernetes:core/v1:ServiceAccount`",
                 "| replace | `astro-agent-service-accounts-sentinel` | `kubernetes:core/v1:ServiceAccount`",
