@@ -26,6 +26,6 @@ export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
     identityMetadataKeys: [IRSA_ROLE_ANNOTATION],
     risks: AWS_RISKS,
     weakenings: awsWeakenings,
-    validate: (backend, view) => validateAwsBackend(backend, view.environment),
+    validate: (backend, view) => validateAwsBackend(backend, view.environment, view.env),
     validateFleet: validateAwsFleet,
 };

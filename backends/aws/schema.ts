@@ -23,9 +23,10 @@ import {
     repeatIssues,
     secretPrefixEntries,
     type SecretPrefixes,
+    handWrittenLogFolderIssues,
     taskLogsSchema,
 } from "../shared";
-import type { BackendIssue } from "../types";
+import type { BackendIssue, BackendValidationView } from "../types";
 import { issuerHostPath } from "./policies";
 
 const secretPrefix = configPath({
@@ -275,7 +276,11 @@ function bucketPrefixEntries(cfg: AwsBackendConfig): [(string | number)[], strin
 }
 
 /** Cross-key checks of the AWS branch. */
-export function validateAwsBackend(cfg: AwsBackendConfig, environment: "dev" | "prod"): BackendIssue[] {
+export function validateAwsBackend(
+    cfg: AwsBackendConfig,
+    environment: "dev" | "prod",
+    env: BackendValidationView["env"] = [],
+): BackendIssue[] {
     const issues: BackendIssue[] = [];
     const at = (...path: (string | number)[]) => ["backend", ...path];
     // Whether a cluster is named (a key given as an Output names one; its value is checked when it resolves).
@@ -364,7 +369,34 @@ export function validateAwsBackend(cfg: AwsBackendConfig, environment: "dev" | "
     if (typeof cfg.encryption.keyArn === "string" && !cfg.encryption.keyArn.includes(`:kms:${cfg.region}:`)) {
         issues.push({ path: at("encryption", "keyArn"), message: `must be a key in ${cfg.region} (backend.region)` });
     }
+    issues.push(
+        ...handWrittenLogFolderIssues(
+            { env },
+            {
+                kind: "aws",
+                enabled: cfg.taskLogs.enabled,
+                schemes: ["s3", "s3a"],
+                location: "s3://<bucket>/<backend.taskLogs.prefix>",
+                granted: (folder) => readWriteGranted(cfg, folder),
+            },
+        ),
+    );
     return issues;
+}
+
+/**
+ * Whether the role may read and write under `folder` (`s3://<bucket>/<key prefix>`): the bucket is the
+ * agent's, named in config, and the key prefix lies in an `extraS3Prefixes` entry with `readWrite`.
+ */
+function readWriteGranted(cfg: AwsBackendConfig, folder: string): boolean {
+    const m = /^s3a?:\/\/([^/]+)\/(.+?)\/*$/.exec(folder);
+    if (m === null || typeof cfg.xcom.bucketName !== "string" || m[1] !== cfg.xcom.bucketName) {
+        return false;
+    }
+    const key = m[2] ?? "";
+    return cfg.extraS3Prefixes.some(
+        (x) => x.access === "readWrite" && (key === x.prefix || key.startsWith(`${x.prefix}/`)),
+    );
 }
 
 /**

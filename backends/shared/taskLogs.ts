@@ -24,7 +24,14 @@ export function taskLogsEnvNames(
  */
 export function handWrittenLogFolderIssues(
     view: Pick<BackendValidationView, "env">,
-    p: { kind: string; enabled: boolean; schemes: readonly string[]; location: string },
+    p: {
+        kind: string;
+        enabled: boolean;
+        schemes: readonly string[];
+        location: string;
+        /** Whether the backend's grants do cover this folder after all (e.g. an extra prefix granted read-write). */
+        granted?: (folder: string) => boolean;
+    },
 ): BackendIssue[] {
     if (p.enabled) {
         return [];
@@ -34,10 +41,11 @@ export function handWrittenLogFolderIssues(
             (e) =>
                 e.name === REMOTE_BASE_LOG_FOLDER_ENV &&
                 typeof e.value === "string" &&
-                p.schemes.some((s) => e.value?.trim().toLowerCase().startsWith(`${s}://`)),
+                p.schemes.some((s) => e.value?.trim().toLowerCase().startsWith(`${s}://`)) &&
+                !(p.granted?.(e.value.trim()) ?? false),
         )
         .map((e) => ({
             path: e.path,
-            message: `points outside what the ${p.kind} backend grants (its storage grant covers only the XCom prefix), so every task log write would be refused; remove this entry and set backend.taskLogs.enabled: true (e.g. backend: {taskLogs: {enabled: true, prefix: logs}}): the backend then sets it to ${p.location} and grants exactly that prefix`,
+            message: `points outside what the ${p.kind} backend grants (its storage grant covers only the XCom prefix${p.granted === undefined ? "" : " and the prefixes granted read-write"}), so every task log write would be refused; remove this entry and set backend.taskLogs.enabled: true (e.g. backend: {taskLogs: {enabled: true, prefix: logs}}): the backend then sets it to ${p.location} and grants exactly that prefix`,
         }));
 }

@@ -1121,6 +1121,27 @@ describe("AWS backend validation", () => {
             message: /must be 'read' or 'readWrite'/,
         },
         {
+            name: "hand-written s3:// remote log folder in commonEnv",
+            change: (v) =>
+                (v.commonEnv = [{ name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value: "s3://team-logs/airflow" }]),
+            key: "commonEnv[0].name",
+            message:
+                /^points outside what the aws backend grants \(its storage grant covers only the XCom prefix and the prefixes granted read-write\), so every task log write would be refused; remove this entry and set backend\.taskLogs\.enabled: true .* sets it to s3:\/\/<bucket>\/<backend\.taskLogs\.prefix> and grants exactly that prefix$/,
+        },
+        {
+            name: "hand-written remote log folder under a read-only extra prefix",
+            backend: { xcom: { bucketName: "agent-xcom" }, extraS3Prefixes: [{ prefix: "logs", access: "read" }] },
+            change: (v) =>
+                (v.workers = [
+                    {
+                        name: "w",
+                        env: [{ name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value: "s3://agent-xcom/logs" }],
+                    },
+                ]),
+            key: "workers[0].env[0].name",
+            message: /points outside what the aws backend grants/,
+        },
+        {
             name: "misspelled key",
             backend: { secretManager: {} },
             key: "backend.secretManager",
@@ -1129,6 +1150,19 @@ describe("AWS backend validation", () => {
     ];
 
     itRefusesBackendCases("AWS", 15, cases, awsValues);
+
+    it("a hand-written remote log folder is accepted where the role may write: an extra prefix granted read-write", () => {
+        const values = awsValues(
+            { xcom: { bucketName: "agent-xcom" }, extraS3Prefixes: [{ prefix: "team/logs" }] },
+            (v) => {
+                v.commonEnv = [
+                    { name: "AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", value: "s3://agent-xcom/team/logs/airflow" },
+                ];
+            },
+        );
+        const result = validateStackConfig(raw(values));
+        assert.ok(result.ok, JSON.stringify(result.ok ? [] : result.problems));
+    });
 
     it("accepts the documented good shapes", () => {
         for (const backend of [
