@@ -6,34 +6,21 @@
 // Calico's own API server, not a CRD: it cannot be installed here (docs/network-policy.md).
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { validateStackConfig } from "../../chart/validate";
 import { buildNetworkPolicies, type NetworkPolicyObject } from "../../config/networkPolicy";
 import { requireKnownWiring } from "../../config/wiring";
-import { readStackFile } from "../../scripts/lib/stackFile";
 import { e2eWorld } from "./harness";
+import { fixtureConfig } from "../lib/fixtureStacks";
 
-const ROOT = path.join(__dirname, "..", "..");
 const NS = "netpol-crds";
 
 type Obj = Record<string, unknown>;
 
 /** The OpenShift fixture (prod, Vault, proxy, Git over HTTPS) with `networkPolicy` replaced. */
 function policiesOf(networkPolicy: Obj): NetworkPolicyObject[] {
-    const file = readStackFile(
-        ROOT,
-        "openshift",
-        path.join(ROOT, "tests", "fixtures", "stacks", "Pulumi.openshift.yaml"),
+    return buildNetworkPolicies(
+        requireKnownWiring(fixtureConfig("openshift", { networkPolicy: { enabled: true, ...networkPolicy } })),
     );
-    const r = validateStackConfig({
-        project: file.project,
-        stack: file.stack,
-        values: { ...file.config, networkPolicy: JSON.stringify({ enabled: true, ...networkPolicy }) },
-        secretKeys: new Set(file.secretKeys),
-    });
-    assert.ok(r.ok, JSON.stringify(r.ok ? [] : r.problems));
-    return buildNetworkPolicies(requireKnownWiring(r.config));
 }
 
 /** Options every flavor reads, and those only one reads (another flavor refuses them, naming the key). */

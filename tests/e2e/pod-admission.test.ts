@@ -13,14 +13,13 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { podSecurityProblems, finalChartValues } from "../../chart/podGuard";
-import { validateStackConfig } from "../../chart/validate";
 import { validateRawConfig } from "../../config/load";
-import { readStackFile } from "../../scripts/lib/stackFile";
 import type { AgentConfig } from "../../config/schema";
 import { raw } from "../fixtures/config";
 import { podCorpus, type Level, type PodCase } from "../lib/podSecurityCases";
 import { e2eWorld, STAND_IN_CHART } from "./harness";
 import type { Kube } from "./kube";
+import { fixtureConfig } from "../lib/fixtureStacks";
 
 const CORPUS_SIZE = 400;
 const SEED = 2336;
@@ -188,21 +187,9 @@ describe("pod guard vs the real PodSecurity admission (dry-run Pod creates)", fu
     it("admits every pod of the OpenShift-style stack (podIdentity: assignedByCluster) in a restricted namespace", async () => {
         const { kube, env, project } = world;
         await ensureNamespace(kube, NS.restricted, "restricted");
-        const root = path.join(__dirname, "..", "..");
-        const file = readStackFile(
-            root,
-            "openshift",
-            path.join(root, "tests", "fixtures", "stacks", "Pulumi.openshift.yaml"),
-        );
-        const r = validateStackConfig({
-            project: file.project,
-            stack: file.stack,
-            values: file.config,
-            secretKeys: new Set(file.secretKeys),
-        });
-        assert.ok(r.ok, JSON.stringify(r.ok ? [] : r.problems));
+        const config = fixtureConfig("openshift");
         const [rendered] = await renderAll(
-            [{ values: finalChartValues(r.config), namespace: NS.restricted }],
+            [{ values: finalChartValues(config), namespace: NS.restricted }],
             env,
             project.stateDir,
         );

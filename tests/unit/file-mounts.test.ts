@@ -5,6 +5,7 @@ import * as assert from "node:assert/strict";
 import { validateStackConfig } from "../../chart/validate";
 import { mountCovers } from "../../chart/fileMounts";
 import { BASE_SECRET_KEYS, baseValues, raw } from "../fixtures/config";
+import { rng } from "../lib/seeded";
 
 type Values = Record<string, unknown>;
 
@@ -118,16 +119,6 @@ describe("agentTokenFile: every reading component mounts it", () => {
 });
 
 describe("mountCovers (generated paths)", () => {
-    /** Seeded generator (mulberry32). */
-    function rng(seed: number): () => number {
-        let a = seed;
-        return () => {
-            a = (a + 0x6d2b79f5) | 0;
-            let t = Math.imul(a ^ (a >>> 15), 1 | a);
-            t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-            return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-        };
-    }
     const SEGMENTS = ["var", "run", "secrets", "astro", "vault", "token", "a", "a-b", "csi"];
 
     it("a folder mount covers exactly the paths below it; a subPath mount exactly its own path", () => {

@@ -11,28 +11,13 @@ import type { AgentConfig, ResolvedAgentConfig } from "../../config/schema";
 import { runUnderMocks } from "../../scripts/lib/mockRun";
 import { readStackFile } from "../../scripts/lib/stackFile";
 import { baseValues, PROJECT, raw } from "../fixtures/config";
+import { fixtureConfig } from "../lib/fixtureStacks";
 
 const ROOT = path.join(__dirname, "..", "..");
 
 /** The OpenShift fixture (prod, Vault at :8200, proxy at :3128, Git over HTTPS, OpenShift DNS), networkPolicy replaced when given. */
 function openshift(networkPolicy: Record<string, unknown> | undefined): AgentConfig {
-    const file = readStackFile(
-        ROOT,
-        "openshift",
-        path.join(ROOT, "tests", "fixtures", "stacks", "Pulumi.openshift.yaml"),
-    );
-    const values = { ...file.config };
-    if (networkPolicy !== undefined) {
-        values.networkPolicy = JSON.stringify(networkPolicy);
-    }
-    const r = validateStackConfig({
-        project: file.project,
-        stack: file.stack,
-        values,
-        secretKeys: new Set(file.secretKeys),
-    });
-    assert.ok(r.ok, JSON.stringify(r.ok ? [] : r.problems));
-    return r.config;
+    return fixtureConfig("openshift", networkPolicy === undefined ? {} : { networkPolicy });
 }
 
 function build(cfg: AgentConfig): NetworkPolicyObject[] {

@@ -7,17 +7,8 @@ import { checkReshapeKeys, previousShapeOf, reshapePlan, type PreviousShape } fr
 import agentProgram from "../../index";
 import { runUnderMocks, type RecordedResource } from "../../scripts/lib/mockRun";
 import { baseValues, configStrings, PROJECT, raw } from "../fixtures/config";
+import { rng } from "../lib/seeded";
 
-/** A seeded generator (mulberry32): the same cases every run, many shapes. */
-function rng(seed: number): () => number {
-    let a = seed;
-    return () => {
-        a = (a + 0x6d2b79f5) | 0;
-        let t = Math.imul(a ^ (a >>> 15), 1 | a);
-        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 const NAMES = ["primary", "dr", "east", "west", "blue", "green"];
 
 describe("reshape: the last update's shape from its outputs", () => {

@@ -16,6 +16,7 @@ import { warnOnXcomMove, XCOM_PATH_ENV, xcomMoveHook, xcomMoveWarning } from "..
 import agentProgram from "../../index";
 import { plaintextPaths, runUnderMocks, unwrapSecrets, type MockRunResult } from "../../scripts/lib/mockRun";
 import { AGENT_IMAGE, baseValues, configStrings, PROJECT, stackFileWithSecure } from "../fixtures/config";
+import { rng } from "../lib/seeded";
 
 type Values = Record<string, unknown>;
 
@@ -667,16 +668,6 @@ describe("credentials in external backend kwargs", () => {
     /** Credential kwargs of real secrets backends: Azure service principal, Vault AppRole/token, AWS keys. */
     const CREDENTIAL_KEYS = ["client_secret", "secret_id", "token", "password", "aws_secret_access_key"];
     const NEUTRAL_KEYS = ["config", "auth", "options", "connection"];
-    /** Seeded generator (mulberry32): the same cases on every run, many shapes. */
-    function rng(seed: number): () => number {
-        let a = seed;
-        return () => {
-            a = (a + 0x6d2b79f5) | 0;
-            let t = Math.imul(a ^ (a >>> 15), 1 | a);
-            t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-            return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-        };
-    }
     const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
     /** A kwargs object with one credential at a generated depth (0–2 neutral mappings above it). */
     function generated(seed: number): { kwargs: Values; path: string[]; value: string } {
