@@ -106,18 +106,11 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
         resources.push(account);
     }
 
-    const definition = installation.apply((i) => xcomCustomRole(defaultCustomRoleId(i), args.resourceNamePrefix));
-    const role = new projects.IAMCustomRole(
-        `${scope.name}-xcom-role`,
-        {
-            project: cfg.project,
-            roleId: definition.roleId,
-            title: definition.title,
-            description: definition.description,
-            permissions: definition.permissions,
-            stage: "GA",
-        },
-        scope.child,
+    const role = customRole(
+        scope,
+        "xcom-role",
+        cfg.project,
+        installation.apply((i) => xcomCustomRole(defaultCustomRoleId(i), args.resourceNamePrefix)),
     );
     resources.push(role);
     const bucketRole = pulumi.all([cfg.project, role.roleId]).apply(([project, id]) => customRoleName(project, id));
@@ -242,17 +235,17 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
     };
 }
 
-/** The custom role of the task logs grant (exactly `TASK_LOG_OBJECT_PERMISSIONS`). */
-function taskLogsRole(
+/** A custom role from its definition (roleId, title, description, permissions), named `<scope>-<suffix>`. */
+function customRole(
     scope: BackendScope,
-    args: GcpIdentityArgs,
-    installation: pulumi.Output<string[]>,
+    suffix: string,
+    project: pulumi.Input<string>,
+    definition: pulumi.Output<{ roleId: string; title: string; description: string; permissions: string[] }>,
 ): projects.IAMCustomRole {
-    const definition = installation.apply((i) => taskLogsCustomRole(defaultTaskLogsRoleId(i), args.resourceNamePrefix));
     return new projects.IAMCustomRole(
-        `${scope.name}-task-logs-role`,
+        `${scope.name}-${suffix}`,
         {
-            project: args.config.project,
+            project,
             roleId: definition.roleId,
             title: definition.title,
             description: definition.description,
@@ -260,5 +253,19 @@ function taskLogsRole(
             stage: "GA",
         },
         scope.child,
+    );
+}
+
+/** The custom role of the task logs grant (exactly `TASK_LOG_OBJECT_PERMISSIONS`). */
+function taskLogsRole(
+    scope: BackendScope,
+    args: GcpIdentityArgs,
+    installation: pulumi.Output<string[]>,
+): projects.IAMCustomRole {
+    return customRole(
+        scope,
+        "task-logs-role",
+        args.config.project,
+        installation.apply((i) => taskLogsCustomRole(defaultTaskLogsRoleId(i), args.resourceNamePrefix)),
     );
 }
