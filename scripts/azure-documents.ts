@@ -3,13 +3,24 @@
 // document, what it grants and federates on Azure: role assignments (role, definition id, scope),
 // federated identity credentials, the storage account and container settings, seeded secret names,
 // what each granted built-in role allows, and the chart's Airflow settings and workload-identity
-// annotations. The Airflow XCom proof (tests/airflow/test_azure_xcom.py) judges exactly these.
+// annotations; with `backend.grants: none`, the `ownerGrants` document instead of role assignments.
+// The Airflow XCom proof (tests/airflow/test_azure_xcom.py) judges exactly these.
 import { BUILTIN_ROLES, ROLE_PERMISSIONS } from "../backends/azure/roles";
-import { chartValues, documentScript, envMap, ofType, serviceAccountsOf } from "./lib/documentScript";
+import {
+    chartValues,
+    documentScript,
+    envMap,
+    ofType,
+    ownerGrantsOf,
+    serviceAccountsOf,
+} from "./lib/documentScript";
 import type { RecordedResource } from "./lib/mockRun";
 
 /** The Azure picture of a mock run. */
-export function azureDocuments(resources: readonly RecordedResource[]): Record<string, unknown> {
+export function azureDocuments(
+    resources: readonly RecordedResource[],
+    outputs: Record<string, unknown> = {},
+): Record<string, unknown> {
     const of = (type: string) => ofType(resources, type);
     const roleByGuid = Object.fromEntries(Object.entries(BUILTIN_ROLES).map(([k, v]) => [v, k]));
     const values = chartValues<{
@@ -47,6 +58,7 @@ export function azureDocuments(resources: readonly RecordedResource[]): Record<s
             labels: values.labels ?? {},
             serviceAccountAnnotations: values.serviceAccount?.annotations ?? {},
         },
+        ...ownerGrantsOf(outputs),
     };
 }
 

@@ -61,3 +61,49 @@ export function containerScope(storageAccountId: string, container: string): str
 export function secretScope(vaultId: string, secretName: string): string {
     return `${vaultId}/secrets/${secretName}`;
 }
+
+/** Display names of the built-in roles (what `az role assignment create --role` also takes). */
+export const ROLE_NAMES: Record<BuiltinRole, string> = {
+    keyVaultSecretsUser: "Key Vault Secrets User",
+    storageBlobDataContributor: "Storage Blob Data Contributor",
+};
+
+/** One role assignment for the owner of a store to create (`backend.grants: none`). */
+export interface OwnerRoleAssignment {
+    /** The GUID the program would have named it (the same on every run). */
+    name: string;
+    roleName: string;
+    roleDefinitionId: string;
+    scope: string;
+    description: string;
+}
+
+/** The permissions of the identity's access policy entry: `get` on secrets, nothing else. */
+export const SECRETS_GET_PERMISSIONS = { secrets: ["get"], keys: [], certificates: [], storage: [] };
+
+/** One access policy entry for the owner of a vault that uses access policies. */
+export interface OwnerAccessPolicy {
+    vaultName: string;
+    resourceGroupName: string;
+    objectId: string;
+    tenantId: string;
+    permissions: typeof SECRETS_GET_PERMISSIONS;
+}
+
+/**
+ * What the owner of the stores grants the agent's identity when the program grants nothing: the role
+ * assignments (each as `az role assignment create --assignee-object-id <principalId>
+ * --assignee-principal-type ServicePrincipal --role <roleDefinitionId> --scope <scope>`) and the vault
+ * access policies, exactly those the program creates with `grants: create`.
+ */
+export function ownerGrantsDocument(p: {
+    principalId: string;
+    roleAssignments: OwnerRoleAssignment[];
+    accessPolicies: OwnerAccessPolicy[];
+}): Record<string, unknown> {
+    return {
+        grantee: { principalId: p.principalId, principalType: "ServicePrincipal" },
+        roleAssignments: p.roleAssignments,
+        accessPolicies: p.accessPolicies,
+    };
+}

@@ -17,6 +17,9 @@ import {
     seededConnections,
     seededVariables,
     taskLogsSchema,
+    grantsNoneIssues,
+    grantsSchema,
+    type CreatedStore,
     TASK_LOG_ENV as NAMED_STORE_TASK_LOG_ENV,
     REMOTE_BASE_LOG_FOLDER_ENV,
 } from "../shared";
@@ -101,6 +104,9 @@ function networkRules(what: string) {
 
 export const azureBackendSchema = strictObject({
     kind: z.literal("azure"),
+    grants: grantsSchema(
+        "role assignments of Key Vault Secrets User and Storage Blob Data Contributor, or a vault access policy",
+    ),
     location: identifier("an Azure region name", "westeurope", {
         pattern: /^[a-z][a-z0-9]{2,40}$/,
         rule: "lower-case letters and digits, as `az account list-locations` prints them",
@@ -185,10 +191,26 @@ export const azureBackendSchema = strictObject({
                 "How an existing vault authorizes data access: `rbac` (Azure RBAC, a Key Vault Secrets User role assignment) or `accessPolicy` (a vault access policy granting the identity `get` on secrets, nothing else). A created vault always uses RBAC.",
             ),
         readScope: z
-            .enum(["vault", "seededSecrets"], { error: "must be 'vault' or 'seededSecrets'" })
+            .enum(["vault", "seededSecrets", "listedSecrets"], {
+                error: "must be 'vault', 'seededSecrets' or 'listedSecrets'",
+            })
             .optional()
             .describe(
-                "Where the identity gets Key Vault Secrets User: the whole `vault` (default for a created vault, and the only scope an access policy has) or each `seededSecrets` secret only (default for an existing, shared RBAC vault).",
+                "Where the identity gets Key Vault Secrets User: the whole `vault` (default for a created vault, and the only scope an access policy has), each `seededSecrets` secret only (default for an existing, shared RBAC vault), or each `listedSecrets` secret (those of `readSecrets`, and the seeded ones): one role assignment per secret, as Key Vault role assignments take no name conditions.",
+            ),
+        readSecrets: strictObject({
+            connections: z
+                .array(connectionId("my_postgres"))
+                .default([])
+                .describe("Connection ids whose secrets `<connectionsPrefix>-<id>` already exist in the vault."),
+            variables: z
+                .array(identifier("an Airflow variable key", "my_variable"))
+                .default([])
+                .describe("Variable keys whose secrets `<variablesPrefix>-<key>` already exist in the vault."),
+        })
+            .prefault({})
+            .describe(
+                "With `readScope: listedSecrets`: the existing secrets (by connection id and variable key, under the prefixes) the identity may read; any other lookup is refused by Key Vault.",
             ),
         sku: z
             .enum(["standard", "premium"], { error: "must be 'standard' or 'premium'" })
@@ -323,7 +345,7 @@ export function connectionEnvName(connId: string): string {
  * Where the identity reads secrets: configured, else the whole vault when created here or when the vault
  * uses access policies (which have no per-secret scope), each seeded secret when not.
  */
-export function keyVaultReadScope(cfg: AzureBackendConfig): "vault" | "seededSecrets" {
+export function keyVaultReadScope(cfg: AzureBackendConfig): "vault" | "seededSecrets" | "listedSecrets" {
     const kv = cfg.keyVault;
     return kv.readScope ?? (kv.existing && kv.permissionModel === "rbac" ? "seededSecrets" : "vault");
 }
@@ -366,6 +388,83 @@ function seededSecretNames(cfg: AzureBackendConfig): [(string | number)[], strin
             (key) =>
                 [["keyVault", "variables", key], keyVaultSecretName(kv.variablesPrefix, key)] as [string[], string],
         ),
+    ];
+}
+
+/** `keyVault.readSecrets` as `[key path, secret name]`, connections then variables. */
+function listedSecretNames(cfg: AzureBackendConfig): [(string | number)[], string][] {
+    const kv = cfg.keyVault;
+    return [
+        ...kv.readSecrets.connections.map(
+            (id, i) =>
+                [["keyVault", "readSecrets", "connections", i], keyVaultSecretName(kv.connectionsPrefix, id)] as [
+                    (string | number)[],
+                    string,
+                ],
+        ),
+        ...kv.readSecrets.variables.map(
+            (key, i) =>
+                [["keyVault", "readSecrets", "variables", i], keyVaultSecretName(kv.variablesPrefix, key)] as [
+                    (string | number)[],
+                    string,
+                ],
+        ),
+    ];
+}
+
+/**
+ * The existing secrets the identity reads with `readScope: listedSecrets`: the names of
+ * `keyVault.readSecrets`, each once, leaving out the seeded ones (granted on the secret created here).
+ */
+export function listedSecretReads(cfg: AzureBackendConfig): string[] {
+    if (keyVaultReadScope(cfg) !== "listedSecrets") {
+        return [];
+    }
+    const seeded = new Set(seededSecretNames(cfg).map(([, name]) => name));
+    return [...new Set(listedSecretNames(cfg).map(([, name]) => name))].filter((name) => !seeded.has(name));
+}
+
+/** What this config makes the program create among the stores (refused with `grants: none`). */
+export function azureCreatedStores(cfg: AzureBackendConfig): CreatedStore[] {
+    const kv = cfg.keyVault;
+    const st = cfg.storage;
+    return [
+        ...(kv.existing
+            ? []
+            : [
+                  {
+                      path: ["keyVault", "existing"],
+                      what: "the Key Vault",
+                      instead: "set keyVault.existing: true with keyVault.name",
+                  },
+              ]),
+        ...(Object.keys(kv.connections).length + Object.keys(kv.variables).length > 0
+            ? [
+                  {
+                      path: ["keyVault", Object.keys(kv.connections).length > 0 ? "connections" : "variables"],
+                      what: "each seeded secret (keyVault.connections, keyVault.variables)",
+                      instead: "have the vault's owner create them and list them in keyVault.readSecrets",
+                  },
+              ]
+            : []),
+        ...(st.existingAccount
+            ? []
+            : [
+                  {
+                      path: ["storage", "existingAccount"],
+                      what: "the storage account",
+                      instead: "set storage.existingAccount: true with storage.accountName",
+                  },
+              ]),
+        ...(st.existingAccount && !st.existingContainer
+            ? [
+                  {
+                      path: ["storage", "existingContainer"],
+                      what: "the XCom container",
+                      instead: "set storage.existingContainer: true",
+                  },
+              ]
+            : []),
     ];
 }
 
@@ -442,7 +541,10 @@ export function validateAzureBackend(cfg: AzureBackendConfig, view: BackendValid
                 "a vault created here uses Azure RBAC: set keyVault.existing: true (with keyVault.name) to adopt a vault that uses access policies, or set permissionModel: rbac",
         });
     }
-    if (kv.permissionModel === "accessPolicy" && kv.readScope === "seededSecrets") {
+    if (
+        kv.permissionModel === "accessPolicy" &&
+        (kv.readScope === "seededSecrets" || kv.readScope === "listedSecrets")
+    ) {
         issues.push({
             path: at("keyVault", "readScope"),
             message:
@@ -450,23 +552,61 @@ export function validateAzureBackend(cfg: AzureBackendConfig, view: BackendValid
         });
     }
     const scope = keyVaultReadScope(cfg);
-    if (scope === "seededSecrets") {
-        if (names.length === 0) {
+    const listed = listedSecretNames(cfg);
+    if (scope !== "listedSecrets" && listed.length > 0) {
+        issues.push({
+            path: at("keyVault", "readSecrets"),
+            message: `is only used with keyVault.readScope: listedSecrets (it is '${scope}'): set readScope: listedSecrets, or remove keyVault.readSecrets`,
+        });
+    }
+    if (scope === "listedSecrets") {
+        listed.forEach(([path, name], i) => {
+            const what = path[2] === "connections" ? "connection id" : "variable key";
+            if (!KEY_VAULT_SECRET_NAME.test(name)) {
+                issues.push({
+                    path: at(...path),
+                    message: `AzureKeyVaultBackend looks this ${what} up as '${name}', which is not a Key Vault secret name (1-127 letters, digits and '-'): use letters, digits, '_' and '-' only, for example my_conn`,
+                });
+                return;
+            }
+            const clash = listed.slice(0, i).find(([, other]) => other === name);
+            if (clash !== undefined) {
+                issues.push({
+                    path: at(...path),
+                    message: `is the secret '${name}', like backend.${clash[0].slice(0, -1).join(".")}[${String(clash[0][clash[0].length - 1])}] (every '_' becomes '-'): list it once`,
+                });
+            }
+        });
+    }
+    if (scope === "seededSecrets" || scope === "listedSecrets") {
+        const granted = scope === "seededSecrets" ? "the seeded secrets" : "the listed and seeded secrets";
+        const fix =
+            scope === "seededSecrets"
+                ? "seed them here, or set readScope 'vault' on a vault the agent owns"
+                : "list them in keyVault.readSecrets.connections or keyVault.readSecrets.variables";
+        if (names.length === 0 && listed.length === 0) {
             issues.push({
                 path: at("keyVault", "readScope"),
-                message:
-                    "'seededSecrets' with no keyVault.connections or keyVault.variables would let the agent read nothing: seed them here, or set readScope 'vault' on a vault the agent owns",
+                message: `'${scope}' with no ${scope === "seededSecrets" ? "keyVault.connections or keyVault.variables" : "keyVault.readSecrets and nothing seeded"} would let the agent read nothing: ${fix}`,
             });
         }
+        const readable = new Set([
+            ...Object.keys(kv.connections),
+            ...(scope === "listedSecrets" ? kv.readSecrets.connections : []),
+        ]);
         for (const need of view.requiredConnections) {
-            if (kv.connections[need.connId] === undefined) {
+            if (!readable.has(need.connId)) {
                 issues.push({
                     path: at("keyVault", "readScope"),
-                    message: `'seededSecrets' grants only the seeded secrets, but ${need.path.join(".").replace(/\.(\d+)\./g, "[$1].")} needs connection '${need.connId}': seed it in keyVault.connections or use readScope 'vault'`,
+                    message:
+                        scope === "seededSecrets"
+                            ? `'seededSecrets' grants only the seeded secrets, but ${need.path.join(".").replace(/\.(\d+)\./g, "[$1].")} needs connection '${need.connId}': seed it in keyVault.connections or use readScope 'vault'`
+                            : `'listedSecrets' grants only ${granted}, but ${need.path.join(".").replace(/\.(\d+)\./g, "[$1].")} needs connection '${need.connId}': add it to keyVault.readSecrets.connections, seed it in keyVault.connections, or use readScope 'vault'`,
                 });
             }
         }
     }
+    issues.push(...grantsNoneIssues(cfg.grants, azureCreatedStores(cfg)));
     const st = cfg.storage;
     if (st.existingAccount && st.accountName === undefined) {
         issues.push({

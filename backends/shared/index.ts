@@ -7,3 +7,4 @@ export * from "./secrets";
 export * from "./stores";
 export * from "./xcom";
 export * from "./taskLogs";
+export * from "./grants";

@@ -7,6 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { isMap, isScalar, parseDocument } from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { OWNER_GRANTS_OUTPUT } from "../../backends/shared";
 import { normalizeConfigKey } from "../../config/secureLocations";
 import agentProgram from "../../index";
 import { runUnderMocks, unwrapSecrets, type RecordedResource } from "./mockRun";
@@ -107,15 +109,40 @@ export function serviceAccountsOf(
     });
 }
 
+/** The stack outputs of a mock run with their values known. */
+export function resolvedOutputs(outputs: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return new Promise((resolve) => {
+        pulumi.output(outputs).apply((v) => {
+            resolve(v);
+        });
+    });
+}
+
+/**
+ * `{ownerGrants: <document>}` when the stack output `ownerGrants` is set (`backend.grants: none`): what
+ * the stores' owner grants, parsed when it is JSON; else nothing.
+ */
+export function ownerGrantsOf(outputs: Record<string, unknown>): Record<string, unknown> {
+    const doc = outputs[OWNER_GRANTS_OUTPUT];
+    if (typeof doc !== "string") {
+        return {};
+    }
+    try {
+        return { [OWNER_GRANTS_OUTPUT]: JSON.parse(doc) as unknown };
+    } catch {
+        return { [OWNER_GRANTS_OUTPUT]: doc };
+    }
+}
+
 /**
  * The command line of `scripts/<script>`: evaluates the stack given by the arguments (with the `--set`
- * overrides) under mocks and prints `{stack, ...documents(resources)}` as JSON. Exit codes: 2 on bad
+ * overrides) under mocks and prints `{stack, ...documents(resources, outputs)}` as JSON. Exit codes: 2 on bad
  * usage (printing the usage), 1 with a message when `empty` says why the stack has nothing to print
  * or on any error, 0 otherwise.
  */
 export function documentScript(
     script: string,
-    documents: (resources: readonly RecordedResource[]) => Record<string, unknown>,
+    documents: (resources: readonly RecordedResource[], outputs: Record<string, unknown>) => Record<string, unknown>,
     empty: (docs: Record<string, unknown>) => string | undefined,
 ): void {
     const main = async (): Promise<number> => {
@@ -138,8 +165,8 @@ export function documentScript(
         if ((args.set ?? []).length > 0) {
             stackFile.file = stackFileWithSets(stackFile, args.set ?? []);
         }
-        const { resources } = await runUnderMocks({ ...stackFile, program: agentProgram });
-        const docs = documents(resources);
+        const run = await runUnderMocks({ ...stackFile, program: agentProgram });
+        const docs = documents(run.resources, await resolvedOutputs(run.outputs));
         const why = empty(docs);
         if (why !== undefined) {
             process.stderr.write(`stack '${args.stack}' ${why}\n`);

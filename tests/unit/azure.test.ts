@@ -20,6 +20,7 @@ import {
     type RecordedResource,
 } from "../../scripts/lib/mockRun";
 import { azureDocuments } from "../../scripts/azure-documents";
+import { resolvedOutputs } from "../../scripts/lib/documentScript";
 import { readStackFile } from "../../scripts/lib/stackFile";
 import agentProgram from "../../index";
 import { RETAIN_ON_DELETE_MARKER } from "../../components/retention";
@@ -1025,5 +1026,207 @@ describe("Azure backend validation", () => {
             const result = validateStackConfig(raw(azureValues(backend, change)));
             assert.ok(result.ok, JSON.stringify(result.ok ? [] : result.problems));
         }
+    });
+});
+
+describe("Azure stores another team owns (backend.grants: none, readScope: listedSecrets)", () => {
+    const owned: Values = {
+        grants: "none",
+        keyVault: {
+            existing: true,
+            name: "kv-shared",
+            resourceGroupName: "rg-shared",
+            connectionsPrefix: "team-a-connections",
+            readScope: "listedSecrets",
+            readSecrets: { connections: ["git_repo"], variables: ["env_name"] },
+        },
+        storage: {
+            existingAccount: true,
+            existingContainer: true,
+            accountName: "corpxcom",
+            resourceGroupName: "rg-data",
+        },
+    };
+    const SHARED_VAULT = `/subscriptions/${SUB}/resourceGroups/rg-shared/providers/Microsoft.KeyVault/vaults/kv-shared`;
+    const CORP_CONTAINER = `/subscriptions/${SUB}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/corpxcom/blobServices/default/containers/xcom`;
+    const problems = (backend: Values) => {
+        const result = validateStackConfig(raw(azureValues(backend)));
+        return result.ok ? [] : result.problems.map((p) => `${p.key}: ${p.message}`);
+    };
+    async function deployWithOutputs(values: Values) {
+        const result = await runUnderMocks({
+            project: PROJECT,
+            stack: "test",
+            config: {},
+            program: () => {
+                const agent = new RemoteExecutionAgent(
+                    "agent",
+                    values as ConstructorParameters<typeof RemoteExecutionAgent>[1],
+                );
+                return { ...agent.backendOutputs };
+            },
+        });
+        return { resources: result.resources, outputs: await resolvedOutputs(result.outputs) };
+    }
+
+    it("listedSecrets: one Key Vault Secrets User assignment per listed secret, on the secret's own scope", async () => {
+        const rs = await deploy(azureValues({ ...owned, grants: "create" }));
+        assert.deepEqual(
+            byType(rs, "azure-native:authorization:RoleAssignment").map((g) => [
+                g.name,
+                g.inputs.scope,
+                g.inputs.roleDefinitionId,
+            ]),
+            [
+                [
+                    "agent-azure-secret-access-team-a-connections-git-repo",
+                    `${SHARED_VAULT}/secrets/team-a-connections-git-repo`,
+                    roleDef(BUILTIN_ROLES.keyVaultSecretsUser),
+                ],
+                [
+                    "agent-azure-secret-access-airflow-variables-env-name",
+                    `${SHARED_VAULT}/secrets/airflow-variables-env-name`,
+                    roleDef(BUILTIN_ROLES.keyVaultSecretsUser),
+                ],
+                ["agent-azure-xcom-access", CORP_CONTAINER, roleDef(BUILTIN_ROLES.storageBlobDataContributor)],
+            ],
+        );
+        assert.equal(byType(rs, "azure-native:keyvault:Secret").length, 0);
+    });
+
+    it("grants: none creates the identity and its federated credentials only, and outputs what the owner grants", async () => {
+        const { resources: rs, outputs } = await deployWithOutputs(azureValues(owned));
+        const azure = rs.filter(
+            (r) => r.type.includes("azure-native") || r.type === "astro-remote-agent:index:AzureBackend",
+        );
+        assert.deepEqual(
+            azure.map((r) => [r.type, r.name, r.parent]).sort(),
+            [
+                ["astro-remote-agent:index:AzureBackend", "agent-azure", "agent"],
+                ["pulumi:providers:azure-native", "agent-azure-provider", "agent-azure"],
+                ["azure-native:managedidentity:UserAssignedIdentity", "agent-azure-identity", "agent-azure"],
+                ...SLUGS.map((s) => [
+                    "azure-native:managedidentity:FederatedIdentityCredential",
+                    `agent-azure-federation-${s}`,
+                    "agent-azure",
+                ]),
+            ].sort(),
+        );
+        const doc = JSON.parse(String(outputs.ownerGrants)) as {
+            grantee: unknown;
+            roleAssignments: { name: string; roleName: string; roleDefinitionId: string; scope: string }[];
+            accessPolicies: unknown[];
+        };
+        assert.deepEqual(doc.grantee, { principalId: mockPrincipalId(IDENTITY), principalType: "ServicePrincipal" });
+        assert.deepEqual(
+            doc.roleAssignments.map((a) => [a.roleName, a.roleDefinitionId, a.scope]),
+            [
+                [
+                    "Key Vault Secrets User",
+                    roleDef("4633458b-17de-408a-b874-0445c86b69e6"),
+                    `${SHARED_VAULT}/secrets/team-a-connections-git-repo`,
+                ],
+                [
+                    "Key Vault Secrets User",
+                    roleDef("4633458b-17de-408a-b874-0445c86b69e6"),
+                    `${SHARED_VAULT}/secrets/airflow-variables-env-name`,
+                ],
+                ["Storage Blob Data Contributor", roleDef("ba92f5b4-2d11-453d-a403-e96b0029c9fe"), CORP_CONTAINER],
+            ],
+        );
+        assert.deepEqual(doc.accessPolicies, []);
+        // The names the program would have given them, so `grants: create` later adopts the same assignments.
+        const created = await deploy(azureValues({ ...owned, grants: "create" }));
+        assert.deepEqual(
+            doc.roleAssignments.map((a) => a.name),
+            byType(created, "azure-native:authorization:RoleAssignment").map((g) => g.inputs.roleAssignmentName),
+        );
+    });
+
+    it("grants: none on a vault with access policies: the owner's document holds the get-only access policy", async () => {
+        const { resources: rs, outputs } = await deployWithOutputs(
+            azureValues({
+                ...owned,
+                keyVault: { existing: true, name: "kv-policy-aks", permissionModel: "accessPolicy" },
+            }),
+        );
+        assert.equal(byType(rs, "azure-native:keyvault:AccessPolicy").length, 0);
+        assert.equal(byType(rs, "azure-native:authorization:RoleAssignment").length, 0);
+        const doc = JSON.parse(String(outputs.ownerGrants)) as { accessPolicies: unknown[] };
+        assert.deepEqual(doc.accessPolicies, [
+            {
+                vaultName: "kv-policy-aks",
+                resourceGroupName: RG,
+                objectId: mockPrincipalId(IDENTITY),
+                tenantId: TENANT,
+                permissions: { secrets: ["get"], keys: [], certificates: [], storage: [] },
+            },
+        ]);
+    });
+
+    it("grants: create outputs no ownerGrants", async () => {
+        const { outputs } = await deployWithOutputs(azureValues());
+        assert.equal(outputs.ownerGrants, undefined);
+    });
+
+    it("grants: none with stores the program creates: every one refused at once, naming its key and the fix", () => {
+        assert.deepEqual(problems({ grants: "none", keyVault: { connections: { git_repo: "x" } } }), [
+            "backend.keyVault.existing: backend.grants: none leaves granting to the owner of existing stores, but the Key Vault is created by this program (which then owns it, so it grants on it): set keyVault.existing: true with keyVault.name, or set backend.grants: create",
+            "backend.keyVault.connections: backend.grants: none leaves granting to the owner of existing stores, but each seeded secret (keyVault.connections, keyVault.variables) is created by this program (which then owns it, so it grants on it): have the vault's owner create them and list them in keyVault.readSecrets, or set backend.grants: create",
+            "backend.storage.existingAccount: backend.grants: none leaves granting to the owner of existing stores, but the storage account is created by this program (which then owns it, so it grants on it): set storage.existingAccount: true with storage.accountName, or set backend.grants: create",
+        ]);
+        assert.deepEqual(problems({ ...owned, storage: { existingAccount: true, accountName: "corpxcom" } }), [
+            "backend.storage.existingContainer: backend.grants: none leaves granting to the owner of existing stores, but the XCom container is created by this program (which then owns it, so it grants on it): set storage.existingContainer: true, or set backend.grants: create",
+        ]);
+        assert.deepEqual(problems({ grants: "nobody" }), ["backend.grants: must be 'create' or 'none'"]);
+        assert.deepEqual(problems(owned), []);
+    });
+
+    it("readScope listedSecrets and readSecrets: every problem at once, each naming its key and what to set", () => {
+        assert.deepEqual(
+            problems({
+                keyVault: {
+                    existing: true,
+                    name: "kv-shared",
+                    readScope: "seededSecrets",
+                    connections: { a: "x" },
+                    readSecrets: { connections: ["git_repo"] },
+                },
+            }),
+            [
+                "backend.keyVault.readSecrets: is only used with keyVault.readScope: listedSecrets (it is 'seededSecrets'): set readScope: listedSecrets, or remove keyVault.readSecrets",
+            ],
+        );
+        assert.deepEqual(
+            problems({
+                keyVault: {
+                    existing: true,
+                    name: "kv-shared",
+                    readScope: "listedSecrets",
+                    readSecrets: { connections: ["git_repo", "git-repo"], variables: ["a.b"] },
+                },
+            }),
+            [
+                "backend.keyVault.readSecrets.connections[1]: is the secret 'airflow-connections-git-repo', like backend.keyVault.readSecrets.connections[0] (every '_' becomes '-'): list it once",
+                "backend.keyVault.readSecrets.variables[0]: AzureKeyVaultBackend looks this variable key up as 'airflow-variables-a.b', which is not a Key Vault secret name (1-127 letters, digits and '-'): use letters, digits, '_' and '-' only, for example my_conn",
+            ],
+        );
+        assert.deepEqual(problems({ keyVault: { existing: true, name: "kv-shared", readScope: "listedSecrets" } }), [
+            "backend.keyVault.readScope: 'listedSecrets' with no keyVault.readSecrets and nothing seeded would let the agent read nothing: list them in keyVault.readSecrets.connections or keyVault.readSecrets.variables",
+        ]);
+        assert.deepEqual(
+            problems({
+                keyVault: {
+                    existing: true,
+                    name: "kv-policy-aks",
+                    permissionModel: "accessPolicy",
+                    readScope: "listedSecrets",
+                    readSecrets: { connections: ["git_repo"] },
+                },
+            }),
+            [
+                "backend.keyVault.readScope: an access policy grants on the whole vault (it has no per-secret scope): set readScope: vault, or set permissionModel: rbac if the vault uses Azure RBAC",
+            ],
+        );
     });
 });

@@ -1,8 +1,9 @@
 // The agent's identity: one user-assigned managed identity for every agent component, one federated
 // identity credential per agent ServiceAccount (exact issuer and subject, the token-exchange audience),
 // and role assignments with deterministic names: Key Vault Secrets User on the vault (or on each seeded
-// secret; or, on an existing vault that uses access policies, a `get`-only secret access policy) and
+// or listed secret; or, on an existing vault that uses access policies, a `get`-only secret access policy) and
 // Storage Blob Data Contributor on the XCom container only (task logs live under their prefix in it).
+// With `grants: none` the same assignments and policy are not created but returned as the owner's document.
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
@@ -10,8 +11,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { componentSlug } from "../../../chart/names";
 import { agentIdentityName, type BackendScope, serviceAccountSubject, stableGuid } from "../shared";
 import type { AgentServiceAccountRef } from "../../../backends/types";
-import { type BuiltinRole, roleDefinitionId, WORKLOAD_IDENTITY_AUDIENCE } from "../../../backends/azure/roles";
-import { type AzureBackendConfig, keyVaultReadScope } from "../../../backends/azure/schema";
+import {
+    type BuiltinRole,
+    ownerGrantsDocument,
+    ROLE_NAMES,
+    roleDefinitionId,
+    SECRETS_GET_PERMISSIONS,
+    secretScope,
+    WORKLOAD_IDENTITY_AUDIENCE,
+} from "../../../backends/azure/roles";
+import { type AzureBackendConfig, keyVaultReadScope, listedSecretReads } from "../../../backends/azure/schema";
 import type { AzureSecretsStore } from "./secretsStore";
 import type { AzureXComStore } from "./xcomStore";
 
@@ -37,6 +46,8 @@ export interface AzureIdentity {
     clientId: pulumi.Output<string>;
     /** Federated credentials, role assignments (the release waits for them). */
     resources: pulumi.Resource[];
+    /** With `grants: none`: the document the stores' owner applies (JSON); else undefined. */
+    ownerGrants?: pulumi.Output<string>;
 }
 
 /** One role assignment: a role at a scope, named by a GUID of the installation, role and scope key. */
@@ -80,15 +91,24 @@ export function grants(scope: BackendScope, args: AzureIdentityArgs): Grant[] {
             storage,
         ];
     }
+    const secret = (name: string, secretId: pulumi.Input<string>, dependsOn: pulumi.Resource[]): Grant => ({
+        logicalName: `${scope.name}-secret-access-${name.toLowerCase()}`,
+        role: "keyVaultSecretsUser",
+        scope: secretId,
+        scopeKey: pulumi.interpolate`vault/${args.secrets.vaultName}/secrets/${name}`,
+        description: pulumi.interpolate`Remote Execution Agent ${args.resourceNamePrefix}: secret ${name} in ${args.secrets.vaultName}`,
+        dependsOn,
+    });
     return [
-        ...args.secrets.secrets.map((s): Grant => ({
-            logicalName: `${scope.name}-secret-access-${s.name.toLowerCase()}`,
-            role: "keyVaultSecretsUser",
-            scope: s.resource.id,
-            scopeKey: pulumi.interpolate`vault/${args.secrets.vaultName}/secrets/${s.name}`,
-            description: pulumi.interpolate`Remote Execution Agent ${args.resourceNamePrefix}: secret ${s.name} in ${args.secrets.vaultName}`,
-            dependsOn: [s.resource],
-        })),
+        ...args.secrets.secrets.map((s) => secret(s.name, s.resource.id, [s.resource])),
+        // `listedSecrets`: existing secrets, each its own scope (Key Vault role assignments take no conditions).
+        ...listedSecretReads(cfg).map((name) =>
+            secret(
+                name,
+                args.secrets.vaultId.apply((id) => secretScope(id, name)),
+                args.secrets.resources,
+            ),
+        ),
         storage,
     ];
 }
@@ -98,7 +118,7 @@ export function secretsAccessPolicyEntry(
     objectId: pulumi.Input<string>,
     tenantId: pulumi.Input<string>,
 ): keyvault.AccessPolicyArgs["policy"] {
-    return { objectId, tenantId, permissions: { secrets: ["get"], keys: [], certificates: [], storage: [] } };
+    return { objectId, tenantId, permissions: SECRETS_GET_PERMISSIONS };
 }
 
 /** Creates the identity, its federated credentials (one after another) and its role assignments. */
@@ -135,15 +155,26 @@ export function createIdentity(scope: BackendScope, args: AzureIdentityArgs): Az
             ),
         );
     }
-    const assignments = grants(scope, args).map(
+    const planned = grants(scope, args);
+    const assignmentName = (g: Grant) =>
+        // The same GUID for the same values, whether they were given plainly or as Outputs.
+        pulumi
+            .all([args.installation, g.scopeKey])
+            .apply(([installation, scopeKey]) => stableGuid([...installation, g.role, scopeKey]));
+    if (cfg.grants === "none") {
+        return {
+            identity,
+            clientId: identity.clientId,
+            resources: [identity, ...credentials],
+            ownerGrants: ownerGrants(args, identity, planned, assignmentName),
+        };
+    }
+    const assignments = planned.map(
         (g) =>
             new authorization.RoleAssignment(
                 g.logicalName,
                 {
-                    // The same GUID for the same values, whether they were given plainly or as Outputs.
-                    roleAssignmentName: pulumi
-                        .all([args.installation, g.scopeKey])
-                        .apply(([installation, scopeKey]) => stableGuid([...installation, g.role, scopeKey])),
+                    roleAssignmentName: assignmentName(g),
                     principalId: identity.principalId,
                     // Set, so a just-created identity is not looked up in Entra first (replication delay).
                     principalType: "ServicePrincipal",
@@ -174,4 +205,50 @@ export function createIdentity(scope: BackendScope, args: AzureIdentityArgs): Az
         clientId: identity.clientId,
         resources: [identity, ...credentials, ...assignments, ...policies],
     };
+}
+
+/** The `ownerGrants` document: the assignments and access policy {@link createIdentity} would create, as JSON. */
+function ownerGrants(
+    args: AzureIdentityArgs,
+    identity: managedidentity.UserAssignedIdentity,
+    planned: Grant[],
+    assignmentName: (g: Grant) => pulumi.Output<string>,
+): pulumi.Output<string> {
+    const assignments = planned.map((g) =>
+        pulumi
+            .all([assignmentName(g), args.subscriptionId, g.scope, g.description])
+            .apply(([name, sub, scope, description]) => ({
+                name,
+                roleName: ROLE_NAMES[g.role],
+                roleDefinitionId: roleDefinitionId(sub, g.role),
+                scope,
+                description,
+            })),
+    );
+    const policies =
+        args.config.keyVault.permissionModel === "accessPolicy"
+            ? [
+                  // Through the vault id: known only once the lookup found the vault using access policies.
+                  pulumi
+                      .all([
+                          args.secrets.vaultId,
+                          args.secrets.vaultName,
+                          args.secrets.resourceGroupName,
+                          identity.principalId,
+                          identity.tenantId,
+                      ])
+                      .apply(([, vaultName, resourceGroupName, objectId, tenantId]) => ({
+                          vaultName,
+                          resourceGroupName,
+                          objectId,
+                          tenantId,
+                          permissions: SECRETS_GET_PERMISSIONS,
+                      })),
+              ]
+            : [];
+    return pulumi
+        .all([identity.principalId, pulumi.all(assignments), pulumi.all(policies)])
+        .apply(([principalId, roleAssignments, accessPolicies]) =>
+            JSON.stringify(ownerGrantsDocument({ principalId, roleAssignments, accessPolicies }), null, 2),
+        );
 }

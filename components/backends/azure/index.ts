@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AZURE_KEY_VAULT_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../../backends/airflow";
 import { componentType, withLegacyAlias } from "../../typeTokens";
 import { cloudBackendScope, installationKey, type BackendScope } from "../shared";
+import { OWNER_GRANTS_OUTPUT } from "../../../backends/shared";
 import type { AgentServiceAccountRef, BackendContribution } from "../../../backends/types";
 import type { EnvVar } from "../../../schema/primitives";
 import { WORKLOAD_IDENTITY } from "../../../backends/azure/backend";
@@ -214,6 +215,7 @@ export class AzureBackend extends pulumi.ComponentResource {
                 azureKeyVaultUrl: this.keyVaultUrl,
                 azureStorageAccountName: this.storageAccountName,
                 azureTenantId: tenantId,
+                ...(identity.ownerGrants === undefined ? {} : { [OWNER_GRANTS_OUTPUT]: identity.ownerGrants }),
             },
         };
         this.registerOutputs({
