@@ -1,7 +1,8 @@
 // The AWS backend as the registry sees it: schema, owned names and checks, without `@pulumi/aws`.
 // The component that creates its resources is components/backends/aws (loaded on first use).
-import { taskLogsEnvNames } from "../shared";
+import { grantsNoneIssues, taskLogsEnvNames } from "../shared";
 import type { AgentBackend } from "../types";
+import { awsCreatedStores } from "./ownerGrants";
 import { AWS_RISKS, awsWeakenings } from "./risks";
 import { awsBackendSchema, validateAwsBackend, validateAwsFleet } from "./schema";
 
@@ -26,6 +27,9 @@ export const awsBackend: AgentBackend<typeof awsBackendSchema> = {
     identityMetadataKeys: [IRSA_ROLE_ANNOTATION],
     risks: AWS_RISKS,
     weakenings: awsWeakenings,
-    validate: (backend, view) => validateAwsBackend(backend, view.environment, view.env),
+    validate: (backend, view) => [
+        ...validateAwsBackend(backend, view.environment, view.env),
+        ...grantsNoneIssues(backend.grants, awsCreatedStores(backend)),
+    ],
     validateFleet: validateAwsFleet,
 };

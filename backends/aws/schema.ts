@@ -17,6 +17,7 @@ import {
     bucketIssues,
     customerKeyIssues,
     defaultSecretPrefixes,
+    grantsSchema,
     objectPrefix,
     prefixesOverlap,
     prefixOverlapIssues,
@@ -84,6 +85,7 @@ const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
 export const awsBackendSchema = strictObject({
     kind: z.literal("aws"),
+    grants: grantsSchema("the role's inline policy on the secrets, the bucket and the key"),
     region: requiredString("an AWS region such as eu-west-1", "eu-west-1")
         .regex(AWS_REGION, "must be an AWS region such as eu-west-1")
         .describe("AWS region of the secrets, the bucket and the role's sessions (also `region_name`, `AWS_REGION`)."),

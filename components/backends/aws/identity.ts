@@ -1,7 +1,7 @@
 // The agent's IAM role: one for every agent component (they read the same secrets and XCom objects,
 // and Sentinel checks both integrations), bound by IRSA or EKS Pod Identity to exactly the agent's
-// ServiceAccounts in this cluster, with the least-privilege inline policy and any managed policies
-// the config adds.
+// ServiceAccounts in this cluster, with the least-privilege inline policy (with `grants: none` left
+// to the stores' owner, as the ownerGrants document) and any managed policies the config adds.
 import * as eks from "@pulumi/aws/eks";
 import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,6 +21,7 @@ import {
     irsaTrustPolicy,
     podIdentityTrustPolicy,
 } from "../../../backends/aws/policies";
+import { ACCESS_POLICY_NAME, awsOwnerGrants } from "../../../backends/aws/ownerGrants";
 import { type AwsBackendConfig, type AwsClusterKeys, clusterName, EKS_CLUSTER_ARN } from "../../../backends/aws/schema";
 
 /** Inputs of {@link createIdentity}. */
@@ -42,6 +43,8 @@ export interface AwsIdentity {
     serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
     /** Role, inline policy, managed policy attachments and Pod Identity associations (the release waits for them). */
     resources: pulumi.Resource[];
+    /** With `grants: none`: the document the stores' owner applies (JSON); else undefined. */
+    ownerGrants?: pulumi.Output<string>;
 }
 
 /**
@@ -136,32 +139,33 @@ export function createIdentity(scope: BackendScope, args: AwsIdentityArgs): AwsI
         },
         scope.child,
     );
-    const access = new iam.RolePolicy(
-        `${scope.name}-access`,
-        {
-            role: role.name,
-            name: "airflow-secrets-and-xcom",
-            policy: pulumi.jsonStringify(
-                pulumi
-                    .all([args.partition, args.dnsSuffix, args.accountId, args.bucketName, args.kmsKeyArn])
-                    .apply(([partition, dnsSuffix, accountId, bucket, key]) =>
-                        agentAccessPolicy({
-                            partition,
-                            dnsSuffix,
-                            region: cfg.region,
-                            accountId,
-                            secretPrefixes: args.secretPrefixes,
-                            bucket,
-                            xcomPrefix: cfg.xcom.prefix,
-                            taskLogsPrefix: cfg.taskLogs.enabled ? cfg.taskLogs.prefix : undefined,
-                            extraPrefixes: cfg.extraS3Prefixes,
-                            kmsKeyArn: key,
-                        }),
-                    ),
-            ),
-        },
-        scope.child,
-    );
+    const accessPolicy = pulumi
+        .all([args.partition, args.dnsSuffix, args.accountId, args.bucketName, args.kmsKeyArn])
+        .apply(([partition, dnsSuffix, accountId, bucket, key]) =>
+            agentAccessPolicy({
+                partition,
+                dnsSuffix,
+                region: cfg.region,
+                accountId,
+                secretPrefixes: args.secretPrefixes,
+                bucket,
+                xcomPrefix: cfg.xcom.prefix,
+                taskLogsPrefix: cfg.taskLogs.enabled ? cfg.taskLogs.prefix : undefined,
+                extraPrefixes: cfg.extraS3Prefixes,
+                kmsKeyArn: key,
+            }),
+        );
+    // `grants: none`: the stores' owner attaches the same policy (the stack output ownerGrants).
+    const access =
+        cfg.grants === "none"
+            ? []
+            : [
+                  new iam.RolePolicy(
+                      `${scope.name}-access`,
+                      { role: role.name, name: ACCESS_POLICY_NAME, policy: pulumi.jsonStringify(accessPolicy) },
+                      scope.child,
+                  ),
+              ];
     const attachments = cfg.managedPolicyArns.map(
         (policyArn) =>
             new iam.RolePolicyAttachment(
@@ -190,6 +194,15 @@ export function createIdentity(scope: BackendScope, args: AwsIdentityArgs): AwsI
     return {
         role,
         serviceAccountAnnotations: cfg.identity === "irsa" ? { [IRSA_ROLE_ANNOTATION]: role.arn } : {},
-        resources: [role, access, ...attachments, ...associations],
+        resources: [role, ...access, ...attachments, ...associations],
+        ...(cfg.grants === "none"
+            ? {
+                  ownerGrants: pulumi
+                      .all([role.arn, role.name, accessPolicy])
+                      .apply(([roleArn, roleName, policy]) =>
+                          JSON.stringify(awsOwnerGrants({ roleArn, roleName, policy }), null, 2),
+                      ),
+              }
+            : {}),
     };
 }

@@ -13,6 +13,7 @@ import { AWS_SECRETS_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../../
 import { componentType, withLegacyAlias } from "../../typeTokens";
 import { type BackendScope, type CloudBackendArgs, cloudBackendScope, taskLogsEnv } from "../shared";
 import type { BackendContribution } from "../../../backends/types";
+import { OWNER_GRANTS_OUTPUT } from "../../../backends/shared";
 import { createIdentity } from "./identity";
 import type { AwsBackendConfig } from "../../../backends/aws/schema";
 import { createSecretsStore } from "./secretsStore";
@@ -106,7 +107,12 @@ export class AwsBackend extends pulumi.ComponentResource {
             volumes: [],
             volumeMounts: [],
             dependsOn: [...identity.resources, ...xcom.resources, ...secrets.resources],
-            outputs: { awsRoleArn: this.roleArn, awsRoleName: this.roleName, awsBucketName: this.bucketName },
+            outputs: {
+                awsRoleArn: this.roleArn,
+                awsRoleName: this.roleName,
+                awsBucketName: this.bucketName,
+                ...(identity.ownerGrants === undefined ? {} : { [OWNER_GRANTS_OUTPUT]: identity.ownerGrants }),
+            },
         };
         this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName, bucketName: this.bucketName });
     }
