@@ -2,15 +2,19 @@
 // Runs the real program offline (Pulumi mock runtime, like `npm run render`) and prints, as one JSON
 // document, every IAM document and AWS name it generates: each role's trust policy, inline policies and
 // managed policy attachments, bucket policies, bucket default encryption, seeded secrets and the chart's
-// Airflow settings. The Airflow permission proof (tests/airflow/test_aws_permissions.py) judges exactly
-// these documents. Values the mock runtime computes (account 123456789012, key ARNs) are placeholders.
-import { chartValues, documentScript, envMap, ofType, serviceAccountsOf } from "./lib/documentScript";
+// Airflow settings; with `backend.grants: none`, the `ownerGrants` document. The Airflow permission
+// proof (tests/airflow/test_aws_permissions.py) judges exactly these documents. Values the mock
+// runtime computes (account 123456789012, key ARNs) are placeholders.
+import { chartValues, documentScript, envMap, ofType, ownerGrantsOf, serviceAccountsOf } from "./lib/documentScript";
 import { unwrapSecrets, type RecordedResource } from "./lib/mockRun";
 
 const parseJson = (v: unknown): unknown => JSON.parse(unwrapSecrets(v) as string) as unknown;
 
 /** The IAM-relevant picture of a mock run. */
-export function awsDocuments(resources: readonly RecordedResource[]): Record<string, unknown> {
+export function awsDocuments(
+    resources: readonly RecordedResource[],
+    outputs: Record<string, unknown> = {},
+): Record<string, unknown> {
     const of = (type: string) => ofType(resources, type);
     const roles = of("aws:iam/role:Role").map((role) => {
         const roleName = role.inputs.name;
@@ -54,6 +58,7 @@ export function awsDocuments(resources: readonly RecordedResource[]): Record<str
             xcomBackend: values.xcomBackend,
             commonEnv: envMap(values.commonEnv),
         },
+        ...ownerGrantsOf(outputs),
     };
 }
 

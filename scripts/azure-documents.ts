@@ -6,14 +6,7 @@
 // annotations; with `backend.grants: none`, the `ownerGrants` document instead of role assignments.
 // The Airflow XCom proof (tests/airflow/test_azure_xcom.py) judges exactly these.
 import { BUILTIN_ROLES, ROLE_PERMISSIONS } from "../backends/azure/roles";
-import {
-    chartValues,
-    documentScript,
-    envMap,
-    ofType,
-    ownerGrantsOf,
-    serviceAccountsOf,
-} from "./lib/documentScript";
+import { chartValues, documentScript, envMap, ofType, ownerGrantsOf, serviceAccountsOf } from "./lib/documentScript";
 import type { RecordedResource } from "./lib/mockRun";
 
 /** The Azure picture of a mock run. */

@@ -2,9 +2,10 @@
 // Runs the real program offline (Pulumi mock runtime, like `npm run render`) and prints, as one JSON
 // document, every IAM grant it would create (role, resource, members, condition), the custom roles, the
 // Google service account, the bucket and its hardening, the seeded secrets and the chart's Airflow
-// settings. The Airflow permission proof (tests/airflow/test_gcp_permissions.py) judges exactly these.
+// settings; with `backend.grants: none`, the `ownerGrants` document. The Airflow permission proof
+// (tests/airflow/test_gcp_permissions.py) judges exactly these.
 // Values the mock runtime computes (project number 987654321098, the workload pool) are placeholders.
-import { chartValues, documentScript, envMap, ofType, serviceAccountsOf } from "./lib/documentScript";
+import { chartValues, documentScript, envMap, ofType, ownerGrantsOf, serviceAccountsOf } from "./lib/documentScript";
 import { MOCK_GCP_PROJECT_NUMBER, unwrapSecrets, type RecordedResource } from "./lib/mockRun";
 
 interface Grant {
@@ -49,7 +50,10 @@ export function grantsOf(resources: readonly RecordedResource[]): Grant[] {
 }
 
 /** The GCP-relevant picture of a mock run. */
-export function gcpDocuments(resources: readonly RecordedResource[]): Record<string, unknown> {
+export function gcpDocuments(
+    resources: readonly RecordedResource[],
+    outputs: Record<string, unknown> = {},
+): Record<string, unknown> {
     const of = (type: string) => ofType(resources, type);
     const values = chartValues<{
         secretBackend: string;
@@ -88,11 +92,14 @@ export function gcpDocuments(resources: readonly RecordedResource[]): Record<str
             xcomBackend: values.xcomBackend,
             commonEnv: envMap(values.commonEnv),
         },
+        ...ownerGrantsOf(outputs),
     };
 }
 
 if (require.main === module) {
     documentScript("gcp-policy.ts", gcpDocuments, (docs) =>
-        (docs.grants as unknown[]).length === 0 ? "creates no GCP grant (backend.kind is not gcp)" : undefined,
+        (docs.grants as unknown[]).length === 0 && docs.ownerGrants === undefined
+            ? "creates no GCP grant (backend.kind is not gcp)"
+            : undefined,
     );
 }

@@ -4,7 +4,7 @@
 // mount and its config when created, the seeded KV v2 secrets (mount and name, never the data), the
 // ServiceAccounts the role binds, and the chart's VaultBackend settings (class, kwargs, pod volumes).
 // The OpenBao proof (tests/e2e/vault.test.ts) applies exactly these documents to a real server.
-import { chartValues, documentScript, ofType, serviceAccountsOf } from "./lib/documentScript";
+import { chartValues, documentScript, ofType, ownerGrantsOf, serviceAccountsOf } from "./lib/documentScript";
 import { unwrapSecrets, type RecordedResource } from "./lib/mockRun";
 
 /** Inputs without Pulumi's bookkeeping, secrets unwrapped (reviewer JWTs are replaced by a marker). */
@@ -18,7 +18,10 @@ function plain(r: RecordedResource, secretKeys: readonly string[] = []): Record<
 }
 
 /** The Vault-relevant picture of a mock run. */
-export function vaultDocuments(resources: readonly RecordedResource[]): Record<string, unknown> {
+export function vaultDocuments(
+    resources: readonly RecordedResource[],
+    outputs: Record<string, unknown> = {},
+): Record<string, unknown> {
     const of = (type: string) => ofType(resources, type);
     const values = chartValues<{
         secretBackend: string;
@@ -46,11 +49,14 @@ export function vaultDocuments(resources: readonly RecordedResource[]): Record<s
             volumes: worker?.volumes ?? [],
             volumeMounts: worker?.volumeMounts ?? [],
         },
+        ...ownerGrantsOf(outputs),
     };
 }
 
 if (require.main === module) {
     documentScript("vault-policy.ts", vaultDocuments, (docs) =>
-        (docs.roles as unknown[]).length === 0 ? "creates no Vault role (backend.kind is not vault)" : undefined,
+        (docs.roles as unknown[]).length === 0 && docs.ownerGrants === undefined
+            ? "creates no Vault role (backend.kind is not vault)"
+            : undefined,
     );
 }

@@ -1,7 +1,8 @@
 // The GCP backend as the registry sees it: schema, owned names and checks, without `@pulumi/gcp`.
 // The component that creates its resources is components/backends/gcp (loaded on first use).
-import { taskLogsEnvNames } from "../shared";
+import { grantsNoneIssues, taskLogsEnvNames } from "../shared";
 import type { AgentBackend } from "../types";
+import { gcpCreatedStores } from "./ownerGrants";
 import { gcpBackendSchema, validateGcpBackend } from "./schema";
 
 /** The ServiceAccount annotation of identity `serviceAccount` (impersonating a Google service account). */
@@ -18,5 +19,8 @@ export const gcpBackend: AgentBackend<typeof gcpBackendSchema> = {
             ? [{ name: GKE_SERVICE_ACCOUNT_ANNOTATION, setBy: ["backend", "identity"] }]
             : [],
     identityMetadataKeys: [GKE_SERVICE_ACCOUNT_ANNOTATION],
-    validate: (backend, view) => validateGcpBackend(backend, view),
+    validate: (backend, view) => [
+        ...validateGcpBackend(backend, view),
+        ...grantsNoneIssues(backend.grants, gcpCreatedStores(backend)),
+    ],
 };

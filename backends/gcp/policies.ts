@@ -217,3 +217,23 @@ export function agentGrants(p: AgentGrantsInput): IamGrant[] {
     }
     return grants;
 }
+
+/**
+ * The `ownerGrants` document of `backend.grants: none`: the custom roles to create in `project` and the
+ * role bindings on the project (secrets) and the bucket, exactly those `grants: create` makes (the
+ * impersonation of the program's own Google service account is not the owner's, so not in it).
+ */
+export function gcpOwnerGrants(p: {
+    project: string;
+    customRoles: CustomRoleDefinition[];
+    grants: IamGrant[];
+}): Record<string, unknown> {
+    return {
+        customRoles: p.customRoles.map((r) => ({
+            project: p.project,
+            ...r,
+            name: customRoleName(p.project, r.roleId),
+        })),
+        bindings: p.grants.filter((g) => g.resource.kind !== "serviceAccount"),
+    };
+}

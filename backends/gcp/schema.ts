@@ -14,6 +14,7 @@ import {
     bucketIssues,
     customerKeyIssues,
     defaultSecretPrefixes,
+    grantsSchema,
     handWrittenLogFolderIssues,
     objectPrefix,
     prefixesOverlap,
@@ -84,6 +85,7 @@ const location = (example: string) =>
 
 export const gcpBackendSchema = strictObject({
     kind: z.literal("gcp"),
+    grants: grantsSchema("the custom roles, and role bindings on the project's secrets and on the bucket"),
     project: wiring(
         identifier("a Google Cloud project id", "my-data-project", {
             pattern: PROJECT_ID,

@@ -111,3 +111,106 @@ describe("backend.grants: none on AWS", () => {
         assert.deepEqual(problems(withBackend(owned)), []);
     });
 });
+
+describe("backend.grants: none on GCP", () => {
+    const owned: Values = {
+        kind: "gcp",
+        project: "my-data-project",
+        location: "europe-west1",
+        gkeCluster: { name: "prod-gke", location: "europe-west1" },
+        identity: "serviceAccount",
+        grants: "none",
+        xcom: { existingBucket: true, bucketName: "shared-xcom" },
+        taskLogs: { enabled: true },
+        encryption: {
+            kind: "existingKey",
+            keyName: "projects/my-kms-project/locations/europe-west1/keyRings/astro/cryptoKeys/xcom",
+        },
+    };
+
+    it("creates the Google service account and its impersonation only; ownerGrants holds the custom roles and bindings grants: create makes", async () => {
+        const none = await run(withBackend(owned));
+        assert.deepEqual(cloudChildren(none.resources, "gcp", "astro-remote-agent:index:GcpBackend"), [
+            ["astro-remote-agent:index:GcpBackend", "agent-gcp"],
+            ["gcp:serviceaccount/account:Account", "agent-gcp-sa"],
+            ["gcp:serviceaccount/iAMMember:IAMMember", "agent-gcp-wi-dag-processor"],
+            ["gcp:serviceaccount/iAMMember:IAMMember", "agent-gcp-wi-sentinel"],
+            ["gcp:serviceaccount/iAMMember:IAMMember", "agent-gcp-wi-triggerer"],
+            ["gcp:serviceaccount/iAMMember:IAMMember", "agent-gcp-wi-worker-default-worker"],
+            ["pulumi:providers:gcp", "agent-gcp-provider"],
+        ]);
+        const doc = JSON.parse(String(none.outputs.ownerGrants)) as {
+            customRoles: { name: string; permissions: string[] }[];
+            bindings: { resource: { kind: string; name: string }; role: string; members: string[] }[];
+        };
+        const created = await run(withBackend({ ...owned, grants: "create" }));
+        const roles = created.resources.filter((r) => r.type === "gcp:projects/iAMCustomRole:IAMCustomRole");
+        assert.deepEqual(
+            doc.customRoles.map((r) => [r.name, r.permissions]).sort(),
+            roles
+                .map((r) => [`projects/my-data-project/roles/${String(r.inputs.roleId)}`, r.inputs.permissions])
+                .sort(),
+        );
+        assert.equal(doc.customRoles.length, 2);
+        const email = /^serviceAccount:.*@my-data-project\.iam\.gserviceaccount\.com$/;
+        assert.deepEqual(
+            doc.bindings.map((b) => [b.resource.kind, b.resource.name, b.role.replace(/_[0-9a-f]{8}$/, "_<hex>")]),
+            [
+                ["project", "my-data-project", "roles/secretmanager.secretAccessor"],
+                ["bucket", "shared-xcom", "projects/my-data-project/roles/astroAgentXcom_<hex>"],
+                ["bucket", "shared-xcom", "projects/my-data-project/roles/astroAgentLogs_<hex>"],
+            ],
+        );
+        for (const b of doc.bindings) {
+            assert.equal(b.members.length, 1);
+            assert.match(b.members[0] ?? "", email);
+        }
+        const members = created.resources.filter(
+            (r) =>
+                r.type === "gcp:projects/iAMMember:IAMMember" ||
+                r.type === "gcp:storage/bucketIAMMember:BucketIAMMember",
+        );
+        assert.deepEqual(
+            members
+                .map((m) => [m.inputs.role, m.inputs.member, m.inputs.condition])
+                .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+            doc.bindings
+                .map((b) => [b.role, b.members[0], (b as { condition?: unknown }).condition])
+                .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+        );
+        assert.equal(created.outputs.ownerGrants, undefined);
+    });
+
+    it("refuses every store the program would create, at once", () => {
+        assert.deepEqual(
+            problems(
+                withBackend({
+                    kind: "gcp",
+                    project: "my-data-project",
+                    location: "europe-west1",
+                    gkeCluster: { name: "prod-gke", location: "europe-west1" },
+                    grants: "none",
+                    secretManager: {
+                        connections: { git_repo: "x" },
+                        replication: { kind: "userManaged", locations: ["europe-west1"] },
+                    },
+                    encryption: { kind: "createKey" },
+                }),
+            ),
+            [
+                refusal("xcom.existingBucket", "the XCom bucket", "set xcom.existingBucket: true with xcom.bucketName"),
+                refusal(
+                    "secretManager.connections",
+                    "each seeded secret (secretManager.connections, secretManager.variables)",
+                    "have the owner create them under secretManager.connectionsPrefix and variablesPrefix",
+                ),
+                refusal(
+                    "encryption.kind",
+                    "the Cloud KMS key",
+                    "set encryption.kind: googleManaged (an existing bucket keeps its own encryption)",
+                ),
+            ],
+        );
+        assert.deepEqual(problems(withBackend(owned)), []);
+    });
+});

@@ -2,7 +2,8 @@
 // directly (roles granted to each Kubernetes ServiceAccount's principal) or through one Google service
 // account each agent ServiceAccount may impersonate. The grants are exactly `agentGrants()` of
 // policies.ts: secret access conditioned to the backend's prefixes, bucket access conditioned to the
-// XCom prefix (and, with task logs, a second role conditioned to the logs prefix).
+// XCom prefix (and, with task logs, a second role conditioned to the logs prefix). With `grants: none`
+// only the Google service account and its impersonation bindings are created; the rest is ownerGrants.
 import * as pulumi from "@pulumi/pulumi";
 import * as projects from "@pulumi/gcp/projects";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount";
@@ -13,6 +14,7 @@ import { type BackendScope, type CloudBackendArgs, stableHex, installationKey, s
 import {
     agentGrants,
     customRoleName,
+    gcpOwnerGrants,
     principalMember,
     serviceAccountMember,
     type IamGrant,
@@ -43,6 +45,8 @@ export interface GcpIdentity {
     serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
     /** Accounts, roles and IAM members (the release waits for them). */
     resources: pulumi.Resource[];
+    /** With `grants: none`: the document the stores' owner applies (JSON); else undefined. */
+    ownerGrants?: pulumi.Output<string>;
 }
 
 /** `<resourceNamePrefix>-<8 hex>`: unique per project, stack, cluster and namespace, at most 30 characters. */
@@ -106,22 +110,29 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
         resources.push(account);
     }
 
-    const role = customRole(
-        scope,
-        "xcom-role",
-        cfg.project,
-        installation.apply((i) => xcomCustomRole(defaultCustomRoleId(i), args.resourceNamePrefix)),
+    // `grants: none`: no custom role and no role binding is created; ownerGrants says what to create.
+    const owned = cfg.grants === "none";
+    const xcomRoleDef = installation.apply((i) => xcomCustomRole(defaultCustomRoleId(i), args.resourceNamePrefix));
+    const logsRoleDef = installation.apply((i) =>
+        taskLogsCustomRole(defaultTaskLogsRoleId(i), args.resourceNamePrefix),
     );
-    resources.push(role);
-    const bucketRole = pulumi.all([cfg.project, role.roleId]).apply(([project, id]) => customRoleName(project, id));
-    const logsRole = cfg.taskLogs.enabled ? taskLogsRole(scope, args, installation) : undefined;
+    const role = owned ? undefined : customRole(scope, "xcom-role", cfg.project, xcomRoleDef);
+    if (role !== undefined) {
+        resources.push(role);
+    }
+    // Through the created role's id, so a binding waits for its role.
+    const bucketRole = pulumi
+        .all([cfg.project, role?.roleId ?? xcomRoleDef.roleId])
+        .apply(([project, id]) => customRoleName(project, id));
+    const logsRole = cfg.taskLogs.enabled && !owned ? taskLogsRole(scope, args, installation) : undefined;
     if (logsRole !== undefined) {
         resources.push(logsRole);
     }
-    const taskLogsRoleName =
-        logsRole === undefined
-            ? pulumi.output("")
-            : pulumi.all([cfg.project, logsRole.roleId]).apply(([project, id]) => customRoleName(project, id));
+    const taskLogsRoleName = !cfg.taskLogs.enabled
+        ? pulumi.output("")
+        : pulumi
+              .all([cfg.project, logsRole?.roleId ?? logsRoleDef.roleId])
+              .apply(([project, id]) => customRoleName(project, id));
 
     // The members roles are granted to: one principal per ServiceAccount, or the one Google service account.
     const memberSlugs =
@@ -189,7 +200,7 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
     const secrets = grant("project");
     const bucket = grant("bucket", "xcom-prefix-only");
     const logs = cfg.taskLogs.enabled ? grant("bucket", "task-logs-prefix-only") : undefined;
-    memberSlugs.forEach((slug, i) => {
+    (owned ? [] : memberSlugs).forEach((slug, i) => {
         resources.push(
             new projects.IAMMember(
                 `${scope.name}-secrets-${slug}`,
@@ -229,6 +240,23 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
     });
     return {
         grants,
+        ...(owned
+            ? {
+                  ownerGrants: pulumi
+                      .all([cfg.project, xcomRoleDef, logsRoleDef, grants])
+                      .apply(([project, xcomRole, logsRole, gs]) =>
+                          JSON.stringify(
+                              gcpOwnerGrants({
+                                  project,
+                                  customRoles: cfg.taskLogs.enabled ? [xcomRole, logsRole] : [xcomRole],
+                                  grants: gs,
+                              }),
+                              null,
+                              2,
+                          ),
+                      ),
+              }
+            : {}),
         ...(account === undefined ? {} : { serviceAccountEmail: account.email }),
         serviceAccountAnnotations: account === undefined ? {} : { [GKE_SERVICE_ACCOUNT_ANNOTATION]: account.email },
         resources,

@@ -15,6 +15,7 @@ import { CLOUD_SECRET_MANAGER_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../..
 import { componentType, withLegacyAlias } from "../../typeTokens";
 import { type BackendScope, type CloudBackendArgs, cloudBackendScope, stableHex, taskLogsEnv } from "../shared";
 import type { BackendContribution } from "../../../backends/types";
+import { OWNER_GRANTS_OUTPUT } from "../../../backends/shared";
 import { createIdentity } from "./identity";
 import { KMS_ENCRYPTER_DECRYPTER_ROLE, serviceAccountMember, type IamGrant } from "../../../backends/gcp/policies";
 import { type GcpBackendConfig, poolProject } from "../../../backends/gcp/schema";
@@ -91,6 +92,10 @@ function customerKey(
         keyName = key.id;
     } else {
         keyName = pulumi.output(cfg.encryption.keyName ?? "");
+    }
+    if (cfg.grants === "none") {
+        // Nothing created here is encrypted with it (no bucket, no seeded secret): no service agent grant.
+        return { keyName, resources };
     }
     const storageAgent = storage.getProjectServiceAccountOutput({ project: cfg.project }, scope.invoke);
     const agents: [string, pulumi.Output<string>][] = [["storage", storageAgent.emailAddress]];
@@ -175,6 +180,9 @@ export class GcpBackend extends pulumi.ComponentResource {
         this.bucketName = xcom.bucketName;
         this.grants = identity.grants;
         const outputs: Record<string, pulumi.Output<string>> = { gcpBucketName: this.bucketName };
+        if (identity.ownerGrants !== undefined) {
+            outputs[OWNER_GRANTS_OUTPUT] = identity.ownerGrants;
+        }
         if (identity.serviceAccountEmail !== undefined) {
             this.serviceAccountEmail = identity.serviceAccountEmail;
             outputs.gcpServiceAccountEmail = identity.serviceAccountEmail;
