@@ -1,8 +1,9 @@
 // The Vault backend as the registry sees it: schema, owned names, volumes and checks, without
 // `@pulumi/vault`. The component that creates its resources is components/backends/vault (loaded on
 // first use).
-import { ownedAnnotationKeys, TASK_LOG_ENV, taskLogsEnvNames } from "../shared";
+import { grantsNoneIssues, ownedAnnotationKeys, TASK_LOG_ENV, taskLogsEnvNames } from "../shared";
 import type { AgentBackend } from "../types";
+import { vaultCreatedStores } from "./ownerGrants";
 import { VAULT_RISKS, vaultWeakenings } from "./risks";
 import { validateVaultBackend, vaultBackendSchema } from "./schema";
 
@@ -25,5 +26,8 @@ export const vaultBackend: AgentBackend<typeof vaultBackendSchema> = {
     serviceAccountAnnotationKeys: (backend) => ownedAnnotationKeys(backend.serviceAccountAnnotations),
     risks: VAULT_RISKS,
     weakenings: vaultWeakenings,
-    validate: (backend) => validateVaultBackend(backend),
+    validate: (backend) => [
+        ...validateVaultBackend(backend),
+        ...grantsNoneIssues(backend.grants, vaultCreatedStores(backend)),
+    ],
 };

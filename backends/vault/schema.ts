@@ -19,6 +19,7 @@ import {
 } from "../../schema/primitives";
 import { XCOM_OBJECT_STORAGE_BACKEND } from "../airflow";
 import {
+    grantsSchema,
     installationId,
     namedStoreTaskLogsIssues,
     namedStoreTaskLogsSchema,
@@ -63,6 +64,7 @@ const wiredAnnotations = z
 
 export const vaultBackendSchema = strictObject({
     kind: z.literal("vault"),
+    grants: grantsSchema("the agent's policy and the Kubernetes auth role that grants it"),
     address: wiring(vaultAddress("the Vault address the agent's pods use")).describe(
         "Vault (or OpenBao) address the agent's pods use: the `url` kwarg. `https://` (plain `http://` in prod only with `acceptRisks: [plainHttpVault]`).",
     ),

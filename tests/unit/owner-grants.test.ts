@@ -214,3 +214,88 @@ describe("backend.grants: none on GCP", () => {
         assert.deepEqual(problems(withBackend(owned)), []);
     });
 });
+
+describe("backend.grants: none on Vault", () => {
+    const owned: Values = {
+        kind: "vault",
+        address: "https://vault.example.com:8200",
+        xcomPath: "s3://xcom-bucket/xcom",
+        grants: "none",
+        auth: { mount: "kubernetes-prod", roleName: "team-a-agent" },
+    };
+
+    it("writes nothing into Vault; ownerGrants is the HCL policy and the auth role grants: create writes", async () => {
+        const none = await run(withBackend(owned));
+        assert.deepEqual(cloudChildren(none.resources, "vault", "astro-remote-agent:index:VaultBackend"), [
+            ["astro-remote-agent:index:VaultBackend", "agent-vault"],
+            ["pulumi:providers:vault", "agent-vault-provider"],
+        ]);
+        const doc = JSON.parse(String(none.outputs.ownerGrants)) as {
+            policyName: string;
+            policy: string;
+            role: Record<string, unknown>;
+        };
+        assert.equal(doc.policyName, "team-a-agent");
+        assert.match(
+            doc.policy,
+            /\npath "secret\/data\/astro-agent\/test\/connections\/\*" \{\n {2}capabilities = \["read"\]\n\}\n/,
+        );
+        assert.deepEqual(doc.role, {
+            backend: "kubernetes-prod",
+            roleName: "team-a-agent",
+            boundServiceAccountNames: [
+                "astro-worker-default-worker",
+                "astro-dag-processor",
+                "astro-triggerer",
+                "astro-sentinel",
+            ],
+            boundServiceAccountNamespaces: ["astro-agent"],
+            audience: "vault",
+            tokenPolicies: ["team-a-agent"],
+            tokenTtl: 900,
+            tokenMaxTtl: 1800,
+            tokenNoDefaultPolicy: true,
+        });
+        assert.deepEqual(none.outputs.vaultRoleName, "team-a-agent");
+        const created = await run(withBackend({ ...owned, grants: "create" }));
+        const policy = created.resources.filter((r) => r.type === "vault:index/policy:Policy");
+        const role = created.resources.filter((r) => r.type === "vault:kubernetes/authBackendRole:AuthBackendRole");
+        assert.deepEqual(
+            policy.map((p) => [p.inputs.name, p.inputs.policy]),
+            [[doc.policyName, doc.policy]],
+        );
+        assert.equal(role.length, 1);
+        for (const [key, value] of Object.entries(doc.role)) {
+            assert.deepEqual(role[0]?.inputs[key], value, key);
+        }
+        assert.equal(created.outputs.ownerGrants, undefined);
+    });
+
+    it("refuses seeded secrets and a created auth mount, at once", () => {
+        assert.deepEqual(
+            problems(
+                withBackend({
+                    ...owned,
+                    kv: { variables: { env_name: "x" } },
+                    auth: {
+                        mount: "kubernetes-prod",
+                        createMount: { kubernetesHost: "https://kubernetes.default.svc" },
+                    },
+                }),
+            ),
+            [
+                refusal(
+                    "kv.variables",
+                    "each seeded KV secret (kv.connections, kv.variables)",
+                    "have the Vault team write them under kv.connectionsPath and kv.variablesPath",
+                ),
+                refusal(
+                    "auth.createMount",
+                    "the Kubernetes auth mount",
+                    "remove auth.createMount and name the Vault team's mount in auth.mount",
+                ),
+            ],
+        );
+        assert.deepEqual(problems(withBackend(owned)), []);
+    });
+});

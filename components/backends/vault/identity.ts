@@ -1,6 +1,7 @@
 // The agent's identity in Vault: Kubernetes auth (an existing mount, or one created with its config),
 // a role bound to exactly the agent's ServiceAccounts in its namespace and to one token audience, the
-// policy the role grants, and the pod side: a projected ServiceAccount token with that audience.
+// policy the role grants (with `grants: none` both left to the Vault team, as the ownerGrants
+// document), and the pod side: a projected ServiceAccount token with that audience.
 import * as pulumi from "@pulumi/pulumi";
 import { AuthBackend } from "@pulumi/vault/authBackend";
 import { AuthBackendConfig } from "@pulumi/vault/kubernetes/authBackendConfig";
@@ -10,6 +11,7 @@ import type { K8sObject } from "../../../schema/primitives";
 import type { BackendScope } from "../shared";
 import type { AgentServiceAccountRef } from "../../../backends/types";
 import { agentPolicy, agentRole, authMountConfig } from "../../../backends/vault/policies";
+import { vaultOwnerGrants } from "../../../backends/vault/ownerGrants";
 import type { VaultBackendConfig } from "../../../backends/vault/schema";
 
 import { TOKEN_VOLUME } from "../../../backends/vault/backend";
@@ -34,8 +36,11 @@ export interface VaultIdentityArgs {
 
 /** The role, its policy, the mount when created, and the pod volume. */
 export interface VaultIdentity {
-    role: AuthBackendRole;
-    policy: Policy;
+    /** The role and the policy: none with `grants: none` (the Vault team writes them, see `ownerGrants`). */
+    role?: AuthBackendRole;
+    policy?: Policy;
+    /** With `grants: none`: the policy (HCL) and role the Vault team writes (JSON); else undefined. */
+    ownerGrants?: pulumi.Output<string>;
     /** Auth mount, mount config, policy and role (the release waits for them). */
     resources: pulumi.Resource[];
     /** The projected token volume and its mount (every agent pod logs in with it). */
@@ -95,16 +100,9 @@ function createMount(scope: BackendScope, cfg: VaultBackendConfig): pulumi.Resou
 export function createIdentity(scope: BackendScope, args: VaultIdentityArgs): VaultIdentity {
     const cfg = args.config;
     const mount = createMount(scope, cfg);
-    const policy = new Policy(
-        `${scope.name}-policy`,
-        {
-            name: args.policyName,
-            policy: pulumi
-                .all([cfg.kv.mount, args.installation])
-                .apply(([kvMount, installation]) => agentPolicy({ kvMount, paths: args.readPaths, installation })),
-        },
-        scope.child,
-    );
+    const policyDoc = pulumi
+        .all([cfg.kv.mount, args.installation])
+        .apply(([kvMount, installation]) => agentPolicy({ kvMount, paths: args.readPaths, installation }));
     const roleDoc = pulumi
         .all([cfg.auth.mount, args.roleName, args.policyName, args.namespace])
         .apply(([authMount, roleName, policyName, namespace]) =>
@@ -119,6 +117,19 @@ export function createIdentity(scope: BackendScope, args: VaultIdentityArgs): Va
                 tokenMaxTtlSeconds: cfg.auth.tokenMaxTtlSeconds,
             }),
         );
+    const pod = podLogin(cfg);
+    if (cfg.grants === "none") {
+        return {
+            resources: mount,
+            ownerGrants: pulumi
+                .all([args.policyName, policyDoc, roleDoc])
+                .apply(([policyName, policy, role]) =>
+                    JSON.stringify(vaultOwnerGrants({ policyName, policy, role }), null, 2),
+                ),
+            ...pod,
+        };
+    }
+    const policy = new Policy(`${scope.name}-policy`, { name: args.policyName, policy: policyDoc }, scope.child);
     const role = new AuthBackendRole(
         `${scope.name}-role`,
         {
@@ -135,10 +146,12 @@ export function createIdentity(scope: BackendScope, args: VaultIdentityArgs): Va
         // The role names the policy and lives on the mount: created after both, deleted before.
         { ...scope.child, dependsOn: [policy, ...mount] },
     );
+    return { role, policy, resources: [...mount, policy, role], ...pod };
+}
+
+/** The projected token volume, its mount and `kubernetes_jwt_path`: how every agent pod logs in. */
+function podLogin(cfg: VaultBackendConfig): Pick<VaultIdentity, "volume" | "volumeMount" | "jwtPath"> {
     return {
-        role,
-        policy,
-        resources: [...mount, policy, role],
         volume: {
             name: TOKEN_VOLUME,
             projected: {

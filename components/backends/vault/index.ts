@@ -15,6 +15,7 @@ import { componentType, withLegacyAlias } from "../../typeTokens";
 import { type CloudBackendArgs, cloudBackendScope } from "../shared";
 import { namedStoreTaskLogsEnvInputs } from "../../../backends/shared/xcom";
 import type { BackendContribution } from "../../../backends/types";
+import { OWNER_GRANTS_OUTPUT } from "../../../backends/shared";
 import { CA_VOLUME } from "../../../backends/vault/backend";
 import { createIdentity } from "./identity";
 import { type VaultBackendConfig, vaultNames } from "../../../backends/vault/schema";
@@ -102,8 +103,8 @@ export class VaultBackend extends pulumi.ComponentResource {
         });
         const ca = caBundle(cfg);
 
-        this.roleName = identity.role.roleName;
-        this.policyName = identity.policy.name;
+        this.roleName = identity.role?.roleName ?? names.role;
+        this.policyName = identity.policy?.name ?? names.policy;
         this.contribution = {
             secretBackend: VAULT_BACKEND,
             secretBackendKwargs: {
@@ -128,7 +129,11 @@ export class VaultBackend extends pulumi.ComponentResource {
             volumes: [identity.volume, ...(ca === undefined ? [] : [ca.volume])],
             volumeMounts: [identity.volumeMount, ...(ca === undefined ? [] : [ca.mount])],
             dependsOn: [...identity.resources, ...secrets.resources],
-            outputs: { vaultRoleName: this.roleName, vaultPolicyName: this.policyName },
+            outputs: {
+                vaultRoleName: this.roleName,
+                vaultPolicyName: this.policyName,
+                ...(identity.ownerGrants === undefined ? {} : { [OWNER_GRANTS_OUTPUT]: identity.ownerGrants }),
+            },
         };
         this.registerOutputs({ roleName: this.roleName, policyName: this.policyName });
     }
