@@ -16,7 +16,9 @@
    (``EXPECTED_UNUSED``) are never needed; dropping any used permission breaks the agent.
 
 Key Vault has no emulator reachable here: the secrets side is checked offline (kwargs, client identity,
-secret names) by check_values.py and below, not by a running vault.
+secret names) by check_values.py and below, not by a running vault; real ``AzureKeyVaultBackend`` reads
+through a stand-in client that allows exactly what the rendered Key Vault Secrets User scopes cover
+(``readScope: listedSecrets``: a listed secret is read, an unlisted one is refused).
 ``AZURE_PROOF_REPORT=<file>`` writes the recorded calls and the permission each one needs.
 """
 from __future__ import annotations
@@ -226,6 +228,89 @@ def test_seeded_secret_names_are_the_names_azure_key_vault_backend_looks_up() ->
     )
     assert sorted(s["name"] for s in docs["secrets"]) == expected
     assert "airflow-connections-warehouse-prod-2" in expected
+
+
+class ScopedKeyVault:
+    """Stands in for ``SecretClient`` behind real ``AzureKeyVaultBackend``: holds secrets by name and answers
+    ``get_secret`` as Key Vault RBAC does for the identity: only when a Key Vault Secrets User assignment's
+    scope is the vault or that secret (ARM ids compare case-insensitively), else 403 Forbidden."""
+
+    def __init__(self, vault_id: str, scopes: list[str], secrets: dict[str, str]) -> None:
+        self.vault_id, self.scopes, self.secrets = vault_id.lower(), [s.lower() for s in scopes], secrets
+        self.asked: list[tuple[str, str]] = []
+
+    def get_secret(self, name: str) -> Any:
+        from types import SimpleNamespace
+
+        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+
+        secret_id = f"{self.vault_id}/secrets/{name.lower()}"
+        if not any(secret_id == s or secret_id.startswith(f"{s}/") for s in self.scopes):
+            self.asked.append((name, "forbidden"))
+            raise HttpResponseError(message=f"(Forbidden) caller is not authorized to get secret {name}")
+        self.asked.append((name, "allowed"))
+        if name not in self.secrets:
+            raise ResourceNotFoundError(message=f"(SecretNotFound) {name}")
+        return SimpleNamespace(value=self.secrets[name])
+
+
+def _key_vault_reads(read_scope: str) -> tuple[Any, ScopedKeyVault]:
+    """Real AzureKeyVaultBackend with the rendered kwargs, its client answering by the rendered scopes."""
+    from airflow.providers.microsoft.azure.secrets.key_vault import AzureKeyVaultBackend
+
+    sets = [
+        "environment=dev",
+        "backend.keyVault.existing=true",
+        "backend.keyVault.resourceGroupName=rg-shared",
+        f"backend.keyVault.readScope={read_scope}",
+    ]
+    if read_scope == "listedSecrets":
+        sets.append('backend.keyVault.readSecrets={"connections":["git_data_platform"],"variables":["environment_name"]}')
+    docs = _documents(*[x for s in sets for x in ("--set", s)])
+    kwargs = json.loads(docs["chart"]["commonEnv"]["AIRFLOW__SECRETS__BACKEND_KWARGS"])
+    sub = docs["roleAssignments"][0]["roleDefinitionId"].split("/")[2]
+    vault_name = kwargs["vault_url"].removeprefix("https://").split(".")[0]
+    vault_id = f"/subscriptions/{sub}/resourceGroups/rg-shared/providers/Microsoft.KeyVault/vaults/{vault_name}"
+    scopes = [a["scope"] for a in docs["roleAssignments"] if a["role"] == "keyVaultSecretsUser"]
+    # The team's vault holds more than the agent may read.
+    vault = ScopedKeyVault(
+        vault_id,
+        scopes,
+        {
+            "airflow-connections-git-data-platform": "git://listed",
+            "airflow-variables-environment-name": "prod",
+            "airflow-connections-payroll-db": "postgres://not-listed",
+            "airflow-variables-payroll-key": "not-listed",
+        },
+    )
+    backend = AzureKeyVaultBackend(**kwargs)
+    backend.__dict__["client"] = vault  # the cached_property's slot: no credential, no network
+    return backend, vault
+
+
+def test_listed_secrets_only_are_readable_on_a_shared_vault() -> None:
+    from azure.core.exceptions import HttpResponseError
+
+    backend, vault = _key_vault_reads("listedSecrets")
+    assert backend.get_conn_value("git_data_platform") == "git://listed"
+    assert backend.get_variable("environment_name") == "prod"
+    with pytest.raises(HttpResponseError, match="Forbidden"):
+        backend.get_conn_value("payroll_db")
+    with pytest.raises(HttpResponseError, match="Forbidden"):
+        backend.get_variable("payroll_key")
+    assert vault.asked == [
+        ("airflow-connections-git-data-platform", "allowed"),
+        ("airflow-variables-environment-name", "allowed"),
+        ("airflow-connections-payroll-db", "forbidden"),
+        ("airflow-variables-payroll-key", "forbidden"),
+    ]
+
+
+def test_a_vault_wide_read_scope_reads_the_unlisted_secret_too() -> None:
+    # The same vault and reads with readScope: vault: the refusals above come from the per-secret scopes.
+    backend, vault = _key_vault_reads("vault")
+    assert backend.get_conn_value("payroll_db") == "postgres://not-listed"
+    assert vault.asked == [("airflow-connections-payroll-db", "allowed")]
 
 
 # ----- the rendered connection: workload identity, no key -------------------------------------------------
