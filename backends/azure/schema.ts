@@ -582,7 +582,7 @@ export function validateAzureBackend(cfg: AzureBackendConfig, view: BackendValid
         const granted = scope === "seededSecrets" ? "the seeded secrets" : "the listed and seeded secrets";
         const fix =
             scope === "seededSecrets"
-                ? "seed them here, or set readScope 'vault' on a vault the agent owns"
+                ? "seed them here, name existing ones with readScope: listedSecrets and keyVault.readSecrets, or set readScope 'vault' on a vault the agent owns"
                 : "list them in keyVault.readSecrets.connections or keyVault.readSecrets.variables";
         if (names.length === 0 && listed.length === 0) {
             issues.push({
@@ -600,7 +600,7 @@ export function validateAzureBackend(cfg: AzureBackendConfig, view: BackendValid
                     path: at("keyVault", "readScope"),
                     message:
                         scope === "seededSecrets"
-                            ? `'seededSecrets' grants only the seeded secrets, but ${need.path.join(".").replace(/\.(\d+)\./g, "[$1].")} needs connection '${need.connId}': seed it in keyVault.connections or use readScope 'vault'`
+                            ? `'seededSecrets' grants only the seeded secrets, but ${need.path.join(".").replace(/\.(\d+)\./g, "[$1].")} needs connection '${need.connId}': seed it in keyVault.connections, name it with readScope: listedSecrets and keyVault.readSecrets.connections, or use readScope 'vault'`
                             : `'listedSecrets' grants only ${granted}, but ${need.path.join(".").replace(/\.(\d+)\./g, "[$1].")} needs connection '${need.connId}': add it to keyVault.readSecrets.connections, seed it in keyVault.connections, or use readScope 'vault'`,
                 });
             }

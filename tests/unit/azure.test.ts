@@ -1178,6 +1178,10 @@ describe("Azure stores another team owns (backend.grants: none, readScope: liste
         assert.deepEqual(problems({ ...owned, storage: { existingAccount: true, accountName: "corpxcom" } }), [
             "backend.storage.existingContainer: backend.grants: none leaves granting to the owner of existing stores, but the XCom container is created by this program (which then owns it, so it grants on it): set storage.existingContainer: true, or set backend.grants: create",
         ]);
+        // An existing RBAC vault defaults to seededSecrets, and grants: none seeds nothing: the fix names listedSecrets.
+        assert.deepEqual(problems({ ...owned, keyVault: { existing: true, name: "kv-shared" } }), [
+            "backend.keyVault.readScope: 'seededSecrets' with no keyVault.connections or keyVault.variables would let the agent read nothing: seed them here, name existing ones with readScope: listedSecrets and keyVault.readSecrets, or set readScope 'vault' on a vault the agent owns",
+        ]);
         assert.deepEqual(problems({ grants: "nobody" }), ["backend.grants: must be 'create' or 'none'"]);
         assert.deepEqual(problems(owned), []);
     });
