@@ -140,9 +140,9 @@ export function caBundleParts(cfg: Pick<ResolvedAgentConfig, "caBundle">): {
     const file = caBundleFile(ca);
     return {
         volumes: [
-            ca.secret === undefined
-                ? { name: CA_BUNDLE_VOLUME, configMap: { name: ca.configMap, items } }
-                : { name: CA_BUNDLE_VOLUME, secret: { secretName: ca.secret, items } },
+            ca.secretName === undefined
+                ? { name: CA_BUNDLE_VOLUME, configMap: { name: ca.configMapName, items } }
+                : { name: CA_BUNDLE_VOLUME, secret: { secretName: ca.secretName, items } },
         ],
         volumeMounts: [{ name: CA_BUNDLE_VOLUME, mountPath: ca.mountPath, readOnly: true }],
         env: CA_BUNDLE_ENV.map((name) => env(name, file)),

@@ -109,7 +109,8 @@ export const namespaceQuotaSchema = strictObject({
             });
         }
         if (scopes.includes("BestEffort")) {
-            for (const name of Object.keys(q.hard).filter((n) => n !== "pods")) {
+            const valid = Object.keys(q.hard).filter((n) => quotaResourceProblem(n) === undefined);
+            for (const name of valid.filter((n) => n !== "pods")) {
                 ctx.addIssue({
                     code: "custom",
                     path: ["hard", name],
@@ -189,8 +190,10 @@ export const CA_BUNDLE_VOLUME = "ca-bundle";
 export const DEFAULT_CA_BUNDLE_MOUNT = "/etc/astro-agent/ca";
 
 export const caBundleSchema = strictObject({
-    configMap: dnsSubdomain("corporate-ca").optional().describe("ConfigMap in the agent namespace holding the bundle."),
-    secret: dnsSubdomain("corporate-ca").optional().describe("Secret in the agent namespace holding the bundle."),
+    configMapName: dnsSubdomain("corporate-ca")
+        .optional()
+        .describe("ConfigMap in the agent namespace holding the bundle."),
+    secretName: dnsSubdomain("corporate-ca").optional().describe("Secret in the agent namespace holding the bundle."),
     key: identifier("a ConfigMap or Secret key", "ca.crt", { pattern: /^[-._A-Za-z0-9]+$/, max: 253 })
         .default("ca.crt")
         .describe("Key of the PEM bundle in it (the file name under `mountPath`)."),
@@ -199,12 +202,12 @@ export const caBundleSchema = strictObject({
         .describe("Folder the bundle is mounted at, read-only, in every pod."),
 })
     .superRefine((c, ctx) => {
-        if ((c.configMap === undefined) === (c.secret === undefined)) {
+        if ((c.configMapName === undefined) === (c.secretName === undefined)) {
             ctx.addIssue({
                 code: "custom",
-                path: c.configMap === undefined ? [] : ["secret"],
+                path: c.configMapName === undefined ? [] : ["secretName"],
                 message:
-                    "set exactly one of configMap or secret, e.g. caBundle: {configMap: corporate-ca, key: ca.crt}",
+                    "set exactly one of configMapName or secretName, e.g. caBundle: {configMapName: corporate-ca, key: ca.crt}",
             });
         }
         if (
@@ -221,7 +224,7 @@ export const caBundleSchema = strictObject({
     })
     .meta({
         collapse: "CA bundle reference",
-        example: { configMap: "corporate-ca", key: "ca.crt" },
+        example: { configMapName: "corporate-ca", key: "ca.crt" },
     });
 export type CaBundleConfig = z.output<typeof caBundleSchema>;
 
