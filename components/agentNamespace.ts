@@ -90,8 +90,8 @@ export class AgentNamespace extends pulumi.ComponentResource {
                 },
                 { parent: this, retainOnDelete: retain },
             );
-            this.name = this.namespace.metadata.name;
-            const metadata = { namespace: this.name, labels: args.labels ?? {} };
+            const created = this.namespace.metadata.name;
+            const metadata = { namespace: created, labels: args.labels ?? {} };
             // Created with the namespace and kept with it (a retained namespace keeps its quota).
             const opts = { parent: this, retainOnDelete: retain };
             if (args.quota !== undefined) {
@@ -124,6 +124,13 @@ export class AgentNamespace extends pulumi.ComponentResource {
                     opts,
                 );
             }
+            // Objects placed in the namespace (the release's pods) wait for its quota and limit range: a
+            // pod created before the LimitRange would miss its defaults.
+            const guards = [this.resourceQuota, this.limitRange].filter((r) => r !== undefined);
+            this.name =
+                guards.length === 0
+                    ? created
+                    : pulumi.all([created, ...guards.map((r) => r.metadata.name)]).apply(([n]) => n as string);
         } else if (typeof args.name === "string") {
             // Reading it fails the deployment early (and clearly) when the namespace does not exist.
             this.namespace = k8s.core.v1.Namespace.get(name, args.name, { parent: this });
