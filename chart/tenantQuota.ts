@@ -38,6 +38,9 @@ const MI = 2 ** 20;
 
 /** A quantity for messages: cores (or millicores) for cpu, Gi/Mi for byte sizes, else the number. */
 export function showQuantity(resource: string, value: number): string {
+    if (value === 0) {
+        return "0";
+    }
     if (/(^|\.)cpu$/.test(resource)) {
         return Number.isInteger(value) ? String(value) : `${Math.round(value * 1000)}m`;
     }
@@ -157,6 +160,16 @@ function limitProblems(a: Admitted, item: LimitItem): ConfigProblem[] {
             );
         }
     }
+    for (const [res, min] of item.min) {
+        const lim = a.limits.get(res);
+        if (lim !== undefined && lim < min) {
+            add(
+                "limits",
+                res,
+                `its ${res} limit ${showQuantity(res, lim)} is below namespaceLimits.min.${res} (${showQuantity(res, min)}): the API server refuses the pod; raise it to at least ${showQuantity(res, min)}`,
+            );
+        }
+    }
     for (const [res, max] of item.max) {
         const lim = a.limits.get(res);
         if (lim !== undefined && lim > max) {
@@ -255,7 +268,10 @@ export function tenantProblemsOf(
                 continue;
             }
             const { field, res } = compute;
-            for (const p of counted) {
+            // Only cpu and memory must be set on every container (the quota plugin's backward-compatible
+            // rule); other resources are counted where set.
+            const required = res === "cpu" || res === "memory";
+            for (const p of required ? counted : []) {
                 for (const a of p.containers.filter((c) => !c[field].has(res))) {
                     push({
                         key: `${a.key}.${field}${formatPath(["x", res]).slice(1)}`,

@@ -184,6 +184,39 @@ describe("tenant namespaces: namespaceQuota and namespaceLimits", () => {
         ]);
     });
 
+    it("only cpu and memory must be on every container; ephemeral storage is counted where set (the chart's defaults merged under the values)", () => {
+        const quota = (hard: string) => (v: Values) => {
+            sized(v);
+            v.namespaceQuota = { hard: { "requests.ephemeral-storage": hard } };
+        };
+        assert.deepEqual(problems(quota("3Gi")), []);
+        assert.deepEqual(problems(quota("2Gi")), [
+            {
+                key: 'namespaceQuota.hard["requests.ephemeral-storage"]',
+                message: `is 2Gi, but the agent's own pods at their most replicas (a worker's HPA maximum) take 3Gi (workers[0]: 1 x 0, dagProcessor: 1 x 1Gi, triggerer: 1 x 1Gi, sentinel: 1 x 1Gi)${FIT} 3Gi, or lower the components' resources or replicas`,
+            },
+        ]);
+    });
+
+    it("a limit below the LimitRange's min is refused too", () => {
+        const found = problems((v) => {
+            sized(v);
+            v.workers = [{ name: "default-worker", resources: { requests: { cpu: "50m" }, limits: { cpu: "50m" } } }];
+            v.namespaceLimits = { min: { cpu: "100m" } };
+        });
+        const w = "container 'worker' of workers[0]";
+        assert.deepEqual(found, [
+            {
+                key: "workers[0].resources.requests.cpu",
+                message: `${w}: its cpu request 50m is below namespaceLimits.min.cpu (100m): the API server refuses the pod; request at least 100m`,
+            },
+            {
+                key: "workers[0].resources.limits.cpu",
+                message: `${w}: its cpu limit 50m is below namespaceLimits.min.cpu (100m): the API server refuses the pod; raise it to at least 100m`,
+            },
+        ]);
+    });
+
     it("the shapes are validated like the API server does, every problem at once", () => {
         assert.deepEqual(
             problems((v) => {
