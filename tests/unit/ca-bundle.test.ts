@@ -126,7 +126,7 @@ describe("caBundle", () => {
         const v = build(configOf((c) => (c.caBundle = { secretName: "corp-ca" })));
         const file = "/etc/astro-agent/ca/ca.crt";
         assert.deepEqual(
-            ((v.sentinel as Pod).volumes ?? []).filter((x) => x.name === "ca-bundle"),
+            (v.sentinel as Pod).volumes.filter((x) => x.name === "ca-bundle"),
             [{ name: "ca-bundle", secret: { secretName: "corp-ca", items: [{ key: "ca.crt", path: "ca.crt" }] } }],
         );
         assert.equal((v.commonEnv as Values[]).find((e) => e.name === "SSL_CERT_FILE")?.value, file);
