@@ -31,6 +31,8 @@ export interface BackendContext {
     serviceAccounts: AgentServiceAccountRef[];
     /** Labels to put on every object the backend creates. */
     labels: Record<string, string>;
+    /** The `caBundle` file every pod mounts, when set (a backend whose client takes a CA path passes it). */
+    caBundleFile?: string;
 }
 
 /**

@@ -32,6 +32,48 @@ export interface PodContainer {
      */
     probes: { field: string; source: Sourced; chartDefault?: boolean }[];
     lifecycle: Sourced | undefined;
+    /**
+     * The container's `resources` as the chart renders them (for map components, the values file's
+     * defaults with the values merged over them, {@link CHART_DEFAULT_RESOURCES}); `at` is where to set them.
+     */
+    resources?: Sourced | undefined;
+}
+
+/**
+ * `resources` defaults of the chart's values file for the map components (Helm merges the values over
+ * them; list items such as workers get none): agent-chart.md section 6, as the chart double holds them.
+ */
+export const CHART_DEFAULT_RESOURCES: Record<string, Record<string, Record<string, string>>> = {
+    dagProcessor: { limits: { cpu: "1", memory: "2Gi", "ephemeral-storage": "1Gi" } },
+    triggerer: {
+        limits: { cpu: "1", memory: "2Gi", "ephemeral-storage": "1Gi" },
+        requests: { cpu: "1", memory: "2Gi", "ephemeral-storage": "1Gi" },
+    },
+    sentinel: {
+        limits: { cpu: "500m", memory: "256Mi", "ephemeral-storage": "1Gi" },
+        requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "1Gi" },
+    },
+};
+
+/** Helm's merge of a values map over the chart's default map: nested maps merge, `null` removes a key. */
+function helmMerge(base: Obj, over: unknown): Obj {
+    if (!isObj(over)) {
+        return base;
+    }
+    const keys = [...new Set([...Object.keys(base), ...Object.keys(over)])];
+    return Object.fromEntries(
+        keys.flatMap((k): [string, unknown][] => {
+            const b = base[k];
+            const v = over[k];
+            if (v === null) {
+                return [];
+            }
+            if (v === undefined) {
+                return [[k, b]];
+            }
+            return [[k, isObj(b) && isObj(v) ? helmMerge(b, v) : v]];
+        }),
+    );
 }
 
 /** A pod the chart renders. */
@@ -44,6 +86,11 @@ export interface PodSpecView {
     containers: PodContainer[];
     volumes: Sourced[];
     annotations: Sourced | undefined;
+    /**
+     * Most pods of this component that run at once: a worker's `replicas`, or its HPA's maximum when
+     * the HPA is enabled; the triggerer's `replicas`; 1 for the dag processor and Sentinel.
+     */
+    maxReplicas?: number;
     /** Keys of the component's values (and of the logging sidecar) the contract does not document. */
     undocumented: Sourced[];
 }
@@ -155,6 +202,7 @@ function fullContainer(values: Obj, path: Path, init: boolean, index: number): P
             return s === undefined ? [] : [{ field, source: s }];
         }),
         lifecycle: present(at(values, [...path, "lifecycle"])),
+        resources: at(values, [...path, "resources"]),
     };
 }
 
@@ -172,6 +220,28 @@ function undocumentedKeys(values: Obj, path: Path, kind: string): Sourced[] {
     return Object.keys(c)
         .filter((k) => !known.includes(k))
         .map((k) => ({ value: c[k], at: [...path, k] }));
+}
+
+/** A whole number at `path`, else `fallback`. */
+function count(values: Obj, path: Path, fallback: number): number {
+    const v = at(values, path).value;
+    return typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : fallback;
+}
+
+/** See {@link PodSpecView.maxReplicas}; the chart's defaults: 1 replica, HPA maximum 10. */
+function maxReplicasOf(values: Obj, path: Path, kind: string): number {
+    if (kind === "worker") {
+        const hpa = at(values, [...path, "hpa"]).value;
+        if (isObj(hpa) && !helmEmpty(hpa.enabled)) {
+            return count(
+                values,
+                [...path, "hpa", "maxReplicaCount"],
+                count(values, [...path, "hpa", "maxReplicas"], 10),
+            );
+        }
+        return count(values, [...path, "replicas"], 1);
+    }
+    return kind === "triggerer" ? count(values, [...path, "replicas"], 1) : 1;
 }
 
 /** The pod of one agent component or Sentinel, as the chart renders it. */
@@ -192,6 +262,10 @@ function componentPod(values: Obj, path: Path, kind: string, mainName: string, s
             return helmEmpty(s.value) ? [] : [{ field, source: s, chartDefault: kind !== "worker" }];
         }),
         lifecycle: undefined,
+        resources: {
+            value: helmMerge(CHART_DEFAULT_RESOURCES[kind] ?? {}, at(values, [...path, "resources"]).value),
+            at: [...path, "resources"],
+        },
     };
     const containers = [main];
     if (withSidecar) {
@@ -204,6 +278,7 @@ function componentPod(values: Obj, path: Path, kind: string, mainName: string, s
             ports: undefined,
             probes: [],
             lifecycle: undefined,
+            resources: at(values, ["loggingSidecar", "resources"]),
         });
     }
     containers.push(...containerList(values, [...path, "extraContainers"], false));
@@ -219,6 +294,7 @@ function componentPod(values: Obj, path: Path, kind: string, mainName: string, s
             ? (vols as unknown[]).map((v, j) => ({ value: v, at: [...path, "volumes", j] }))
             : [],
         annotations: helmEmpty(at(values, ["annotations"]).value) ? undefined : at(values, ["annotations"]),
+        maxReplicas: maxReplicasOf(values, path, kind),
         undocumented: [
             ...undocumentedKeys(values, path, kind),
             ...(withSidecar ? undocumentedKeys(values, ["loggingSidecar"], "loggingSidecar") : []),

@@ -1,5 +1,5 @@
 // The full validation of the config: the whole-config checks (secrets by property, XCom expiry, extra
-// values that would undo the wiring, and the pod guard, which both run the values builder) on top of the config
+// values that would undo the wiring, the pod guard, and the tenant quota and limit range, which both run the values builder) on top of the config
 // layer's schema and rules, shared by stack config and component args (RemoteExecutionAgent); and the
 // stack-config entry points that run it.
 import * as pulumi from "@pulumi/pulumi";
@@ -22,6 +22,7 @@ import { fileMountProblems } from "./fileMounts";
 import { sizeProblems } from "./limits";
 import { extraValuesOwnership } from "./ownership";
 import { podIdentityProblems, podSecurityProblems } from "./podGuard";
+import { tenantProblems } from "./tenantQuota";
 
 /**
  * Runs the whole-config checks on a parsed config. Secret values set with `secure:` (given by
@@ -44,6 +45,7 @@ export function checkWholeConfig(cfg: AgentConfig, securePaths?: SecurePaths): W
             ...chart,
             ...podSecurity,
             ...fileMountProblems(cfg),
+            ...tenantProblems(cfg),
             ...sizeProblems(cfg),
         ].map((p) => ({
             key: redactCredentials(p.key),

@@ -5,6 +5,7 @@ import { stringify as stableStringify } from "safe-stable-stringify";
 import { defaultSentinelImage, type HpaShape } from "../config/chartVersions";
 import type { EnvVar, K8sObject } from "../schema/primitives";
 import { bundleVolumeName } from "../config/volumes";
+import { CA_BUNDLE_ENV, CA_BUNDLE_VOLUME, caBundleFile } from "../config/tenant";
 import {
     ASTRO_ID_ENV,
     hpaShapeOf,
@@ -125,6 +126,29 @@ function proxyEnv(cfg: ResolvedAgentConfig): EnvVar[] {
     return list;
 }
 
+/** The volume, mount and env of `caBundle` (nothing when unset): the same in every pod and container. */
+export function caBundleParts(cfg: Pick<ResolvedAgentConfig, "caBundle">): {
+    volumes: K8sObject[];
+    volumeMounts: K8sObject[];
+    env: EnvVar[];
+} {
+    const ca = cfg.caBundle;
+    if (ca === undefined) {
+        return { volumes: [], volumeMounts: [], env: [] };
+    }
+    const items = [{ key: ca.key, path: ca.key }];
+    const file = caBundleFile(ca);
+    return {
+        volumes: [
+            ca.secretName === undefined
+                ? { name: CA_BUNDLE_VOLUME, configMap: { name: ca.configMapName, items } }
+                : { name: CA_BUNDLE_VOLUME, secret: { secretName: ca.secretName, items } },
+        ],
+        volumeMounts: [{ name: CA_BUNDLE_VOLUME, mountPath: ca.mountPath, readOnly: true }],
+        env: CA_BUNDLE_ENV.map((name) => env(name, file)),
+    };
+}
+
 /**
  * The full `commonEnv` list: Astro IDs, backend settings, XCom, proxy, backend extras, user extras. Each
  * name appears once; validation refuses user entries naming what the program or the backend sets, and
@@ -150,6 +174,7 @@ export function buildCommonEnv(cfg: ResolvedAgentConfig, backend: ResolvedBacken
         list.push(env("AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_COMPRESSION", cfg.xcom.compression));
     }
     list.push(...proxyEnv(cfg));
+    list.push(...caBundleParts(cfg).env);
     if (cfg.openLineage.enabled && cfg.openLineage.configFile !== undefined) {
         // The client's config file wins over OPENLINEAGE_URL / OPENLINEAGE_API_KEY (openlineage-python).
         list.push(env("OPENLINEAGE_CONFIG", cfg.openLineage.configFile));
@@ -175,6 +200,9 @@ function sharedMounts(cfg: ResolvedAgentConfig, backend: ResolvedBackend, withTa
         volumes.push({ name: TASK_LOGS_VOLUME, emptyDir: {} });
         volumeMounts.push({ name: TASK_LOGS_VOLUME, mountPath: cfg.taskLogsPath });
     }
+    const ca = caBundleParts(cfg);
+    volumes.push(...ca.volumes);
+    volumeMounts.push(...ca.volumeMounts);
     volumes.push(...backend.volumes);
     volumeMounts.push(...backend.volumeMounts);
     for (const b of cfg.dagBundles) {
@@ -394,13 +422,14 @@ function sentinelValues(cfg: ResolvedAgentConfig): ChartValues {
         image = derived.image;
     }
     const tmp = cfg.restricted;
+    const ca = caBundleParts(cfg);
     return compact({
         enabled: true,
         image,
         imagePullPolicy: cfg.imagePullPolicy,
         port: s.port,
         resources: s.resources,
-        env: uniqueEnv([...proxyEnv(cfg), ...s.env]),
+        env: uniqueEnv([...proxyEnv(cfg), ...ca.env, ...s.env]),
         livenessProbe: chartProbe(s.livenessProbe) ?? (s.port === undefined ? undefined : sentinelProbe(s.port)),
         readinessProbe: chartProbe(s.readinessProbe) ?? (s.port === undefined ? undefined : sentinelProbe(s.port)),
         // Explicit: the chart documents its global contexts for workers, dag processor and triggerer only.
@@ -414,8 +443,12 @@ function sentinelValues(cfg: ResolvedAgentConfig): ChartValues {
         ),
         initContainers: containers(cfg, s.initContainers),
         extraContainers: containers(cfg, s.extraContainers),
-        volumes: [...(tmp ? [{ name: TMP_VOLUME, emptyDir: {} }] : []), ...s.volumes],
-        volumeMounts: [...(tmp ? [{ name: TMP_VOLUME, mountPath: "/tmp" }] : []), ...s.volumeMounts],
+        volumes: [...(tmp ? [{ name: TMP_VOLUME, emptyDir: {} }] : []), ...ca.volumes, ...s.volumes],
+        volumeMounts: [
+            ...(tmp ? [{ name: TMP_VOLUME, mountPath: "/tmp" }] : []),
+            ...ca.volumeMounts,
+            ...s.volumeMounts,
+        ],
         ...placement(s),
     });
 }
@@ -432,7 +465,7 @@ function loggingSidecarValues(cfg: ResolvedAgentConfig): ChartValues {
         imagePullPolicy: cfg.imagePullPolicy,
         config: ls.config,
         resources: ls.resources,
-        env: uniqueEnv(ls.env),
+        env: uniqueEnv([...caBundleParts(cfg).env, ...ls.env]),
         securityContext: overlay(
             cfg.restricted ? RESTRICTED_CONTAINER_SECURITY_CONTEXT : undefined,
             ls.securityContext as ChartValues | undefined,
@@ -441,6 +474,8 @@ function loggingSidecarValues(cfg: ResolvedAgentConfig): ChartValues {
             { name: TASK_LOGS_VOLUME, mountPath: cfg.taskLogsPath, readOnly: true },
             // Read-only root filesystem: Vector's data_dir must be writable.
             ...(cfg.restricted ? [{ name: SIDECAR_DATA_VOLUME, mountPath: ls.dataDir }] : []),
+            // The pod volume is in every worker and triggerer pod (sharedMounts).
+            ...caBundleParts(cfg).volumeMounts,
             ...ls.volumeMounts,
         ],
     });

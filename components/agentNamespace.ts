@@ -31,8 +31,26 @@ export interface AgentNamespaceArgs {
      * An adopted namespace is never deleted.
      */
     retainOnDelete?: boolean;
-    /** Extra labels for a created namespace. */
+    /** Extra labels for a created namespace (also on its ResourceQuota and LimitRange). */
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * A ResourceQuota (`spec.hard`, `spec.scopes`) created in a created namespace. Refused when adopting:
+     * quotas on a namespace someone else owns are theirs to set.
+     */
+    quota?: { hard: Record<string, string | number>; scopes?: string[] | undefined };
+    /** A LimitRange with one `Container` item created in a created namespace. Refused when adopting. */
+    limits?: {
+        min?: Record<string, string | number> | undefined;
+        max?: Record<string, string | number> | undefined;
+        default?: Record<string, string | number> | undefined;
+        defaultRequest?: Record<string, string | number> | undefined;
+        maxLimitRequestRatio?: Record<string, string | number> | undefined;
+    };
+}
+
+/** Quantities as strings, the way the API server stores them. */
+function quantities(list: Record<string, string | number> | undefined): Record<string, string> | undefined {
+    return list === undefined ? undefined : Object.fromEntries(Object.entries(list).map(([k, v]) => [k, String(v)]));
 }
 
 export { podSecurityLabels };
@@ -43,9 +61,18 @@ export class AgentNamespace extends pulumi.ComponentResource {
     public readonly name: pulumi.Output<string>;
     /** The namespace object (created, or read when adopted by a plain name; undefined when adopted by an Output). */
     public readonly namespace: k8s.core.v1.Namespace | undefined;
+    /** The tenant ResourceQuota, when `quota` is given. */
+    public readonly resourceQuota: k8s.core.v1.ResourceQuota | undefined;
+    /** The tenant LimitRange, when `limits` is given. */
+    public readonly limitRange: k8s.core.v1.LimitRange | undefined;
 
     constructor(name: string, args: AgentNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("AgentNamespace"), name, {}, withLegacyAlias("AgentNamespace", opts));
+        if (!(args.create ?? true) && (args.quota !== undefined || args.limits !== undefined)) {
+            throw new Error(
+                "AgentNamespace: quota and limits are only created with a namespace this component creates (create: true); on an adopted namespace they are its owner's to set",
+            );
+        }
         const version = args.podSecurityVersion ?? "v1.30";
         if (args.create ?? true) {
             const retain = args.retainOnDelete ?? false;
@@ -63,7 +90,47 @@ export class AgentNamespace extends pulumi.ComponentResource {
                 },
                 { parent: this, retainOnDelete: retain },
             );
-            this.name = this.namespace.metadata.name;
+            const created = this.namespace.metadata.name;
+            const metadata = { namespace: created, labels: args.labels ?? {} };
+            // Created with the namespace and kept with it (a retained namespace keeps its quota).
+            const opts = { parent: this, retainOnDelete: retain };
+            if (args.quota !== undefined) {
+                const q = args.quota;
+                this.resourceQuota = new k8s.core.v1.ResourceQuota(
+                    `${name}-quota`,
+                    {
+                        metadata: { ...metadata, name: "astro-agent-quota" },
+                        spec: {
+                            hard: quantities(q.hard) ?? {},
+                            ...(q.scopes === undefined ? {} : { scopes: q.scopes }),
+                        },
+                    },
+                    opts,
+                );
+            }
+            if (args.limits !== undefined) {
+                const l = args.limits;
+                const item = Object.fromEntries(
+                    (["min", "max", "default", "defaultRequest", "maxLimitRequestRatio"] as const)
+                        .map((f) => [f, quantities(l[f])] as const)
+                        .filter(([, v]) => v !== undefined),
+                );
+                this.limitRange = new k8s.core.v1.LimitRange(
+                    `${name}-limits`,
+                    {
+                        metadata: { ...metadata, name: "astro-agent-limits" },
+                        spec: { limits: [{ type: "Container", ...item }] },
+                    },
+                    opts,
+                );
+            }
+            // Objects placed in the namespace (the release's pods) wait for its quota and limit range: a
+            // pod created before the LimitRange would miss its defaults.
+            const guards = [this.resourceQuota, this.limitRange].filter((r) => r !== undefined);
+            this.name =
+                guards.length === 0
+                    ? created
+                    : pulumi.all([created, ...guards.map((r) => r.metadata.name)]).apply(([n]) => n as string);
         } else if (typeof args.name === "string") {
             // Reading it fails the deployment early (and clearly) when the namespace does not exist.
             this.namespace = k8s.core.v1.Namespace.get(name, args.name, { parent: this });

@@ -6,6 +6,7 @@ import { isValidated, markValidated } from "../config/validated";
 import { deferredValues, gateDeferred, wiringOf, withWiringStandIns } from "../config/wiring";
 import { AgentCredentials } from "./agentCredentials";
 import { AgentNamespace } from "./agentNamespace";
+import { caBundleFile } from "../config/tenant";
 import { AgentNetworkPolicy } from "./agentNetworkPolicy";
 import { buildNetworkPolicies } from "../config/networkPolicy";
 import { AgentRelease } from "./agentRelease";
@@ -157,6 +158,8 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 restricted: cfg.restricted,
                 podSecurityVersion: cfg.podSecurityVersion,
                 labels,
+                ...(cfg.namespaceQuota === undefined ? {} : { quota: cfg.namespaceQuota }),
+                ...(cfg.namespaceLimits === undefined ? {} : { limits: cfg.namespaceLimits }),
                 // Others keep Secrets in the agent namespace (secret-sync tooling): prod never deletes it.
                 retainOnDelete: cfg.environment === "prod",
             },
@@ -174,6 +177,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
             environment: cfg.environment,
             serviceAccounts,
             labels,
+            ...(cfg.caBundle === undefined ? {} : { caBundleFile: caBundleFile(cfg.caBundle) }),
         });
 
         // Which objects exist is known now (stand-ins for wiring keys); their specs once every key is.

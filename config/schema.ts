@@ -38,6 +38,7 @@ import {
 } from "../schema/primitives";
 import { clustersSchema } from "./clusters";
 import { networkPolicySchema } from "./networkPolicy";
+import { caBundleSchema, namespaceLimitsSchema, namespaceQuotaSchema } from "./tenant";
 import { EXACT_CHART_VERSION } from "../schema/pins";
 import { RISK_IDS } from "./risks";
 import { CONFIG_RULES } from "./rules";
@@ -442,6 +443,16 @@ export const agentConfigShape = {
     })
         .default("v1.30")
         .describe("Pinned Pod Security Standards version for the namespace labels."),
+    namespaceQuota: namespaceQuotaSchema
+        .optional()
+        .describe(
+            "A ResourceQuota created with the namespace (needs `createNamespace`): the agent's pods, at their most replicas, must fit, and carry the requests and limits it caps (docs/tenants.md).",
+        ),
+    namespaceLimits: namespaceLimitsSchema
+        .optional()
+        .describe(
+            "A LimitRange (type Container) created with the namespace (needs `createNamespace`): every agent container must fit its min/max once its defaults apply (docs/tenants.md).",
+        ),
     podIdentity: z
         .enum(POD_IDENTITIES, { error: `must be one of ${POD_IDENTITIES.map((x) => `'${x}'`).join(", ")}` })
         .default("fixed")
@@ -606,6 +617,11 @@ export const agentConfigShape = {
     })
         .prefault({})
         .describe("Outbound proxy settings."),
+    caBundle: caBundleSchema
+        .optional()
+        .describe(
+            "Corporate CA bundle (a ConfigMap or Secret in the namespace) mounted read-only into every pod, Sentinel and the logging sidecar included, with `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE` and `GIT_SSL_CAINFO` pointing at it (and the Vault backend's `verify`, unless `backend.tls` is set).",
+        ),
     networkPolicy: networkPolicySchema,
     taskLogsPath: absolutePath
         .default(DEFAULT_TASK_LOGS_PATH)

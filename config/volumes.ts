@@ -1,5 +1,6 @@
 // The volumes this program adds to agent pods, by name, so user `volumeMounts` can be checked against
 // what will exist (chart/values.ts builds the same volumes; a unit test keeps the two in step).
+import { CA_BUNDLE_VOLUME } from "./tenant";
 
 /** The writable `/tmp` restricted mode mounts in every component. */
 export const TMP_VOLUME = "tmp";
@@ -19,6 +20,7 @@ export type MountingComponent = "worker" | "triggerer" | "dagProcessor";
 /** The parts of the config that decide which volumes the program adds. */
 export interface VolumeView {
     restricted: boolean;
+    caBundle?: unknown;
     loggingSidecar: { enabled: boolean };
     dagBundles: readonly { type: string; name: string; persistentVolumeClaim?: string | undefined }[];
 }
@@ -35,6 +37,9 @@ export function programVolumeNames(
     }
     if (component !== "dagProcessor" && (cfg.restricted || cfg.loggingSidecar.enabled)) {
         names.push(TASK_LOGS_VOLUME);
+    }
+    if (cfg.caBundle !== undefined) {
+        names.push(CA_BUNDLE_VOLUME);
     }
     names.push(...backendVolumes);
     for (const b of cfg.dagBundles) {

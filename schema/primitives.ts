@@ -796,7 +796,8 @@ export function quantityString(example: string) {
         .meta({ expected: "a Kubernetes quantity such as 1Gi or 500Mi", example });
 }
 
-const resourceList = (example: Record<string, string>) =>
+/** A container resource list (`requests`, `limits`, a LimitRange's `min`/`max`…): resource names to quantities. */
+export const resourceList = (example: Record<string, string>) =>
     z
         .record(z.string(), quantitySchema)
         .superRefine((list, ctx) => {

@@ -21,6 +21,8 @@ import { volumeMountsRule } from "./volumeMounts";
 import { extraValuesSecretsRule } from "./extraValuesSecrets";
 import { backendRule } from "./backend";
 import { acceptRisksRule } from "./acceptRisks";
+import { caBundleRule } from "./caBundle";
+import { tenantNamespaceRule } from "./tenantNamespace";
 import { ownedMetadataRule } from "./ownedMetadata";
 import type { ConfigRule } from "./rule";
 
@@ -36,6 +38,7 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
     chartSourceRule,
     hpaShapeRule,
     envNamesRule,
+    caBundleRule,
     reservedVolumesRule,
     restrictedFloorRule,
     podIdentityRule,
@@ -46,5 +49,6 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
     volumeMountsRule,
     extraValuesSecretsRule,
     backendRule,
+    tenantNamespaceRule,
     acceptRisksRule,
 ];

@@ -6,7 +6,16 @@ import { formatWhere } from "./parts";
 import type { ConfigRule } from "./rule";
 
 export const volumeMountsRule: ConfigRule = {
-    reads: ["restricted", "workers", "triggerer", "dagProcessor", "loggingSidecar", "dagBundles", "backend"],
+    reads: [
+        "restricted",
+        "caBundle",
+        "workers",
+        "triggerer",
+        "dagProcessor",
+        "loggingSidecar",
+        "dagBundles",
+        "backend",
+    ],
     check(cfg, issue) {
         const backendVolumes = backendFor(cfg.backend.kind).volumeNames ?? [];
         type Mounting = { volumes: { name: string }[]; volumeMounts: { name: string }[] };

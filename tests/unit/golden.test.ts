@@ -25,6 +25,7 @@ const CASES: [string, string | undefined, string | undefined][] = [
     ["aws-dr", "tests/fixtures/stacks/Pulumi.aws-dr.yaml", undefined],
     ["webinar-eks", "tests/fixtures/stacks/Pulumi.webinar-eks.yaml", undefined],
     ["openshift", "tests/fixtures/stacks/Pulumi.openshift.yaml", undefined],
+    ["tenant-proxy", "tests/fixtures/stacks/Pulumi.tenant-proxy.yaml", undefined],
     ["fleet-dr", "tests/fixtures/stacks/Pulumi.fleet-dr.yaml", "primary"],
     ["fleet-dr", "tests/fixtures/stacks/Pulumi.fleet-dr.yaml", "dr"],
 ];

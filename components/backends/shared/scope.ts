@@ -89,6 +89,8 @@ export interface CloudBackendArgs<C> {
     resourceNamePrefix: string;
     /** prod retains the data stores on destroy. */
     environment: Environment;
+    /** The `caBundle` file every pod mounts, when set. */
+    caBundleFile?: string;
 }
 
 /** The args of a cloud backend component, from the agent's context. */
@@ -99,6 +101,7 @@ export function cloudBackendArgs<C>(config: C, ctx: BackendContext): CloudBacken
         serviceAccounts: ctx.serviceAccounts,
         resourceNamePrefix: ctx.resourceNamePrefix,
         environment: ctx.environment,
+        ...(ctx.caBundleFile === undefined ? {} : { caBundleFile: ctx.caBundleFile }),
     };
 }
 

@@ -102,6 +102,8 @@ export class VaultBackend extends pulumi.ComponentResource {
             installation: pulumi.interpolate`Remote Execution Agent ${args.resourceNamePrefix} (stack ${pulumi.getProject()}/${pulumi.getStack()}, namespace ${args.namespace})`,
         });
         const ca = caBundle(cfg);
+        // Vault's own CA (`tls`) wins; otherwise the corporate bundle every pod mounts (`caBundle`).
+        const verify = ca?.verify ?? args.caBundleFile;
 
         this.roleName = identity.role?.roleName ?? names.role;
         this.policyName = identity.policy?.name ?? names.policy;
@@ -119,7 +121,7 @@ export class VaultBackend extends pulumi.ComponentResource {
                 connections_path: secrets.paths.connections,
                 variables_path: secrets.paths.variables,
                 config_path: secrets.paths.config,
-                ...(ca === undefined ? {} : { verify: ca.verify }),
+                ...(verify === undefined ? {} : { verify }),
             },
             xcomBackend: cfg.xcomBackend,
             xcomPath: cfg.xcomPath,
