@@ -18,6 +18,7 @@ import { BACKEND_KWARGS_KEY, routeSecretEnv } from "../chart/secretEnv";
 import {
     buildChartValues,
     componentServiceAccountAnnotations,
+    componentServiceAccountAutomount,
     type ChartValues,
     type ResolvedBackend,
 } from "../chart/values";
@@ -240,6 +241,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 serviceAccounts,
                 annotations: backend.serviceAccountAnnotations,
                 componentAnnotations: componentServiceAccountAnnotations(cfg),
+                automount: componentServiceAccountAutomount(cfg),
                 labels,
             },
             { parent: this },
