@@ -235,7 +235,9 @@ export const componentPodSettings = {
 };
 
 /** `podDefaults`: what every component inherits when it does not set the key itself. */
-export const podDefaultsSchema = strictObject(inheritable("defaults"))
+export const podDefaultsSchema = strictObject(inheritable("defaults"), {
+    envFrom: `environment is per component: ${notTakenMessage("envFrom")}`,
+})
     .optional()
     .describe(
         "Pod settings every component (workers, dag processor, triggerer, Sentinel) inherits; a component's own key replaces the default whole (lists and maps are not merged). The logging sidecar runs in the worker and triggerer pods and follows them.",

@@ -89,6 +89,20 @@ describe("pod settings: podDefaults and per-component keys (issue 29 item 1)", (
         );
     });
 
+    it("envFrom in podDefaults says environment is per component, and why the chart would drop it", () => {
+        assert.deepEqual(
+            problems((v) => {
+                v.podDefaults = { envFrom: [{ secretRef: { name: "db-credentials" } }] };
+            }),
+            [
+                {
+                    key: "podDefaults.envFrom",
+                    message: `unknown key 'envFrom': environment is per component: ${NOT_TAKEN_HEAD("envFrom")}list the variables in the component's env with valueFrom, which the chart takes, for example env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db-credentials, key: password}}}]`,
+                },
+            ],
+        );
+    });
+
     it("refuses the keys the chart does not take, with every shape problem at once, each at its full key", () => {
         const got = problems((v) => {
             v.podDefaults = {
