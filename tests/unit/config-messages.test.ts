@@ -235,7 +235,8 @@ function agentConfigShapeOf(key: string | number | undefined): Schema {
 }
 
 describe("config messages", function () {
-    this.timeout(60000);
+    // The walk feeds every key of the schema (the pod settings of five blocks among them) every wrong type.
+    this.timeout(90000);
 
     it("walks every key: every backend branch, both bundle types, nested lists and maps", () => {
         const keys = new Set(ALL_NODES.map((n) => formatPath(n.path)));
