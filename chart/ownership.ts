@@ -25,7 +25,7 @@ const OWNER: Record<string, string> = {
     podSecurityContext: "restricted (or the component's podSecurityContext)",
     containerSecurityContext: "restricted (or the component's containerSecurityContext)",
     serviceAccount:
-        "the program's ServiceAccounts (one per component) and the backend's identity; per-component annotations go in the component's serviceAccountAnnotations",
+        "the program's ServiceAccounts (one per component) and the backend's identity; per-component annotations go in <component>.serviceAccount.annotations (workers[<i>], dagProcessor, triggerer, sentinel)",
     labels: "labels",
     annotations: "annotations",
 };
@@ -70,8 +70,32 @@ function overlaps(a: Path, b: Path): boolean {
     return true;
 }
 
-/** The config key that owns a derived chart path. */
-export function ownerOf(chartPath: Path): string {
+const SA_COMPONENTS = ["dagProcessor", "triggerer", "sentinel"];
+
+/** The owner of a ServiceAccount value, naming the component's real annotations key when the path says which. */
+function serviceAccountOwner(path: Path): string | undefined {
+    const [top, second, third] = path;
+    if (top === "workers" && typeof second === "number" && third === "serviceAccount") {
+        return `the program's ServiceAccount of workers[${second}]; its annotations go in workers[${second}].serviceAccount.annotations`;
+    }
+    if (top === "serviceAccount" && typeof second === "string" && SA_COMPONENTS.includes(second)) {
+        return `the program's ${second} ServiceAccount; its annotations go in ${second}.serviceAccount.annotations`;
+    }
+    if (top === "serviceAccount" && second === "workers") {
+        return "the program's worker ServiceAccounts; their annotations go in workers[<i>].serviceAccount.annotations";
+    }
+    return undefined;
+}
+
+/**
+ * The config key that owns a derived chart path; `at`, the path an extra value sets inside it, can
+ * name the component more precisely (ServiceAccounts).
+ */
+export function ownerOf(chartPath: Path, at: Path = chartPath): string {
+    const sa = serviceAccountOwner(at) ?? serviceAccountOwner(chartPath);
+    if (sa !== undefined) {
+        return sa;
+    }
     const top = String(chartPath[0] ?? "");
     return OWNER[top] ?? top;
 }
@@ -96,7 +120,7 @@ export function extraValuesOwnership(cfg: AgentConfig): ConfigProblem[] {
             if (hit !== undefined) {
                 problems.push({
                     key: formatPath([...layer.configPath, ...rel]),
-                    message: `overrides the chart value '${formatPath(hit)}', which this program derives from '${ownerOf(hit)}'; set that config key instead (extraValues may only add chart values the program does not set: see docs/extra-values.md)`,
+                    message: `overrides the chart value '${formatPath(hit)}', which this program derives from '${ownerOf(hit, chartPath)}'; set that config key instead (extraValues may only add chart values the program does not set: see docs/extra-values.md)`,
                 });
             }
         }

@@ -32,6 +32,7 @@ import {
     type PodSecurityContext,
 } from "../config/securityContext";
 import type { AgentObjectNames } from "./names";
+import { effectivePodSettings, type PodSettingsView } from "../config/podSettings";
 
 export {
     DEFAULT_POD_SECURITY_CONTEXT,
@@ -225,12 +226,10 @@ function sidecarPodVolumes(cfg: ResolvedAgentConfig): K8sObject[] {
     return [...(cfg.restricted ? [{ name: SIDECAR_DATA_VOLUME, emptyDir: {} }] : []), ...ls.volumes];
 }
 
-function placement(c: {
-    nodeSelector?: Record<string, string> | undefined;
-    tolerations?: K8sObject[] | undefined;
-    affinity?: K8sObject | undefined;
-}) {
-    return compact({ nodeSelector: c.nodeSelector, tolerations: c.tolerations, affinity: c.affinity });
+/** The keys of the chart's placement the component gets: its own, else `podDefaults`' (replaced whole). */
+function placement(cfg: ResolvedAgentConfig, c: PodSettingsView) {
+    const e = effectivePodSettings(cfg.podDefaults, c);
+    return compact({ nodeSelector: e.nodeSelector, tolerations: e.tolerations, affinity: e.affinity });
 }
 
 /** Helm-style deep merge: maps merge, lists are replaced by the override. */
@@ -390,7 +389,7 @@ function workerValues(
         ...podExtras(cfg, w, agentFloors(cfg)),
         volumes: [...mounts.volumes, ...sidecarVolumes, ...w.volumes],
         volumeMounts: [...mounts.volumeMounts, ...w.volumeMounts],
-        ...placement(w),
+        ...placement(cfg, w),
         canUseKubernetesPodOperator: w.canUseKubernetesPodOperator,
         serviceAccount: { create: false, name: names.serviceAccounts.workers[w.name] },
     });
@@ -449,7 +448,7 @@ function sentinelValues(cfg: ResolvedAgentConfig): ChartValues {
             ...ca.volumeMounts,
             ...s.volumeMounts,
         ],
-        ...placement(s),
+        ...placement(cfg, s),
     });
 }
 
@@ -570,6 +569,32 @@ export function componentServiceAccountAnnotations(
 }
 
 /**
+ * `automountServiceAccountToken` of each component's ServiceAccount, by component key, where the
+ * component or `podDefaults` sets it (the chart has no pod-level key: the program's ServiceAccounts
+ * carry it, and the API server then mounts no token in the component's pods).
+ */
+export function componentServiceAccountAutomount(
+    cfg: Pick<ResolvedAgentConfig, "workers" | "dagProcessor" | "triggerer" | "sentinel" | "podDefaults">,
+): Record<string, boolean> {
+    const out: Record<string, boolean> = {};
+    const add = (key: string, own: PodSettingsView) => {
+        const v = effectivePodSettings(cfg.podDefaults, own).automountServiceAccountToken;
+        if (v !== undefined) {
+            out[key] = v;
+        }
+    };
+    for (const w of cfg.workers) {
+        add(`worker:${w.name}`, w);
+    }
+    add("dagProcessor", cfg.dagProcessor);
+    add("triggerer", cfg.triggerer);
+    if (cfg.sentinel.enabled) {
+        add("sentinel", cfg.sentinel);
+    }
+    return out;
+}
+
+/**
  * Builds the chart values for a validated config. `names` are the Secrets and ServiceAccounts the
  * program creates; `backend` is what the backend returned, resolved. Secret values never enter:
  * only Secret names do. The `extraValues` layers ({@link extraValueLayers}) are merged in last.
@@ -640,7 +665,7 @@ function derivedChartValues(cfg: ResolvedAgentConfig, names: AgentObjectNames, b
             ...podExtras(cfg, cfg.dagProcessor, floors),
             volumes: [...noLogs.volumes, ...cfg.dagProcessor.volumes],
             volumeMounts: [...noLogs.volumeMounts, ...cfg.dagProcessor.volumeMounts],
-            ...placement(cfg.dagProcessor),
+            ...placement(cfg, cfg.dagProcessor),
         }),
         triggerer: compact({
             replicas: cfg.triggerer.replicas,
@@ -651,7 +676,7 @@ function derivedChartValues(cfg: ResolvedAgentConfig, names: AgentObjectNames, b
             ...podExtras(cfg, cfg.triggerer, floors),
             volumes: [...withLogs.volumes, ...sidecarVolumes, ...cfg.triggerer.volumes],
             volumeMounts: [...withLogs.volumeMounts, ...cfg.triggerer.volumeMounts],
-            ...placement(cfg.triggerer),
+            ...placement(cfg, cfg.triggerer),
         }),
         sentinel: sentinelValues(cfg),
         loggingSidecar: loggingSidecarValues(cfg),

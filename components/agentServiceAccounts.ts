@@ -18,6 +18,11 @@ export interface AgentServiceAccountsArgs {
      * The backend's annotations are merged over them: an identity binding cannot be overridden.
      */
     componentAnnotations?: Record<string, Record<string, string>>;
+    /**
+     * `automountServiceAccountToken` per component key, where configured (unset: the field is left out
+     * and Kubernetes' default, true, applies).
+     */
+    automount?: Record<string, boolean>;
     /** Labels for every ServiceAccount. */
     labels?: Record<string, string>;
 }
@@ -62,6 +67,9 @@ export class AgentServiceAccounts extends pulumi.ComponentResource {
                             args.annotations ?? {},
                         ),
                     },
+                    ...(args.automount?.[sa.component] === undefined
+                        ? {}
+                        : { automountServiceAccountToken: args.automount[sa.component] }),
                 },
                 { parent: this },
             );

@@ -19,6 +19,7 @@ import { BACKEND_KWARGS_KEY, routeSecretEnv } from "../chart/secretEnv";
 import {
     buildChartValues,
     componentServiceAccountAnnotations,
+    componentServiceAccountAutomount,
     type ChartValues,
     type ResolvedBackend,
 } from "../chart/values";
@@ -244,6 +245,7 @@ export class RemoteExecutionAgent extends pulumi.ComponentResource {
                 serviceAccounts,
                 annotations: backend.serviceAccountAnnotations,
                 componentAnnotations: componentServiceAccountAnnotations(cfg),
+                automount: componentServiceAccountAutomount(cfg),
                 labels,
             },
             { parent: this },

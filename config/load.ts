@@ -10,6 +10,7 @@ import { parseConfig, type ConfigProblem } from "./errors";
 import { jsonKind, jsonKinds } from "./introspect";
 import { misplacedKeyMessage, misplacedKeys } from "./namespaces";
 import { unknownKeyMessage } from "../schema/primitives";
+import { ROOT_POD_SETTING_HINTS } from "./podSettings";
 import type { ConfigPath, SecurePaths } from "./secrecy";
 import { secureCiphertexts, secureLocations, STACK_FILE_ENV } from "./secureLocations";
 import { recordSecretRevision, secretRevision } from "./secretRevision";
@@ -159,7 +160,7 @@ export function validateRawConfig(raw: RawStackConfig, checkWhole: WholeConfigCh
     const problems: ConfigProblem[] = [...(raw.stackFileProblems ?? [])];
     for (const [key, value] of Object.entries(raw.values)) {
         if (!CONFIG_KEYS.includes(key)) {
-            problems.push({ key, message: unknownKeyMessage(key, CONFIG_KEYS) });
+            problems.push({ key, message: unknownKeyMessage(key, CONFIG_KEYS, ROOT_POD_SETTING_HINTS) });
             continue;
         }
         input[key] = parseValue(value, key as keyof typeof agentConfigShape);

@@ -24,7 +24,6 @@ import {
     imageRef,
     k8sObjectLike,
     labelsSchema,
-    nodeSelectorSchema,
     resourcesSchema,
     secretString,
     strictObject,
@@ -37,6 +36,12 @@ import {
     type Resolved,
 } from "../schema/primitives";
 import { clustersSchema } from "./clusters";
+import {
+    componentPodSettings,
+    podDefaultsSchema,
+    ROOT_POD_SETTING_HINTS,
+    SIDECAR_POD_SETTING_HINTS,
+} from "./podSettings";
 import { networkPolicySchema } from "./networkPolicy";
 import { caBundleSchema, namespaceLimitsSchema, namespaceQuotaSchema } from "./tenant";
 import { EXACT_CHART_VERSION } from "../schema/pins";
@@ -86,23 +91,8 @@ const proxyUrl = urlString({
 const volumes = z.array(volumeSchema).default([]);
 const volumeMounts = z.array(volumeMountSchema()).default([]);
 
-const podPlacement = {
-    nodeSelector: nodeSelectorSchema.optional().describe("Node selector for the pods."),
-    tolerations: z
-        .array(
-            k8sObjectLike("a toleration", {
-                key: "dedicated",
-                operator: "Equal",
-                value: "agents",
-                effect: "NoSchedule",
-            }),
-        )
-        .optional()
-        .describe("Tolerations for the pods."),
-    affinity: k8sObjectLike("an affinity mapping", { nodeAffinity: {} })
-        .optional()
-        .describe("Affinity rules for the pods."),
-};
+/** Pod settings under Kubernetes' own names (config/podSettings.ts), inheriting `podDefaults`. */
+const podPlacement = componentPodSettings;
 
 const extraValues = z
     .record(z.string(), z.unknown())
@@ -319,31 +309,34 @@ const sentinelSchema = strictObject({
     ...podExtras,
 });
 
-const loggingSidecarSchema = strictObject({
-    enabled: z.boolean().default(false).describe("Run a log-shipping sidecar in worker and triggerer pods."),
-    name: dnsLabel(60, "vector-logging-sidecar")
-        .default("vector-logging-sidecar")
-        .describe("Container name (its ConfigMap is `<name>-cm`)."),
-    image: imageRef.optional().describe("Sidecar image, pinned (for example timberio/vector:0.45.0-debian)."),
-    config: z
-        .string()
-        .meta({ expected: "Vector configuration as a YAML string", example: "sources: {logs: {type: file}}" })
-        .optional()
-        .describe("Vector configuration (YAML)."),
-    resources: resourcesSchema.optional().describe("Container requests and limits."),
-    env: envList.describe("Sidecar environment variables (commonEnv is not passed to it)."),
-    dataDir: absolutePath
-        .default(DEFAULT_VECTOR_DATA_DIR)
-        .describe(
-            "Vector's `data_dir` (Vector's default); when `restricted`, a writable emptyDir is mounted there. Must match `data_dir` in `config`.",
-        ),
-    volumes: volumes.describe("Volumes the sidecar mounts; added to every worker and triggerer pod."),
-    volumeMounts: volumeMounts.describe("Extra sidecar mounts (the read-only task-logs mount is always added)."),
-    securityContext: containerSecurityContextSchema
-        .optional()
-        .describe("Merged over the sidecar's securityContext; when `restricted`, it may only tighten it."),
-    extraValues,
-});
+const loggingSidecarSchema = strictObject(
+    {
+        enabled: z.boolean().default(false).describe("Run a log-shipping sidecar in worker and triggerer pods."),
+        name: dnsLabel(60, "vector-logging-sidecar")
+            .default("vector-logging-sidecar")
+            .describe("Container name (its ConfigMap is `<name>-cm`)."),
+        image: imageRef.optional().describe("Sidecar image, pinned (for example timberio/vector:0.45.0-debian)."),
+        config: z
+            .string()
+            .meta({ expected: "Vector configuration as a YAML string", example: "sources: {logs: {type: file}}" })
+            .optional()
+            .describe("Vector configuration (YAML)."),
+        resources: resourcesSchema.optional().describe("Container requests and limits."),
+        env: envList.describe("Sidecar environment variables (commonEnv is not passed to it)."),
+        dataDir: absolutePath
+            .default(DEFAULT_VECTOR_DATA_DIR)
+            .describe(
+                "Vector's `data_dir` (Vector's default); when `restricted`, a writable emptyDir is mounted there. Must match `data_dir` in `config`.",
+            ),
+        volumes: volumes.describe("Volumes the sidecar mounts; added to every worker and triggerer pod."),
+        volumeMounts: volumeMounts.describe("Extra sidecar mounts (the read-only task-logs mount is always added)."),
+        securityContext: containerSecurityContextSchema
+            .optional()
+            .describe("Merged over the sidecar's securityContext; when `restricted`, it may only tighten it."),
+        extraValues,
+    },
+    SIDECAR_POD_SETTING_HINTS,
+);
 
 const openLineageSchema = strictObject({
     enabled: z.boolean().default(false).describe("Send lineage to Astro Observe."),
@@ -596,6 +589,7 @@ export const agentConfigShape = {
         .min(1, "must list at least one worker")
         .prefault([{ name: "default-worker" }])
         .describe("Worker Deployments (chart `workers`)."),
+    podDefaults: podDefaultsSchema,
     triggerer: triggererSchema.prefault({}).describe("Triggerer (chart `triggerer`)."),
     dagProcessor: dagProcessorSchema.prefault({}).describe("DAG processor (chart `dagProcessor`)."),
     sentinel: sentinelSchema.prefault({}).describe("Sentinel (chart `sentinel`)."),
@@ -654,7 +648,7 @@ export const agentConfigShape = {
         ),
 };
 
-const agentConfigObject = strictObject(agentConfigShape);
+const agentConfigObject = strictObject(agentConfigShape, ROOT_POD_SETTING_HINTS);
 /** The config as its shape parses it: what the cross-key rules (config/rules/) read. */
 export type ParsedConfigShape = z.output<typeof agentConfigObject>;
 

@@ -18,8 +18,15 @@ export function suggestKey(key: string, known: readonly string[]): string | unde
     return distance(key.toLowerCase(), best.toLowerCase()) <= limit ? best : undefined;
 }
 
-/** A sentence for one unknown key, with a "did you mean" when one is close. */
-export function unknownKeyMessage(key: string, known: readonly string[]): string {
+/**
+ * A sentence for one unknown key: where it belongs when `moved` names it, else a "did you mean" when
+ * one is close.
+ */
+export function unknownKeyMessage(key: string, known: readonly string[], moved: Record<string, string> = {}): string {
+    const to = Object.hasOwn(moved, key) ? moved[key] : undefined;
+    if (to !== undefined) {
+        return `unknown key '${key}': ${to}`;
+    }
     const hint = suggestKey(key, known);
     return hint === undefined
         ? `unknown key '${key}'; remove it (known keys: ${known.join(", ")})`
@@ -27,15 +34,16 @@ export function unknownKeyMessage(key: string, known: readonly string[]): string
 }
 
 /**
- * A strict object: unknown keys are rejected with a "did you mean" naming the closest known key.
- * Every object in the stack config is built with this helper.
+ * A strict object: unknown keys are rejected with a "did you mean" naming the closest known key, or
+ * with where the key belongs when `moved` names it. Every object in the stack config is built with
+ * this helper.
  */
-export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
+export function strictObject<T extends z.core.$ZodLooseShape>(shape: T, moved: Record<string, string> = {}) {
     const known = Object.keys(shape);
     return z.strictObject(shape, {
         error: (iss) => {
             if (iss.code === "unrecognized_keys") {
-                return iss.keys.map((k) => unknownKeyMessage(k, known)).join(UNKNOWN_KEY_SEPARATOR);
+                return iss.keys.map((k) => unknownKeyMessage(k, known, moved)).join(UNKNOWN_KEY_SEPARATOR);
             }
             return undefined;
         },

@@ -1,7 +1,8 @@
 // `npm run render -- --stack NAME [--stack-file FILE] [--out FILE] [--cluster NAME]`
 // Evaluates the real program offline (Pulumi mock runtime: no credentials, no cluster) and prints the
 // chart values as YAML, usable as-is with `helm install -f`, followed by the resource plan as YAML
-// comments. With --out the values go to FILE and the plan to stdout. Bad config: errors on stderr, exit 1.
+// comments, after the chart source (repository + version, OCI reference or local path). With --out the
+// values go to FILE and the chart source and plan to stdout. Bad config: errors on stderr, exit 1.
 // A stack with several `clusters` renders the values of the one named by --cluster.
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,6 +11,7 @@ import { stringify } from "yaml";
 import { componentType } from "../components/typeTokens";
 import { parseAcceptedRisks } from "../schema/riskRecord";
 import type { RecordedResource } from "./lib/mockRun";
+import { chartSourceLine } from "./lib/chartSourceLine";
 import { readStackFile, StackFileError } from "./lib/stackFile";
 
 const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
@@ -107,6 +109,7 @@ async function main(): Promise<number> {
     const valuesYaml = stringify(release.inputs.values, { lineWidth: 0 });
     const accepted = parseAcceptedRisks(release.inputs.description);
     const plan = [
+        chartSourceLine(release.inputs),
         ...(accepted.length === 0
             ? []
             : [

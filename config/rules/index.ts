@@ -17,6 +17,7 @@ import { podIdentityRule } from "./podIdentity";
 import { networkPolicyRule } from "./networkPolicy";
 import { identityAnnotationsRule } from "./identityAnnotations";
 import { sentinelSidecarRule } from "./sentinelSidecar";
+import { podSettingsRule } from "./podSettings";
 import { volumeMountsRule } from "./volumeMounts";
 import { extraValuesSecretsRule } from "./extraValuesSecrets";
 import { backendRule } from "./backend";
@@ -46,6 +47,7 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
     identityAnnotationsRule,
     ownedMetadataRule,
     sentinelSidecarRule,
+    podSettingsRule,
     volumeMountsRule,
     extraValuesSecretsRule,
     backendRule,

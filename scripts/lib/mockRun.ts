@@ -104,6 +104,25 @@ export const MOCK_ACCOUNT_ID = "123456789012";
 export const MOCK_AZURE_SUBSCRIPTION_ID = "00000000-0000-0000-0000-00000000a5b1";
 export const MOCK_AZURE_TENANT_ID = "00000000-0000-0000-0000-00000000e17a";
 
+/**
+ * The tenant the mock runtime answers with: the stack's configured `backend.tenantId` (else the
+ * azure-native provider's `tenantId`), so an offline render shows the tenant the stack names; the
+ * placeholder only when neither is set.
+ */
+export function mockAzureTenant(config: Record<string, string>, providerConfig: Record<string, string> = {}): string {
+    let backend: unknown;
+    try {
+        backend = JSON.parse(config.backend ?? "null");
+    } catch {
+        backend = undefined;
+    }
+    const configured =
+        backend !== null && typeof backend === "object" ? (backend as Record<string, unknown>).tenantId : undefined;
+    return typeof configured === "string"
+        ? configured
+        : (providerConfig["azure-native:tenantId"] ?? MOCK_AZURE_TENANT_ID);
+}
+
 /** A stable placeholder GUID for a mock Azure identity's ids. */
 function mockGuid(seed: string): string {
     const h = createHash("sha256").update(seed).digest("hex");
@@ -116,7 +135,12 @@ function armId(resourceGroup: unknown, provider: string, ...parts: unknown[]): s
 }
 
 /** Computed state of the azure-native types the program creates (ids, names, client ids, URIs). */
-function azureState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> | undefined {
+function azureState(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    tenantId: string,
+): Record<string, unknown> | undefined {
     const rg = inputs.resourceGroupName;
     switch (type) {
         case "azure-native:resources:ResourceGroup":
@@ -133,7 +157,7 @@ function azureState(type: string, name: string, inputs: Record<string, unknown>)
                 id: armId(rg, "Microsoft.ManagedIdentity", "userAssignedIdentities", resourceName),
                 clientId: mockGuid(`client/${resourceName}`),
                 principalId: mockGuid(`principal/${resourceName}`),
-                tenantId: MOCK_AZURE_TENANT_ID,
+                tenantId,
             };
         }
         case "azure-native:keyvault:Vault":
@@ -204,6 +228,7 @@ function computedState(
     name: string,
     inputs: Record<string, unknown>,
     id?: string,
+    tenantId = MOCK_AZURE_TENANT_ID,
 ): Record<string, unknown> {
     const str = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
     switch (type) {
@@ -255,12 +280,16 @@ function computedState(
                 arn: `arn:aws:secretsmanager:eu-west-1:${MOCK_ACCOUNT_ID}:secret:${str(inputs.name, name)}-AbCdEf`,
             };
         default:
-            return azureState(type, name, inputs) ?? inputs;
+            return azureState(type, name, inputs, tenantId) ?? inputs;
     }
 }
 
 /** Invoke answers for the lookups the program makes (placeholders: nothing is looked up for real). */
-export function mockInvoke(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+export function mockInvoke(
+    token: string,
+    inputs: Record<string, unknown>,
+    tenantId = MOCK_AZURE_TENANT_ID,
+): Record<string, unknown> {
     switch (token) {
         case "kubernetes:yaml:decode":
             // The program's provider warm-up decodes an empty document: no objects.
@@ -324,7 +353,7 @@ export function mockInvoke(token: string, inputs: Record<string, unknown>): Reco
                 clientId: mockGuid("render-client"),
                 objectId: mockGuid("render-object"),
                 subscriptionId: MOCK_AZURE_SUBSCRIPTION_ID,
-                tenantId: MOCK_AZURE_TENANT_ID,
+                tenantId,
             };
         case "azure-native:containerservice:getManagedCluster":
             return {
@@ -337,7 +366,7 @@ export function mockInvoke(token: string, inputs: Record<string, unknown>): Reco
                 name: inputs.resourceName,
                 oidcIssuerProfile: {
                     enabled: true,
-                    issuerURL: `https://westeurope.oic.prod-aks.azure.com/${MOCK_AZURE_TENANT_ID}/${mockGuid(`issuer/${String(inputs.resourceName)}`)}/`,
+                    issuerURL: `https://westeurope.oic.prod-aks.azure.com/${tenantId}/${mockGuid(`issuer/${String(inputs.resourceName)}`)}/`,
                 },
                 securityProfile: { workloadIdentity: { enabled: true } },
             };
@@ -348,7 +377,7 @@ export function mockInvoke(token: string, inputs: Record<string, unknown>): Reco
                 properties: {
                     // A vault named `kv-policy…` stands for one that uses access policies (the AKS tutorial's).
                     enableRbacAuthorization: !String(inputs.vaultName).startsWith("kv-policy"),
-                    tenantId: MOCK_AZURE_TENANT_ID,
+                    tenantId,
                     vaultUri: `https://${String(inputs.vaultName)}.vault.azure.net/`,
                 },
             };
@@ -401,6 +430,7 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
     const STACK_TYPE = pulumi.runtime.rootPulumiStackTypeName;
     let stackName: string | undefined;
     const prefixed = Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [`${opts.project}:${k}`, v]));
+    const tenantId = mockAzureTenant(opts.config, opts.providerConfig);
     pulumi.runtime.setAllConfig(
         { ...prefixed, ...(opts.providerConfig ?? {}) },
         (opts.secretKeys ?? []).map((k) => `${opts.project}:${k}`),
@@ -421,7 +451,7 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                     ...(args.id === undefined || args.id === "" ? {} : { readId: args.id }),
                 });
                 const id = args.id !== undefined && args.id !== "" ? args.id : computedId(args.type, args.name, inputs);
-                const computed = computedState(args.type, args.name, inputs, args.id);
+                const computed = computedState(args.type, args.name, inputs, args.id, tenantId);
                 // Azure resources carry their ARM id (role assignment scopes are built from it).
                 return { id: typeof computed.id === "string" ? computed.id : id, state: computed };
             },
@@ -436,7 +466,7 @@ export async function runUnderMocks(opts: MockRunOptions): Promise<MockRunResult
                     inputs: args.inputs as Record<string, unknown>,
                     afterResources: resources.filter((r) => r.type !== STACK_TYPE).length,
                 });
-                return mockInvoke(args.token, args.inputs as Record<string, unknown>);
+                return mockInvoke(args.token, args.inputs as Record<string, unknown>, tenantId);
             },
         },
         opts.project,

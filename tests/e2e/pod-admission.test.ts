@@ -15,7 +15,9 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { podSecurityProblems, finalChartValues } from "../../chart/podGuard";
 import { validateRawConfig } from "../../config/load";
 import type { AgentConfig } from "../../config/schema";
-import { raw } from "../fixtures/config";
+import { baseValues, raw } from "../fixtures/config";
+import { agentObjectNames, serviceAccountRefs } from "../../chart/names";
+import { componentServiceAccountAutomount } from "../../chart/values";
 import { podCorpus, type Level, type PodCase } from "../lib/podSecurityCases";
 import { e2eWorld, STAND_IN_CHART } from "./harness";
 import type { Kube } from "./kube";
@@ -221,6 +223,78 @@ describe("pod guard vs the real PodSecurity admission (dry-run Pod creates)", fu
             "astro-ocp-sentinel: admitted",
             "astro-ocp-triggerer: admitted",
             "astro-ocp-worker-default: admitted",
+        ]);
+    });
+
+    it("automountServiceAccountToken: false on the program's ServiceAccounts: stored by the API server, pods admitted in a restricted namespace without a token mount", async () => {
+        const { kube, env, project } = world;
+        const ns = "pss-automount";
+        await ensureNamespace(kube, ns, "restricted");
+        const values = baseValues();
+        values.podDefaults = { automountServiceAccountToken: false };
+        // Sentinel watches pods through the API: the config must keep its token (validation refuses false).
+        values.sentinel = { automountServiceAccountToken: true };
+        const checked = validateRawConfig(raw(values), () => ({ problems: [], warnings: [] }));
+        assert.ok(checked.ok, JSON.stringify(checked));
+        const config = checked.config;
+        assert.equal(config.restricted, true);
+        // The ServiceAccounts as the program creates them (components/agentServiceAccounts.ts).
+        const automount = componentServiceAccountAutomount(config);
+        const names = agentObjectNames({
+            resourceNamePrefix: config.resourceNamePrefix,
+            workers: config.workers,
+            releaseName: config.release.name,
+        });
+        const stored: Record<string, unknown> = {};
+        for (const sa of serviceAccountRefs(names, config.sentinel.enabled)) {
+            const r = await kube.request("POST", `/api/v1/namespaces/${ns}/serviceaccounts`, {
+                apiVersion: "v1",
+                kind: "ServiceAccount",
+                metadata: { name: sa.name },
+                automountServiceAccountToken: automount[sa.component],
+            });
+            assert.ok(r.status < 300, JSON.stringify(r.body));
+            stored[sa.name] = (r.body as Obj).automountServiceAccountToken;
+        }
+        assert.deepEqual(stored, {
+            "astro-worker-default-worker": false,
+            "astro-dag-processor": false,
+            "astro-triggerer": false,
+            "astro-sentinel": true,
+        });
+        const [rendered] = await renderAll(
+            [{ values: finalChartValues(config), namespace: ns }],
+            env,
+            project.stateDir,
+        );
+        assert.equal(rendered?.error, undefined);
+        const TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
+        const verdicts: string[] = [];
+        for (const obj of rendered?.objects ?? []) {
+            if (obj.kind !== "Deployment") {
+                continue;
+            }
+            const template = (obj.spec as { template: { metadata?: Obj; spec: Obj } }).template;
+            const res = await kube.request("POST", `/api/v1/namespaces/${ns}/pods?dryRun=All`, {
+                apiVersion: "v1",
+                kind: "Pod",
+                metadata: { generateName: "automount-", ...(template.metadata ?? {}) },
+                spec: template.spec,
+            });
+            const pod = res.body as { spec?: { containers?: { volumeMounts?: { mountPath: string }[] }[] } };
+            const mounted = (pod.spec?.containers ?? []).some((c) =>
+                (c.volumeMounts ?? []).some((m) => m.mountPath === TOKEN_PATH),
+            );
+            verdicts.push(
+                `${String((obj.metadata as Obj).name)}: ${res.status < 300 ? "admitted" : String((res.body as Obj).message)}, ${mounted ? "token mounted" : "no token"}`,
+            );
+        }
+        // Sentinel (automount true) shows the API server's ServiceAccount admission does mount tokens here.
+        assert.deepEqual(verdicts.sort(), [
+            "astro-dag-processor: admitted, no token",
+            "astro-sentinel: admitted, token mounted",
+            "astro-triggerer: admitted, no token",
+            "astro-worker-default-worker: admitted, no token",
         ]);
     });
 });

@@ -33,7 +33,7 @@ describe("config rules (config/rules/)", () => {
             assert.equal(rules.length, 1, `${f} exports ${rules.length} rules`);
             return rules[0]!;
         });
-        assert.equal(files.length, 24);
+        assert.equal(files.length, 25);
         assert.equal(CONFIG_RULES.length, exported.length);
         assert.equal(new Set(CONFIG_RULES).size, CONFIG_RULES.length);
         for (const [i, rule] of exported.entries()) {

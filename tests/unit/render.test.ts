@@ -13,6 +13,8 @@ import { encryptValue, keyFromSalt } from "../../scripts/lib/passphrase";
 import { readStackFile } from "../../scripts/lib/stackFile";
 
 const ROOT = path.join(__dirname, "..", "..");
+const CHART_SOURCE =
+    "# Chart source: astro-remote-execution-agent 2.3.3 from https://helm.astronomer.io (fetch it: helm pull astro-remote-execution-agent --repo https://helm.astronomer.io --version 2.3.3)";
 
 interface Rendered {
     code: number | null;
@@ -143,6 +145,18 @@ describe("render command", function () {
         assert.equal(values.resourceNamePrefix, "astro-dev");
         assert.match(r.stdout, /^# values written to /);
         assert.doesNotMatch(r.stdout, /resourceNamePrefix:/);
+        // The file holds the values only, exactly as recorded (the chart source goes to stdout).
+        assert.equal(
+            fs.readFileSync(OUT, "utf8"),
+            fs.readFileSync(path.join(ROOT, "tests", "fixtures", "golden", "dev.values.yaml"), "utf8"),
+        );
+        assert.ok(r.stdout.includes(`\n${CHART_SOURCE}\n`), r.stdout);
+    });
+
+    it("prints the chart source (repository + version) before the plan, for an offline review", async () => {
+        const r = await render("--stack", "prod");
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.stdout.includes(`\n${CHART_SOURCE}\n# Resource plan for stack 'prod'`), r.stdout);
     });
 
     it("renders one cluster of a fleet with --cluster, and asks for it when it is missing", async () => {
