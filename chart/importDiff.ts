@@ -23,7 +23,7 @@ export interface DiffContext {
     /** Names of the objects the program creates. */
     names: AgentObjectNames;
     /** Values-file paths the importer listed as unmapped and dropped (their removal is explained). */
-    dropped?: readonly string[];
+    dropped?: readonly (readonly (string | number)[])[];
 }
 
 const NAMED_LISTS = new Set(["env", "commonEnv", "volumes", "volumeMounts", "initContainers", "extraContainers"]);
@@ -80,8 +80,17 @@ export function flattenValues(value: unknown, path = "", out = new Map<string, u
         }
         return out;
     }
-    out.set(path, value);
+    // `queues` is one comma-separated string: compare the queue names.
+    out.set(path, key === "queues" && typeof value === "string" ? value.split(",").map((q) => q.trim()) : value);
     return out;
+}
+
+/** A values path as {@link flattenValues} spells it (`a.b[0].c`). */
+function flatPath(path: readonly (string | number)[]): string {
+    return path.reduce<string>(
+        (acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc === "" ? p : `${acc}.${p}`),
+        "",
+    );
 }
 
 /** Chart keys whose documented default the program renders explicitly (values-file path pattern → default). */
@@ -121,9 +130,19 @@ function classify(
     ctx: DiffContext,
 ): string | undefined {
     const n = ctx.names;
-    const dropped = ctx.dropped?.find((d) => path === d || path.startsWith(`${d}.`) || path.startsWith(`${d}[`));
+    const dropped = ctx.dropped
+        ?.map(flatPath)
+        .find((d) => path === d || path.startsWith(`${d}.`) || path.startsWith(`${d}[`));
     if (dropped !== undefined && after === undefined) {
         return `not modelled, dropped (listed under the values the program does not model: ${dropped})`;
+    }
+    // A named entry the program adds: its name is explained by what the entry holds.
+    const entry = /^(.*\[name=[^\]]+\])\.name$/.exec(path);
+    if (entry?.[1] !== undefined && before === undefined) {
+        const other = [...rendered.keys()].find((k) => k.startsWith(`${entry[1]}.`) && k !== path);
+        if (other !== undefined) {
+            return classify(other, input.get(other), rendered.get(other), input, rendered, ctx);
+        }
     }
     const off = /^(loggingSidecar|sentinel)\.(.+)$/.exec(path);
     if (
@@ -133,6 +152,14 @@ function classify(
         rendered.get(`${off[1]}.enabled`) === false
     ) {
         return `${off[1]} is disabled: its other settings have no effect, so the stack does not keep them`;
+    }
+    const ann = /^annotations\.(.+)$/.exec(path);
+    if (
+        ann?.[1] !== undefined &&
+        after === undefined &&
+        rendered.get(`serviceAccount.annotations.${ann[1]}`) === before
+    ) {
+        return "a workload-identity annotation, now on the ServiceAccounts only (backend.serviceAccountAnnotations), where the identity webhook reads it";
     }
     if (/(^|\.)serviceAccount(\.|$)/.test(path)) {
         return "ServiceAccounts are created by the program (one per component, the chart's default names): the chart is told create: false";
@@ -152,10 +179,11 @@ function classify(
     ) {
         return `the literal OpenLineage key is now secret config, in the Secret '${n.openLineageSecret}' the program creates`;
     }
-    const env = /^(.*\[name=[^\]]+\])\.(value|valueFrom\..+)$/.exec(path);
+    const env = /^(.*\[name=[^\]]+\])\.(value(\..+)?|valueFrom\..+)$/.exec(path);
     if (env?.[1] !== undefined && /(^|\.)(env|commonEnv)\[/.test(path)) {
         const ref = rendered.get(`${env[1]}.valueFrom.secretKeyRef.name`);
-        if (ref === n.envSecret && input.get(`${env[1]}.value`) !== undefined) {
+        const hadValue = [...input.keys()].some((k) => k === `${env[1]}.value` || k.startsWith(`${env[1]}.value.`));
+        if (ref === n.envSecret && hadValue) {
             return `a literal secret value is now secret config, referenced from the Secret '${n.envSecret}' the program creates`;
         }
     }
@@ -194,10 +222,8 @@ function classify(
         if (path === "sentinel.enabled" && after === false) {
             return "Sentinel stays off, now explicit (the chart's default differs between versions)";
         }
-        if (
-            path === "commonEnv[name=AIRFLOW__SECRETS__BACKEND_KWARGS].value" ||
-            /^commonEnv\[name=AIRFLOW__SECRETS__BACKEND_KWARGS\]/.test(path)
-        ) {
+        // `{}` flattens to nothing: only the entry's name is new.
+        if (path === "commonEnv[name=AIRFLOW__SECRETS__BACKEND_KWARGS].name") {
             return "the secrets backend without kwargs: an empty kwargs object, now explicit";
         }
     }

@@ -8,6 +8,9 @@ import { XCOM_OBJECT_STORAGE_BACKEND } from "../backends/airflow";
 import { type HpaShape } from "../config/chartVersions";
 import { findCredentials } from "../config/credentials";
 import { formatPath } from "../config/errors";
+import type { ConfigResult } from "../config/load";
+import { SECRET_PLACEHOLDER } from "../config/secureLocations";
+import { validateStackConfig } from "./validate";
 import { ownedMetadataKey } from "../config/ownedMetadata";
 import {
     ASTRO_ID_ENV,
@@ -35,6 +38,8 @@ export interface ImportedSecret {
 export interface UnmappedValue {
     /** Path in the values file, e.g. `workers[0].priorityClassName`. */
     path: string;
+    /** The same path as a list of keys and indexes. */
+    at: (string | number)[];
     why: string;
     /** Whether it is kept under an `extraValues` layer of the config (else dropped). */
     keptInExtraValues: boolean;
@@ -301,7 +306,10 @@ function hpaOf(imp: Importer, c: Cursor, deployment: string): Tree {
     });
 }
 
-/** Parses `dagBundleConfigList` into `dagBundles`; undefined (with an unmapped entry) when it cannot. */
+/**
+ * Parses `dagBundleConfigList` into `dagBundles`. An entry the program cannot model is listed (and
+ * dropped: the program owns the whole list); the others are kept.
+ */
 function dagBundlesOf(imp: Importer, raw: unknown): Tree[] | undefined {
     if (raw === undefined) {
         return undefined;
@@ -312,49 +320,52 @@ function dagBundlesOf(imp: Importer, raw: unknown): Tree[] | undefined {
     } catch {
         list = undefined;
     }
-    const fail = (why: string): Tree[] | undefined => {
-        imp.unmapped.push({ path: ["dagBundleConfigList"], value: raw, why });
-        return undefined;
-    };
     if (!Array.isArray(list)) {
-        return fail("not a JSON list of bundles");
+        imp.unmapped.push({ path: ["dagBundleConfigList"], value: raw, why: "not a JSON list of DAG bundles" });
+        return undefined;
     }
     const out: Tree[] = [];
     for (const [i, b] of list.entries()) {
-        if (!isMap(b) || typeof b.name !== "string") {
-            return fail(`entry ${i} has no name`);
-        }
-        const kwargs = isMap(b.kwargs) ? b.kwargs : {};
-        if (b.classpath === GIT_BUNDLE_CLASS) {
-            const { repo_url, tracking_ref, subdir, git_conn_id, refresh_interval, ...other } = kwargs;
-            if (Object.keys(other).length > 0) {
-                return fail(`entry ${i} has kwargs the program does not model: ${Object.keys(other).join(", ")}`);
-            }
-            out.push(
-                prune({
-                    type: "git",
-                    name: b.name,
-                    repoUrl: repo_url,
-                    trackingRef: tracking_ref,
-                    subdir,
-                    gitConnId: git_conn_id,
-                    refreshInterval: refresh_interval,
-                    private: git_conn_id === undefined ? undefined : true,
-                }),
-            );
-        } else if (b.classpath === LOCAL_BUNDLE_CLASS) {
-            const { path, ...other } = kwargs;
-            if (Object.keys(other).length > 0) {
-                return fail(`entry ${i} has kwargs the program does not model: ${Object.keys(other).join(", ")}`);
-            }
-            out.push(prune({ type: "local", name: b.name, path }));
+        const bundle = bundleOf(b);
+        if (typeof bundle === "string") {
+            imp.unmapped.push({ path: ["dagBundleConfigList", i], value: b, why: bundle });
         } else {
-            return fail(
-                `entry ${i} has the bundle class '${String(b.classpath)}'; the program models GitDagBundle and LocalDagBundle`,
-            );
+            out.push(bundle);
         }
     }
     return out;
+}
+
+/** One `dagBundleConfigList` entry as a `dagBundles` entry, or why it cannot be one. */
+function bundleOf(b: unknown): Tree | string {
+    if (!isMap(b) || typeof b.name !== "string") {
+        return "a DAG bundle without a name";
+    }
+    const kwargs = isMap(b.kwargs) ? b.kwargs : {};
+    if (b.classpath === GIT_BUNDLE_CLASS) {
+        const { repo_url, tracking_ref, subdir, git_conn_id, refresh_interval, ...other } = kwargs;
+        if (Object.keys(other).length > 0) {
+            return `GitDagBundle kwargs the program does not model: ${Object.keys(other).join(", ")}`;
+        }
+        return prune({
+            type: "git",
+            name: b.name,
+            repoUrl: repo_url,
+            trackingRef: tracking_ref,
+            subdir,
+            gitConnId: git_conn_id,
+            refreshInterval: refresh_interval,
+            private: git_conn_id === undefined ? undefined : true,
+        });
+    }
+    if (b.classpath === LOCAL_BUNDLE_CLASS) {
+        const { path, ...other } = kwargs;
+        if (Object.keys(other).length > 0) {
+            return `LocalDagBundle kwargs the program does not model: ${Object.keys(other).join(", ")}`;
+        }
+        return prune({ type: "local", name: b.name, path });
+    }
+    return `the bundle class '${String(b.classpath)}' is not modelled (GitDagBundle and LocalDagBundle are); the stack drops this bundle`;
 }
 
 /** `imagePullSecretData` (a docker config JSON) as credentials; undefined when it is not one registry login. */
@@ -535,13 +546,25 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
     cfg.openLineage = {};
     const labels = (top.take("labels") as Tree | undefined) ?? {};
     const annotations = (top.take("annotations") as Tree | undefined) ?? {};
-    for (const [what, map] of [
-        ["labels", labels],
-        ["annotations", annotations],
+    // Workload-identity keys belong to the backend (pod labels; ServiceAccount annotations); other keys
+    // the program sets itself are dropped.
+    const podLabels: Tree = {};
+    const identityAnnotations: Tree = {};
+    for (const [what, map, identity] of [
+        ["labels", labels, podLabels],
+        ["annotations", annotations, identityAnnotations],
     ] as const) {
         for (const key of Object.keys(map)) {
-            if (ownedMetadataKey(key) !== undefined) {
-                imp.unmapped.push({ path: [what, key], value: map[key], why: "a key the program sets itself" });
+            const owned = ownedMetadataKey(key);
+            if (owned?.identity === true) {
+                identity[key] = map[key];
+                Reflect.deleteProperty(map, key);
+            } else if (owned !== undefined) {
+                imp.unmapped.push({
+                    path: [what, key],
+                    value: map[key],
+                    why: `a key the program sets itself (${owned.owner})`,
+                });
                 Reflect.deleteProperty(map, key);
             }
         }
@@ -550,7 +573,7 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
     cfg.annotations = annotations;
 
     // Backend: bring-your-own, so adoption creates nothing in the cloud.
-    const backend: Tree = { kind: "external" };
+    const backend: Tree = { kind: "external", podLabels };
     backend.secretBackend = top.str("secretBackend");
     const xcomBackend = top.str("xcomBackend");
     if (xcomBackend !== undefined && xcomBackend !== XCOM_OBJECT_STORAGE_BACKEND) {
@@ -561,9 +584,7 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
     // ServiceAccounts: the program creates them; annotations for all of them are the backend's.
     const sa = top.child("serviceAccount");
     const saAnnotations = sa.take("annotations");
-    if (isMap(saAnnotations) && Object.keys(saAnnotations).length > 0) {
-        backend.serviceAccountAnnotations = saAnnotations;
-    }
+    backend.serviceAccountAnnotations = { ...identityAnnotations, ...(isMap(saAnnotations) ? saAnnotations : {}) };
     const componentSa: Record<string, Tree> = {};
     for (const component of ["workers", "dagProcessor", "triggerer", "sentinel"]) {
         const c = sa.child(component);
@@ -802,26 +823,94 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
 
     imp.leftovers(top, "a chart key the program does not model", ["extraValues"]);
 
-    // Extra values: unmapped keys that are not credentials, grouped per layer.
-    const unmapped: UnmappedValue[] = [];
-    for (const u of imp.unmapped) {
+    // Extra values: unmapped keys that are not credentials, grouped per layer; then each one the
+    // validation refuses as an extra value (it would override what the program derives, or a pod field
+    // the pod guard cannot judge) is taken out again, with the refusal as its reason.
+    const candidates = imp.unmapped.map((u) => {
         const credential = findCredentials(u.value, u.path.map(String)).length > 0 || isCredentialPath(u.path);
-        const keep = u.layer !== undefined && u.rel !== undefined && !credential;
-        if (keep && u.layer !== undefined && u.rel !== undefined) {
-            const layer = layerAt(cfg, u.layer);
-            layer[String(u.rel[0])] = u.value;
-        }
-        unmapped.push({
-            path: formatPath(u.path),
+        const configPath =
+            u.layer !== undefined && u.rel !== undefined && !credential ? [...u.layer, ...u.rel] : undefined;
+        return {
+            u,
+            configPath,
             why: credential ? `${u.why}; credential-shaped, so not kept (set it from a Secret)` : u.why,
-            keptInExtraValues: keep,
-        });
+        };
+    });
+    for (const c of candidates) {
+        if (c.configPath !== undefined) {
+            layerAt(cfg, c.configPath.slice(0, -1))[String(c.configPath[c.configPath.length - 1])] = c.u.value;
+        }
     }
+    for (let round = 0; round < 3; round++) {
+        const checked = validateImported({ config: prune(cfg), secrets: imp.secrets });
+        if (checked.ok) {
+            break;
+        }
+        let changed = false;
+        for (const c of candidates) {
+            const at = c.configPath === undefined ? undefined : formatPath(c.configPath);
+            const refusal =
+                at === undefined
+                    ? undefined
+                    : checked.problems.find(
+                          (p) => p.key === at || p.key.startsWith(`${at}.`) || p.key.startsWith(`${at}[`),
+                      );
+            if (c.configPath !== undefined && refusal !== undefined) {
+                const layer = layerAt(cfg, c.configPath.slice(0, -1));
+                Reflect.deleteProperty(layer, String(c.configPath[c.configPath.length - 1]));
+                if (Object.keys(layer).length === 0 && c.configPath.length >= 2) {
+                    Reflect.deleteProperty(
+                        layerAt(cfg, c.configPath.slice(0, -2)),
+                        String(c.configPath[c.configPath.length - 2]),
+                    );
+                }
+                c.configPath = undefined;
+                c.why = `${c.why}; refused as an extra value: ${refusal.message}`;
+                changed = true;
+            }
+        }
+        if (!changed) {
+            break;
+        }
+    }
+    const unmapped: UnmappedValue[] = candidates.map((c) => ({
+        path: formatPath(c.u.path),
+        at: c.u.path,
+        why: c.why,
+        keptInExtraValues: c.configPath !== undefined,
+    }));
 
     imp.notes.push(
         "backend.kind is 'external': the stack uses the secrets backend and XCom store you already run and creates nothing in the cloud. To move to a managed backend later, switch backend.kind to aws, gcp, azure or vault (docs/backends.md) in a separate change.",
     );
     return { config: prune(cfg), secrets: imp.secrets, unmapped, notes: imp.notes };
+}
+
+/**
+ * Validates an imported config as the program validates stack config, each secret standing in as a
+ * `secure:` value at its exact path (its content is never read).
+ */
+export function validateImported(result: Pick<ImportResult, "config" | "secrets">, stack = "import"): ConfigResult {
+    const config = clone(result.config);
+    const securePaths = new Map<string, (string | number)[][]>();
+    for (const sec of result.secrets) {
+        const [key] = sec.at;
+        if (typeof key !== "string") {
+            continue;
+        }
+        layerAt(config, sec.at.slice(0, -1))[String(sec.at[sec.at.length - 1])] = SECRET_PLACEHOLDER;
+        securePaths.set(key, [...(securePaths.get(key) ?? []), sec.at]);
+    }
+    const values = Object.fromEntries(
+        Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
+    return validateStackConfig({
+        project: "astro-agent",
+        stack,
+        values,
+        secretKeys: new Set(securePaths.keys()),
+        securePaths,
+    });
 }
 
 /** A chart key that holds a secret by its name (the chart's inline secret keys). */

@@ -156,7 +156,7 @@ async function main(): Promise<number> {
     const workers = Array.isArray(result.config.workers) ? (result.config.workers as { name: string }[]) : [];
     const diff = importDiff(values as Record<string, unknown>, rendered, {
         names: agentObjectNames({ resourceNamePrefix: prefix, workers }),
-        dropped: result.unmapped.filter((u) => !u.keptInExtraValues).map((u) => u.path),
+        dropped: result.unmapped.filter((u) => !u.keptInExtraValues).map((u) => u.at),
     });
     process.stdout.write(`${formatDiff(diff)}\n`);
     return diff.some((d) => d.reason === undefined) ? 1 : 0;
