@@ -1,25 +1,24 @@
 // Adopting an agent installed the documented way (docs/adoption.md) on the real engine, a local API
 // server and the real helm CLI: the namespace and the image pull Secret made with kubectl-equivalent
 // calls, `helm install <release> <test chart> -n <ns> -f values.yaml` with a LITERAL agent token in the
-// values, then the stack, `npm run adopt` and `pulumi up`. Checks: the release keeps its name and its
-// history (one new revision), the namespace, the kubectl-made Secret and the chart's ServiceAccounts
+// values, then `npm run import`, `npm run adopt` and `pulumi up`. Checks: the release keeps its name and
+// its history (one new revision), the namespace, the kubectl-made Secret and the chart's ServiceAccounts
 // keep their UIDs (the ServiceAccounts move from the chart to the program), the first `up` neither
-// replaces nor deletes anything it imported and hits no server-side-apply conflict, a second preview is
-// empty, the token is only in secret config, and `destroy` (prod) leaves the namespace and the Secret
-// the values only named.
+// replaces nor deletes anything and hits no server-side-apply conflict, a second preview is empty, the
+// token is only in secret config (stack file, `stack export`, the whole backend directory), and the
+// stack's `destroy` (prod) leaves the namespace and the Secret the values only named.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
-import { stackReleases } from "../../scripts/lib/stackReleases";
 import * as harness from "./harness";
 
 const STACK = "e2e-adopt";
 const NS = "astro-adopted";
+/** `helm install astro-agent …`: the program's release name is the resource name prefix. */
 const RELEASE = "astro-agent";
-const PREFIX = "astro-prod";
+const PREFIX = "astro-agent";
 const PULL_SECRET = "astro-image-pull";
 /** The literal token of the values file (must end up in secret config only). */
 const TOKEN = "adopt-e2e-literal-token-7c1f0d9a";
@@ -95,42 +94,43 @@ describe("end to end: adopting a helm-installed agent", function () {
             .map((s) => `${s.metadata.labels?.version ?? "?"}:${s.metadata.labels?.status ?? "?"}`)
             .sort();
 
-    /** The stack the importer writes for the values below (prod; secrets as secure config). */
-    function stackDoc(): harness.StackDoc {
-        const doc = harness.prodLikeStack(NS, RELEASE, { token: TOKEN, pull: "unused", lineage: "unused" });
-        return harness.withConfig(doc, {
-            imagePullCredentials: undefined,
-            imagePullSecretName: PULL_SECRET,
-            openLineage: { enabled: false },
-        });
-    }
+    /** The values file a team installed with (the Astro UI's shape), the token pasted in. */
+    const VALUES = `resourceNamePrefix: ${PREFIX}
+namespace: ${NS}
+createNamespace: false
+astroDeploymentAPIURL: https://clmh57jtm000008lb58fe2wmv.external.astronomer.run/d2wmv001
+image: images.astronomer.cloud/baseimages/astro-remote-execution-agent:3.2-5-python-3.14-astro-agent-1.7.1
+agentToken: ${TOKEN}
+imagePullSecretName: ${PULL_SECRET}
+secretBackend: airflow.secrets.local_filesystem.LocalFilesystemBackend
+xcomBackend: airflow.providers.common.io.xcom.backend.XComObjectStorageBackend
+dagBundleConfigList: '[{"name": "public-dags", "classpath": "airflow.providers.git.bundles.git.GitDagBundle", "kwargs": {"repo_url": "https://github.com/your-org/public-dags", "tracking_ref": "main", "subdir": "dags"}}]'
+commonEnv:
+  - name: ASTRO_ORGANIZATION_ID
+    value: clmh4n3gd000108l8cbzqapnp
+  - name: ASTRO_WORKSPACE_ID
+    value: clmh4o5rv000208l8hs9zcqbw
+  - name: ASTRO_DEPLOYMENT_ID
+    value: clmh57jtm000008lb58fe2wmv
+  - name: ASTRO_DEPLOYMENT_NAMESPACE
+    value: cosmic-ray-1234
+  - name: AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH
+    value: s3://aws_default@acme-xcom/xcom
+  - name: AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_THRESHOLD
+    value: "0"
+workers:
+  - name: default-worker
+    queues: default
+sentinel:
+  enabled: true
+  image: images.astronomer.cloud/baseimages/astro-remote-execution-sentinel:1.7.1
+openLineage:
+  enabled: false
+`;
 
     it("brings the release, its namespace, Secrets and ServiceAccounts under the stack without recreating them", async () => {
-        // The stack, and the values a team installed with: what the program gives Helm, in the Astro UI's
-        // shape (chart-made ServiceAccounts, the literal token, no program annotations).
-        await harness.openStack(world.project.dir, STACK, stackDoc(), world.env);
-        const [rendered] = await stackReleases(world.project.dir, STACK);
-        assert.ok(rendered !== undefined, "the stack declares a release");
-        const values = JSON.parse(JSON.stringify(rendered.values)) as Record<string, unknown>;
-        delete values.annotations;
-        delete values.agentTokenSecretName;
-        values.agentToken = TOKEN;
-        // Every `create: false` the program sets (serviceAccount.*, workers[].serviceAccount) back to the chart's.
-        const chartMadeAccounts = (v: unknown): void => {
-            if (Array.isArray(v)) {
-                v.forEach(chartMadeAccounts);
-            } else if (v !== null && typeof v === "object") {
-                const o = v as Record<string, unknown>;
-                if (o.create === false) {
-                    o.create = true;
-                }
-                Object.values(o).forEach(chartMadeAccounts);
-            }
-        };
-        chartMadeAccounts(values.serviceAccount);
-        chartMadeAccounts(values.workers);
         const valuesFile = path.join(helmHome, "values.yaml");
-        fs.writeFileSync(valuesFile, stringify(values));
+        fs.writeFileSync(valuesFile, VALUES);
 
         // As the seeds do it: kubectl create namespace / secret docker-registry, then helm install -f.
         await create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
@@ -153,8 +153,7 @@ describe("end to end: adopting a helm-installed agent", function () {
             `${PREFIX}-dag-processor`,
             `${PREFIX}-sentinel`,
             `${PREFIX}-triggerer`,
-            `${PREFIX}-worker-default`,
-            `${PREFIX}-worker-high-memory`,
+            `${PREFIX}-worker-default-worker`,
         ]);
         const tracked: Record<string, string> = {
             [`Namespace ${NS}`]: `/api/v1/namespaces/${NS}`,
@@ -167,6 +166,28 @@ describe("end to end: adopting a helm-installed agent", function () {
             assert.ok(uids[what] !== undefined, `${what} exists after helm install`);
         }
         assert.deepEqual(await releaseRevisions(), ["1:deployed"]);
+
+        // The stack from the values (part 1 of the flow): literal secrets into secret config.
+        const imported = spawnSync(
+            "npx",
+            [
+                "tsx",
+                path.join(harness.ROOT, "scripts", "import.ts"),
+                "--values",
+                valuesFile,
+                "--stack",
+                STACK,
+                "--namespace",
+                NS,
+            ],
+            { cwd: world.project.dir, encoding: "utf8", env: env() },
+        );
+        assert.equal(imported.status, 0, imported.stdout + imported.stderr);
+        assert.ok(!(imported.stdout + imported.stderr).includes(TOKEN), "the importer never prints the token");
+
+        // Offline, the stand-in chart instead of Astronomer's repository (as every e2e stack does).
+        const chart = cli(["config", "set", "--path", "chart.path", harness.STAND_IN_CHART, "--stack", STACK]);
+        assert.equal(chart.status, 0, chart.stderr);
 
         // Adoption: the adopt command, then the first up.
         const t0 = Date.now();
@@ -191,15 +212,9 @@ describe("end to end: adopting a helm-installed agent", function () {
         const created = steps.filter((s) => s.op === "create").map((s) => s.urn.split("::").pop());
         assert.deepEqual(
             created.sort(),
-            // New: the program's own token Secret (the values had a literal token) and the prod network
-            // policies, with their components; everything the cluster held was imported.
-            [
-                "astro-agent-credentials",
-                "astro-agent-credentials-agent-token",
-                "astro-agent-network-policy",
-                "astro-agent-network-policy-default-deny",
-                "astro-agent-network-policy-egress",
-            ],
+            // New: the program's own token Secret (the values had a literal token) and the components
+            // holding no imported object (the namespace is adopted by name: a read); the rest was imported.
+            ["astro-agent-credentials", "astro-agent-credentials-agent-token", "astro-agent-namespace"],
             adopt.stdout,
         );
 
