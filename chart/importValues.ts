@@ -12,6 +12,7 @@ import type { ConfigResult } from "../config/load";
 import { SECRET_PLACEHOLDER } from "../config/secureLocations";
 import { validateStackConfig } from "./validate";
 import { ownedMetadataKey } from "../config/ownedMetadata";
+import { bundleVolumeName } from "../config/volumes";
 import {
     ASTRO_ID_ENV,
     DEFAULT_QUEUE_METRIC,
@@ -202,8 +203,8 @@ function podKeys(imp: Importer, c: Cursor, cfgPath: Path, generatedVolumes: Set<
         image: c.str("image"),
         resources: c.take("resources"),
         env: imp.env(envList(c.take("env")), [...cfgPath, "env"]),
-        livenessProbe: c.take("livenessProbe"),
-        readinessProbe: c.take("readinessProbe"),
+        livenessProbe: probeOf(c.take("livenessProbe")),
+        readinessProbe: probeOf(c.take("readinessProbe")),
         podSecurityContext: c.take("podSecurityContext"),
         containerSecurityContext: c.take("containerSecurityContext"),
         initContainers: c.take("initContainers"),
@@ -368,6 +369,46 @@ function bundleOf(b: unknown): Tree | string {
     return `the bundle class '${String(b.classpath)}' is not modelled (GitDagBundle and LocalDagBundle are); the stack drops this bundle`;
 }
 
+/**
+ * Local bundles whose folder is a claim mounted the way the program mounts `persistentVolumeClaim`
+ * (its volume name, read-only, at the bundle's path, in the dag processor): the claim moves to the
+ * bundle (set in place) and the volume names are returned, so the components do not keep them.
+ */
+function bundleClaims(bundles: Tree[] | undefined, values: ChartValues): string[] {
+    const dp = isMap(values.dagProcessor) ? values.dagProcessor : {};
+    const volumes = Array.isArray(dp.volumes) ? (dp.volumes as unknown[]).filter(isMap) : [];
+    const mounts = Array.isArray(dp.volumeMounts) ? (dp.volumeMounts as unknown[]).filter(isMap) : [];
+    const names: string[] = [];
+    for (const b of bundles ?? []) {
+        if (b.type !== "local" || typeof b.path !== "string" || typeof b.name !== "string") {
+            continue;
+        }
+        const name = bundleVolumeName(b.name);
+        const vol = volumes.find((v) => v.name === name);
+        const claim = vol !== undefined && isMap(vol.persistentVolumeClaim) ? vol.persistentVolumeClaim : undefined;
+        const mount = mounts.find((m) => m.name === name);
+        if (
+            claim !== undefined &&
+            typeof claim.claimName === "string" &&
+            claim.readOnly === true &&
+            mount !== undefined &&
+            isDeepStrictEqual(mount, { name, mountPath: b.path, readOnly: true })
+        ) {
+            b.persistentVolumeClaim = claim.claimName;
+            names.push(name);
+        }
+    }
+    return names;
+}
+
+/** A probe as config: the `httpGet: null` the program renders to remove the chart's default handler is dropped. */
+function probeOf(p: unknown): unknown {
+    if (!isMap(p) || p.httpGet !== null) {
+        return p;
+    }
+    return Object.fromEntries(Object.entries(p).filter(([k]) => k !== "httpGet"));
+}
+
 /** `imagePullSecretData` (a docker config JSON) as credentials; undefined when it is not one registry login. */
 function pullCredentialsOf(raw: string): { registry: string; username: string; password: string } | undefined {
     let doc: unknown;
@@ -485,7 +526,11 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
     const ns = top.str("namespace");
     cfg.namespace = options.namespace ?? ns;
     // The release runs, so its namespace exists: adopt it (the adoption can switch this to import it).
-    top.take("createNamespace");
+    if (top.take("createNamespace") === true) {
+        imp.notes.push(
+            "The chart created the namespace (createNamespace: true); the stack takes it as it is (createNamespace: false). To manage it with the stack, set createNamespace: true and import the Namespace first.",
+        );
+    }
     cfg.createNamespace = false;
     cfg.astroDeploymentAPIURL = top.str("astroDeploymentAPIURL");
 
@@ -612,6 +657,9 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
     const ls = top.child("loggingSidecar");
     const lsEnabled = ls.take("enabled") === true;
     const generated = new Set<string>(restricted ? [TMP_VOLUME, TASK_LOGS_VOLUME] : []);
+    for (const name of bundleClaims(cfg.dagBundles as Tree[] | undefined, values)) {
+        generated.add(name);
+    }
     const sidecar: Tree = { enabled: lsEnabled };
     let sidecarVolumeNames: string[] = [];
     if (lsEnabled) {
