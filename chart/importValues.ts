@@ -4,7 +4,7 @@
 // with `pulumi config set --secret --path`; values the program does not model come back as `unmapped`,
 // kept under an `extraValues` layer only where that is safe (no credential, no chart value the program
 // derives).
-import { XCOM_OBJECT_STORAGE_BACKEND } from "../backends/airflow";
+import { LOCAL_SECRET_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../backends/airflow";
 import { type HpaShape } from "../config/chartVersions";
 import { findCredentials } from "../config/credentials";
 import { formatPath } from "../config/errors";
@@ -649,6 +649,16 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
         imp.leftovers(c, "the program owns the ServiceAccounts", undefined);
     }
     imp.leftovers(sa, "the program owns the ServiceAccounts", undefined);
+    if (backend.secretBackend === LOCAL_SECRET_BACKEND) {
+        imp.notes.push(
+            "The values use LocalFilesystemBackend (development only). The stack keeps it as an external backend, so the files your volumes provide stay as they are; backend.kind 'local' would serve connections and variables from secret config instead (dev stacks only).",
+        );
+    }
+    if (backend.xcomPath === undefined) {
+        imp.notes.push(
+            "The values set no AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH; the program always sets one: add backend.xcomPath (`<scheme>://[<conn_id>@]<bucket>/<path>`) before the stack validates.",
+        );
+    }
     cfg.backend = prune(backend);
 
     cfg.dagBundles = dagBundlesOf(imp, top.take("dagBundleConfigList"));

@@ -83,6 +83,7 @@ async function main(): Promise<number> {
     const workers = Array.isArray(result.config.workers) ? (result.config.workers as { name: string }[]) : [];
     const diff = importDiff(values, rendered, {
         names: agentObjectNames({ resourceNamePrefix: prefix, workers }),
+        namespace: args.namespace,
         dropped: result.unmapped.filter((u) => !u.keptInExtraValues).map((u) => u.at),
     });
     process.stdout.write(`${formatDiff(diff)}\n`);

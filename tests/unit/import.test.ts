@@ -517,6 +517,24 @@ describe("import: values file → stack config", () => {
         assert.match(why.get("dagBundleConfigList[1]") ?? "", /S3DagBundle/);
     });
 
+    it("takes --namespace over the values file's, and the diff explains it only then", () => {
+        assert.equal(
+            importValues(load("ui-secret-refs"), { stack: "s", namespace: "other" }).config.namespace,
+            "other",
+        );
+        const names = agentObjectNames({ resourceNamePrefix: "astro-agent", workers: [] });
+        const asked = importDiff({ namespace: "astro-agent" }, { namespace: "other" }, { names, namespace: "other" });
+        assert.deepEqual(
+            asked.map((d) => d.reason),
+            ["the namespace given with --namespace"],
+        );
+        const notAsked = importDiff({ namespace: "astro-agent" }, { namespace: "other" }, { names });
+        assert.deepEqual(
+            notAsked.map((d) => d.reason),
+            [undefined],
+        );
+    });
+
     it("lists nothing as unmapped for the files the program models", () => {
         for (const name of ["ui-secret-refs", "hpa-replicas-placement", "restricted-sidecar", "literal-secrets"]) {
             assert.deepEqual(imported(name).unmapped, [], name);
