@@ -824,6 +824,11 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
         }
     } else {
         s.take("imagePullPolicy");
+        // The program gives Sentinel the proxy entries itself (before the env's secret paths are counted).
+        if (Object.keys(cfg.proxy as Tree).length > 0) {
+            const proxyNames = new Set(["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"]);
+            s.rest.env = envList(s.rest.env).filter((e) => !proxyNames.has(e.name));
+        }
         const port = s.take("port");
         const part: Tree = {
             enabled: true,
@@ -837,12 +842,6 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
                     Reflect.deleteProperty(part, probe);
                 }
             }
-        }
-        const proxyNames = new Set(["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"]);
-        if (Array.isArray(part.env)) {
-            part.env = (part.env as EnvEntry[]).filter(
-                (e) => !(proxyNames.has(e.name) && Object.keys(cfg.proxy as Tree).length > 0),
-            );
         }
         if (componentSa.sentinel !== undefined) {
             part.serviceAccount = componentSa.sentinel;

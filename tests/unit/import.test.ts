@@ -535,6 +535,20 @@ describe("import: values file → stack config", () => {
         );
     });
 
+    it("counts a Sentinel env secret's index after the proxy entries the program gives Sentinel itself", () => {
+        const values = load("hpa-replicas-placement");
+        const sentinel = values.sentinel as { env: unknown[] };
+        sentinel.env = [...sentinel.env, { name: "SENTINEL_DB_PASSWORD", value: "Vq8#mZ2!pL6@rT9w" }];
+        const result = importValues(values, { stack: "s" });
+        assert.deepEqual(
+            result.secrets.map((s) => s.path),
+            ["sentinel.env[0].value"],
+        );
+        assert.deepEqual((result.config.sentinel as { env: unknown }).env, [{ name: "SENTINEL_DB_PASSWORD" }]);
+        const r = validateImported(result);
+        assert.ok(r.ok, JSON.stringify(r.ok ? [] : r.problems));
+    });
+
     it("lists nothing as unmapped for the files the program models", () => {
         for (const name of ["ui-secret-refs", "hpa-replicas-placement", "restricted-sidecar", "literal-secrets"]) {
             assert.deepEqual(imported(name).unmapped, [], name);
