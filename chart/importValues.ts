@@ -930,6 +930,28 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
             break;
         }
     }
+    // Prod weakenings the running release already has (a floating image tag…) are acknowledged, each
+    // named in the notes: the stack describes what runs; pinning is a later, deliberate change.
+    const risks = validateImported({ config: prune(cfg), secrets: imp.secrets });
+    if (!risks.ok) {
+        const accepted = new Map<string, string[]>();
+        for (const p of risks.problems) {
+            const id = /\(risk '([A-Za-z]+)'\)/.exec(p.message)?.[1];
+            if (id !== undefined) {
+                accepted.set(id, [...(accepted.get(id) ?? []), p.key]);
+            }
+        }
+        const already = (cfg.acceptRisks as string[] | undefined) ?? [];
+        const added = [...accepted.keys()].filter((id) => !already.includes(id));
+        if (added.length > 0) {
+            cfg.acceptRisks = [...already, ...added];
+            for (const id of added) {
+                imp.notes.push(
+                    `acceptRisks lists '${id}' because the values already run that way (${(accepted.get(id) ?? []).join(", ")}); remove it once fixed.`,
+                );
+            }
+        }
+    }
     const unmapped: UnmappedValue[] = candidates.map((c) => ({
         path: formatPath(c.u.path),
         at: c.u.path,

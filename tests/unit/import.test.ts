@@ -549,6 +549,16 @@ describe("import: values file → stack config", () => {
         assert.ok(r.ok, JSON.stringify(r.ok ? [] : r.problems));
     });
 
+    it("acknowledges a prod weakening the release already runs with (a floating image tag), naming it", () => {
+        const values = load("ui-secret-refs");
+        values.image = "images.astronomer.cloud/baseimages/astro-remote-execution-agent:3.2-5-python-3.14";
+        const result = importValues(values, { stack: "s" });
+        assert.deepEqual(result.config.acceptRisks, ["unrestrictedPods", "floatingImageTag"]);
+        assert.ok(result.notes.some((n) => n.includes("'floatingImageTag'") && n.includes("(image)")));
+        const r = validateImported(result);
+        assert.ok(r.ok, JSON.stringify(r.ok ? [] : r.problems));
+    });
+
     it("lists nothing as unmapped for the files the program models", () => {
         for (const name of ["ui-secret-refs", "hpa-replicas-placement", "restricted-sidecar", "literal-secrets"]) {
             assert.deepEqual(imported(name).unmapped, [], name);
