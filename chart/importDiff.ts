@@ -169,6 +169,9 @@ function classify(
     if (path === "namespace" && after !== undefined && after === ctx.namespace) {
         return "the namespace given with --namespace";
     }
+    if (path === "image" && before === undefined && after === input.get("workers[0].image")) {
+        return "the top-level image (chart 2.x), the first worker's; each component keeps its own";
+    }
     if (path === "createNamespace") {
         return "the namespace belongs to the stack: the chart is always told createNamespace: false";
     }

@@ -572,7 +572,9 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
         }
     }
 
-    cfg.image = top.str("image");
+    // Chart 1.x values have no top-level image, only per-component ones: the first worker's stands in.
+    const firstWorker = Array.isArray(values.workers) && isMap(values.workers[0]) ? values.workers[0] : {};
+    cfg.image = top.str("image") ?? (typeof firstWorker.image === "string" ? firstWorker.image : undefined);
     cfg.imagePullPolicy = top.str("imagePullPolicy");
     cfg.logLevel = top.str("logLevel");
 

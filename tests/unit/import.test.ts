@@ -406,6 +406,57 @@ const EXPECTED: Record<string, Record<string, unknown>> = {
     },
 };
 
+const IMAGE_102 = "images.astronomer.cloud/baseimages/astro-remote-execution-agent:3.0-4-python-3.12-astro-agent-1.0.2";
+EXPECTED["chart1-components"] = {
+    environment: "prod",
+    resourceNamePrefix: "astro-agent",
+    namespace: "astro-agent",
+    createNamespace: false,
+    astroDeploymentAPIURL: API_URL,
+    agentTokenSecretName: "astro-agent-token",
+    imagePullSecretName: "astro-image-pull",
+    // No top-level image in chart 1.x: the first worker's.
+    image: IMAGE_102,
+    logLevel: "INFO",
+    ...UNRESTRICTED,
+    astro: IDS,
+    xcom: { threshold: -1 },
+    backend: {
+        kind: "external",
+        secretBackend: "airflow.secrets.local_filesystem.LocalFilesystemBackend",
+        secretBackendKwargs: {
+            connections_file_path: "/usr/local/airflow/secrets/connections.json",
+            variables_file_path: "/usr/local/airflow/secrets/variables.json",
+        },
+        xcomPath: "file:///usr/local/airflow/xcom",
+    },
+    dagBundles: [{ type: "local", name: "dags-folder" }],
+    workers: [
+        {
+            name: "default-worker",
+            queues: ["default"],
+            replicas: 1,
+            syncSlots: 20,
+            // Disabled as shipped; the chart's queue metric block is kept for when it is enabled.
+            hpa: {
+                enabled: false,
+                minReplicas: 1,
+                maxReplicas: 1,
+                queueMetric: { name: "astro_agent_client_queued_or_running_tasks", targetValue: 20 },
+            },
+            image: IMAGE_102,
+            volumes: [{ name: "local-files", secret: { secretName: "airflow-local-files" } }],
+            volumeMounts: [{ name: "local-files", mountPath: "/usr/local/airflow/secrets", readOnly: true }],
+        },
+    ],
+    dagProcessor: { image: IMAGE_102 },
+    triggerer: { image: IMAGE_102 },
+    loggingSidecar: { enabled: false },
+    sentinel: { enabled: false },
+    openLineage: { enabled: false },
+    chart: { hpaShape: "replicaCount" },
+};
+
 /** Hand-written: the secret config paths of each fixture. */
 const SECRET_PATHS: Record<string, string[]> = {
     "ui-secret-refs": [],
@@ -420,6 +471,7 @@ const SECRET_PATHS: Record<string, string[]> = {
         "openLineage.apiKey",
     ],
     unmodelled: [],
+    "chart1-components": [],
 };
 
 /** The literal secrets of literal-secrets.yaml, as written there. */
@@ -557,6 +609,13 @@ describe("import: values file → stack config", () => {
         assert.ok(result.notes.some((n) => n.includes("'floatingImageTag'") && n.includes("(image)")));
         const r = validateImported(result);
         assert.ok(r.ok, JSON.stringify(r.ok ? [] : r.problems));
+    });
+
+    it("lists a key misplaced under a worker's hpa (as one published copy has its probes) and drops it", () => {
+        assert.deepEqual(
+            imported("chart1-components").unmapped.map((u) => [u.path, u.keptInExtraValues]),
+            [["workers[0].hpa.livenessProbe", false]],
+        );
     });
 
     it("lists nothing as unmapped for the files the program models", () => {
