@@ -22,6 +22,8 @@ export interface ValueDifference {
 export interface DiffContext {
     /** Names of the objects the program creates. */
     names: AgentObjectNames;
+    /** The namespace given with `--namespace` (it wins over the values file's). */
+    namespace?: string | undefined;
     /** Values-file paths the importer listed as unmapped and dropped (their removal is explained). */
     dropped?: readonly (readonly (string | number)[])[];
 }
@@ -163,6 +165,12 @@ function classify(
     }
     if (/(^|\.)serviceAccount(\.|$)/.test(path)) {
         return "ServiceAccounts are created by the program (one per component, the chart's default names): the chart is told create: false";
+    }
+    if (path === "namespace" && after !== undefined && after === ctx.namespace) {
+        return "the namespace given with --namespace";
+    }
+    if (path === "image" && before === undefined && after === input.get("workers[0].image")) {
+        return "the top-level image (chart 2.x), the first worker's; each component keeps its own";
     }
     if (path === "createNamespace") {
         return "the namespace belongs to the stack: the chart is always told createNamespace: false";

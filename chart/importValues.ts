@@ -4,7 +4,7 @@
 // with `pulumi config set --secret --path`; values the program does not model come back as `unmapped`,
 // kept under an `extraValues` layer only where that is safe (no credential, no chart value the program
 // derives).
-import { XCOM_OBJECT_STORAGE_BACKEND } from "../backends/airflow";
+import { LOCAL_SECRET_BACKEND, XCOM_OBJECT_STORAGE_BACKEND } from "../backends/airflow";
 import { type HpaShape } from "../config/chartVersions";
 import { findCredentials } from "../config/credentials";
 import { formatPath } from "../config/errors";
@@ -12,6 +12,7 @@ import type { ConfigResult } from "../config/load";
 import { SECRET_PLACEHOLDER } from "../config/secureLocations";
 import { validateStackConfig } from "./validate";
 import { ownedMetadataKey } from "../config/ownedMetadata";
+import { bundleVolumeName } from "../config/volumes";
 import {
     ASTRO_ID_ENV,
     DEFAULT_QUEUE_METRIC,
@@ -202,8 +203,8 @@ function podKeys(imp: Importer, c: Cursor, cfgPath: Path, generatedVolumes: Set<
         image: c.str("image"),
         resources: c.take("resources"),
         env: imp.env(envList(c.take("env")), [...cfgPath, "env"]),
-        livenessProbe: c.take("livenessProbe"),
-        readinessProbe: c.take("readinessProbe"),
+        livenessProbe: probeOf(c.take("livenessProbe")),
+        readinessProbe: probeOf(c.take("readinessProbe")),
         podSecurityContext: c.take("podSecurityContext"),
         containerSecurityContext: c.take("containerSecurityContext"),
         initContainers: c.take("initContainers"),
@@ -368,6 +369,46 @@ function bundleOf(b: unknown): Tree | string {
     return `the bundle class '${String(b.classpath)}' is not modelled (GitDagBundle and LocalDagBundle are); the stack drops this bundle`;
 }
 
+/**
+ * Local bundles whose folder is a claim mounted the way the program mounts `persistentVolumeClaim`
+ * (its volume name, read-only, at the bundle's path, in the dag processor): the claim moves to the
+ * bundle (set in place) and the volume names are returned, so the components do not keep them.
+ */
+function bundleClaims(bundles: Tree[] | undefined, values: ChartValues): string[] {
+    const dp = isMap(values.dagProcessor) ? values.dagProcessor : {};
+    const volumes = Array.isArray(dp.volumes) ? (dp.volumes as unknown[]).filter(isMap) : [];
+    const mounts = Array.isArray(dp.volumeMounts) ? (dp.volumeMounts as unknown[]).filter(isMap) : [];
+    const names: string[] = [];
+    for (const b of bundles ?? []) {
+        if (b.type !== "local" || typeof b.path !== "string" || typeof b.name !== "string") {
+            continue;
+        }
+        const name = bundleVolumeName(b.name);
+        const vol = volumes.find((v) => v.name === name);
+        const claim = vol !== undefined && isMap(vol.persistentVolumeClaim) ? vol.persistentVolumeClaim : undefined;
+        const mount = mounts.find((m) => m.name === name);
+        if (
+            claim !== undefined &&
+            typeof claim.claimName === "string" &&
+            claim.readOnly === true &&
+            mount !== undefined &&
+            isDeepStrictEqual(mount, { name, mountPath: b.path, readOnly: true })
+        ) {
+            b.persistentVolumeClaim = claim.claimName;
+            names.push(name);
+        }
+    }
+    return names;
+}
+
+/** A probe as config: the `httpGet: null` the program renders to remove the chart's default handler is dropped. */
+function probeOf(p: unknown): unknown {
+    if (!isMap(p) || p.httpGet !== null) {
+        return p;
+    }
+    return Object.fromEntries(Object.entries(p).filter(([k]) => k !== "httpGet"));
+}
+
 /** `imagePullSecretData` (a docker config JSON) as credentials; undefined when it is not one registry login. */
 function pullCredentialsOf(raw: string): { registry: string; username: string; password: string } | undefined {
     let doc: unknown;
@@ -485,7 +526,11 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
     const ns = top.str("namespace");
     cfg.namespace = options.namespace ?? ns;
     // The release runs, so its namespace exists: adopt it (the adoption can switch this to import it).
-    top.take("createNamespace");
+    if (top.take("createNamespace") === true) {
+        imp.notes.push(
+            "The chart created the namespace (createNamespace: true); the stack takes it as it is (createNamespace: false). To manage it with the stack, set createNamespace: true and import the Namespace first.",
+        );
+    }
     cfg.createNamespace = false;
     cfg.astroDeploymentAPIURL = top.str("astroDeploymentAPIURL");
 
@@ -527,7 +572,9 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
         }
     }
 
-    cfg.image = top.str("image");
+    // Chart 1.x values have no top-level image, only per-component ones: the first worker's stands in.
+    const firstWorker = Array.isArray(values.workers) && isMap(values.workers[0]) ? values.workers[0] : {};
+    cfg.image = top.str("image") ?? (typeof firstWorker.image === "string" ? firstWorker.image : undefined);
     cfg.imagePullPolicy = top.str("imagePullPolicy");
     cfg.logLevel = top.str("logLevel");
 
@@ -604,6 +651,16 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
         imp.leftovers(c, "the program owns the ServiceAccounts", undefined);
     }
     imp.leftovers(sa, "the program owns the ServiceAccounts", undefined);
+    if (backend.secretBackend === LOCAL_SECRET_BACKEND) {
+        imp.notes.push(
+            "The values use LocalFilesystemBackend (development only). The stack keeps it as an external backend, so the files your volumes provide stay as they are; backend.kind 'local' would serve connections and variables from secret config instead (dev stacks only).",
+        );
+    }
+    if (backend.xcomPath === undefined) {
+        imp.notes.push(
+            "The values set no AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH; the program always sets one: add backend.xcomPath (`<scheme>://[<conn_id>@]<bucket>/<path>`) before the stack validates.",
+        );
+    }
     cfg.backend = prune(backend);
 
     cfg.dagBundles = dagBundlesOf(imp, top.take("dagBundleConfigList"));
@@ -612,6 +669,9 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
     const ls = top.child("loggingSidecar");
     const lsEnabled = ls.take("enabled") === true;
     const generated = new Set<string>(restricted ? [TMP_VOLUME, TASK_LOGS_VOLUME] : []);
+    for (const name of bundleClaims(cfg.dagBundles as Tree[] | undefined, values)) {
+        generated.add(name);
+    }
     const sidecar: Tree = { enabled: lsEnabled };
     let sidecarVolumeNames: string[] = [];
     if (lsEnabled) {
@@ -766,6 +826,11 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
         }
     } else {
         s.take("imagePullPolicy");
+        // The program gives Sentinel the proxy entries itself (before the env's secret paths are counted).
+        if (Object.keys(cfg.proxy as Tree).length > 0) {
+            const proxyNames = new Set(["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"]);
+            s.rest.env = envList(s.rest.env).filter((e) => !proxyNames.has(e.name));
+        }
         const port = s.take("port");
         const part: Tree = {
             enabled: true,
@@ -779,12 +844,6 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
                     Reflect.deleteProperty(part, probe);
                 }
             }
-        }
-        const proxyNames = new Set(["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"]);
-        if (Array.isArray(part.env)) {
-            part.env = (part.env as EnvEntry[]).filter(
-                (e) => !(proxyNames.has(e.name) && Object.keys(cfg.proxy as Tree).length > 0),
-            );
         }
         if (componentSa.sentinel !== undefined) {
             part.serviceAccount = componentSa.sentinel;
@@ -871,6 +930,28 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
         }
         if (!changed) {
             break;
+        }
+    }
+    // Prod weakenings the running release already has (a floating image tag…) are acknowledged, each
+    // named in the notes: the stack describes what runs; pinning is a later, deliberate change.
+    const risks = validateImported({ config: prune(cfg), secrets: imp.secrets });
+    if (!risks.ok) {
+        const accepted = new Map<string, string[]>();
+        for (const p of risks.problems) {
+            const id = /\(risk '([A-Za-z]+)'\)/.exec(p.message)?.[1];
+            if (id !== undefined) {
+                accepted.set(id, [...(accepted.get(id) ?? []), p.key]);
+            }
+        }
+        const already = (cfg.acceptRisks as string[] | undefined) ?? [];
+        const added = [...accepted.keys()].filter((id) => !already.includes(id));
+        if (added.length > 0) {
+            cfg.acceptRisks = [...already, ...added];
+            for (const id of added) {
+                imp.notes.push(
+                    `acceptRisks lists '${id}' because the values already run that way (${(accepted.get(id) ?? []).join(", ")}); remove it once fixed.`,
+                );
+            }
         }
     }
     const unmapped: UnmappedValue[] = candidates.map((c) => ({

@@ -3,11 +3,14 @@
 // written stack. The mapping itself is chart/importValues.ts (pure).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { stringify } from "yaml";
+import { parseArgs } from "node:util";
+import { parse as parseYaml, stringify } from "yaml";
 import type { ImportResult } from "../../chart/importValues";
 import { RELEASE_TYPE } from "./stackReleases";
 import { readStackFile } from "./stackFile";
+import { encryptValue, newEncryptionSalt } from "./passphrase";
 
 /** `Pulumi.<stack>.yaml` text: the header keys `stack init` wrote (secrets provider) and the imported config. */
 export function stackFileText(
@@ -100,4 +103,112 @@ export function projectName(projectDir: string): string {
         throw new Error(`${path.join(projectDir, "Pulumi.yaml")}: no project name`);
     }
     return m[1];
+}
+
+/** The config with each secret encrypted in place as a `secure:` leaf. */
+export function withSecureLeaves(
+    result: Pick<ImportResult, "config" | "secrets">,
+    key: Buffer,
+): Record<string, unknown> {
+    const config = structuredClone(result.config);
+    for (const s of result.secrets) {
+        let node: Record<string | number, unknown> = config;
+        s.at.forEach((p, i) => {
+            if (i === s.at.length - 1) {
+                node[p] = { secure: encryptValue(key, s.value) };
+                return;
+            }
+            node[p] ??= typeof s.at[i + 1] === "number" ? [] : {};
+            node = node[p] as Record<string | number, unknown>;
+        });
+    }
+    return config;
+}
+
+/**
+ * Renders an import without writing the project's stack file or calling the Pulumi CLI: the stack file
+ * goes to a temporary folder, its secrets encrypted with a fresh salt for `passphrase` (the passphrase
+ * provider's format, so the program reads them as `pulumi` would hand them over).
+ */
+export async function renderImported(
+    projectDir: string,
+    stack: string,
+    project: string,
+    result: Pick<ImportResult, "config" | "secrets">,
+    passphrase: string,
+): Promise<Record<string, unknown>> {
+    const { encryptionSalt, key } = newEncryptionSalt(passphrase);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "astro-import-"));
+    try {
+        const file = path.join(dir, `Pulumi.${stack}.yaml`);
+        const config = withSecureLeaves(result, key);
+        fs.writeFileSync(file, stackFileText(project, { config }, { encryptionsalt: encryptionSalt }, "a dry run"));
+        return await renderStackValues(projectDir, stack, file);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+export const IMPORT_USAGE =
+    "usage: npm run import -- --values <values.yaml> --stack <NAME> [--namespace <NS>] [--dry-run] [--force]\n";
+
+/** The parsed arguments of `npm run import`, the values file read and checked. */
+export interface ImportArgs {
+    args: { values: string; stack: string; namespace?: string | undefined; "dry-run": boolean; force: boolean };
+    values: Record<string, unknown>;
+    project: string;
+    projectDir: string;
+    stackPath: string;
+}
+
+/** Reads the arguments, or says what is wrong with them (the script exits 2): nothing is written. */
+export function readImportArgs(argv: string[], projectDir: string): ImportArgs | { error: string } {
+    let args;
+    try {
+        ({ values: args } = parseArgs({
+            args: argv,
+            options: {
+                values: { type: "string" },
+                stack: { type: "string" },
+                namespace: { type: "string" },
+                "dry-run": { type: "boolean", default: false },
+                force: { type: "boolean", default: false },
+            },
+            allowPositionals: false,
+        }));
+    } catch (err) {
+        return { error: err instanceof Error ? err.message : String(err) };
+    }
+    if (args.values === undefined || args.stack === undefined) {
+        return { error: "--values and --stack are required" };
+    }
+    if (!/^[A-Za-z0-9_.-]+$/.test(args.stack)) {
+        return { error: `--stack '${args.stack}' is not a stack name (letters, digits, '_', '.', '-')` };
+    }
+    let values: unknown;
+    try {
+        values = parseYaml(fs.readFileSync(args.values, "utf8"));
+    } catch (err) {
+        return { error: `${args.values}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    if (values === null || typeof values !== "object" || Array.isArray(values)) {
+        return { error: `${args.values}: not a values file (a YAML mapping)` };
+    }
+    const stackPath = path.join(projectDir, `Pulumi.${args.stack}.yaml`);
+    if (!args["dry-run"] && fs.existsSync(stackPath) && !args.force) {
+        return { error: `${stackPath} exists; pass --force to replace it` };
+    }
+    let project: string;
+    try {
+        project = projectName(projectDir);
+    } catch (err) {
+        return { error: `run from the project folder: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    return {
+        args: { ...args, values: args.values, stack: args.stack },
+        values: values as Record<string, unknown>,
+        project,
+        projectDir,
+        stackPath,
+    };
 }
