@@ -396,7 +396,7 @@ function workerValues(
 }
 
 /** Sentinel's default probe (chart 2.0.0 values: `httpGet health:<port>`, period 10) on a changed port. */
-function sentinelProbe(port: number): ChartValues {
+export function sentinelProbe(port: number): ChartValues {
     return {
         httpGet: { path: "health", port },
         initialDelaySeconds: 5,

@@ -1,4 +1,4 @@
-// A small Kubernetes REST client (reads; one exact delete for `npm run recover`) over plain HTTPS from a kubeconfig (token, token file,
+// A small Kubernetes REST client (reads; one exact delete for `npm run recover`; patches for `npm run adopt`) over plain HTTPS from a kubeconfig (token, token file,
 // client certificate, or an exec credential plugin such as `aws eks get-token`), so the doctor needs
 // neither kubectl nor a Kubernetes client library.
 import { execFileSync } from "node:child_process";
@@ -165,11 +165,31 @@ export class KubeClient implements KubeWriter {
         return true;
     }
 
+    /**
+     * PATCH an object (`contentType`: `application/json-patch+json` or `application/merge-patch+json`),
+     * recording `fieldManager`; the patched object.
+     */
+    async patch<T>(apiPath: string, contentType: string, body: unknown, fieldManager: string): Promise<T> {
+        const sep = apiPath.includes("?") ? "&" : "?";
+        const { status, body: text } = await this.send(
+            "PATCH",
+            `${apiPath}${sep}fieldManager=${encodeURIComponent(fieldManager)}`,
+            "application/json",
+            JSON.stringify(body),
+            contentType,
+        );
+        if (status >= 300) {
+            throw new Error(`PATCH ${apiPath}: HTTP ${status} ${text.slice(0, 300)}`);
+        }
+        return JSON.parse(text) as T;
+    }
+
     private send(
         method: string,
         apiPath: string,
         accept: string,
         payload: string | undefined,
+        contentType = "application/json",
     ): Promise<{ status: number; body: string }> {
         return new Promise((resolve, reject) => {
             const req = https.request(
@@ -186,7 +206,7 @@ export class KubeClient implements KubeWriter {
                         ...(this.token === undefined ? {} : { Authorization: `Bearer ${this.token}` }),
                         ...(payload === undefined
                             ? {}
-                            : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) }),
+                            : { "Content-Type": contentType, "Content-Length": Buffer.byteLength(payload) }),
                     },
                 },
                 (res) => {

@@ -4,12 +4,13 @@
 #   fake-gcs-server (the GCS emulator of the GCP permission proof in tests/airflow), actionlint (lints
 #   .github/workflows offline), and the YAML and Python language hosts (+ a venv with the `pulumi` PyPI package)
 #   that the component-package consumers of the e2e suite run on; kube-scheduler and kwok (simulated nodes, whose
-#   pods turn Running/Ready without any container running) for scripts/cluster.sh's node pool.
+#   pods turn Running/Ready without any container running) for scripts/cluster.sh's node pool; the helm CLI (the
+#   adoption e2e installs the test chart with it, as a team does before it adopts the release).
 #
 # Usage:
 #   scripts/toolchain.sh [install]        build what is missing (idempotent; a second run only verifies)
 #   scripts/toolchain.sh install <step>.. only these steps: pulumi | nodejs | provider | k8s | scheduler | etcd | kwok
-#                                         | fakegcs | crds | actionlint | yaml | python
+#                                         | fakegcs | crds | actionlint | yaml | python | helm
 #   scripts/toolchain.sh --print-env      print `export ...` lines (eval "$(scripts/toolchain.sh --print-env)")
 #   scripts/toolchain.sh --versions       print the pinned versions
 #
@@ -72,6 +73,11 @@ CILIUM_VERSION="1.18.4"
 CILIUM_CNP_CRD="pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml"
 CILIUM_CNP_SHA256="6be92d49dbdbdb23e41b07dd6e88649162e40b06f4dc2e68b06c75b0e92346e3"
 
+# helm CLI (v3): the adoption e2e installs the test chart with it exactly as a team's `helm install -f values.yaml`
+# does. helm's go.mod at v3.21.4 has no replace directives, so a wrapper module with `go get -tool` builds it.
+HELM_MODULE="helm.sh/helm/v3"
+HELM_VERSION="3.21.4"
+
 # Python language host: from the same sdk/v3 module as the nodejs host (NODEJS_HOST_SDK_VERSION, below), with the
 # `pulumi` PyPI package at the CLI's version in a venv of its own (the SDK the Python program imports).
 PULUMI_PYPI_VERSION="$PULUMI_VERSION"
@@ -122,6 +128,7 @@ dir_fakegcs()  { echo "$CACHE/fake-gcs-server-$FAKE_GCS_VERSION"; }
 dir_crds()     { echo "$CACHE/crds-cilium-$CILIUM_VERSION"; }
 dir_actionlint() { echo "$CACHE/actionlint-$ACTIONLINT_VERSION"; }
 dir_yaml()     { echo "$CACHE/pulumi-language-yaml-$PULUMI_YAML_VERSION"; }
+dir_helm()     { echo "$CACHE/helm-$HELM_VERSION"; }
 dir_python()   { echo "$CACHE/pulumi-language-python-$NODEJS_HOST_SDK_VERSION-pypi-$PULUMI_PYPI_VERSION"; }
 # The engine as the tests run it: `pulumi` and the language host side by side, hard-linked into a directory keyed by
 # the host build, so a toolchain.sh of another checkout (linking another host) never changes which host this one uses.
@@ -129,7 +136,7 @@ dir_engine()   { echo "$CACHE/engine-$PULUMI_VERSION-nodejs-$NODEJS_HOST_SDK_VER
 pulumi_home()  { echo "$CACHE/pulumi-home"; }
 
 # PATH gets pulumi (+ the language host next to it), kube-apiserver/kube-controller-manager, kube-scheduler, etcd,
-# kwok, fake-gcs-server and actionlint.
+# kwok, fake-gcs-server and actionlint. helm is not on PATH (a team's own helm must not be shadowed): ASTRO_HELM names it.
 # The Kubernetes provider is deliberately NOT on PATH: it is found in $PULUMI_HOME's plugin cache by exact version
 # (an "ambient" PATH copy would win without any version check and print a warning on every run).
 bin_dirs() {
@@ -148,6 +155,7 @@ export PULUMI_K8S_PROVIDER_VERSION="$K8S_PROVIDER_VERSION"
 export ASTRO_PULUMI_PYTHON_VENV="$(dir_python)/venv"
 export ASTRO_KWOK_STAGES="$(dir_kwok)/stages.yaml"
 export ASTRO_CILIUM_CNP_CRD="$(dir_crds)/ciliumnetworkpolicies.yaml"
+export ASTRO_HELM="$(dir_helm)/bin/helm"
 EOF
 }
 
@@ -509,6 +517,24 @@ verify_python() {
     [[ "$("$(dir_python)/venv/bin/python" -c 'import importlib.metadata as m; print(m.version("pulumi"))' 2>/dev/null)" == "$PULUMI_PYPI_VERSION" ]]
 }
 
+# ---------------------------------------------------------------------------------------------------------------------
+# 10. helm CLI (cmd/helm): its own wrapper module; the version label is what `helm version` prints.
+# ---------------------------------------------------------------------------------------------------------------------
+build_helm() (
+  local out; out="$(dir_helm)"
+  local w; w="$(new_wrapper "$out" helm-build)"
+  cd "$w"
+  go get -tool "$HELM_MODULE/cmd/helm@v$HELM_VERSION"
+  mkdir -p "$out/bin.tmp"
+  go build -trimpath \
+    -ldflags "-s -w -X $HELM_MODULE/internal/version.version=v$HELM_VERSION -X $HELM_MODULE/internal/version.gitTreeState=clean" \
+    -o "$out/bin.tmp/helm" "$HELM_MODULE/cmd/helm"
+  rm -rf "$out/bin"; mv "$out/bin.tmp" "$out/bin"
+)
+verify_helm() {
+  [[ -x "$(dir_helm)/bin/helm" ]] && "$(dir_helm)/bin/helm" version --template '{{.Version}}' 2>/dev/null | grep -qx "v$HELM_VERSION"
+}
+
 ensure() {
   local step="$1"
   if [[ "$step" == provider ]] && [[ -x "$(dir_provider)/bin/pulumi-resource-kubernetes" ]] && ! plugin_installed; then
@@ -536,11 +562,12 @@ main() {
       echo "actionlint=$ACTIONLINT_VERSION"
       echo "pulumi-language-yaml=$PULUMI_YAML_VERSION ($PULUMI_YAML_MODULE@v$PULUMI_YAML_VERSION)"
       echo "pulumi-language-python=$NODEJS_HOST_SDK_VERSION (sdk/v3) + PyPI pulumi==$PULUMI_PYPI_VERSION"
+      echo "helm=$HELM_VERSION ($HELM_MODULE@v$HELM_VERSION cmd/helm)"
       ;;
     install)
       command -v go >/dev/null || die "go not found"
       local steps=("${@:2}")
-      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s scheduler etcd kwok fakegcs crds actionlint yaml python)
+      [[ ${#steps[@]} -gt 0 ]] || steps=(pulumi nodejs provider k8s scheduler etcd kwok fakegcs crds actionlint yaml python helm)
       local t0; t0=$(date +%s)
       # An unbuildable provider version must not stop the other steps (the local cluster is useful on its own), but
       # the run still fails at the end. (No `ensure || ...`: that would disable `set -e` inside the build functions.)

@@ -2,6 +2,7 @@
 // evaluated offline (mock runtime: no state, no cluster), so they are known even when no `up` ever
 // finished (no stack outputs yet).
 import { componentType } from "../../components/typeTokens";
+import type { RecordedResource } from "./mockRun";
 import { readStackFile } from "./stackFile";
 
 export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
@@ -20,17 +21,24 @@ export interface StackRelease {
     values: Record<string, unknown>;
 }
 
-/** Evaluates the program for `Pulumi.<stack>.yaml` in `projectDir` and returns its releases. */
-export async function stackReleases(projectDir: string, stack: string): Promise<StackRelease[]> {
+/** Evaluates the program for `Pulumi.<stack>.yaml` in `projectDir`: every resource it declares. */
+export async function stackResources(projectDir: string, stack: string): Promise<RecordedResource[]> {
     const stackFile = readStackFile(projectDir, stack);
     // The program and the Pulumi SDK load only now (seconds), as in scripts/render.ts.
     /* eslint-disable @typescript-eslint/no-require-imports -- deferred on purpose, see above */
-    const { runUnderMocks, unwrapSecrets } = require("./mockRun") as typeof import("./mockRun");
+    const { runUnderMocks } = require("./mockRun") as typeof import("./mockRun");
     const agentProgram = require("../../index") as typeof import("../../index");
     /* eslint-enable @typescript-eslint/no-require-imports */
-    const result = await runUnderMocks({ ...stackFile, program: agentProgram });
-    const fleet = result.resources.some((r) => r.type === componentType("AgentFleet"));
-    return result.resources
+    return (await runUnderMocks({ ...stackFile, program: agentProgram })).resources;
+}
+
+/** Evaluates the program for `Pulumi.<stack>.yaml` in `projectDir` and returns its releases. */
+export async function stackReleases(projectDir: string, stack: string): Promise<StackRelease[]> {
+    const resources = await stackResources(projectDir, stack);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose, see above
+    const { unwrapSecrets } = require("./mockRun") as typeof import("./mockRun");
+    const fleet = resources.some((r) => r.type === componentType("AgentFleet"));
+    return resources
         .filter((r) => r.type === RELEASE_TYPE)
         .map((r) => {
             const inputs = unwrapSecrets(r.inputs) as Record<string, unknown>;
