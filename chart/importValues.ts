@@ -58,11 +58,11 @@ export interface ImportResult {
 export interface ImportOptions {
     /** The namespace of the release (wins over the values file's `namespace`). */
     namespace?: string | undefined;
-    /** The stack name (for the notes). */
+    /** The stack name (named in the note on how the secrets are set). */
     stack: string;
 }
 
-/** The chart-level defaults the chart documents for keys the program renders explicitly. */
+/** Target of the chart's default queue `metric` (the published values files: `value: 20`). */
 export const CHART_DEFAULT_QUEUE_TARGET = 20;
 
 /** Airflow's own default for `[common.io] xcom_objectstorage_threshold`: -1, nothing goes to the store. */
@@ -961,6 +961,11 @@ export function importValues(values: ChartValues, options: ImportOptions): Impor
         keptInExtraValues: c.configPath !== undefined,
     }));
 
+    if (imp.secrets.length > 0) {
+        imp.notes.push(
+            `${imp.secrets.length} literal secret(s) go into secret config with 'pulumi config set --secret --path <key> --stack ${options.stack}' (the value on stdin), never into Pulumi.${options.stack}.yaml.`,
+        );
+    }
     imp.notes.push(
         "backend.kind is 'external': the stack uses the secrets backend and XCom store you already run and creates nothing in the cloud. To move to a managed backend later, switch backend.kind to aws, gcp, azure or vault (docs/backends.md) in a separate change.",
     );
