@@ -259,6 +259,100 @@ export function importDiff(
     return out;
 }
 
+/** The chart components that run pods, as the diff names them (`worker <name>` per worker). */
+function podComponents(rendered: Map<string, unknown>): string[] {
+    const workers = [...rendered.entries()]
+        .filter(([k]) => /^workers\[\d+\]\.name$/.test(k))
+        .map(([, v]) => `worker ${String(v)}`);
+    const sentinel = rendered.get("sentinel.enabled") === false ? [] : ["sentinel"];
+    return [...workers, "dagProcessor", "triggerer", ...sentinel];
+}
+
+/**
+ * Values that change no pod template (the first `up` restarts no pod for them): replica counts and
+ * autoscaling (Deployment and HPA specs), ServiceAccounts the program now creates under the chart's own
+ * names (`create` only: a changed name does reach the pods), the namespace flag, and literal secrets
+ * that became program-made Secrets (their data; a changed Secret *name* is a separate difference).
+ */
+const NOT_IN_POD_TEMPLATES = [
+    /^workers\[\d+\]\.(replicas|hpa)(\.|$)/,
+    /^(triggerer|dagProcessor)\.replicas$/,
+    /(^|\.)serviceAccount(\.[A-Za-z]+)*\.create$/,
+    /^createNamespace$/,
+    /^(agentToken|imagePullSecretData|openLineage\.apiKey)$/,
+];
+
+/** Reasons whose value the chart renders the same way when it is unset (its own default, made explicit). */
+const SAME_RENDERING =
+    /^(the chart's \(or Airflow's\) default, now explicit|the top-level imagePullPolicy, now explicit|Sentinel's default probe on its port, now explicit|Sentinel stays off)/;
+
+/**
+ * The components whose pod templates a difference changes, so whose pods the first `up` restarts. A
+ * component's own values reach its pods; the logging sidecar runs in worker and triggerer pods; `commonEnv`
+ * reaches workers, the dag processor and the triggerer; any other top-level value is taken to reach every
+ * pod (it may: labels, annotations, image, token and registry Secret names, the Astro IDs). A disabled
+ * component runs no pod.
+ */
+export function restartedBy(d: ValueDifference, rendered: Record<string, unknown>): string[] {
+    if (
+        NOT_IN_POD_TEMPLATES.some((re) => re.test(d.path)) ||
+        (d.reason !== undefined && SAME_RENDERING.test(d.reason))
+    ) {
+        return [];
+    }
+    // A ServiceAccount name the values left unset: the chart's default name, which the program's keeps.
+    if (d.before === undefined && /(^|\.)serviceAccount(\.[A-Za-z]+)*\.name$/.test(d.path)) {
+        return [];
+    }
+    const flat = flattenValues(rendered);
+    const all = podComponents(flat);
+    const running = (c: string) => all.includes(c);
+    const worker = /^workers\[(\d+)\]/.exec(d.path);
+    if (worker !== null) {
+        const name = flat.get(`workers[${worker[1]}].name`);
+        return typeof name === "string" ? [`worker ${name}`] : all.filter((c) => c.startsWith("worker "));
+    }
+    const component = /^(dagProcessor|triggerer|sentinel)\./.exec(d.path);
+    if (component?.[1] !== undefined) {
+        return running(component[1]) ? [component[1]] : [];
+    }
+    if (d.path.startsWith("loggingSidecar.")) {
+        const on = flat.get("loggingSidecar.enabled") === true || d.path === "loggingSidecar.enabled";
+        return on ? all.filter((c) => c.startsWith("worker ") || c === "triggerer") : [];
+    }
+    if (d.path.startsWith("commonEnv")) {
+        return all.filter((c) => c !== "sentinel");
+    }
+    return all;
+}
+
+/** Every component the first `up` restarts, each with the differences that cause it. */
+export function podRestarts(
+    diff: readonly ValueDifference[],
+    rendered: Record<string, unknown>,
+): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const d of diff) {
+        for (const c of restartedBy(d, rendered)) {
+            out.set(c, [...(out.get(c) ?? []), d.path]);
+        }
+    }
+    return out;
+}
+
+/** The restart lines of the diff: which pods the first `up` restarts and why (or that none restarts). */
+export function formatRestarts(restarts: ReadonlyMap<string, readonly string[]>): string {
+    if (restarts.size === 0) {
+        return "Pods restarted by the first up: none (no difference reaches a pod template).";
+    }
+    const lines = [`Pods restarted by the first up: ${[...restarts.keys()].join(", ")}`];
+    for (const [c, paths] of restarts) {
+        const shown = paths.slice(0, 4).join(", ");
+        lines.push(`  ${c}: ${shown}${paths.length > 4 ? ` and ${paths.length - 4} more` : ""}`);
+    }
+    return lines.join("\n");
+}
+
 /**
  * Whether an input value may be a secret: credential-shaped (for an env value, judged with its name, as
  * the importer judged it) or under a key the chart keeps a literal secret in. Such values are not shown.

@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { importValues, type ImportResult } from "../chart/importValues";
-import { formatDiff, importDiff } from "../chart/importDiff";
+import { formatDiff, formatRestarts, importDiff, podRestarts } from "../chart/importDiff";
 import { agentObjectNames } from "../chart/names";
 import { passphraseFromEnv } from "./lib/secureValues";
 import {
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
         namespace: args.namespace,
         dropped: result.unmapped.filter((u) => !u.keptInExtraValues).map((u) => u.at),
     });
-    process.stdout.write(`${formatDiff(diff)}\n`);
+    process.stdout.write(`${formatDiff(diff)}\n${formatRestarts(podRestarts(diff, rendered))}\n`);
     return diff.some((d) => d.reason === undefined) ? 1 : 0;
 }
 

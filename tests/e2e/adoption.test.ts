@@ -166,6 +166,24 @@ openLineage:
             assert.ok(uids[what] !== undefined, `${what} exists after helm install`);
         }
         assert.deepEqual(await releaseRevisions(), ["1:deployed"]);
+        const deployments = {
+            "worker default-worker": `${PREFIX}-worker-default-worker`,
+            dagProcessor: `${PREFIX}-dag-processor`,
+            triggerer: `${PREFIX}-triggerer`,
+            sentinel: `${PREFIX}-sentinel`,
+        };
+        const templates = async () => {
+            const out: Record<string, string> = {};
+            for (const [component, name] of Object.entries(deployments)) {
+                const d = await world.kube.get<{ spec: { template: unknown } }>(
+                    `/apis/apps/v1/namespaces/${NS}/deployments/${name}`,
+                );
+                assert.ok(d !== undefined, `Deployment ${name} exists`);
+                out[component] = JSON.stringify(d.spec.template);
+            }
+            return out;
+        };
+        const templatesBefore = await templates();
 
         // The stack from the values (part 1 of the flow): literal secrets into secret config.
         const imported = spawnSync(
@@ -229,6 +247,19 @@ openLineage:
             assert.equal(await uidOf(p), uids[what], `${what} keeps its UID`);
         }
         assert.deepEqual(await releaseRevisions(), ["1:superseded", "2:deployed"]);
+        // Pods restart exactly where the importer's diff said: a component's pod template changed iff it
+        // is on the "Pods restarted by the first up" line.
+        const announced = /^Pods restarted by the first up: (.*)$/m.exec(imported.stdout)?.[1];
+        assert.ok(announced !== undefined, imported.stdout);
+        const restarted = announced.startsWith("none") ? [] : announced.split(", ");
+        const templatesAfter = await templates();
+        for (const component of Object.keys(deployments)) {
+            assert.equal(
+                templatesAfter[component] !== templatesBefore[component],
+                restarted.includes(component),
+                `${component}: pod template ${templatesAfter[component] === templatesBefore[component] ? "unchanged" : "changed"}, the diff announced: ${announced}`,
+            );
+        }
         // The ServiceAccounts are the program's now (its labels, not Helm's).
         for (const n of serviceAccounts) {
             const labels = (await world.kube.get<Obj>(saPath(n)))?.metadata.labels ?? {};

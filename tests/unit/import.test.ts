@@ -4,12 +4,11 @@
 // every difference from the input has a reason. A generated property checks the inverse on the pure
 // builder: config → values → import → the same values.
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { importDiff, formatDiff } from "../../chart/importDiff";
+import { formatDiff, formatRestarts, importDiff, podRestarts, restartedBy } from "../../chart/importDiff";
 import { importValues, validateImported, type ImportResult } from "../../chart/importValues";
 import { agentObjectNames } from "../../chart/names";
 import { buildChartValues, type ChartValues, type ResolvedBackend } from "../../chart/values";
@@ -838,28 +837,9 @@ describe("import: the inverse of the values builder (generated configs)", () => 
     });
 });
 
-// ---- The script, end to end with the toolchain's Pulumi CLI ----
-
-function toolchainEnv(): Record<string, string> | undefined {
-    const r = spawnSync("bash", [path.join(ROOT, "scripts", "toolchain.sh"), "--print-env"], { encoding: "utf8" });
-    if (r.status !== 0) {
-        return undefined;
-    }
-    const env: Record<string, string> = {};
-    for (const m of r.stdout.matchAll(/^export ([A-Z_]+)="?([^"\n]*)"?$/gm)) {
-        env[m[1] as string] = (m[2] as string).replace(/\$PATH|\$\{PATH\}/, process.env.PATH ?? "");
-    }
-    return env.PATH === undefined ? undefined : env;
-}
+// ---- The script's argument checks (the script end to end: tests/e2e/import-script.test.ts) ----
 
 describe("npm run import (the script)", () => {
-    const script = path.join(ROOT, "scripts", "import.ts");
-    const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
-
-    function run(cwd: string, args: string[], env: Record<string, string | undefined> = {}) {
-        return spawnSync(tsx, [script, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
-    }
-
     it("refuses bad arguments and an existing stack file without --force (exit 2), writing nothing", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "import-usage-"));
         const values = path.join(FIXTURES, "ui-secret-refs.yaml");
@@ -886,57 +866,87 @@ describe("npm run import (the script)", () => {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
+});
 
-    it("writes the stack with the token only in secret config (pulumi config get returns it)", function () {
-        this.timeout(180000);
-        const env = toolchainEnv();
-        if (env === undefined || spawnSync("pulumi", ["version"], { env: { ...process.env, ...env } }).status !== 0) {
-            this.skip(); // the offline toolchain is not built here
+describe("import diff: which pods the first up restarts", () => {
+    const rendered = {
+        workers: [{ name: "a" }, { name: "b" }],
+        sentinel: { enabled: true },
+        loggingSidecar: { enabled: true },
+    };
+    const diff = (path: string, reason?: string, before?: unknown) => ({ path, before, after: 1, reason });
+
+    it("names the components whose pod templates a difference reaches", () => {
+        assert.deepEqual(restartedBy(diff("workers[1].env[name=X].value"), rendered), ["worker b"]);
+        assert.deepEqual(restartedBy(diff("triggerer.resources.limits.cpu"), rendered), ["triggerer"]);
+        assert.deepEqual(restartedBy(diff("loggingSidecar.image"), rendered), ["worker a", "worker b", "triggerer"]);
+        assert.deepEqual(restartedBy(diff("commonEnv[name=X].value"), rendered), [
+            "worker a",
+            "worker b",
+            "dagProcessor",
+            "triggerer",
+        ]);
+        assert.deepEqual(restartedBy(diff("annotations.x"), rendered), [
+            "worker a",
+            "worker b",
+            "dagProcessor",
+            "triggerer",
+            "sentinel",
+        ]);
+        // A disabled Sentinel or sidecar runs nothing to restart.
+        const off = { ...rendered, sentinel: { enabled: false }, loggingSidecar: { enabled: false } };
+        assert.deepEqual(restartedBy(diff("sentinel.env[name=X].value"), off), []);
+        assert.deepEqual(restartedBy(diff("loggingSidecar.image"), off), []);
+        assert.deepEqual(restartedBy(diff("annotations.x"), off), [
+            "worker a",
+            "worker b",
+            "dagProcessor",
+            "triggerer",
+        ]);
+    });
+
+    it("restarts nothing for replicas, autoscaling, ServiceAccounts under the chart's names and defaults made explicit", () => {
+        for (const path of [
+            "workers[0].replicas",
+            "workers[0].hpa.maxReplicaCount",
+            "triggerer.replicas",
+            "serviceAccount.triggerer.create",
+            "workers[0].serviceAccount.create",
+            "workers[0].serviceAccount.name",
+            "createNamespace",
+            "agentToken",
+        ]) {
+            assert.deepEqual(restartedBy(diff(path), rendered), [], path);
         }
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "import-e2e-"));
-        try {
-            const project = path.join(dir, "project");
-            fs.mkdirSync(project);
-            fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
-            const pulumiEnv = {
-                ...env,
-                PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
-                PULUMI_CONFIG_PASSPHRASE: "import-test",
-                PULUMI_SKIP_UPDATE_CHECK: "true",
-            };
-            fs.mkdirSync(path.join(dir, "state"));
-            const values = path.join(FIXTURES, "literal-secrets.yaml");
-            const r = run(project, ["--values", values, "--stack", "imported"], pulumiEnv);
-            assert.equal(r.status, 0, r.stderr + r.stdout);
-            const text = fs.readFileSync(path.join(project, "Pulumi.imported.yaml"), "utf8");
-            for (const literal of LITERALS) {
-                assert.ok(!text.includes(literal), `stack file holds ${literal.slice(0, 6)}…`);
-                assert.ok(!r.stdout.includes(literal) && !r.stderr.includes(literal), "output shows a secret");
-            }
-            const token = spawnSync(
-                "pulumi",
-                ["config", "get", "agentToken", "--stack", "imported", "--non-interactive"],
-                { cwd: project, encoding: "utf8", env: { ...process.env, ...pulumiEnv } },
-            );
-            assert.equal(token.stdout.trim(), (load("literal-secrets").agentToken as string).trim());
-            const kwarg = spawnSync(
-                "pulumi",
-                [
-                    "config",
-                    "get",
-                    "--path",
-                    "backend.secretBackendKwargs.secret_id",
-                    "--stack",
-                    "imported",
-                    "--non-interactive",
-                ],
-                { cwd: project, encoding: "utf8", env: { ...process.env, ...pulumiEnv } },
-            );
-            assert.equal(kwarg.stdout.trim(), LITERALS[3]);
-            assert.match(r.stdout, /Semantic diff/);
-            assert.doesNotMatch(r.stdout, /UNEXPLAINED/);
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        assert.deepEqual(
+            restartedBy(diff("logLevel", "the chart's (or Airflow's) default, now explicit"), rendered),
+            [],
+        );
+        // A ServiceAccount name the values set (a custom one) does reach the pods.
+        assert.deepEqual(restartedBy(diff("workers[0].serviceAccount.name", undefined, "custom"), rendered), [
+            "worker a",
+        ]);
+    });
+
+    it("prints every restarted component with its causes, or that none restarts", () => {
+        const restarts = podRestarts(
+            [diff("workers[0].replicas"), diff("workers[0].image"), diff("labels.x")],
+            rendered,
+        );
+        assert.equal(
+            formatRestarts(restarts),
+            [
+                "Pods restarted by the first up: worker a, worker b, dagProcessor, triggerer, sentinel",
+                "  worker a: workers[0].image, labels.x",
+                "  worker b: labels.x",
+                "  dagProcessor: labels.x",
+                "  triggerer: labels.x",
+                "  sentinel: labels.x",
+            ].join("\n"),
+        );
+        assert.equal(
+            formatRestarts(podRestarts([diff("workers[0].replicas")], rendered)),
+            "Pods restarted by the first up: none (no difference reaches a pod template).",
+        );
     });
 });
