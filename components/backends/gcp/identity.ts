@@ -21,11 +21,11 @@ import {
     xcomCustomRole,
 } from "../../../backends/gcp/policies";
 import type { Resolved } from "../../../schema/primitives";
-import type { GcpBackendConfig } from "../../../backends/gcp/schema";
+import { type GcpBackendConfig, storeProjects } from "../../../backends/gcp/schema";
 
 /** Inputs of {@link createIdentity}. */
 export interface GcpIdentityArgs extends Omit<CloudBackendArgs<GcpBackendConfig>, "environment"> {
-    /** Number of `config.project` (secret resource names). */
+    /** Number of the secrets' project (secret resource names). */
     projectNumber: pulumi.Output<string>;
     /** The workload identity pool and the number of its project (principal identifiers). */
     workloadPool: pulumi.Output<string>;
@@ -86,13 +86,15 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
         .apply(([cluster, namespace]) => installationKey(clusterKey(cluster), namespace));
     const names = serviceAccountNames(args.serviceAccounts);
     const resources: pulumi.Resource[] = [];
+    // Each grant and role is made in the project owning its resource (the custom roles in the bucket's).
+    const owners = storeProjects(cfg);
 
     const account =
         cfg.identity === "serviceAccount"
             ? new serviceaccount.Account(
                   `${scope.name}-sa`,
                   {
-                      project: cfg.project,
+                      project: owners.serviceAccount,
                       accountId:
                           cfg.serviceAccountId ??
                           installation.apply((i) => defaultServiceAccountId(args.resourceNamePrefix, i)),
@@ -109,11 +111,11 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
     const role = customRole(
         scope,
         "xcom-role",
-        cfg.project,
+        owners.bucket,
         installation.apply((i) => xcomCustomRole(defaultCustomRoleId(i), args.resourceNamePrefix)),
     );
     resources.push(role);
-    const bucketRole = pulumi.all([cfg.project, role.roleId]).apply(([project, id]) => customRoleName(project, id));
+    const bucketRole = pulumi.all([owners.bucket, role.roleId]).apply(([project, id]) => customRoleName(project, id));
     const logsRole = cfg.taskLogs.enabled ? taskLogsRole(scope, args, installation) : undefined;
     if (logsRole !== undefined) {
         resources.push(logsRole);
@@ -121,7 +123,7 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
     const taskLogsRoleName =
         logsRole === undefined
             ? pulumi.output("")
-            : pulumi.all([cfg.project, logsRole.roleId]).apply(([project, id]) => customRoleName(project, id));
+            : pulumi.all([owners.bucket, logsRole.roleId]).apply(([project, id]) => customRoleName(project, id));
 
     // The members roles are granted to: one principal per ServiceAccount, or the one Google service account.
     const memberSlugs =
@@ -134,7 +136,7 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
             args.bucketName,
             pulumi.all([bucketRole, taskLogsRoleName]),
             account?.email ?? pulumi.output(""),
-            cfg.project,
+            owners.secrets,
             args.namespace,
         ])
         .apply(([projectNumber, poolNumber, pool, bucket, [roleName, logsRoleName], email, project, namespace]) =>
@@ -194,7 +196,7 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
             new projects.IAMMember(
                 `${scope.name}-secrets-${slug}`,
                 {
-                    project: cfg.project,
+                    project: owners.secrets,
                     role: secrets.role,
                     member: secrets.apply((g) => g.members[i] as string),
                     condition: secrets.apply((g) => g.condition as NonNullable<IamGrant["condition"]>),
@@ -265,7 +267,7 @@ function taskLogsRole(
     return customRole(
         scope,
         "task-logs-role",
-        args.config.project,
+        storeProjects(args.config).bucket,
         installation.apply((i) => taskLogsCustomRole(defaultTaskLogsRoleId(i), args.resourceNamePrefix)),
     );
 }
