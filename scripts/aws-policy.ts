@@ -1,9 +1,9 @@
 // `npx tsx scripts/aws-policy.ts --stack NAME [--stack-file FILE] [--set backend.identity=podIdentity ...]`
 // Runs the real program offline (Pulumi mock runtime, like `npm run render`) and prints, as one JSON
 // document, every IAM document and AWS name it generates: each role's trust policy, inline policies and
-// managed policy attachments, bucket policies, bucket default encryption, seeded secrets and the chart's
-// Airflow settings; with `backend.grants: none`, the `ownerGrants` document. The Airflow permission
-// proof (tests/airflow/test_aws_permissions.py) judges exactly these documents. Values the mock
+// managed policy attachments, bucket policies, bucket default encryption and Object Lock, seeded secrets and
+// the chart's Airflow settings; with `backend.grants: none`, the `ownerGrants` document. The Airflow
+// permission proof (tests/airflow/test_aws_permissions.py) judges exactly these documents. Values the mock
 // runtime computes (account 123456789012, key ARNs) are placeholders.
 import { chartValues, documentScript, envMap, ofType, ownerGrantsOf, serviceAccountsOf } from "./lib/documentScript";
 import { unwrapSecrets, type RecordedResource } from "./lib/mockRun";
@@ -48,6 +48,10 @@ export function awsDocuments(
         bucketEncryption: of(
             "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         ).map((e) => ({ bucket: e.inputs.bucket, rules: unwrapSecrets(e.inputs.rules) })),
+        bucketObjectLock: of("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").map((l) => ({
+            bucket: l.inputs.bucket,
+            rule: l.inputs.rule,
+        })),
         kmsKeys: of("aws:kms/key:Key").map((k) => k.name),
         secrets: of("aws:secretsmanager/secret:Secret").map((s) => ({
             name: s.inputs.name,

@@ -21,6 +21,15 @@ export function awsCreatedStores(cfg: AwsBackendConfig): CreatedStore[] {
                       instead: "set xcom.existingBucket: true with xcom.bucketName",
                   },
               ]),
+        ...(cfg.taskLogs.enabled && cfg.taskLogs.bucket !== undefined && !cfg.taskLogs.bucket.existingBucket
+            ? [
+                  {
+                      path: ["taskLogs", "bucket", "existingBucket"],
+                      what: "the task-log bucket",
+                      instead: "set taskLogs.bucket.existingBucket: true with taskLogs.bucket.bucketName",
+                  },
+              ]
+            : []),
         ...(Object.keys(sm.connections).length + Object.keys(sm.variables).length > 0
             ? [
                   {

@@ -106,6 +106,8 @@ export interface AccessPolicyInput {
     xcomPrefix: string;
     /** Prefix of remote task logs (S3 remote logging), when enabled. */
     taskLogsPrefix?: string | undefined;
+    /** The task logs' own bucket (`taskLogs.bucket`); unset = `bucket`. */
+    taskLogsBucket?: string | undefined;
     /** Further prefixes of the bucket the role may use. */
     extraPrefixes?: ExtraPrefixGrant[] | undefined;
     /** Customer-managed KMS key ARN, when one encrypts the secrets or the bucket. */
@@ -132,15 +134,20 @@ const one = (items: string[]): string | string[] => (items.length === 1 ? (items
  * - `s3:GetObject`, `s3:PutObject`, `s3:DeleteObject` on `<bucket>/<xcomPrefix>/*` (pull, push incl.
  *   multipart, purge);
  * - task logs: `s3:GetObject` and `s3:PutObject` on `<bucket>/<taskLogsPrefix>/*` (S3RemoteLogIO
- *   reads the existing log, appends and rewrites it; it never deletes);
+ *   reads the existing log, appends and rewrites it; it never deletes); in their own bucket, those on
+ *   `<taskLogsBucket>/<taskLogsPrefix>/*` and that bucket in `s3:ListBucket` too (the first read of a
+ *   log is a HeadObject of a missing key, 404 only to a caller who may list);
  * - extra prefixes: `s3:GetObject` (read) or also `PutObject`/`DeleteObject` (readWrite);
  * - with a customer key only: `kms:Decrypt` through S3 (GetObject, UploadPart) and Secrets Manager
  *   (GetSecretValue), `kms:GenerateDataKey` through S3 (PutObject, CreateMultipartUpload), both
  *   limited by `kms:ViaService` so the key cannot be used directly.
  */
 export function agentAccessPolicy(p: AccessPolicyInput): PolicyDocument {
-    const bucketArn = `arn:${p.partition}:s3:::${p.bucket}`;
+    const arn = (bucket: string) => `arn:${p.partition}:s3:::${bucket}`;
+    const bucketArn = arn(p.bucket);
     const objects = (prefix: string) => `${bucketArn}/${prefix}/*`;
+    const logsBucket = p.taskLogsPrefix === undefined ? undefined : p.taskLogsBucket;
+    const listed = logsBucket === undefined ? [bucketArn] : [bucketArn, arn(logsBucket)];
     const extras = p.extraPrefixes ?? [];
     const extraRead = extras.filter((e) => e.access === "read").map((e) => objects(e.prefix));
     const extraReadWrite = extras.filter((e) => e.access === "readWrite").map((e) => objects(e.prefix));
@@ -156,7 +163,7 @@ export function agentAccessPolicy(p: AccessPolicyInput): PolicyDocument {
             Sid: "ListAgentBucket",
             Effect: "Allow",
             Action: "s3:ListBucket",
-            Resource: bucketArn,
+            Resource: one(listed),
         },
         {
             Sid: "ReadWriteXComObjects",
@@ -170,7 +177,7 @@ export function agentAccessPolicy(p: AccessPolicyInput): PolicyDocument {
             Sid: "ReadWriteTaskLogs",
             Effect: "Allow",
             Action: ["s3:GetObject", "s3:PutObject"],
-            Resource: objects(p.taskLogsPrefix),
+            Resource: logsBucket === undefined ? objects(p.taskLogsPrefix) : `${arn(logsBucket)}/${p.taskLogsPrefix}/*`,
         });
     }
     if (extraRead.length > 0) {

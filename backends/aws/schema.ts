@@ -25,7 +25,7 @@ import {
     secretPrefixEntries,
     type SecretPrefixes,
     handWrittenLogFolderIssues,
-    taskLogsSchema,
+    taskLogsShape,
 } from "../shared";
 import type { BackendIssue, BackendValidationView } from "../types";
 import { issuerHostPath } from "./policies";
@@ -82,6 +82,11 @@ export function s3BucketNameProblem(name: string): string | undefined {
 }
 
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const s3BucketName = ruledName(
+    "a valid S3 bucket name (3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit)",
+    "astro-agent-xcom",
+    s3BucketNameProblem,
+);
 
 export const awsBackendSchema = strictObject({
     kind: z.literal("aws"),
@@ -182,13 +187,7 @@ export const awsBackendSchema = strictObject({
         .prefault({})
         .describe("Secrets Manager backend."),
     xcom: strictObject({
-        bucketName: wiring(
-            ruledName(
-                "a valid S3 bucket name (3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit)",
-                "astro-agent-xcom",
-                s3BucketNameProblem,
-            ),
-        )
+        bucketName: wiring(s3BucketName)
             .optional()
             .describe("Bucket name; unset = a generated unique name (ignored names are never reused)."),
         existingBucket: z.boolean().default(false).describe("Use `bucketName` as is: create and change nothing on it."),
@@ -209,7 +208,54 @@ export const awsBackendSchema = strictObject({
     })
         .prefault({})
         .describe("The S3 XCom bucket."),
-    taskLogs: taskLogsSchema({ location: "`s3://<bucket>/<prefix>`", prefix: s3Prefix, grantee: "the role" }),
+    taskLogs: strictObject({
+        ...taskLogsShape({ location: "`s3://<bucket>/<prefix>`", prefix: s3Prefix, grantee: "the role" }),
+        bucket: strictObject({
+            bucketName: wiring(s3BucketName)
+                .optional()
+                .describe("Name of the log bucket; unset = a generated unique name."),
+            existingBucket: z
+                .boolean()
+                .default(false)
+                .describe("Use `bucketName` as is: create and change nothing on it (no lifecycle either)."),
+            forceDestroy: z
+                .boolean()
+                .default(false)
+                .describe("Let `destroy` delete a non-empty log bucket (dev only; refused in prod)."),
+            objectLock: strictObject({
+                mode: z
+                    .enum(["GOVERNANCE", "COMPLIANCE"], { error: "must be 'GOVERNANCE' or 'COMPLIANCE'" })
+                    .describe(
+                        "`GOVERNANCE`: callers with `s3:BypassGovernanceRetention` may still delete; `COMPLIANCE`: nobody, the account root included, until the retention ends (refused in dev).",
+                    ),
+                days: z
+                    .int()
+                    .min(1, "must be at least 1 day")
+                    .max(36500, "must be at most 36500 days (100 years)")
+                    .describe("Default retention of every log object version; at most `taskLogs.expirationDays`."),
+            })
+                .optional()
+                .describe(
+                    "S3 Object Lock on the created bucket (enabled at creation, with versioning): every log version is kept for `days`.",
+                ),
+            accessLogging: strictObject({
+                targetBucket: s3BucketName.describe(
+                    "Existing bucket in the same account and region that receives the access logs (its policy must let `logging.s3.amazonaws.com` write).",
+                ),
+                targetPrefix: s3Prefix
+                    .default("s3-access-logs")
+                    .describe("Key prefix of the access logs in `targetBucket`."),
+            })
+                .optional()
+                .describe("S3 server access logging of the created bucket."),
+        })
+            .optional()
+            .describe(
+                "A separate bucket for task logs (created, or an existing one); unset = the XCom bucket under `prefix`.",
+            ),
+    })
+        .prefault({})
+        .describe("Remote task logs, in the XCom bucket or their own bucket."),
     extraS3Prefixes: z
         .array(
             strictObject({
@@ -270,7 +316,9 @@ export function clusterName(cfg: Pick<AwsClusterKeys, "eksClusterName" | "eksClu
 function bucketPrefixEntries(cfg: AwsBackendConfig): [(string | number)[], string][] {
     return [
         [["xcom", "prefix"], cfg.xcom.prefix],
-        ...(cfg.taskLogs.enabled ? ([[["taskLogs", "prefix"], cfg.taskLogs.prefix]] as [string[], string][]) : []),
+        ...(cfg.taskLogs.enabled && cfg.taskLogs.bucket === undefined
+            ? ([[["taskLogs", "prefix"], cfg.taskLogs.prefix]] as [string[], string][])
+            : []),
         ...cfg.extraS3Prefixes.map(
             (e, i) => [["extraS3Prefixes", i, "prefix"], e.prefix] as [(string | number)[], string],
         ),
@@ -372,6 +420,7 @@ export function validateAwsBackend(
         issues.push({ path: at("encryption", "keyArn"), message: `must be a key in ${cfg.region} (backend.region)` });
     }
     issues.push(
+        ...taskLogsBucketIssues(cfg, environment),
         ...handWrittenLogFolderIssues(
             { env },
             {
@@ -383,6 +432,87 @@ export function validateAwsBackend(
             },
         ),
     );
+    return issues;
+}
+
+/**
+ * The separate log bucket (`taskLogs.bucket`): only with task logs on; an existing one needs a name and
+ * takes none of the created bucket's settings; a created one keeps logs at least as long as Object Lock
+ * holds them, never locks a dev stack's bucket in COMPLIANCE mode, and does not log access into itself.
+ */
+function taskLogsBucketIssues(cfg: AwsBackendConfig, environment: "dev" | "prod"): BackendIssue[] {
+    const logs = cfg.taskLogs;
+    const b = logs.bucket;
+    if (b === undefined) {
+        return [];
+    }
+    const at = (...path: string[]) => ["backend", "taskLogs", "bucket", ...path];
+    const issues: BackendIssue[] = [];
+    if (!logs.enabled) {
+        issues.push({
+            path: at(),
+            message:
+                "is only used with backend.taskLogs.enabled: true; enable task logs (e.g. taskLogs: {enabled: true, bucket: {...}}) or remove it",
+        });
+    }
+    if (b.existingBucket && b.bucketName === undefined) {
+        issues.push({
+            path: at("bucketName"),
+            message:
+                "is required with taskLogs.bucket.existingBucket: name the bucket, e.g. bucketName: acme-airflow-logs",
+        });
+    }
+    if (b.existingBucket) {
+        const managed = (
+            [
+                ["forceDestroy", b.forceDestroy],
+                ["objectLock", b.objectLock !== undefined],
+                ["accessLogging", b.accessLogging !== undefined],
+            ] as const
+        )
+            .filter(([, set]) => set)
+            .map(([key]) => `taskLogs.bucket.${key}`);
+        if (managed.length > 0) {
+            issues.push({
+                path: at("existingBucket"),
+                message: `an existing bucket is not managed here (Object Lock in particular can only be turned on when a bucket is created): drop ${managed.join(" and ")}, or let the program create the bucket (existingBucket: false)`,
+            });
+        }
+    }
+    if (environment === "prod" && b.forceDestroy) {
+        issues.push({
+            path: at("forceDestroy"),
+            message: "is refused in prod: the log bucket must survive destroy",
+        });
+    }
+    const xcomBucket = cfg.xcom.bucketName;
+    if (typeof b.bucketName === "string" && b.bucketName === xcomBucket) {
+        issues.push({
+            path: at("bucketName"),
+            message: `is the XCom bucket (backend.xcom.bucketName); name another bucket, or remove taskLogs.bucket to keep the logs in the XCom bucket under taskLogs.prefix`,
+        });
+    }
+    const lock = b.existingBucket ? undefined : b.objectLock;
+    if (lock !== undefined && logs.expirationDays < lock.days) {
+        issues.push({
+            path: at("objectLock", "days"),
+            message: `is ${lock.days}, longer than taskLogs.expirationDays (${logs.expirationDays}): the lifecycle would expire logs that Object Lock still holds, so they would not go away before ${lock.days} days anyway while looking expired; set taskLogs.expirationDays to at least ${lock.days}, or objectLock.days to at most ${logs.expirationDays}`,
+        });
+    }
+    if (lock?.mode === "COMPLIANCE" && environment === "dev") {
+        issues.push({
+            path: at("objectLock", "mode"),
+            message: `COMPLIANCE is refused in dev: nobody, the account root included, could delete this stack's log bucket or any log in it for ${lock.days} days; use mode GOVERNANCE in dev (deletable with s3:BypassGovernanceRetention)`,
+        });
+    }
+    const target = b.existingBucket ? undefined : b.accessLogging?.targetBucket;
+    if (target !== undefined && typeof b.bucketName === "string" && target === b.bucketName) {
+        issues.push({
+            path: at("accessLogging", "targetBucket"),
+            message:
+                "is the log bucket itself: every access log written would be logged again, without end; name another bucket, e.g. acme-s3-access-logs",
+        });
+    }
     return issues;
 }
 

@@ -167,7 +167,9 @@ export function customRoleName(project: string, roleId: string): string {
 
 /** Everything {@link agentGrants} needs, resolved to plain strings. */
 export interface AgentGrantsInput {
+    /** The secrets' project (`secretManager.project`, default `project`): the accessor grant is made there. */
     project: string;
+    /** Its number (secret resource names in the condition). */
     projectNumber: string;
     /** The members the roles are granted to (principals, or the Google service account). */
     members: string[];

@@ -83,16 +83,20 @@ const location = (example: string) =>
         rule: "lower-case region, dual-region or multi-region name",
     });
 
-export const gcpBackendSchema = strictObject({
-    kind: z.literal("gcp"),
-    grants: grantsSchema("the custom roles, and role bindings on the project's secrets and on the bucket"),
-    project: wiring(
-        identifier("a Google Cloud project id", "my-data-project", {
+/** A project id key (`example`: the example value the message names). */
+const projectId = (example: string) =>
+    wiring(
+        identifier("a Google Cloud project id", example, {
             pattern: PROJECT_ID,
             rule: "6-30 lower-case letters, digits and '-', starting with a letter",
         }),
-    ).describe(
-        "Project of the secrets, the bucket, the key and the grants (also `project_id` of the secrets backend).",
+    );
+
+export const gcpBackendSchema = strictObject({
+    kind: z.literal("gcp"),
+    grants: grantsSchema("the custom roles, and role bindings on the project's secrets and on the bucket"),
+    project: projectId("my-data-project").describe(
+        "Default project of the secrets, the bucket, the Google service account and the key (each store may name its own), and the project the provider is pinned to.",
     ),
     projectNumber: wiring(
         identifier("a Google Cloud project number", "123456789012", {
@@ -155,7 +159,15 @@ export const gcpBackendSchema = strictObject({
         .describe(
             "Account id of the created Google service account (identity `serviceAccount`; default `<resourceNamePrefix>-<8 hex>`, unique per stack, cluster and namespace).",
         ),
+    serviceAccountProject: projectId("my-identity-project")
+        .optional()
+        .describe("Project the Google service account is created in (identity `serviceAccount`; default `project`)."),
     secretManager: strictObject({
+        project: projectId("my-secrets-project")
+            .optional()
+            .describe(
+                "Project of the secrets (`project_id` of the secrets backend; seeded secrets and the accessor grant go there; default `project`).",
+            ),
         connectionsPrefix: secretPrefix
             .optional()
             .describe("`connections_prefix` (default `<project>-<stack>-connections`, unique per stack)."),
@@ -193,6 +205,11 @@ export const gcpBackendSchema = strictObject({
         .prefault({})
         .describe("Secret Manager backend."),
     xcom: strictObject({
+        project: projectId("my-storage-project")
+            .optional()
+            .describe(
+                "Project of the bucket (created there; the custom roles bound on it are created there too, as custom roles are project-scoped; default `project`).",
+            ),
         bucketName: wiring(
             ruledName(
                 "a valid GCS bucket name (3-63 lower-case letters, digits, '-' and '_', starting and ending with a letter or digit, no dots)",
@@ -260,6 +277,22 @@ export function secretPrefixesOf(cfg: GcpBackendConfig, project?: string, stack?
     return defaultSecretPrefixes(cfg.secretManager, cfg.secretManager.sep, project, stack);
 }
 
+/**
+ * The project owning each store: the Secret Manager secrets, the bucket (and the custom roles bound on
+ * it), the Google service account; each defaults to `project`. The pool's is {@link poolProject}.
+ */
+export function storeProjects(cfg: GcpBackendConfig): {
+    secrets: Wired<string>;
+    bucket: Wired<string>;
+    serviceAccount: Wired<string>;
+} {
+    return {
+        secrets: cfg.secretManager.project ?? cfg.project,
+        bucket: cfg.xcom.project ?? cfg.project,
+        serviceAccount: cfg.serviceAccountProject ?? cfg.project,
+    };
+}
+
 /** The project of the workload identity pool: from `workloadPool`, `gkeCluster.project`, or `project`. */
 export function poolProject(cfg: {
     workloadPool?: string | undefined;
@@ -290,6 +323,37 @@ function presence(value: Wired<string> | undefined): string | undefined {
     return value === undefined || typeof value === "string" ? value : "(an Output)";
 }
 
+/**
+ * Per-store projects that would fail at `up`: a Google service account project without a Google
+ * service account, and an existing bucket in a stack spanning projects without the bucket's project
+ * (the custom roles bound on it must be created in the bucket's own project: a role of another project
+ * cannot be bound there, and which project owns an existing bucket is not known offline).
+ */
+function projectIssues(cfg: GcpBackendConfig): BackendIssue[] {
+    const issues: BackendIssue[] = [];
+    if (cfg.identity === "direct" && cfg.serviceAccountProject !== undefined) {
+        issues.push({
+            path: ["backend", "serviceAccountProject"],
+            message:
+                "is only used with identity 'serviceAccount' (identity 'direct' creates no Google service account); remove it, or set identity: serviceAccount",
+        });
+    }
+    const others = (
+        [
+            ["secretManager.project", cfg.secretManager.project],
+            ["serviceAccountProject", cfg.serviceAccountProject],
+            ["gkeCluster.project", cfg.gkeCluster?.project],
+        ] as const
+    ).filter(([, value]) => value !== undefined && value !== cfg.project);
+    if (cfg.xcom.existingBucket && cfg.xcom.project === undefined && others.length > 0) {
+        issues.push({
+            path: ["backend", "xcom", "project"],
+            message: `is required with xcom.existingBucket when the stack spans projects (${others.map(([k]) => `backend.${k}`).join(", ")} set): the custom roles bound on the bucket are created in this project and a custom role can only be bound in its own project; name the bucket's project, e.g. xcom: {project: my-storage-project}`,
+        });
+    }
+    return issues;
+}
+
 /** Cross-key checks of the GCP branch. */
 export function validateGcpBackend(cfg: GcpBackendConfig, view: BackendValidationView): BackendIssue[] {
     const issues: BackendIssue[] = [];
@@ -311,6 +375,7 @@ export function validateGcpBackend(cfg: GcpBackendConfig, view: BackendValidatio
                 "is only used with identity 'serviceAccount' (identity 'direct' creates no Google service account)",
         });
     }
+    issues.push(...projectIssues(cfg));
     const prefixes = secretPrefixesOf(cfg);
     issues.push(
         ...prefixOverlapIssues(

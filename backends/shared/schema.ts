@@ -37,8 +37,20 @@ export function seededVariables(description: string) {
  * The `taskLogs` block every object-store backend has: Airflow remote task logging into `<prefix>` of
  * the agent's bucket or container (`location`, e.g. "`s3://<bucket>/<prefix>`"), the grant scoped to it.
  */
-export function taskLogsSchema(p: { location: string; prefix: ReturnType<typeof objectPrefix>; grantee: string }) {
-    return strictObject({
+export function taskLogsSchema(p: TaskLogsKeys) {
+    return strictObject(taskLogsShape(p)).prefault({}).describe("Remote task logs in the agent's bucket.");
+}
+
+/** What {@link taskLogsShape} describes: where the logs go, the prefix schema and who is granted it. */
+interface TaskLogsKeys {
+    location: string;
+    prefix: ReturnType<typeof objectPrefix>;
+    grantee: string;
+}
+
+/** The keys of {@link taskLogsSchema}, for a backend that adds its own (AWS: a separate log bucket). */
+export function taskLogsShape(p: TaskLogsKeys) {
+    return {
         enabled: z
             .boolean()
             .default(false)
@@ -49,7 +61,5 @@ export function taskLogsSchema(p: { location: string; prefix: ReturnType<typeof 
             .min(1, "must be at least 1 day")
             .default(90)
             .describe("Lifecycle expiry of task logs (created bucket only)."),
-    })
-        .prefault({})
-        .describe("Remote task logs in the agent's bucket.");
+    };
 }

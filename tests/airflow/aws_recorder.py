@@ -421,9 +421,13 @@ class AwsEmulator:
     # ----- lifecycle -----------------------------------------------------------------------------------------
 
     def __enter__(self) -> "AwsEmulator":
+        from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.threaded_moto_server import MotoRequestHandler
         from moto.server import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
+
+        # moto's backends live in this process: an earlier emulator's buckets and keys would still be there
+        moto_api_backend.reset()
 
         app = RecordingApp(DomainDispatcherApplication(create_backend_app), self)
         # port 0: the kernel picks a free port and we keep the bound socket (no probe-then-bind race)

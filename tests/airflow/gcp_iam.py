@@ -214,6 +214,22 @@ def role_permissions(role: str, custom_roles: Mapping[str, Iterable[str]]) -> fr
     raise KeyError(f"unknown role {role!r}: add it to ROLES or pass it as a custom role")
 
 
+def misplaced_custom_roles(grants: list[Mapping[str, Any]], bucket_projects: Mapping[str, str]) -> list[str]:
+    """Grants IAM would refuse at ``up``: a custom role (``projects/<p>/roles/<id>``) is project-scoped and
+    can only be bound on its own project or a resource of it (a bucket of ``<p>``). ``bucket_projects``
+    maps bucket names to their projects; a bucket missing from it cannot be judged and is reported."""
+    out = []
+    for g in grants:
+        role, kind, name = g["role"], g["resource"]["kind"], g["resource"]["name"]
+        if not role.startswith("projects/"):
+            continue
+        owner = role.split("/")[1]
+        where = name if kind == "project" else bucket_projects.get(name) if kind == "bucket" else None
+        if where != owner:
+            out.append(f"{role} bound on {kind} {name} (project {where or 'unknown'})")
+    return out
+
+
 def covers(grant: Mapping[str, Any], req: Request, project_numbers: Mapping[str, str]) -> bool:
     kind, name = grant["resource"]["kind"], grant["resource"]["name"]
     if kind == "bucket":

@@ -1,9 +1,13 @@
 """Least privilege of the agent's AWS role, proven by the calls real Airflow makes.
 
 1. ``scripts/aws-policy.ts --stack prod`` runs the Pulumi program offline and prints the IAM documents it
-   generates for the prod example stack (the same pure functions the deployment uses).
+   generates for the prod example stack (the same pure functions the deployment uses), twice: as the
+   stack is (task logs in the XCom bucket) and with ``backend.taskLogs.bucket`` set (task logs in their own
+   bucket, created with S3 Object Lock in GOVERNANCE mode, which makes it versioned and makes S3 refuse a
+   PutObject without a checksum header).
 2. A local AWS (moto on 127.0.0.1, see aws_recorder.py) gets what the stack creates: the bucket named by
-   the rendered XCom path with the stack's default encryption (SSE-KMS under the customer key), and
+   the rendered XCom path (and the log bucket named by the rendered remote log folder, with its Object
+   Lock default retention) with the stack's default encryption (SSE-KMS under the customer key), and
    secrets under the rendered prefixes encrypted with that key, as the program seeds them. The one value
    the mock runtime cannot know, the key's ARN, is bound to the emulator's key.
 3. aws_scenario.py runs the agent's real Airflow code, configured only by the rendered chart values,
@@ -84,9 +88,23 @@ def _aws_policy(*extra: str) -> dict[str, Any]:
     return json.loads(out.stdout)
 
 
-@pytest.fixture(scope="module")
-def documents() -> dict[str, Any]:
-    return _aws_policy()
+#: The stack as it is, and with task logs in their own Object Lock bucket: every check below runs for both.
+VARIANTS = {
+    "shared-bucket": [],
+    "log-bucket": [
+        "--set",
+        "backend.taskLogs.bucket.bucketName=agent-task-logs",
+        "--set",
+        "backend.taskLogs.bucket.objectLock.mode=GOVERNANCE",
+        "--set",
+        "backend.taskLogs.bucket.objectLock.days=30",
+    ],
+}
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
+def documents(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return _aws_policy(*VARIANTS[request.param])
 
 
 @dataclass
@@ -105,6 +123,8 @@ class Proof:
         env = docs["chart"]["commonEnv"]
         self.env = env
         self.bucket = env["AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH"].split("/")[2]
+        log_folder = env.get("AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER", "")
+        self.log_bucket = log_folder.split("/")[2] if log_folder else self.bucket
         placeholders = set(KEY_ARN.findall(json.dumps(docs)))
         assert len(placeholders) == 1, f"expected the one created key, found {placeholders}"
         self.key_placeholder = placeholders.pop()
@@ -142,12 +162,35 @@ class Proof:
 
     def _create_bucket(self, bound: dict[str, Any]) -> None:
         s3 = self.em.admin("s3")
-        s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": self.em.region})
-        (enc,) = bound["bucketEncryption"]
-        (rule,) = enc["rules"]
+        # Every created bucket is encrypted the same way (the one customer key).
+        rules = [enc["rules"] for enc in bound["bucketEncryption"]]
+        assert len(rules) == len({self.bucket, self.log_bucket}) and all(r == rules[0] for r in rules), rules
+        (rule,) = rules[0]
         default = rule["applyServerSideEncryptionByDefault"]
+        locks = bound["bucketObjectLock"]
+        assert len(locks) == (0 if self.log_bucket == self.bucket else 1), locks
+        for bucket in sorted({self.bucket, self.log_bucket}):
+            locked = bucket != self.bucket and bool(locks)
+            s3.create_bucket(
+                Bucket=bucket,
+                CreateBucketConfiguration={"LocationConstraint": self.em.region},
+                **({"ObjectLockEnabledForBucket": True} if locked else {}),
+            )
+            if locked:
+                retention = locks[0]["rule"]["defaultRetention"]
+                s3.put_object_lock_configuration(
+                    Bucket=bucket,
+                    ObjectLockConfiguration={
+                        "ObjectLockEnabled": "Enabled",
+                        "Rule": {"DefaultRetention": {"Mode": retention["mode"], "Days": retention["days"]}},
+                    },
+                )
+            self._encrypt(s3, bucket, rule, default)
+
+    @staticmethod
+    def _encrypt(s3: Any, bucket: str, rule: dict[str, Any], default: dict[str, Any]) -> None:
         s3.put_bucket_encryption(
-            Bucket=self.bucket,
+            Bucket=bucket,
             ServerSideEncryptionConfiguration={
                 "Rules": [
                     {
@@ -161,15 +204,18 @@ class Proof:
             },
         )
 
-    def objects(self) -> list[str]:
-        out = self.em.admin("s3").list_objects_v2(Bucket=self.bucket)
+    def objects(self, bucket: str | None = None) -> list[str]:
+        out = self.em.admin("s3").list_objects_v2(Bucket=bucket or self.bucket)
         return [o["Key"] for o in out.get("Contents", [])]
 
     def run(self, policy: dict[str, Any] | None) -> Run:
-        """One fresh Airflow process under ``policy`` (enforced), starting from an empty bucket."""
+        """One fresh Airflow process under ``policy`` (enforced), starting from empty buckets (in the
+        Object Lock bucket a delete leaves a delete marker over the locked version: the log is gone for
+        readers, as after expiry)."""
         s3 = self.em.admin("s3")
-        for key in self.objects():
-            s3.delete_object(Bucket=self.bucket, Key=key)
+        for bucket in {self.bucket, self.log_bucket}:
+            for key in self.objects(bucket):
+                s3.delete_object(Bucket=bucket, Key=key)
         self.em.take_calls()
         self.em.policies = None if policy is None else {"agent-inline": policy}
         with tempfile.TemporaryDirectory() as tmp:
@@ -261,7 +307,7 @@ def test_every_recorded_call_is_allowed(baseline: Run) -> None:
     assert not denied, "denied or unjudged calls:\n" + "\n".join(denied)
 
 
-def test_the_run_exercises_push_pull_purge_multipart_secrets_logs_and_kms(baseline: Run) -> None:
+def test_the_run_exercises_push_pull_purge_multipart_secrets_logs_and_kms(proof: Proof, baseline: Run) -> None:
     ops = {c.operation for c in baseline.calls}
     for op in (
         "GetSecretValue",
@@ -286,6 +332,21 @@ def test_the_run_exercises_push_pull_purge_multipart_secrets_logs_and_kms(baseli
     }, kms
     logs = [c for c in baseline.calls if "/logs/" in c.resource]
     assert {c.operation for c in logs} >= {"PutObject", "GetObject", "HeadObject"}, [c.describe() for c in logs]
+    log_bucket = f"arn:aws:s3:::{proof.log_bucket}/"
+    assert all(c.resource.startswith(log_bucket) for c in logs), [c.describe() for c in logs]
+
+
+def test_task_logs_land_in_the_log_bucket_and_xcom_in_the_xcom_bucket(proof: Proof, baseline: Run) -> None:
+    """With a log bucket, every log write goes there (under Object Lock each upload is a new version) and
+    no call of the run touches a log key in the XCom bucket; without one, both share the XCom bucket."""
+    puts = [c for c in baseline.calls if c.operation == "PutObject" and c.allowed]
+    log_puts = [c for c in puts if "/logs/" in c.resource]
+    assert log_puts and all(c.resource.startswith(f"arn:aws:s3:::{proof.log_bucket}/logs/") for c in log_puts)
+    xcom_puts = [c for c in puts if "/xcom/" in c.resource]
+    assert xcom_puts and all(c.resource.startswith(f"arn:aws:s3:::{proof.bucket}/xcom/") for c in xcom_puts)
+    if proof.log_bucket != proof.bucket:
+        versions = proof.em.admin("s3").list_object_versions(Bucket=proof.log_bucket).get("Versions", [])
+        assert len(versions) >= 2, f"two uploads of one log should leave two locked versions: {versions}"
 
 
 def test_no_granted_action_or_resource_is_unused(proof: Proof, baseline: Run) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from gcp_iam import ConditionError, Request, condition_holds, evaluate, without_permission
+from gcp_iam import ConditionError, Request, condition_holds, evaluate, misplaced_custom_roles, without_permission
 
 BUCKET = "projects/_/buckets/b"
 M = "principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p.svc.id.goog/subject/ns/n/sa/w"
@@ -63,3 +63,11 @@ def test_unknown_roles_raise_and_permissions_can_be_dropped() -> None:
     assert allowed(M, "storage.objects.get", f"{BUCKET}/objects/xcom/a", roles=reduced)
     with pytest.raises(AssertionError):
         without_permission(GRANTS, ROLES, "projects/p/roles/x", "storage.objects.delete")
+
+
+def test_a_custom_role_binds_only_in_its_own_project() -> None:
+    assert misplaced_custom_roles(GRANTS, {"b": "p"}) == []
+    assert misplaced_custom_roles(GRANTS, {"b": "storage"}) == ["projects/p/roles/x bound on bucket b (project storage)"]
+    assert misplaced_custom_roles(GRANTS, {}) == ["projects/p/roles/x bound on bucket b (project unknown)"]
+    on_project = [{**GRANTS[0], "resource": {"kind": "project", "name": "q"}}]
+    assert misplaced_custom_roles(on_project, {}) == ["projects/p/roles/x bound on project q (project q)"]

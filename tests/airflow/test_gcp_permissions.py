@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 
 from ci_guard import cannot_run
-from gcp_iam import ROLES, Request, evaluate, role_permissions, without_permission
+from gcp_iam import ROLES, Request, evaluate, misplaced_custom_roles, role_permissions, without_permission
 from gcp_recorder import Call, GcpEmulator, env_for, fake_gcs_server_binary
 
 HERE = Path(__file__).resolve().parent
@@ -221,6 +221,30 @@ def _failed(run: Run) -> set[str]:
 
 
 # ----- the generated grants --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sets",
+    [[], ["--set", "backend.xcom.project=storage-project", "--set", "backend.secretManager.project=secrets-project"]],
+    ids=["one-project", "stores-in-other-projects"],
+)
+def test_custom_roles_are_bound_only_in_their_own_project(sets: list[str]) -> None:
+    """The custom roles live in the bucket's project (a role of another project cannot be bound there), and
+    secret access is granted in the secrets' project: the generated documents, with and without per-store
+    projects."""
+    docs = _gcp_policy(*sets)
+    # A created bucket without a configured name is named by the mock runtime after its logical name.
+    buckets = {b.get("name", b["logicalName"]): b["project"] for b in docs["buckets"]}
+    assert misplaced_custom_roles(docs["grants"], buckets) == []
+    assert [g["role"] for g in docs["grants"] if g["resource"]["kind"] == "bucket"], "no custom role bound"
+    kwargs = json.loads(docs["chart"]["commonEnv"]["AIRFLOW__SECRETS__BACKEND_KWARGS"])
+    (secrets,) = [g for g in docs["grants"] if g["resource"]["kind"] == "project"]
+    assert secrets["resource"]["name"] == kwargs["project_id"]
+    if sets:
+        assert kwargs["project_id"] == "secrets-project" and set(buckets.values()) == {"storage-project"}
+    # the same documents with the roles made in another project than the bucket's are judged misplaced
+    elsewhere = {name: "another-project" for name in buckets}
+    assert misplaced_custom_roles(docs["grants"], elsewhere)
 
 
 def test_the_grants_are_exactly_secret_access_and_the_minimal_bucket_roles(proof: Proof) -> None:

@@ -54,6 +54,22 @@ const cases: WiringCase[] = [
         args: irsaByProvider,
         invalid: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/astro-agent`,
     },
+    {
+        path: ["backend", "taskLogs", "bucket", "bucketName"],
+        args: withBackend({
+            eksClusterName: "prod-eks",
+            taskLogs: { enabled: true, bucket: { bucketName: "team-logs" } },
+        }),
+        invalid: "Team_Logs",
+    },
+    {
+        path: ["backend", "taskLogs", "bucket", "bucketName"],
+        args: withBackend({
+            eksClusterName: "prod-eks",
+            taskLogs: { enabled: true, bucket: { bucketName: "team-logs", existingBucket: true } },
+        }),
+        invalid: "Team_Logs",
+    },
 ];
 
 describeWiring("aws backend wiring keys", cases);

@@ -70,6 +70,24 @@ describeWiring("GCP backend wiring keys (identity serviceAccount, created key, s
     },
 ]);
 
+describeWiring("GCP backend wiring keys (stores in their own projects)", [
+    {
+        path: ["backend", "secretManager", "project"],
+        args: gcpArgs({ secretManager: { project: "secrets-project", variables: { v: "wired-variable-value" } } }),
+        invalid: "Secrets_Project",
+    },
+    {
+        path: ["backend", "xcom", "project"],
+        args: gcpArgs({ xcom: { project: "storage-project" }, taskLogs: { enabled: true } }),
+        invalid: "Storage_Project",
+    },
+    {
+        path: ["backend", "serviceAccountProject"],
+        args: gcpArgs({ identity: "serviceAccount", serviceAccountProject: "identity-project" }),
+        invalid: "Identity_Project",
+    },
+]);
+
 describeWiring("GCP backend wiring keys (existing bucket)", [
     {
         path: ["backend", "xcom", "bucketName"],

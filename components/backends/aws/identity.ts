@@ -33,6 +33,8 @@ export interface AwsIdentityArgs extends Omit<CloudBackendArgs<AwsBackendConfig>
     /** Secrets Manager prefixes the backend reads. */
     secretPrefixes: string[];
     bucketName: pulumi.Output<string>;
+    /** The task logs' own bucket, when they have one. */
+    taskLogsBucketName?: pulumi.Output<string> | undefined;
     kmsKeyArn: pulumi.Output<string> | undefined;
 }
 
@@ -140,8 +142,8 @@ export function createIdentity(scope: BackendScope, args: AwsIdentityArgs): AwsI
         scope.child,
     );
     const accessPolicy = pulumi
-        .all([args.partition, args.dnsSuffix, args.accountId, args.bucketName, args.kmsKeyArn])
-        .apply(([partition, dnsSuffix, accountId, bucket, key]) =>
+        .all([args.partition, args.dnsSuffix, args.accountId, args.bucketName, args.kmsKeyArn, args.taskLogsBucketName])
+        .apply(([partition, dnsSuffix, accountId, bucket, key, logsBucket]) =>
             agentAccessPolicy({
                 partition,
                 dnsSuffix,
@@ -151,6 +153,7 @@ export function createIdentity(scope: BackendScope, args: AwsIdentityArgs): AwsI
                 bucket,
                 xcomPrefix: cfg.xcom.prefix,
                 taskLogsPrefix: cfg.taskLogs.enabled ? cfg.taskLogs.prefix : undefined,
+                taskLogsBucket: logsBucket,
                 extraPrefixes: cfg.extraS3Prefixes,
                 kmsKeyArn: key,
             }),

@@ -17,6 +17,7 @@ import { OWNER_GRANTS_OUTPUT } from "../../../backends/shared";
 import { createIdentity } from "./identity";
 import type { AwsBackendConfig } from "../../../backends/aws/schema";
 import { createSecretsStore } from "./secretsStore";
+import { createTaskLogsStore } from "./taskLogsStore";
 import { createXComStore } from "./xcomStore";
 
 export { awsBackend } from "../../../backends/aws/backend";
@@ -56,6 +57,8 @@ export class AwsBackend extends pulumi.ComponentResource {
     /** Name of the agent's role (attach further policies to it). */
     public readonly roleName: pulumi.Output<string>;
     public readonly bucketName: pulumi.Output<string>;
+    /** The task logs' own bucket (`taskLogs.bucket`), when they have one. */
+    public readonly taskLogsBucketName?: pulumi.Output<string>;
     public readonly contribution: BackendContribution;
 
     constructor(name: string, args: AwsBackendArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -75,6 +78,7 @@ export class AwsBackend extends pulumi.ComponentResource {
         const kmsKeyArn = customerKey(scope, cfg, args.resourceNamePrefix);
         const secrets = createSecretsStore(scope, cfg, kmsKeyArn);
         const xcom = createXComStore(scope, cfg, partition.partition, kmsKeyArn);
+        const logs = createTaskLogsStore(scope, cfg, partition.partition, kmsKeyArn);
         const identity = createIdentity(scope, {
             config: cfg,
             namespace: args.namespace,
@@ -85,6 +89,7 @@ export class AwsBackend extends pulumi.ComponentResource {
             accountId: caller.accountId,
             secretPrefixes: secrets.prefixes,
             bucketName: xcom.bucketName,
+            taskLogsBucketName: logs?.bucketName,
             kmsKeyArn,
         });
 
@@ -92,6 +97,15 @@ export class AwsBackend extends pulumi.ComponentResource {
         this.roleArn = identity.role.arn;
         this.roleName = identity.role.name;
         this.bucketName = xcom.bucketName;
+        const outputs: Record<string, pulumi.Output<string>> = {
+            awsRoleArn: this.roleArn,
+            awsRoleName: this.roleName,
+            awsBucketName: this.bucketName,
+        };
+        if (logs !== undefined) {
+            this.taskLogsBucketName = logs.bucketName;
+            outputs.awsTaskLogsBucketName = logs.bucketName;
+        }
         this.contribution = {
             secretBackend: AWS_SECRETS_MANAGER_BACKEND,
             secretBackendKwargs: secrets.kwargs,
@@ -100,20 +114,23 @@ export class AwsBackend extends pulumi.ComponentResource {
             commonEnv: [
                 { name: "AWS_DEFAULT_REGION", value: cfg.region },
                 { name: "AWS_REGION", value: cfg.region },
-                ...taskLogsEnv(xcom.taskLogsFolder),
+                ...taskLogsEnv(logs?.folder ?? xcom.taskLogsFolder),
             ],
             serviceAccountAnnotations: identity.serviceAccountAnnotations,
             podLabels: {},
             volumes: [],
             volumeMounts: [],
-            dependsOn: [...identity.resources, ...xcom.resources, ...secrets.resources],
+            dependsOn: [...identity.resources, ...xcom.resources, ...(logs?.resources ?? []), ...secrets.resources],
             outputs: {
-                awsRoleArn: this.roleArn,
-                awsRoleName: this.roleName,
-                awsBucketName: this.bucketName,
+                ...outputs,
                 ...(identity.ownerGrants === undefined ? {} : { [OWNER_GRANTS_OUTPUT]: identity.ownerGrants }),
             },
         };
-        this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName, bucketName: this.bucketName });
+        this.registerOutputs({
+            roleArn: this.roleArn,
+            roleName: this.roleName,
+            bucketName: this.bucketName,
+            ...(logs === undefined ? {} : { taskLogsBucketName: logs.bucketName }),
+        });
     }
 }

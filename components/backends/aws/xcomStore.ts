@@ -1,4 +1,4 @@
-// The agent's S3 bucket: XCom objects (and task logs, when enabled) in a private, encrypted, TLS-only
+// The agent's S3 bucket: XCom objects (and task logs, when enabled without their own bucket) in a private, encrypted, TLS-only
 // bucket with lifecycle expiry of those prefixes, or an existing bucket that is only referenced.
 import * as s3 from "@pulumi/aws/s3";
 import type * as inputs from "@pulumi/aws/types/input";
@@ -12,7 +12,7 @@ export interface AwsXComStore {
     bucketName: pulumi.Output<string>;
     /** `AIRFLOW__COMMON_IO__XCOM_OBJECTSTORAGE_PATH`: `s3://<bucket>/<prefix>`, no connection id. */
     path: pulumi.Output<string>;
-    /** `AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER` when task logs are enabled: `s3://<bucket>/<logs prefix>`. */
+    /** `AIRFLOW__LOGGING__REMOTE_BASE_LOG_FOLDER` when task logs share the bucket: `s3://<bucket>/<logs prefix>`. */
     taskLogsFolder?: pulumi.Output<string>;
     /** The bucket and its configuration resources (none for an existing bucket). */
     resources: pulumi.Resource[];
@@ -30,20 +30,26 @@ function encryptionRule(
           };
 }
 
-/** The created bucket's hardening: public access blocked, owner-enforced, encrypted, TLS-only, expiring. */
-function hardenBucket(
-    scope: BackendScope,
-    bucket: s3.Bucket,
-    cfg: AwsBackendConfig,
-    partition: pulumi.Output<string>,
-    kmsKeyArn: pulumi.Output<string> | undefined,
-): pulumi.Resource[] {
-    const name = `${scope.name}-xcom`;
+/** What {@link hardenBucket} sets on a created bucket besides the common hardening. */
+export interface BucketHardening {
+    /** Logical-name suffix of the bucket's configuration resources (`xcom`, `task-logs`). */
+    suffix: string;
+    region: string;
+    partition: pulumi.Output<string>;
+    kmsKeyArn: pulumi.Output<string> | undefined;
+    lifecycleRules: inputs.s3.BucketLifecycleConfigurationRule[];
+    versioning: boolean;
+}
+
+/** A created bucket's hardening: public access blocked, owner-enforced, encrypted, TLS-only, expiring. */
+export function hardenBucket(scope: BackendScope, bucket: s3.Bucket, h: BucketHardening): pulumi.Resource[] {
+    const name = `${scope.name}-${h.suffix}`;
     const opts = { ...scope.retained, parent: bucket };
+    const region = h.region;
     const publicAccess = new s3.BucketPublicAccessBlock(
         name,
         {
-            region: cfg.region,
+            region,
             bucket: bucket.id,
             blockPublicAcls: true,
             blockPublicPolicy: true,
@@ -54,63 +60,64 @@ function hardenBucket(
     );
     const ownership = new s3.BucketOwnershipControls(
         name,
-        { region: cfg.region, bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        { region, bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
         opts,
     );
     const encryption = new s3.BucketServerSideEncryptionConfiguration(
         name,
-        { region: cfg.region, bucket: bucket.id, rules: [encryptionRule(kmsKeyArn)] },
+        { region, bucket: bucket.id, rules: [encryptionRule(h.kmsKeyArn)] },
         opts,
     );
     const lifecycle = new s3.BucketLifecycleConfiguration(
         name,
-        {
-            region: cfg.region,
-            bucket: bucket.id,
-            rules: [
-                {
-                    id: "expire-xcom",
-                    status: "Enabled",
-                    filter: { prefix: `${cfg.xcom.prefix}/` },
-                    expiration: { days: cfg.xcom.expirationDays },
-                    abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-                },
-                ...(cfg.taskLogs.enabled
-                    ? [
-                          {
-                              id: "expire-task-logs",
-                              status: "Enabled",
-                              filter: { prefix: `${cfg.taskLogs.prefix}/` },
-                              expiration: { days: cfg.taskLogs.expirationDays },
-                          },
-                      ]
-                    : []),
-            ],
-        },
+        { region, bucket: bucket.id, rules: h.lifecycleRules },
         opts,
     );
     const policy = new s3.BucketPolicy(
         name,
         {
-            region: cfg.region,
+            region,
             bucket: bucket.id,
             policy: pulumi.jsonStringify(
-                pulumi.all([partition, bucket.bucket]).apply(([p, b]) => denyInsecureTransportPolicy(p, b)),
+                pulumi.all([h.partition, bucket.bucket]).apply(([p, b]) => denyInsecureTransportPolicy(p, b)),
             ),
         },
         // The public-access block must exist first, or S3 may evaluate the policy against a public bucket.
         { ...opts, dependsOn: [publicAccess] },
     );
-    const versioning = cfg.xcom.versioning
+    const versioning = h.versioning
         ? [
               new s3.BucketVersioning(
                   name,
-                  { region: cfg.region, bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+                  { region, bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
                   opts,
               ),
           ]
         : [];
     return [publicAccess, ownership, encryption, lifecycle, policy, ...versioning];
+}
+
+/** The XCom bucket's lifecycle: XCom objects, and task logs when they share the bucket. */
+function xcomLifecycleRules(cfg: AwsBackendConfig): inputs.s3.BucketLifecycleConfigurationRule[] {
+    return [
+        {
+            id: "expire-xcom",
+            status: "Enabled",
+            filter: { prefix: `${cfg.xcom.prefix}/` },
+            expiration: { days: cfg.xcom.expirationDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+        },
+        ...(cfg.taskLogs.enabled && cfg.taskLogs.bucket === undefined
+            ? [
+                  {
+                      id: "expire-task-logs",
+                      status: "Enabled",
+                      filter: { prefix: `${cfg.taskLogs.prefix}/` },
+                      expiration: { days: cfg.taskLogs.expirationDays },
+                  },
+              ]
+            : []),
+    ];
 }
 
 /** Creates (or references) the agent's bucket. */
@@ -123,7 +130,7 @@ export function createXComStore(
     const paths = (bucketName: pulumi.Output<string>) => ({
         bucketName,
         path: pulumi.interpolate`s3://${bucketName}/${cfg.xcom.prefix}`,
-        ...(cfg.taskLogs.enabled
+        ...(cfg.taskLogs.enabled && cfg.taskLogs.bucket === undefined
             ? { taskLogsFolder: pulumi.interpolate`s3://${bucketName}/${cfg.taskLogs.prefix}` }
             : {}),
     });
@@ -140,5 +147,13 @@ export function createXComStore(
         },
         scope.retained,
     );
-    return { ...paths(bucket.bucket), resources: [bucket, ...hardenBucket(scope, bucket, cfg, partition, kmsKeyArn)] };
+    const hardening = hardenBucket(scope, bucket, {
+        suffix: "xcom",
+        region: cfg.region,
+        partition,
+        kmsKeyArn,
+        lifecycleRules: xcomLifecycleRules(cfg),
+        versioning: cfg.xcom.versioning,
+    });
+    return { ...paths(bucket.bucket), resources: [bucket, ...hardening] };
 }

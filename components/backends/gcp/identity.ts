@@ -23,11 +23,11 @@ import {
     xcomCustomRole,
 } from "../../../backends/gcp/policies";
 import type { Resolved } from "../../../schema/primitives";
-import type { GcpBackendConfig } from "../../../backends/gcp/schema";
+import { type GcpBackendConfig, storeProjects } from "../../../backends/gcp/schema";
 
 /** Inputs of {@link createIdentity}. */
 export interface GcpIdentityArgs extends Omit<CloudBackendArgs<GcpBackendConfig>, "environment"> {
-    /** Number of `config.project` (secret resource names). */
+    /** Number of the secrets' project (secret resource names). */
     projectNumber: pulumi.Output<string>;
     /** The workload identity pool and the number of its project (principal identifiers). */
     workloadPool: pulumi.Output<string>;
@@ -90,13 +90,15 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
         .apply(([cluster, namespace]) => installationKey(clusterKey(cluster), namespace));
     const names = serviceAccountNames(args.serviceAccounts);
     const resources: pulumi.Resource[] = [];
+    // Each grant and role is made in the project owning its resource (the custom roles in the bucket's).
+    const owners = storeProjects(cfg);
 
     const account =
         cfg.identity === "serviceAccount"
             ? new serviceaccount.Account(
                   `${scope.name}-sa`,
                   {
-                      project: cfg.project,
+                      project: owners.serviceAccount,
                       accountId:
                           cfg.serviceAccountId ??
                           installation.apply((i) => defaultServiceAccountId(args.resourceNamePrefix, i)),
@@ -116,13 +118,13 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
     const logsRoleDef = installation.apply((i) =>
         taskLogsCustomRole(defaultTaskLogsRoleId(i), args.resourceNamePrefix),
     );
-    const role = owned ? undefined : customRole(scope, "xcom-role", cfg.project, xcomRoleDef);
+    const role = owned ? undefined : customRole(scope, "xcom-role", owners.bucket, xcomRoleDef);
     if (role !== undefined) {
         resources.push(role);
     }
     // Through the created role's id, so a binding waits for its role.
     const bucketRole = pulumi
-        .all([cfg.project, role?.roleId ?? xcomRoleDef.roleId])
+        .all([owners.bucket, role?.roleId ?? xcomRoleDef.roleId])
         .apply(([project, id]) => customRoleName(project, id));
     const logsRole = cfg.taskLogs.enabled && !owned ? taskLogsRole(scope, args, installation) : undefined;
     if (logsRole !== undefined) {
@@ -131,7 +133,7 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
     const taskLogsRoleName = !cfg.taskLogs.enabled
         ? pulumi.output("")
         : pulumi
-              .all([cfg.project, logsRole?.roleId ?? logsRoleDef.roleId])
+              .all([owners.bucket, logsRole?.roleId ?? logsRoleDef.roleId])
               .apply(([project, id]) => customRoleName(project, id));
 
     // The members roles are granted to: one principal per ServiceAccount, or the one Google service account.
@@ -145,7 +147,7 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
             args.bucketName,
             pulumi.all([bucketRole, taskLogsRoleName]),
             account?.email ?? pulumi.output(""),
-            cfg.project,
+            owners.secrets,
             args.namespace,
         ])
         .apply(([projectNumber, poolNumber, pool, bucket, [roleName, logsRoleName], email, project, namespace]) =>
@@ -205,7 +207,7 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
             new projects.IAMMember(
                 `${scope.name}-secrets-${slug}`,
                 {
-                    project: cfg.project,
+                    project: owners.secrets,
                     role: secrets.role,
                     member: secrets.apply((g) => g.members[i] as string),
                     condition: secrets.apply((g) => g.condition as NonNullable<IamGrant["condition"]>),
@@ -243,7 +245,7 @@ export function createIdentity(scope: BackendScope, args: GcpIdentityArgs): GcpI
         ...(owned
             ? {
                   ownerGrants: pulumi
-                      .all([cfg.project, xcomRoleDef, logsRoleDef, grants])
+                      .all([owners.bucket, xcomRoleDef, logsRoleDef, grants])
                       .apply(([project, xcomRole, logsRole, gs]) =>
                           JSON.stringify(
                               gcpOwnerGrants({
@@ -293,7 +295,7 @@ function taskLogsRole(
     return customRole(
         scope,
         "task-logs-role",
-        args.config.project,
+        storeProjects(args.config).bucket,
         installation.apply((i) => taskLogsCustomRole(defaultTaskLogsRoleId(i), args.resourceNamePrefix)),
     );
 }

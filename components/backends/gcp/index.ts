@@ -18,7 +18,7 @@ import type { BackendContribution } from "../../../backends/types";
 import { OWNER_GRANTS_OUTPUT } from "../../../backends/shared";
 import { createIdentity } from "./identity";
 import { KMS_ENCRYPTER_DECRYPTER_ROLE, serviceAccountMember, type IamGrant } from "../../../backends/gcp/policies";
-import { type GcpBackendConfig, poolProject } from "../../../backends/gcp/schema";
+import { type GcpBackendConfig, poolProject, storeProjects } from "../../../backends/gcp/schema";
 import { createSecretsStore } from "./secretsStore";
 import { createXComStore } from "./xcomStore";
 
@@ -97,13 +97,15 @@ function customerKey(
         // Nothing created here is encrypted with it (no bucket, no seeded secret): no service agent grant.
         return { keyName, resources };
     }
-    const storageAgent = storage.getProjectServiceAccountOutput({ project: cfg.project }, scope.invoke);
+    // The service agents of the projects owning the bucket and the secrets use the key.
+    const owners = storeProjects(cfg);
+    const storageAgent = storage.getProjectServiceAccountOutput({ project: owners.bucket }, scope.invoke);
     const agents: [string, pulumi.Output<string>][] = [["storage", storageAgent.emailAddress]];
     const seeds = Object.keys(cfg.secretManager.connections).length + Object.keys(cfg.secretManager.variables).length;
     if (seeds > 0) {
         const identity = new projects.ServiceIdentity(
             `${scope.name}-secretmanager-agent`,
-            { project: cfg.project, service: "secretmanager.googleapis.com" },
+            { project: owners.secrets, service: "secretmanager.googleapis.com" },
             scope.child,
         );
         resources.push(identity);
@@ -152,6 +154,11 @@ export class GcpBackend extends pulumi.ComponentResource {
         const projectNumber = (projectId: pulumi.Input<string>) =>
             organizations.getProjectOutput({ projectId }, scope.invoke).number;
         const number = cfg.projectNumber === undefined ? projectNumber(cfg.project) : pulumi.output(cfg.projectNumber);
+        const owners = storeProjects(cfg);
+        // The secrets' project, when it is another one, has its own number (a second lookup).
+        const secretsNumber = pulumi
+            .all([owners.secrets, cfg.project])
+            .apply(([secrets, project]) => (secrets === project ? number : projectNumber(secrets)));
         const pool = workloadPool(scope, cfg);
         // The pool's project, when it is another one, has its own number (a second lookup).
         const poolNumber = pulumi
@@ -170,7 +177,7 @@ export class GcpBackend extends pulumi.ComponentResource {
             namespace: args.namespace,
             serviceAccounts: args.serviceAccounts,
             resourceNamePrefix: args.resourceNamePrefix,
-            projectNumber: number,
+            projectNumber: secretsNumber,
             workloadPool: pool,
             poolProjectNumber: poolNumber,
             secretPrefixes: secrets.prefixes,

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as secretmanager from "@pulumi/gcp/secretmanager";
 import { type BackendScope, grantedSecretPrefixes, prefixKwargs, seedAll } from "../shared";
-import { type GcpBackendConfig, secretPrefixesOf } from "../../../backends/gcp/schema";
+import { type GcpBackendConfig, secretPrefixesOf, storeProjects } from "../../../backends/gcp/schema";
 
 /** What the secrets store gives the chart and the grants. */
 export interface GcpSecretsStore {
@@ -37,13 +37,14 @@ export function createSecretsStore(
 ): GcpSecretsStore {
     const sm = cfg.secretManager;
     const prefixes = secretPrefixesOf(cfg);
+    const project = storeProjects(cfg).secrets;
     const secretId = (prefix: string, key: string) => `${prefix}${sm.sep}${key}`;
     const entries = seedAll(scope.name, prefixes, sm, secretId);
     const resources = entries.flatMap((entry) => {
         const secret = new secretmanager.Secret(
             entry.logicalName,
             {
-                project: cfg.project,
+                project,
                 secretId: entry.secretName,
                 replication: secretReplication(cfg, kmsKeyName),
                 labels: scope.tags,
@@ -60,7 +61,7 @@ export function createSecretsStore(
         return [secret, version];
     });
     return {
-        kwargs: { ...prefixKwargs(prefixes), project_id: cfg.project, sep: sm.sep },
+        kwargs: { ...prefixKwargs(prefixes), project_id: project, sep: sm.sep },
         prefixes: grantedSecretPrefixes(prefixes),
         resources,
     };

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as storage from "@pulumi/gcp/storage";
 import type { BackendScope } from "../shared";
-import type { GcpBackendConfig } from "../../../backends/gcp/schema";
+import { type GcpBackendConfig, storeProjects } from "../../../backends/gcp/schema";
 
 /** What the XCom store gives the chart and the grants. */
 export interface GcpXComStore {
@@ -74,7 +74,7 @@ export function createXComStore(
     const bucket = new storage.Bucket(
         `${scope.name}-xcom`,
         {
-            project: cfg.project,
+            project: storeProjects(cfg).bucket,
             ...(cfg.xcom.bucketName === undefined ? {} : { name: cfg.xcom.bucketName }),
             location: cfg.location.toUpperCase(),
             uniformBucketLevelAccess: true,
