@@ -110,6 +110,29 @@ describe("backend.grants: none on AWS", () => {
         );
         assert.deepEqual(problems(withBackend(owned)), []);
     });
+
+    it("refuses a created task-log bucket, and puts an existing one's grants in ownerGrants", async () => {
+        const logs = (bucket: Values) => withBackend({ ...owned, taskLogs: { enabled: true, bucket } });
+        assert.deepEqual(problems(logs({ bucketName: "corp-logs" })), [
+            refusal(
+                "taskLogs.bucket.existingBucket",
+                "the task-log bucket",
+                "set taskLogs.bucket.existingBucket: true with taskLogs.bucket.bucketName",
+            ),
+        ]);
+        const none = await run(logs({ bucketName: "corp-logs", existingBucket: true }));
+        assert.deepEqual(
+            none.resources.filter((r) => r.type.startsWith("aws:s3")).map((r) => r.type),
+            [],
+            "nothing is created on an existing log bucket",
+        );
+        const doc = JSON.parse(String(none.outputs.ownerGrants)) as {
+            policy: { Statement: { Resource: unknown }[] };
+        };
+        const resources = JSON.stringify(doc.policy.Statement.map((st) => st.Resource));
+        assert.ok(resources.includes("arn:aws:s3:::corp-logs/logs/*"), resources);
+        assert.ok(resources.includes("arn:aws:s3:::corp-xcom/agents/prod/*"), resources);
+    });
 });
 
 describe("backend.grants: none on GCP", () => {
@@ -179,6 +202,31 @@ describe("backend.grants: none on GCP", () => {
                 .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
         );
         assert.equal(created.outputs.ownerGrants, undefined);
+    });
+
+    it("with the bucket in its own project, ownerGrants defines the custom roles there (roles bind only in their project)", async () => {
+        const none = await run(
+            withBackend({ ...owned, xcom: { ...(owned.xcom as Values), project: "shared-storage-proj" } }),
+        );
+        const doc = JSON.parse(String(none.outputs.ownerGrants)) as {
+            customRoles: { project: string; name: string }[];
+            bindings: { resource: { kind: string; name: string }; role: string }[];
+        };
+        assert.deepEqual(
+            doc.customRoles.map((r) => [r.project, r.name.replace(/_[0-9a-f]{8}$/, "_<hex>")]),
+            [
+                ["shared-storage-proj", "projects/shared-storage-proj/roles/astroAgentXcom_<hex>"],
+                ["shared-storage-proj", "projects/shared-storage-proj/roles/astroAgentLogs_<hex>"],
+            ],
+        );
+        assert.deepEqual(
+            doc.bindings.map((b) => [b.resource.kind, b.resource.name, b.role.replace(/_[0-9a-f]{8}$/, "_<hex>")]),
+            [
+                ["project", "my-data-project", "roles/secretmanager.secretAccessor"],
+                ["bucket", "shared-xcom", "projects/shared-storage-proj/roles/astroAgentXcom_<hex>"],
+                ["bucket", "shared-xcom", "projects/shared-storage-proj/roles/astroAgentLogs_<hex>"],
+            ],
+        );
     });
 
     it("refuses every store the program would create, at once", () => {
